@@ -1,0 +1,276 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/ident"
+	"github.com/anxin-city/anxin/registry"
+)
+
+type enterpriseOut struct {
+	ID                 int64     `json:"id"`
+	CreditCode         string    `json:"credit_code"`
+	Name               string    `json:"name"`
+	Type               string    `json:"type" enum:"builder,general_contractor,subcontractor,labour_firm,supervisor"`
+	TownCode           string    `json:"town_code"`
+	LegalPerson        string    `json:"legal_person"`
+	ContactName        string    `json:"contact_name"`
+	ContactPhone       string    `json:"contact_phone" doc:"masked"`
+	Address            string    `json:"address"`
+	Active             bool      `json:"active"`
+	DeactivationReason *string   `json:"deactivation_reason"`
+	Version            int32     `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+type enterpriseIn struct {
+	CreditCode   *string `json:"credit_code,omitempty" required:"true" doc:"18-character unified social credit code (GB 32100)"`
+	Name         *string `json:"name,omitempty" required:"true"`
+	Type         *string `json:"type,omitempty" required:"true" enum:"builder,general_contractor,subcontractor,labour_firm,supervisor"`
+	TownCode     *string `json:"town_code,omitempty" required:"true"`
+	LegalPerson  *string `json:"legal_person,omitempty"`
+	ContactName  *string `json:"contact_name,omitempty"`
+	ContactPhone *string `json:"contact_phone,omitempty" doc:"mobile or fixed-line; empty string clears it"`
+	Address      *string `json:"address,omitempty"`
+	Version      *int32  `json:"version,omitempty" doc:"the version read; required on update"`
+}
+
+func (s *Server) enterpriseFrom(e dbq.Enterprise) enterpriseOut {
+	return enterpriseOut{ID: e.ID, CreditCode: e.CreditCode, Name: e.Name, Type: e.Type, TownCode: e.TownCode,
+		LegalPerson: e.LegalPerson, ContactName: e.ContactName, ContactPhone: s.maskedPhone(e.ContactPhoneEnc),
+		Address: e.Address, Active: e.Active, DeactivationReason: e.DeactivationReason, Version: e.Version,
+		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
+}
+
+var enterpriseSorts = []string{"name", "-name", "created_at", "-created_at", "-id"}
+
+func (s *Server) enterpriseRoutes() {
+	s.add(route{Method: "GET", Path: "/enterprises", Tag: "enterprises", Summary: "List enterprises in scope",
+		Query: append(pageParams(enterpriseSorts...),
+			param{Name: "town_code", Type: "string"},
+			param{Name: "type", Type: "string", Enum: registry.EnterpriseTypes.Codes},
+			param{Name: "credit_kind", Type: "string", Desc: "only enterprises currently on this credit list", Enum: registry.CreditKinds.Codes},
+			param{Name: "active", Type: "boolean"},
+			param{Name: "q", Type: "string", Desc: "name contains, or exact credit code"}),
+		Out: listOut[enterpriseOut]{}, Handler: s.enterpriseList})
+	s.add(route{Method: "GET", Path: "/enterprises/:id", Tag: "enterprises", Summary: "Get an enterprise", Out: enterpriseOut{}, Handler: s.enterpriseGet})
+	s.add(route{Method: "POST", Path: "/enterprises", Tag: "enterprises", Summary: "Register an enterprise", Body: enterpriseIn{}, Out: enterpriseOut{}, Status: 201, Handler: s.enterpriseCreate})
+	s.add(route{Method: "PATCH", Path: "/enterprises/:id", Tag: "enterprises", Summary: "Update an enterprise", Body: enterpriseIn{}, Out: enterpriseOut{}, Handler: s.enterpriseUpdate})
+	s.add(route{Method: "POST", Path: "/enterprises/:id/deactivate", Tag: "enterprises", Summary: "Deactivate an enterprise", Body: activeIn{}, Out: enterpriseOut{}, Handler: s.enterpriseSetActive(false)})
+	s.add(route{Method: "POST", Path: "/enterprises/:id/reactivate", Tag: "enterprises", Summary: "Reactivate an enterprise", Body: activeIn{}, Out: enterpriseOut{}, Handler: s.enterpriseSetActive(true)})
+	s.creditListingRoutes()
+}
+
+func (s *Server) enterpriseList(c *fiber.Ctx) error {
+	sc := scopeOf(c)
+	p, err := parsePage(c, enterpriseSorts...)
+	if err != nil {
+		return err
+	}
+	typ, err := queryEnum(c, "type", registry.EnterpriseTypes)
+	if err != nil {
+		return err
+	}
+	credit, err := queryEnum(c, "credit_kind", registry.CreditKinds)
+	if err != nil {
+		return err
+	}
+	active, err := queryBool(c, "active")
+	if err != nil {
+		return err
+	}
+	q, err := queryLike(c, "q")
+	if err != nil {
+		return err
+	}
+	rows, err := dbq.New(s.deps.Pool).EnterpriseList(c.UserContext(), dbq.EnterpriseListParams{
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		TownCode: queryText(c, "town_code"), Type: typ, Active: active, CreditKind: credit, Q: q,
+		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]enterpriseOut, len(rows))
+	var total int64
+	for i, r := range rows {
+		out[i] = s.enterpriseFrom(dbq.Enterprise{ID: r.ID, CreditCode: r.CreditCode, Name: r.Name, Type: r.Type, TownCode: r.TownCode,
+			LegalPerson: r.LegalPerson, ContactName: r.ContactName, ContactPhoneEnc: r.ContactPhoneEnc, Address: r.Address,
+			Active: r.Active, DeactivationReason: r.DeactivationReason, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
+		total = r.Total
+	}
+	return listResponse(c, p, out, total)
+}
+
+func (s *Server) enterpriseGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.Enterprise, error) {
+	sc := scopeOf(c)
+	if sc.Worker != nil {
+		return dbq.Enterprise{}, errNotFound
+	}
+	return q.EnterpriseGet(c.UserContext(), dbq.EnterpriseGetParams{ID: id, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project})
+}
+
+func (s *Server) enterpriseGet(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.enterpriseGetScoped(c, dbq.New(s.deps.Pool), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.enterpriseFrom(e))
+}
+
+// validate checks the fields present in in; on create every required
+// field must be present.
+func (in *enterpriseIn) validate(create bool) error {
+	var v check
+	v.text("credit_code", in.CreditCode, create, 18)
+	if in.CreditCode != nil && v.ok("credit_code") {
+		cc, err := ident.ParseCreditCode(*in.CreditCode)
+		if err != nil {
+			v.identErr("credit_code", err)
+		} else {
+			*in.CreditCode = cc.Code
+		}
+	}
+	v.text("name", in.Name, create, 128)
+	v.enum("type", in.Type, create, registry.EnterpriseTypes)
+	v.text("town_code", in.TownCode, create, 12)
+	v.text("legal_person", in.LegalPerson, false, 64)
+	v.text("contact_name", in.ContactName, false, 64)
+	v.text("contact_phone", in.ContactPhone, false, 32)
+	if in.ContactPhone != nil && *in.ContactPhone != "" && v.ok("contact_phone") {
+		ph, err := ident.ParsePhone(*in.ContactPhone)
+		if err != nil {
+			v.identErr("contact_phone", err)
+		} else {
+			*in.ContactPhone = ph.Number
+		}
+	}
+	v.text("address", in.Address, false, 256)
+	if !create {
+		v.required("version", in.Version != nil)
+	}
+	return v.err()
+}
+
+func (s *Server) enterpriseCreate(c *fiber.Ctx) error {
+	if sc := scopeOf(c); !sc.IsCity() && sc.Town == nil {
+		return errForbidden
+	}
+	var in enterpriseIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	if err := in.validate(true); err != nil {
+		return err
+	}
+	if sc := scopeOf(c); sc.Town != nil && *sc.Town != *in.TownCode {
+		return errField("town_code", "out_of_scope", "只能登记本镇街的企业")
+	}
+	enc, hash, err := s.sealPhone(in.ContactPhone)
+	if err != nil {
+		return err
+	}
+	e, err := dbq.New(s.deps.Pool).EnterpriseCreate(c.UserContext(), dbq.EnterpriseCreateParams{
+		CreditCode: *in.CreditCode, Name: *in.Name, Type: *in.Type, TownCode: *in.TownCode,
+		LegalPerson: deref(in.LegalPerson), ContactName: deref(in.ContactName),
+		ContactPhoneEnc: enc, ContactPhoneHash: hash, Address: deref(in.Address),
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(s.enterpriseFrom(e))
+}
+
+func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in enterpriseIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	if err := in.validate(false); err != nil {
+		return err
+	}
+	var out dbq.Enterprise
+	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		cur, err := s.enterpriseGetScoped(c, q, id)
+		if err != nil {
+			return err
+		}
+		p := dbq.EnterpriseUpdateParams{ID: id, Version: *in.Version, Name: cur.Name, Type: cur.Type, TownCode: cur.TownCode,
+			LegalPerson: cur.LegalPerson, ContactName: cur.ContactName, ContactPhoneEnc: cur.ContactPhoneEnc,
+			ContactPhoneHash: cur.ContactPhoneHash, Address: cur.Address}
+		if in.CreditCode != nil && *in.CreditCode != cur.CreditCode {
+			return errField("credit_code", "immutable", "统一社会信用代码不可修改，如登记有误请停用后重新登记")
+		}
+		set(&p.Name, in.Name)
+		set(&p.Type, in.Type)
+		set(&p.TownCode, in.TownCode)
+		set(&p.LegalPerson, in.LegalPerson)
+		set(&p.ContactName, in.ContactName)
+		set(&p.Address, in.Address)
+		if in.ContactPhone != nil {
+			if p.ContactPhoneEnc, p.ContactPhoneHash, err = s.sealPhone(in.ContactPhone); err != nil {
+				return err
+			}
+		}
+		out, err = q.EnterpriseUpdate(c.UserContext(), p)
+		return versioned(err)
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.enterpriseFrom(out))
+}
+
+func (s *Server) enterpriseSetActive(active bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		in, err := decodeActive(c, active)
+		if err != nil {
+			return err
+		}
+		var out dbq.Enterprise
+		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+			if _, err := s.enterpriseGetScoped(c, q, id); err != nil {
+				return err
+			}
+			out, err = q.EnterpriseSetActive(c.UserContext(), dbq.EnterpriseSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
+			return versioned(err)
+		})
+		if err != nil {
+			return err
+		}
+		return c.JSON(s.enterpriseFrom(out))
+	}
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

@@ -1,0 +1,140 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/anxin-city/anxin/db/dbq"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the embedded migration files (for tools that want to
+// read them, such as the schema-staleness check).
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Open connects a pool to url and checks that the server answers.
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	return pool, nil
+}
+
+// Migrate applies every pending migration. It is safe to call from several
+// processes at once: goose takes a Postgres advisory lock.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	sqldb := stdlib.OpenDBFromPool(pool)
+	defer sqldb.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqldb, Migrations(),
+		goose.WithSessionLocker(mustLocker()))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range results {
+		if log != nil {
+			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+		}
+	}
+	return nil
+}
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled
+// back otherwise (and on panic).
+func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries, tx pgx.Tx) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(dbq.New(tx), tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", MapError(err))
+	}
+	return nil
+}
+
+// Error kinds that callers can test with errors.Is.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrConflict   = errors.New("conflict")    // unique violation
+	ErrReference  = errors.New("reference")   // foreign-key violation
+	ErrCheck      = errors.New("check")       // check constraint or bad value
+	ErrSerialized = errors.New("serialization") // retryable
+)
+
+// ConstraintError carries the violated constraint's name so the API can say
+// which field was wrong.
+type ConstraintError struct {
+	Kind       error
+	Constraint string
+	Table      string
+	Column     string
+	Err        error
+}
+
+func (e *ConstraintError) Error() string {
+	return fmt.Sprintf("%s on %s (%s): %v", e.Kind, e.Table, e.Constraint, e.Err)
+}
+func (e *ConstraintError) Unwrap() []error { return []error{e.Kind, e.Err} }
+
+// MapError turns pgx/Postgres errors into the domain error kinds; other
+// errors are returned unchanged.
+func MapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	var kind error
+	switch pgErr.Code {
+	case "23505":
+		kind = ErrConflict
+	case "23503":
+		kind = ErrReference
+	case "23514", "23502", "22001", "22003", "22007", "22008", "22P02":
+		kind = ErrCheck
+	case "40001", "40P01":
+		kind = ErrSerialized
+	default:
+		return err
+	}
+	return &ConstraintError{Kind: kind, Constraint: pgErr.ConstraintName, Table: pgErr.TableName, Column: pgErr.ColumnName, Err: err}
+}

@@ -1,0 +1,60 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/db/dbtest"
+)
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	require.NoError(t, db.Migrate(context.Background(), pool, nil))
+	var n int
+	require.NoError(t, pool.QueryRow(context.Background(),
+		"SELECT count(*) FROM pg_inherits WHERE inhparent = 'attendance'::regclass").Scan(&n))
+	require.GreaterOrEqual(t, n, 36, "monthly attendance partitions for 2025..2027 plus default")
+}
+
+func TestInTxRollsBackOnError(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := db.InTx(ctx, pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		if _, err := q.TownCreate(ctx, dbq.TownCreateParams{Code: "330100", Name: "甲镇", Outline: []byte(`{}`)}); err != nil {
+			return err
+		}
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	_, err = dbq.New(pool).TownGet(ctx, dbq.TownGetParams{Code: "330100"})
+	require.ErrorIs(t, db.MapError(err), db.ErrNotFound)
+}
+
+func TestMapErrorKinds(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	q := dbq.New(pool)
+	_, err := q.TownCreate(ctx, dbq.TownCreateParams{Code: "330101", Name: "乙镇", Outline: []byte(`{}`)})
+	require.NoError(t, err)
+	_, err = q.TownCreate(ctx, dbq.TownCreateParams{Code: "330101", Name: "丙镇", Outline: []byte(`{}`)})
+	var ce *db.ConstraintError
+	require.ErrorAs(t, db.MapError(err), &ce)
+	require.ErrorIs(t, ce, db.ErrConflict)
+	require.Equal(t, "towns_pkey", ce.Constraint)
+
+	_, err = q.TownCreate(ctx, dbq.TownCreateParams{Code: "x", Name: "丁镇", Outline: []byte(`{}`)})
+	require.ErrorIs(t, db.MapError(err), db.ErrCheck)
+
+	_, err = q.EnterpriseCreate(ctx, dbq.EnterpriseCreateParams{CreditCode: "91330100MA27XL0E2G", Name: "甲", Type: "builder", TownCode: "999999"})
+	require.ErrorIs(t, db.MapError(err), db.ErrReference)
+}

@@ -1,0 +1,95 @@
+-- Enterprise scope: a town sees enterprises registered in the town and
+-- those working on a project in the town (as builder, contractor or the
+-- labour firm of a team); an enterprise sees itself; a project sees the
+-- enterprises on it.
+
+-- name: EnterpriseList :many
+SELECT e.*, count(*) OVER () AS total
+FROM enterprises e
+WHERE (sqlc.narg('scope_town')::text IS NULL OR e.town_code = sqlc.narg('scope_town')
+        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = sqlc.narg('scope_town')
+                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
+        OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
+                   WHERE t.labour_firm_id = e.id AND p.town_code = sqlc.narg('scope_town')))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR e.id = sqlc.narg('scope_enterprise'))
+  AND (sqlc.narg('scope_project')::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project')
+                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
+        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = sqlc.narg('scope_project') AND t.labour_firm_id = e.id))
+  AND (sqlc.narg('town_code')::text IS NULL OR e.town_code = sqlc.narg('town_code'))
+  AND (sqlc.narg('type')::text IS NULL OR e.type = sqlc.narg('type'))
+  AND (sqlc.narg('active')::boolean IS NULL OR e.active = sqlc.narg('active'))
+  AND (sqlc.narg('credit_kind')::text IS NULL OR EXISTS (
+        SELECT 1 FROM enterprise_credit_listings l
+        WHERE l.enterprise_id = e.id AND l.kind = sqlc.narg('credit_kind') AND l.removed_on IS NULL))
+  AND (sqlc.narg('q')::text IS NULL OR e.name LIKE '%' || sqlc.narg('q') || '%' OR e.credit_code = upper(sqlc.narg('q')))
+ORDER BY
+  CASE WHEN @sort::text = 'name' THEN e.name END ASC,
+  CASE WHEN @sort::text = '-name' THEN e.name END DESC,
+  CASE WHEN @sort::text = 'created_at' THEN e.created_at END ASC,
+  CASE WHEN @sort::text = '-created_at' THEN e.created_at END DESC,
+  CASE WHEN @sort::text = '-id' THEN e.id END DESC,
+  e.id ASC
+LIMIT @lim OFFSET @off;
+
+-- name: EnterpriseGet :one
+SELECT e.* FROM enterprises e
+WHERE e.id = @id
+  AND (sqlc.narg('scope_town')::text IS NULL OR e.town_code = sqlc.narg('scope_town')
+        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = sqlc.narg('scope_town')
+                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
+        OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
+                   WHERE t.labour_firm_id = e.id AND p.town_code = sqlc.narg('scope_town')))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR e.id = sqlc.narg('scope_enterprise'))
+  AND (sqlc.narg('scope_project')::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project')
+                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
+        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = sqlc.narg('scope_project') AND t.labour_firm_id = e.id));
+
+-- name: EnterpriseGetForUpdate :one
+SELECT * FROM enterprises WHERE id = @id FOR UPDATE;
+
+-- name: EnterpriseCreate :one
+INSERT INTO enterprises (credit_code, name, type, town_code, legal_person, contact_name,
+                         contact_phone_enc, contact_phone_hash, address)
+VALUES (@credit_code, @name, @type, @town_code, @legal_person, @contact_name,
+        @contact_phone_enc, @contact_phone_hash, @address)
+RETURNING *;
+
+-- name: EnterpriseUpdate :one
+UPDATE enterprises
+SET name = @name, type = @type, town_code = @town_code, legal_person = @legal_person,
+    contact_name = @contact_name, contact_phone_enc = @contact_phone_enc,
+    contact_phone_hash = @contact_phone_hash, address = @address,
+    version = version + 1, updated_at = now()
+WHERE id = @id AND version = @version
+RETURNING *;
+
+-- name: EnterpriseSetActive :one
+UPDATE enterprises
+SET active = @active,
+    deactivated_at = CASE WHEN @active::boolean THEN NULL ELSE now() END,
+    deactivation_reason = sqlc.narg('reason'),
+    version = version + 1, updated_at = now()
+WHERE id = @id AND version = @version
+RETURNING *;
+
+-- name: EnterpriseCreditListingList :many
+SELECT * FROM enterprise_credit_listings
+WHERE enterprise_id = @enterprise_id
+ORDER BY listed_on DESC, id DESC;
+
+-- name: EnterpriseCreditListingGet :one
+SELECT * FROM enterprise_credit_listings WHERE id = @id AND enterprise_id = @enterprise_id;
+
+-- name: EnterpriseCreditListingCreate :one
+INSERT INTO enterprise_credit_listings (enterprise_id, kind, listed_on, removed_on, authority, reason)
+VALUES (@enterprise_id, @kind, @listed_on, @removed_on, @authority, @reason)
+RETURNING *;
+
+-- name: EnterpriseCreditListingUpdate :one
+UPDATE enterprise_credit_listings
+SET listed_on = @listed_on, removed_on = @removed_on, authority = @authority, reason = @reason,
+    version = version + 1, updated_at = now()
+WHERE id = @id AND enterprise_id = @enterprise_id AND version = @version
+RETURNING *;

@@ -1,0 +1,32 @@
+-- name: TownList :many
+SELECT * FROM towns
+WHERE (sqlc.narg('scope_town')::text IS NULL OR code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('active')::boolean IS NULL OR active = sqlc.narg('active'))
+  AND (sqlc.narg('q')::text IS NULL OR name LIKE '%' || sqlc.narg('q') || '%' OR code LIKE sqlc.narg('q') || '%')
+ORDER BY sort_order, code;
+
+-- name: TownGet :one
+SELECT * FROM towns
+WHERE code = @code
+  AND (sqlc.narg('scope_town')::text IS NULL OR code = sqlc.narg('scope_town'));
+
+-- name: TownCreate :one
+INSERT INTO towns (code, name, outline, sort_order)
+VALUES (@code, @name, @outline, @sort_order)
+RETURNING *;
+
+-- name: TownUpdate :one
+UPDATE towns
+SET name = @name, outline = @outline, sort_order = @sort_order,
+    version = version + 1, updated_at = now()
+WHERE code = @code AND version = @version
+RETURNING *;
+
+-- name: TownSetActive :one
+UPDATE towns
+SET active = @active,
+    deactivated_at = CASE WHEN @active::boolean THEN NULL ELSE now() END,
+    deactivation_reason = sqlc.narg('reason'),
+    version = version + 1, updated_at = now()
+WHERE code = @code AND version = @version
+RETURNING *;
