@@ -1,0 +1,122 @@
+// Package config reads Anxin's configuration: environment variables first,
+// then command-line flags that override them. Every setting has one
+// environment name (ANXIN_*) and one flag; README.md lists them.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the configuration of every subcommand (each uses a part).
+type Config struct {
+	DatabaseURL string // ANXIN_DATABASE_URL, --database-url
+	Addr        string // ANXIN_ADDR, --addr: API listen address
+	DataDir     string // ANXIN_DATA_DIR, --data-dir: embedded Temporal file, dev PII key, uploads
+	PIIKey      string // ANXIN_PII_KEY: base64 of 32 bytes; required outside dev
+	// TemporalAddress is the frontend of an external Temporal cluster
+	// (api and worker subcommands); dev embeds its own server.
+	TemporalAddress   string // ANXIN_TEMPORAL_ADDRESS, --temporal-address
+	TemporalNamespace string // ANXIN_TEMPORAL_NAMESPACE, --temporal-namespace
+	TemporalPort      int    // ANXIN_TEMPORAL_PORT, --temporal-port: embedded frontend port (dev)
+	LogLevel          string // ANXIN_LOG_LEVEL, --log-level: debug|info|warn|error
+	Dev               bool   // set by the dev subcommand
+}
+
+// Defaults for one machine.
+const (
+	DefaultDatabaseURL  = "postgres://postgres@127.0.0.1:5432/anxin?sslmode=disable"
+	DefaultAddr         = ":8080"
+	DefaultDataDir      = ".data"
+	DefaultTemporal     = "127.0.0.1:7233"
+	DefaultNamespace    = "default"
+	DefaultTemporalPort = 7233
+)
+
+// FromEnv returns the configuration from the environment, with defaults.
+func FromEnv() Config {
+	c := Config{
+		DatabaseURL:       env("ANXIN_DATABASE_URL", DefaultDatabaseURL),
+		Addr:              env("ANXIN_ADDR", DefaultAddr),
+		DataDir:           env("ANXIN_DATA_DIR", DefaultDataDir),
+		PIIKey:            os.Getenv("ANXIN_PII_KEY"),
+		TemporalAddress:   env("ANXIN_TEMPORAL_ADDRESS", DefaultTemporal),
+		TemporalNamespace: env("ANXIN_TEMPORAL_NAMESPACE", DefaultNamespace),
+		LogLevel:          env("ANXIN_LOG_LEVEL", "info"),
+		TemporalPort:      DefaultTemporalPort,
+	}
+	if p := os.Getenv("ANXIN_TEMPORAL_PORT"); p != "" {
+		fmt.Sscanf(p, "%d", &c.TemporalPort) //nolint:errcheck // validated in Validate
+	}
+	return c
+}
+
+// Flags registers the flags of the given settings on fs, defaulting to
+// the values already in c (from the environment).
+func (c *Config) Flags(fs *flag.FlagSet, names ...string) {
+	for _, n := range names {
+		switch n {
+		case "database-url":
+			fs.StringVar(&c.DatabaseURL, n, c.DatabaseURL, "PostgreSQL URL (env ANXIN_DATABASE_URL)")
+		case "addr":
+			fs.StringVar(&c.Addr, n, c.Addr, "API listen address (env ANXIN_ADDR)")
+		case "data-dir":
+			fs.StringVar(&c.DataDir, n, c.DataDir, "data directory (env ANXIN_DATA_DIR)")
+		case "temporal-address":
+			fs.StringVar(&c.TemporalAddress, n, c.TemporalAddress, "Temporal frontend host:port (env ANXIN_TEMPORAL_ADDRESS)")
+		case "temporal-namespace":
+			fs.StringVar(&c.TemporalNamespace, n, c.TemporalNamespace, "Temporal namespace (env ANXIN_TEMPORAL_NAMESPACE)")
+		case "temporal-port":
+			fs.IntVar(&c.TemporalPort, n, c.TemporalPort, "embedded Temporal frontend port (env ANXIN_TEMPORAL_PORT)")
+		case "log-level":
+			fs.StringVar(&c.LogLevel, n, c.LogLevel, "log level: debug, info, warn, error (env ANXIN_LOG_LEVEL)")
+		default:
+			panic("config: unknown flag " + n)
+		}
+	}
+}
+
+// Validate checks the settings and makes DataDir absolute.
+func (c *Config) Validate() error {
+	if c.DatabaseURL == "" {
+		return fmt.Errorf("database url is empty (ANXIN_DATABASE_URL)")
+	}
+	if c.TemporalPort <= 0 || c.TemporalPort > 65535 {
+		return fmt.Errorf("temporal port %d out of range (ANXIN_TEMPORAL_PORT)", c.TemporalPort)
+	}
+	if _, err := c.Level(); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	c.DataDir = abs
+	return nil
+}
+
+// Level parses LogLevel.
+func (c *Config) Level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(c.LogLevel))); err != nil {
+		return 0, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}
+
+// Logger returns a text logger at the configured level.
+func (c *Config) Logger() *slog.Logger {
+	l, _ := c.Level()
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
