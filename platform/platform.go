@@ -126,7 +126,7 @@ func StartDev(ctx context.Context, cfg config.Config, log *slog.Logger) (*System
 	}
 	if empty {
 		log.Info("empty database: loading the demo city")
-		if _, err := seed.Run(ctx, s.Pool, seed.Options{Scale: "demo", Seed: 1, Keys: s.Keys, Logger: log}); err != nil {
+		if _, err := seed.Run(ctx, s.Pool, seed.Options{Scale: "demo", Seed: 1, Keys: s.Keys, Now: time.Now(), Logger: log}); err != nil {
 			return nil, fmt.Errorf("seed demo city: %w", err)
 		}
 	}

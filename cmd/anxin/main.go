@@ -144,11 +144,20 @@ func seedCmd(ctx context.Context, cfg config.Config, fs *flag.FlagSet, args []st
 	scale := fs.String("scale", "demo", "demo, small or city")
 	rng := fs.Int64("seed", 1, "random seed (same seed, same city)")
 	manifest := fs.String("manifest", "", "write the manifest of planted anomalies here (default <data-dir>/seed-<scale>-manifest.json)")
+	now := fs.String("now", "", "the day the data is generated up to, YYYY-MM-DD (default 2026-11-15, so runs are comparable)")
 	dev := fs.Bool("dev", true, "dev mode: generate/reuse the personal-data key in the data dir when ANXIN_PII_KEY is unset")
 	if err := parse(fs, args, &cfg); err != nil {
 		return err
 	}
 	cfg.Dev = *dev
+	var at time.Time
+	if *now != "" {
+		t, err := time.ParseInLocation("2006-01-02", *now, time.Local)
+		if err != nil {
+			return fmt.Errorf("--now: want YYYY-MM-DD: %w", err)
+		}
+		at = t
+	}
 	log := cfg.Logger()
 	pool, err := platform.OpenDatabase(ctx, cfg, log)
 	if err != nil {
@@ -166,7 +175,7 @@ func seedCmd(ctx context.Context, cfg config.Config, fs *flag.FlagSet, args []st
 		return err
 	}
 	start := time.Now()
-	if _, err := seed.Run(ctx, pool, seed.Options{Scale: *scale, Seed: *rng, Keys: keys, ManifestPath: *manifest, Logger: log}); err != nil {
+	if _, err := seed.Run(ctx, pool, seed.Options{Scale: *scale, Seed: *rng, Keys: keys, ManifestPath: *manifest, Now: at, Logger: log}); err != nil {
 		return err
 	}
 	fmt.Printf("seeded scale %s in %s; manifest %s\n", *scale, time.Since(start).Round(time.Second), *manifest)

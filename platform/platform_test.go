@@ -1,0 +1,164 @@
+package platform_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/anxin-city/anxin/config"
+	"github.com/anxin-city/anxin/db/dbtest"
+	"github.com/anxin-city/anxin/devtemporal"
+	"github.com/anxin-city/anxin/platform"
+	"github.com/anxin-city/anxin/seed"
+	"github.com/anxin-city/anxin/workflows"
+)
+
+func getJSON(t *testing.T, url string, out any) int {
+	t.Helper()
+	res, err := http.Get(url)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(b, out), string(b))
+	}
+	return res.StatusCode
+}
+
+// TestDevEndToEnd starts the system exactly as `anxin dev` does — database
+// migrated and seeded, embedded Temporal persisted in the data dir, worker,
+// API on a real socket — runs a workflow through it, restarts it on the
+// same data dir and finds the workflow's history still there.
+func TestDevEndToEnd(t *testing.T) {
+	t.Parallel()
+	_, url := dbtest.NewWithURL(t)
+	dataDir := t.TempDir()
+	cfg := config.FromEnv()
+	cfg.DatabaseURL = url
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = dataDir
+	cfg.TemporalPort = 0 // free port: tests run in parallel
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	sys, err := platform.StartDev(ctx, cfg, log)
+	require.NoError(t, err)
+	base := "http://" + sys.Addr
+
+	require.Equal(t, 200, getJSON(t, base+"/healthz", nil))
+	var ready struct {
+		Ready  bool              `json:"ready"`
+		Checks map[string]string `json:"checks"`
+	}
+	require.Equal(t, 200, getJSON(t, base+"/readyz", &ready))
+	require.True(t, ready.Ready)
+	require.Equal(t, "ok", ready.Checks["temporal"])
+
+	var towns struct {
+		Items []struct {
+			Code string `json:"code"`
+			Name string `json:"name"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, getJSON(t, base+"/api/v1/towns", &towns))
+	require.NotEmpty(t, towns.Items, "the demo city was loaded into the empty database")
+	found := false
+	for _, tw := range towns.Items {
+		found = found || (tw.Code == seed.DemoTownCode && tw.Name == seed.DemoTownName)
+	}
+	require.True(t, found, "the README's demo town is there")
+
+	var doc map[string]any
+	require.Equal(t, 200, getJSON(t, base+"/api/v1/openapi.json", &doc))
+	require.Equal(t, "3.0.3", doc["openapi"])
+
+	run, err := sys.Client.ExecuteWorkflow(ctx, workflows.StartOptions("ping:e2e"), workflows.Ping, workflows.PingInput{Message: "你好"})
+	require.NoError(t, err)
+	var res workflows.PingResult
+	require.NoError(t, run.Get(ctx, &res))
+	require.Equal(t, "你好", res.Message)
+	sys.Stop()
+
+	// Restart on the same data dir: no second seed, the workflow's history
+	// survived in the embedded server's file.
+	sys, err = platform.StartDev(ctx, cfg, log)
+	require.NoError(t, err)
+	defer sys.Stop()
+	desc, err := sys.Client.DescribeWorkflowExecution(ctx, "ping:e2e", run.GetRunID())
+	require.NoError(t, err)
+	require.Equal(t, "Completed", desc.WorkflowExecutionInfo.Status.String())
+	again, err := sys.Client.ExecuteWorkflow(ctx, workflows.StartOptions("ping:e2e"), workflows.Ping, workflows.PingInput{Message: "再来"})
+	require.NoError(t, err)
+	require.Equal(t, run.GetRunID(), again.GetRunID(), "starting a business key twice is a no-op")
+}
+
+// TestSplitRolesAgainstTemporal runs `anxin api` and `anxin worker` as
+// separate roles against a Temporal frontend (here the embedded one of a
+// dev system) — the shape of a deployment beyond one machine.
+func TestSplitRolesAgainstTemporal(t *testing.T) {
+	t.Parallel()
+	_, url := dbtest.NewWithURL(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// A Temporal frontend with no worker of its own: only the worker role
+	// below can run the workflow.
+	tsrv, err := devtemporal.Start(ctx, devtemporal.Options{Logger: log})
+	require.NoError(t, err)
+	defer tsrv.Stop() //nolint:errcheck
+	tc, err := tsrv.NewClient(ctx)
+	require.NoError(t, err)
+	defer tc.Close()
+
+	roles := config.FromEnv()
+	roles.DatabaseURL, roles.DataDir = url, t.TempDir()
+	roles.TemporalAddress = tsrv.FrontendHostPort()
+	roles.Addr = freeAddr(t)
+	roles.PIIKey = "" // outside dev the api refuses to start without a key
+	err = platform.RunAPI(ctx, roles, log)
+	require.ErrorContains(t, err, "personal-data key")
+
+	roles.PIIKey = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+	roleCtx, stopRoles := context.WithCancel(ctx)
+	apiDone := make(chan error, 1)
+	go func() { apiDone <- platform.RunAPI(roleCtx, roles, log) }()
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- platform.RunWorker(roleCtx, roles, log) }()
+
+	require.Eventually(t, func() bool {
+		res, err := http.Get("http://" + roles.Addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	}, 30*time.Second, 100*time.Millisecond)
+
+	run, err := tc.ExecuteWorkflow(ctx, workflows.StartOptions("ping:roles"), workflows.Ping, workflows.PingInput{Message: "分离部署"})
+	require.NoError(t, err)
+	var res workflows.PingResult
+	require.NoError(t, run.Get(ctx, &res))
+	require.Equal(t, "分离部署", res.Message)
+
+	stopRoles()
+	require.NoError(t, <-apiDone)
+	require.NoError(t, <-workerDone)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
