@@ -1,0 +1,24 @@
+package activities
+
+import (
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Activities carries what the activities need. Register one value with the
+// worker; workflows only use a nil *Activities to name its methods.
+type Activities struct {
+	// DB is the application database. It may be nil while no activity
+	// writes (Echo does not).
+	DB *pgxpool.Pool
+	// Logger receives the activities' own records; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (a *Activities) logger() *slog.Logger {
+	if a == nil || a.Logger == nil {
+		return slog.Default()
+	}
+	return a.Logger
+}

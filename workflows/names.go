@@ -1,0 +1,40 @@
+package workflows
+
+import (
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+)
+
+// TaskQueue is the task queue every anxin workflow and activity runs on.
+const TaskQueue = "anxin-cases"
+
+// StatusQuery is the query every anxin workflow answers with its current
+// state. Query, update and signal names are lower camel case.
+const StatusQuery = "status"
+
+// Workflow IDs are business keys, so that a case has exactly one workflow.
+
+// LeadWorkflowID is the ID of the workflow of arrears lead id.
+func LeadWorkflowID(id string) string { return "lead:" + id }
+
+// WarningWorkflowID is the ID of the workflow of warning id.
+func WarningWorkflowID(id string) string { return "warning:" + id }
+
+// DispatchWorkflowID is the ID of the workflow of dispatch id.
+func DispatchWorkflowID(id string) string { return "dispatch:" + id }
+
+// StartOptions are the options to start the workflow with business key id
+// on TaskQueue. Starting it again is a no-op that returns the existing run:
+// while that run is open (conflict policy UseExisting) and after it has
+// completed (reuse policy AllowDuplicateFailedOnly). Only a run that failed,
+// timed out, or was cancelled or terminated lets the same ID start afresh.
+// client.ExecuteWorkflow returns the existing run rather than an error
+// because WorkflowExecutionErrorWhenAlreadyStarted stays false.
+func StartOptions(id string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+	}
+}
