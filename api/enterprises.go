@@ -91,7 +91,7 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 		return err
 	}
 	rows, err := dbq.New(s.deps.Pool).EnterpriseList(c.UserContext(), dbq.EnterpriseListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		TownCode: queryText(c, "town_code"), Type: typ, Active: active, CreditKind: credit, Q: q,
 		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
 	})
@@ -111,10 +111,7 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 
 func (s *Server) enterpriseGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.Enterprise, error) {
 	sc := scopeOf(c)
-	if sc.Worker != nil {
-		return dbq.Enterprise{}, errNotFound
-	}
-	return q.EnterpriseGet(c.UserContext(), dbq.EnterpriseGetParams{ID: id, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project})
+	return q.EnterpriseGet(c.UserContext(), dbq.EnterpriseGetParams{ID: id, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
 }
 
 func (s *Server) enterpriseGet(c *fiber.Ctx) error {

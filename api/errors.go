@@ -2,9 +2,9 @@ package api
 
 import (
 	"errors"
-	"strings"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -19,6 +19,9 @@ type Error struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Report, when set, is rendered beside the error as "report" (the
+	// row-by-row outcome of a rejected Excel import, an *excel.Report).
+	Report any `json:"-"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -42,42 +45,42 @@ var (
 // client can trip, the request field it concerns and a Chinese message.
 // Constraints not listed map to a generic message without a field.
 var constraintFields = map[string][2]string{
-	"towns_pkey":                               {"code", "镇街代码已存在"},
-	"towns_name_key":                           {"name", "镇街名称已存在"},
-	"enterprises_credit_code_key":              {"credit_code", "统一社会信用代码已登记"},
-	"enterprises_town_code_fkey":               {"town_code", "所属镇街不存在"},
-	"enterprise_credit_listings_current_uq":    {"kind", "该企业已有同类未移出的信用名单记录"},
-	"enterprise_credit_listings_check":         {"removed_on", "移出日期不能早于列入日期"},
-	"projects_code_key":                        {"code", "项目编号已存在"},
-	"projects_town_code_fkey":                  {"town_code", "所属镇街不存在"},
-	"projects_builder_id_fkey":                 {"builder_id", "建设单位不存在"},
-	"projects_contractor_id_fkey":              {"contractor_id", "施工总承包单位不存在"},
-	"projects_check":                           {"planned_end_date", "计划竣工日期不能早于开工日期"},
-	"projects_check1":                          {"completed_on", "竣工日期不能早于开工日期"},
-	"workers_id_number_hash_key":               {"id_number", "该身份证号码已登记"},
-	"teams_project_id_name_key":                {"name", "该项目下已有同名班组"},
-	"teams_project_id_fkey":                    {"project_id", "项目不存在"},
-	"teams_labour_firm_id_fkey":                {"labour_firm_id", "劳务企业不存在"},
-	"teams_leader_worker_id_fkey":              {"leader_worker_id", "班组长不存在"},
-	"employments_open_uq":                      {"worker_id", "该工人已在此项目在场，请先办理退场"},
-	"employments_worker_id_fkey":               {"worker_id", "工人不存在"},
-	"employments_project_id_fkey":              {"project_id", "项目不存在"},
-	"employments_team_id_fkey":                 {"team_id", "班组不存在"},
-	"employments_check":                        {"exit_date", "退场日期不能早于进场日期"},
-	"employments_check1":                       {"settled_on", "未退场不能登记退场结算"},
-	"employments_check2":                       {"contract_signed_on", "合同签订日期不合理"},
-	"attendance_pkey":                          {"work_date", "该工人当日考勤已存在"},
-	"payroll_sheets_project_id_month_key":      {"month", "该项目该月工资表已存在"},
-	"payroll_lines_sheet_id_worker_id_key":     {"worker_id", "该工人已在本月工资表中"},
-	"payroll_lines_check":                      {"paid_on", "已发金额大于零时必须填写发放日期"},
-	"wage_accounts_project_id_key":             {"project_id", "该项目已开设工资专用账户"},
-	"wage_accounts_project_id_fkey":            {"project_id", "项目不存在"},
-	"labour_cost_transfers_account_id_fkey":    {"account_id", "工资专用账户不存在"},
-	"wage_deposits_project_id_fkey":            {"project_id", "项目不存在"},
-	"safety_homes_town_code_fkey":              {"town_code", "所属镇街不存在"},
-	"safety_homes_project_id_fkey":             {"project_id", "项目不存在"},
-	"safety_supervisors_home_id_fkey":          {"home_id", "安薪之家不存在"},
-	"safety_activities_home_id_fkey":           {"home_id", "安薪之家不存在"},
+	"towns_pkey":                            {"code", "镇街代码已存在"},
+	"towns_name_key":                        {"name", "镇街名称已存在"},
+	"enterprises_credit_code_key":           {"credit_code", "统一社会信用代码已登记"},
+	"enterprises_town_code_fkey":            {"town_code", "所属镇街不存在"},
+	"enterprise_credit_listings_current_uq": {"kind", "该企业已有同类未移出的信用名单记录"},
+	"enterprise_credit_listings_check":      {"removed_on", "移出日期不能早于列入日期"},
+	"projects_code_key":                     {"code", "项目编号已存在"},
+	"projects_town_code_fkey":               {"town_code", "所属镇街不存在"},
+	"projects_builder_id_fkey":              {"builder_id", "建设单位不存在"},
+	"projects_contractor_id_fkey":           {"contractor_id", "施工总承包单位不存在"},
+	"projects_check":                        {"planned_end_date", "计划竣工日期不能早于开工日期"},
+	"projects_check1":                       {"completed_on", "竣工日期不能早于开工日期"},
+	"workers_id_number_hash_key":            {"id_number", "该身份证号码已登记"},
+	"teams_project_id_name_key":             {"name", "该项目下已有同名班组"},
+	"teams_project_id_fkey":                 {"project_id", "项目不存在"},
+	"teams_labour_firm_id_fkey":             {"labour_firm_id", "劳务企业不存在"},
+	"teams_leader_worker_id_fkey":           {"leader_worker_id", "班组长不存在"},
+	"employments_open_uq":                   {"worker_id", "该工人已在此项目在场，请先办理退场"},
+	"employments_worker_id_fkey":            {"worker_id", "工人不存在"},
+	"employments_project_id_fkey":           {"project_id", "项目不存在"},
+	"employments_team_id_fkey":              {"team_id", "班组不存在"},
+	"employments_check":                     {"exit_date", "退场日期不能早于进场日期"},
+	"employments_check1":                    {"settled_on", "未退场不能登记退场结算"},
+	"employments_check2":                    {"contract_signed_on", "合同签订日期不合理"},
+	"attendance_pkey":                       {"work_date", "该工人当日考勤已存在"},
+	"payroll_sheets_project_id_month_key":   {"month", "该项目该月工资表已存在"},
+	"payroll_lines_sheet_id_worker_id_key":  {"worker_id", "该工人已在本月工资表中"},
+	"payroll_lines_check":                   {"paid_on", "已发金额大于零时必须填写发放日期"},
+	"wage_accounts_project_id_key":          {"project_id", "该项目已开设工资专用账户"},
+	"wage_accounts_project_id_fkey":         {"project_id", "项目不存在"},
+	"labour_cost_transfers_account_id_fkey": {"account_id", "工资专用账户不存在"},
+	"wage_deposits_project_id_fkey":         {"project_id", "项目不存在"},
+	"safety_homes_town_code_fkey":           {"town_code", "所属镇街不存在"},
+	"safety_homes_project_id_fkey":          {"project_id", "项目不存在"},
+	"safety_supervisors_home_id_fkey":       {"home_id", "安薪之家不存在"},
+	"safety_activities_home_id_fkey":        {"home_id", "安薪之家不存在"},
 }
 
 // toClientError maps any error a handler returns to a client error.
@@ -137,7 +140,11 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if ce.Status >= 500 {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 		}
-		return c.Status(ce.Status).JSON(fiber.Map{"error": ce})
+		body := fiber.Map{"error": ce}
+		if ce.Report != nil {
+			body["report"] = ce.Report
+		}
+		return c.Status(ce.Status).JSON(body)
 	}
 }
 

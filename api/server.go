@@ -102,4 +102,15 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 func (s *Server) registerRoutes() {
 	s.townRoutes()
 	s.enterpriseRoutes()
+	s.projectRoutes()
+	s.teamRoutes()
+	s.workerRoutes()
+	s.employmentRoutes()
+	s.attendanceRoutes()
+	s.workRecordRoutes()
+	s.payrollRoutes()
+	s.wageAccountRoutes()
+	s.depositRoutes()
+	s.safetyHomeRoutes()
+	s.excelRoutes() // last: exports document the filters of the list routes above
 }

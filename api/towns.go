@@ -46,7 +46,7 @@ var townCodeRe = regexp.MustCompile(`^[0-9]{6,12}$`)
 func (s *Server) townRoutes() {
 	s.add(route{Method: "GET", Path: "/towns", Tag: "towns", Summary: "List towns (streets) in scope",
 		Query: []param{{Name: "active", Type: "boolean"}, {Name: "q", Type: "string", Desc: "name contains / code prefix"}},
-		Out: listOut[townOut]{}, Handler: s.townList})
+		Out:   listOut[townOut]{}, Handler: s.townList})
 	s.add(route{Method: "GET", Path: "/towns/:code", Tag: "towns", Summary: "Get a town", Out: townOut{}, Handler: s.townGet})
 	s.add(route{Method: "POST", Path: "/towns", Tag: "towns", Summary: "Create a town", Body: townIn{}, Out: townOut{}, Status: 201, Handler: s.townCreate})
 	s.add(route{Method: "PATCH", Path: "/towns/:code", Tag: "towns", Summary: "Update a town", Body: townIn{}, Out: townOut{}, Handler: s.townUpdate})
@@ -88,7 +88,7 @@ func (v *check) outline(raw json.RawMessage) {
 		return
 	}
 	var g struct {
-		Type        string          `json:"type"`
+		Type        string         `json:"type"`
 		Coordinates [][][2]float64 `json:"coordinates"`
 	}
 	if err := json.Unmarshal(raw, &g); err != nil || g.Type != "Polygon" {

@@ -1,7 +1,8 @@
 -- Enterprise scope: a town sees enterprises registered in the town and
 -- those working on a project in the town (as builder, contractor or the
 -- labour firm of a team); an enterprise sees itself; a project sees the
--- enterprises on it.
+-- enterprises on it; a worker sees the enterprises of the projects (and
+-- teams) they have worked on.
 
 -- name: EnterpriseList :many
 SELECT e.*, count(*) OVER () AS total
@@ -16,6 +17,11 @@ WHERE (sqlc.narg('scope_town')::text IS NULL OR e.town_code = sqlc.narg('scope_t
         OR EXISTS (SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project')
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
         OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = sqlc.narg('scope_project') AND t.labour_firm_id = e.id))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
+        LEFT JOIN teams t ON t.id = em.team_id
+        WHERE em.worker_id = sqlc.narg('scope_worker')
+          AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)))
   AND (sqlc.narg('town_code')::text IS NULL OR e.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('type')::text IS NULL OR e.type = sqlc.narg('type'))
   AND (sqlc.narg('active')::boolean IS NULL OR e.active = sqlc.narg('active'))
@@ -44,7 +50,12 @@ WHERE e.id = @id
   AND (sqlc.narg('scope_project')::bigint IS NULL
         OR EXISTS (SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project')
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = sqlc.narg('scope_project') AND t.labour_firm_id = e.id));
+        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = sqlc.narg('scope_project') AND t.labour_firm_id = e.id))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
+        LEFT JOIN teams t ON t.id = em.team_id
+        WHERE em.worker_id = sqlc.narg('scope_worker')
+          AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)));
 
 -- name: EnterpriseGetForUpdate :one
 SELECT * FROM enterprises WHERE id = @id FOR UPDATE;

@@ -5,6 +5,7 @@
 //	anxin worker    a Temporal worker against an external Temporal
 //	anxin migrate   apply database migrations
 //	anxin seed      load a synthetic city (--scale demo|city)
+//	anxin loadtest  measure a running API's registry reads
 //	anxin version   print the version
 package main
 
@@ -34,6 +35,7 @@ Commands:
   worker    run a Temporal worker (needs an external Temporal)
   migrate   apply pending database migrations
   seed      load a deterministic synthetic city: --scale demo|small|city
+  loadtest  measure registry reads of a running API (--base URL) with IDs from its database
   version   print the version
 
 Run 'anxin <command> -h' for the flags of a command. Every flag has an
@@ -93,6 +95,8 @@ func run(ctx context.Context, cmd string, args []string) error {
 		return nil
 	case "seed":
 		return seedCmd(ctx, cfg, fs, args)
+	case "loadtest":
+		return loadtestCmd(ctx, cfg, fs, args)
 	case "version":
 		fmt.Println("anxin", platform.Version)
 		return nil

@@ -225,6 +225,11 @@ WHERE e.id = $1
         OR EXISTS (SELECT 1 FROM projects p WHERE p.id = $4
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
         OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $4 AND t.labour_firm_id = e.id))
+  AND ($5::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
+        LEFT JOIN teams t ON t.id = em.team_id
+        WHERE em.worker_id = $5
+          AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)))
 `
 
 type EnterpriseGetParams struct {
@@ -232,6 +237,7 @@ type EnterpriseGetParams struct {
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
+	ScopeWorker     *int64
 }
 
 func (q *Queries) EnterpriseGet(ctx context.Context, arg EnterpriseGetParams) (Enterprise, error) {
@@ -240,6 +246,7 @@ func (q *Queries) EnterpriseGet(ctx context.Context, arg EnterpriseGetParams) (E
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
+		arg.ScopeWorker,
 	)
 	var i Enterprise
 	err := row.Scan(
@@ -305,27 +312,33 @@ WHERE ($1::text IS NULL OR e.town_code = $1
         OR EXISTS (SELECT 1 FROM projects p WHERE p.id = $3
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
         OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $3 AND t.labour_firm_id = e.id))
-  AND ($4::text IS NULL OR e.town_code = $4)
-  AND ($5::text IS NULL OR e.type = $5)
-  AND ($6::boolean IS NULL OR e.active = $6)
-  AND ($7::text IS NULL OR EXISTS (
+  AND ($4::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
+        LEFT JOIN teams t ON t.id = em.team_id
+        WHERE em.worker_id = $4
+          AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)))
+  AND ($5::text IS NULL OR e.town_code = $5)
+  AND ($6::text IS NULL OR e.type = $6)
+  AND ($7::boolean IS NULL OR e.active = $7)
+  AND ($8::text IS NULL OR EXISTS (
         SELECT 1 FROM enterprise_credit_listings l
-        WHERE l.enterprise_id = e.id AND l.kind = $7 AND l.removed_on IS NULL))
-  AND ($8::text IS NULL OR e.name LIKE '%' || $8 || '%' OR e.credit_code = upper($8))
+        WHERE l.enterprise_id = e.id AND l.kind = $8 AND l.removed_on IS NULL))
+  AND ($9::text IS NULL OR e.name LIKE '%' || $9 || '%' OR e.credit_code = upper($9))
 ORDER BY
-  CASE WHEN $9::text = 'name' THEN e.name END ASC,
-  CASE WHEN $9::text = '-name' THEN e.name END DESC,
-  CASE WHEN $9::text = 'created_at' THEN e.created_at END ASC,
-  CASE WHEN $9::text = '-created_at' THEN e.created_at END DESC,
-  CASE WHEN $9::text = '-id' THEN e.id END DESC,
+  CASE WHEN $10::text = 'name' THEN e.name END ASC,
+  CASE WHEN $10::text = '-name' THEN e.name END DESC,
+  CASE WHEN $10::text = 'created_at' THEN e.created_at END ASC,
+  CASE WHEN $10::text = '-created_at' THEN e.created_at END DESC,
+  CASE WHEN $10::text = '-id' THEN e.id END DESC,
   e.id ASC
-LIMIT $11 OFFSET $10
+LIMIT $12 OFFSET $11
 `
 
 type EnterpriseListParams struct {
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
+	ScopeWorker     *int64
 	TownCode        *string
 	Type            *string
 	Active          *bool
@@ -359,12 +372,14 @@ type EnterpriseListRow struct {
 // Enterprise scope: a town sees enterprises registered in the town and
 // those working on a project in the town (as builder, contractor or the
 // labour firm of a team); an enterprise sees itself; a project sees the
-// enterprises on it.
+// enterprises on it; a worker sees the enterprises of the projects (and
+// teams) they have worked on.
 func (q *Queries) EnterpriseList(ctx context.Context, arg EnterpriseListParams) ([]EnterpriseListRow, error) {
 	rows, err := q.db.Query(ctx, enterpriseList,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
+		arg.ScopeWorker,
 		arg.TownCode,
 		arg.Type,
 		arg.Active,

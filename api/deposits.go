@@ -1,0 +1,482 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/registry"
+)
+
+// Wage guarantee deposits 工资保证金 and their movements. The balance
+// (amount_fen) changes only through movements, which are append-only and
+// applied in the same transaction under a row lock: payment and top_up
+// add, payout subtracts (never below zero), release returns the whole
+// balance and marks the deposit released, after which it is read-only.
+// Creating a deposit with an amount records that amount as its first
+// payment movement, so the movements always add up to the balance. A
+// deposit whose balance is already zero cannot be released (a movement
+// amount must be positive); it simply stays with a zero balance. Workers
+// see no deposits.
+
+type depositOut struct {
+	ID           int64     `json:"id"`
+	ProjectID    int64     `json:"project_id"`
+	Form         string    `json:"form" enum:"cash,bank_guarantee,insurance,exempt"`
+	RequiredFen  int64     `json:"required_fen"`
+	AmountFen    int64     `json:"amount_fen" doc:"current balance"`
+	ShortfallFen int64     `json:"shortfall_fen" doc:"required_fen - amount_fen when positive and the deposit is active, else 0"`
+	BankName     string    `json:"bank_name"`
+	Reference    string    `json:"reference"`
+	PaidOn       *Date     `json:"paid_on"`
+	ExpiresOn    *Date     `json:"expires_on"`
+	Status       string    `json:"status" enum:"active,released"`
+	Version      int32     `json:"version"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+type depositIn struct {
+	ProjectID   *int64  `json:"project_id,omitempty" required:"true" doc:"create only"`
+	Form        *string `json:"form,omitempty" required:"true" enum:"cash,bank_guarantee,insurance,exempt"`
+	RequiredFen *int64  `json:"required_fen,omitempty" required:"true"`
+	AmountFen   *int64  `json:"amount_fen,omitempty" doc:"create only: the first payment (default 0); later the balance changes only by movements"`
+	BankName    *string `json:"bank_name,omitempty"`
+	Reference   *string `json:"reference,omitempty"`
+	PaidOn      *string `json:"paid_on,omitempty" doc:"YYYY-MM-DD; required when amount_fen > 0"`
+	ExpiresOn   *string `json:"expires_on,omitempty" doc:"YYYY-MM-DD (guarantees and insurance)"`
+	Version     *int32  `json:"version,omitempty" doc:"the version read; required on update"`
+}
+
+type movementOut struct {
+	ID         int64     `json:"id"`
+	DepositID  int64     `json:"deposit_id"`
+	ProjectID  int64     `json:"project_id"`
+	Kind       string    `json:"kind" enum:"payment,payout,top_up,release"`
+	AmountFen  int64     `json:"amount_fen"`
+	OccurredOn Date      `json:"occurred_on"`
+	Reference  string    `json:"reference"`
+	Note       string    `json:"note"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+type movementIn struct {
+	DepositID  *int64  `json:"deposit_id" required:"true"`
+	Kind       *string `json:"kind" required:"true" enum:"payment,payout,top_up,release"`
+	AmountFen  *int64  `json:"amount_fen,omitempty" doc:"> 0; required except for release, which returns the whole balance (if given it must equal it)"`
+	OccurredOn *string `json:"occurred_on" required:"true" doc:"YYYY-MM-DD, not in the future"`
+	Reference  *string `json:"reference,omitempty"`
+	Note       *string `json:"note,omitempty"`
+}
+
+type movementResultOut struct {
+	Movement movementOut `json:"movement"`
+	Deposit  depositOut  `json:"deposit" doc:"the deposit after the movement"`
+}
+
+func depositFrom(d dbq.WageDeposit) depositOut {
+	short := d.RequiredFen - d.AmountFen
+	if short < 0 || d.Status == "released" {
+		short = 0
+	}
+	return depositOut{ID: d.ID, ProjectID: d.ProjectID, Form: d.Form, RequiredFen: d.RequiredFen, AmountFen: d.AmountFen,
+		ShortfallFen: short, BankName: d.BankName, Reference: d.Reference, PaidOn: datePtr(d.PaidOn), ExpiresOn: datePtr(d.ExpiresOn),
+		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+}
+
+func movementFrom(m dbq.WageDepositMovement, projectID int64) movementOut {
+	return movementOut{ID: m.ID, DepositID: m.DepositID, ProjectID: projectID, Kind: m.Kind, AmountFen: m.AmountFen,
+		OccurredOn: Date{m.OccurredOn}, Reference: m.Reference, Note: m.Note, CreatedAt: m.CreatedAt}
+}
+
+var (
+	depositSorts  = []string{"expires_on", "-amount_fen", "-id"}
+	movementSorts = []string{"-occurred_on", "-id"}
+)
+
+func (s *Server) depositRoutes() {
+	s.add(route{Method: "GET", Path: "/wage-deposits", Tag: "wage-deposits", Summary: "List wage guarantee deposits in scope",
+		Query: append(pageParams(depositSorts...),
+			param{Name: "project_id", Type: "integer"},
+			param{Name: "town_code", Type: "string"},
+			param{Name: "status", Type: "string", Enum: registry.DepositStatuses.Codes},
+			param{Name: "form", Type: "string", Enum: registry.DepositForms.Codes},
+			param{Name: "short", Type: "boolean", Desc: "only active deposits below the required amount"}),
+		Out: listOut[depositOut]{}, Handler: s.depositList})
+	s.add(route{Method: "GET", Path: "/wage-deposits/:id", Tag: "wage-deposits", Summary: "Get a wage guarantee deposit", Out: depositOut{}, Handler: s.depositGet})
+	s.add(route{Method: "POST", Path: "/wage-deposits", Tag: "wage-deposits", Summary: "Register a wage guarantee deposit (an amount is recorded as its first payment)", Body: depositIn{}, Out: depositOut{}, Status: 201, Handler: s.depositCreate})
+	s.add(route{Method: "PATCH", Path: "/wage-deposits/:id", Tag: "wage-deposits", Summary: "Update a deposit's details (not its balance)", Body: depositIn{}, Out: depositOut{}, Handler: s.depositUpdate})
+
+	s.add(route{Method: "GET", Path: "/wage-deposit-movements", Tag: "wage-deposits", Summary: "List deposit movements in scope",
+		Query: append(pageParams(movementSorts...),
+			param{Name: "deposit_id", Type: "integer"},
+			param{Name: "project_id", Type: "integer"},
+			param{Name: "kind", Type: "string", Enum: registry.DepositMovementKinds.Codes},
+			param{Name: "date_from", Type: "string", Desc: "YYYY-MM-DD"},
+			param{Name: "date_to", Type: "string", Desc: "YYYY-MM-DD"}),
+		Out: listOut[movementOut]{}, Handler: s.movementList})
+	s.add(route{Method: "GET", Path: "/wage-deposit-movements/:id", Tag: "wage-deposits", Summary: "Get a deposit movement", Out: movementOut{}, Handler: s.movementGet})
+	s.add(route{Method: "POST", Path: "/wage-deposit-movements", Tag: "wage-deposits", Summary: "Record a payment, payout, top-up or release; updates the balance", Body: movementIn{}, Out: movementResultOut{}, Status: 201, Handler: s.movementCreate})
+}
+
+func (s *Server) depositList(c *fiber.Ctx) error {
+	sc := scopeOf(c)
+	p, err := parsePage(c, depositSorts...)
+	if err != nil {
+		return err
+	}
+	project, err := queryID(c, "project_id")
+	if err != nil {
+		return err
+	}
+	status, err := queryEnum(c, "status", registry.DepositStatuses)
+	if err != nil {
+		return err
+	}
+	form, err := queryEnum(c, "form", registry.DepositForms)
+	if err != nil {
+		return err
+	}
+	short, err := queryBool(c, "short")
+	if err != nil {
+		return err
+	}
+	rows, err := dbq.New(s.deps.Pool).WageDepositList(c.UserContext(), dbq.WageDepositListParams{
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: project, TownCode: queryText(c, "town_code"), Status: status, Form: form, Short: deref(short),
+		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]depositOut, len(rows))
+	var total int64
+	for i, r := range rows {
+		out[i] = depositFrom(r.WageDeposit)
+		total = r.Total
+	}
+	return listResponse(c, p, out, total)
+}
+
+func (s *Server) depositGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageDeposit, error) {
+	sc := scopeOf(c)
+	return q.WageDepositGet(c.UserContext(), dbq.WageDepositGetParams{ID: id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
+}
+
+func (s *Server) depositGet(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := s.depositGetScoped(c, dbq.New(s.deps.Pool), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(depositFrom(d))
+}
+
+// depositDates are the parsed optional dates of a deposit body; set is
+// true when the field was present (an empty string clears it).
+type depositDates struct {
+	paidOn, expiresOn       *time.Time
+	paidOnSet, expiresOnSet bool
+}
+
+func (in *depositIn) validate(create bool, today time.Time) (depositDates, error) {
+	var v check
+	var d depositDates
+	if create {
+		v.positiveID("project_id", in.ProjectID, true)
+		v.fen("amount_fen", in.AmountFen, false)
+	} else {
+		v.required("version", in.Version != nil)
+		if in.AmountFen != nil {
+			v.fail("amount_fen", "immutable", "余额只能通过缴存、动用、补足、退还记录变更")
+		}
+	}
+	v.enum("form", in.Form, create, registry.DepositForms)
+	v.fen("required_fen", in.RequiredFen, create)
+	v.text("bank_name", in.BankName, false, 64)
+	v.text("reference", in.Reference, false, 64)
+	if in.PaidOn != nil {
+		d.paidOnSet = true
+		d.paidOn = v.dateField("paid_on", in.PaidOn, false)
+		v.notFuture("paid_on", d.paidOn, today)
+	}
+	if in.ExpiresOn != nil {
+		d.expiresOnSet = true
+		d.expiresOn = v.dateField("expires_on", in.ExpiresOn, false)
+	}
+	if d.paidOn != nil && d.expiresOn != nil && d.expiresOn.Before(*d.paidOn) {
+		v.fail("expires_on", "invalid_date_range", "到期日期不能早于缴纳日期")
+	}
+	if create && in.AmountFen != nil && *in.AmountFen > 0 {
+		if d.paidOn == nil {
+			v.fail("paid_on", "required", "缴存金额大于零时必须填写缴纳日期")
+		}
+		if in.Form != nil && *in.Form == "exempt" {
+			v.fail("amount_fen", "exempt_with_amount", "免缴的保证金金额应为零")
+		}
+	}
+	return d, v.err()
+}
+
+func (s *Server) depositCreate(c *fiber.Ctx) error {
+	if err := labourWriter(c); err != nil {
+		return err
+	}
+	var in depositIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	dates, err := in.validate(true, s.labourToday())
+	if err != nil {
+		return err
+	}
+	var out dbq.WageDeposit
+	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		if err := s.labourProjectWritable(c, q, *in.ProjectID); err != nil {
+			return err
+		}
+		amount := deref(in.AmountFen)
+		out, err = q.WageDepositCreate(c.UserContext(), dbq.WageDepositCreateParams{ProjectID: *in.ProjectID, Form: *in.Form,
+			RequiredFen: *in.RequiredFen, AmountFen: amount, BankName: deref(in.BankName), Reference: deref(in.Reference),
+			PaidOn: dates.paidOn, ExpiresOn: dates.expiresOn})
+		if err != nil || amount == 0 {
+			return err
+		}
+		_, err = q.WageDepositMovementCreate(c.UserContext(), dbq.WageDepositMovementCreateParams{DepositID: out.ID, Kind: "payment",
+			AmountFen: amount, OccurredOn: *dates.paidOn, Reference: deref(in.Reference), Note: "登记保证金时缴存"})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(depositFrom(out))
+}
+
+func errDepositReleased() *Error {
+	return &Error{Status: http.StatusConflict, Code: "deposit_released", Message: "保证金已退还，不能再变更"}
+}
+
+func (s *Server) depositUpdate(c *fiber.Ctx) error {
+	if err := labourWriter(c); err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in depositIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	dates, err := in.validate(false, s.labourToday())
+	if err != nil {
+		return err
+	}
+	var out dbq.WageDeposit
+	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		if _, err := s.depositGetScoped(c, q, id); err != nil {
+			return err
+		}
+		cur, err := q.WageDepositLock(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
+		if in.ProjectID != nil && *in.ProjectID != cur.ProjectID {
+			return errField("project_id", "immutable", "所属项目不可修改")
+		}
+		if cur.Status == "released" {
+			return errDepositReleased()
+		}
+		p := dbq.WageDepositUpdateParams{ID: id, Version: *in.Version, Form: cur.Form, RequiredFen: cur.RequiredFen,
+			BankName: cur.BankName, Reference: cur.Reference, PaidOn: cur.PaidOn, ExpiresOn: cur.ExpiresOn}
+		set(&p.Form, in.Form)
+		set(&p.RequiredFen, in.RequiredFen)
+		set(&p.BankName, in.BankName)
+		set(&p.Reference, in.Reference)
+		if dates.paidOnSet {
+			p.PaidOn = dates.paidOn
+		}
+		if dates.expiresOnSet {
+			p.ExpiresOn = dates.expiresOn
+		}
+		var v check
+		if p.PaidOn != nil && p.ExpiresOn != nil && p.ExpiresOn.Before(*p.PaidOn) {
+			v.fail("expires_on", "invalid_date_range", "到期日期不能早于缴纳日期")
+		}
+		if p.Form == "exempt" && cur.AmountFen > 0 {
+			v.fail("form", "exempt_with_amount", "保证金余额大于零，不能改为免缴")
+		}
+		if err := v.err(); err != nil {
+			return err
+		}
+		out, err = q.WageDepositUpdate(c.UserContext(), p)
+		return versioned(err)
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(depositFrom(out))
+}
+
+func (s *Server) movementList(c *fiber.Ctx) error {
+	sc := scopeOf(c)
+	p, err := parsePage(c, movementSorts...)
+	if err != nil {
+		return err
+	}
+	deposit, err := queryID(c, "deposit_id")
+	if err != nil {
+		return err
+	}
+	project, err := queryID(c, "project_id")
+	if err != nil {
+		return err
+	}
+	kind, err := queryEnum(c, "kind", registry.DepositMovementKinds)
+	if err != nil {
+		return err
+	}
+	from, err := queryDate(c, "date_from")
+	if err != nil {
+		return err
+	}
+	to, err := queryDate(c, "date_to")
+	if err != nil {
+		return err
+	}
+	rows, err := dbq.New(s.deps.Pool).WageDepositMovementList(c.UserContext(), dbq.WageDepositMovementListParams{
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		DepositID: deposit, ProjectID: project, Kind: kind, DateFrom: timePtr(from), DateTo: timePtr(to),
+		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]movementOut, len(rows))
+	var total int64
+	for i, r := range rows {
+		out[i] = movementFrom(r.WageDepositMovement, r.ProjectID)
+		total = r.Total
+	}
+	return listResponse(c, p, out, total)
+}
+
+func (s *Server) movementGet(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	sc := scopeOf(c)
+	m, err := dbq.New(s.deps.Pool).WageDepositMovementGet(c.UserContext(), dbq.WageDepositMovementGetParams{ID: id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
+	if err != nil {
+		return err
+	}
+	return c.JSON(movementFrom(m.WageDepositMovement, m.ProjectID))
+}
+
+// maxFen is the largest amount (and balance) accepted, as in check.fen.
+const maxFen = 1_000_000_000_000_000
+
+func (s *Server) movementCreate(c *fiber.Ctx) error {
+	if err := labourWriter(c); err != nil {
+		return err
+	}
+	var in movementIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	v.positiveID("deposit_id", in.DepositID, true)
+	v.enum("kind", in.Kind, true, registry.DepositMovementKinds)
+	isRelease := in.Kind != nil && *in.Kind == "release"
+	v.fen("amount_fen", in.AmountFen, !isRelease)
+	if in.AmountFen != nil && *in.AmountFen == 0 {
+		v.fail("amount_fen", "invalid_amount", "金额必须大于零")
+	}
+	on := v.dateField("occurred_on", in.OccurredOn, true)
+	v.notFuture("occurred_on", on, s.labourToday())
+	v.text("reference", in.Reference, false, 64)
+	v.text("note", in.Note, false, 500)
+	if err := v.err(); err != nil {
+		return err
+	}
+	var out movementResultOut
+	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		_, err := s.depositGetScoped(c, q, *in.DepositID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errField("deposit_id", "reference_not_found", "保证金不存在或无权访问")
+		}
+		if err != nil {
+			return err
+		}
+		d, err := q.WageDepositLock(c.UserContext(), *in.DepositID)
+		if err != nil {
+			return err
+		}
+		if d.Status == "released" {
+			return errDepositReleased()
+		}
+		amount, balance, status := deref(in.AmountFen), d.AmountFen, d.Status
+		switch *in.Kind {
+		case "payment", "top_up":
+			balance += amount
+			if balance > maxFen {
+				return errField("amount_fen", "amount_too_large", "金额超出允许范围")
+			}
+		case "payout":
+			balance -= amount
+			if balance < 0 {
+				return errField("amount_fen", "negative_balance",
+					fmt.Sprintf("动用金额不能超过保证金余额（当前余额%s元）", yuan(d.AmountFen)))
+			}
+		case "release":
+			if d.AmountFen == 0 {
+				return errField("amount_fen", "nothing_to_release", "保证金余额为零，无需退还")
+			}
+			if in.AmountFen != nil && amount != d.AmountFen {
+				return errField("amount_fen", "release_not_balance",
+					fmt.Sprintf("退还金额应等于保证金余额（当前余额%s元）", yuan(d.AmountFen)))
+			}
+			amount, balance, status = d.AmountFen, 0, "released"
+		}
+		m, err := q.WageDepositMovementCreate(c.UserContext(), dbq.WageDepositMovementCreateParams{DepositID: d.ID, Kind: *in.Kind,
+			AmountFen: amount, OccurredOn: *on, Reference: deref(in.Reference), Note: deref(in.Note)})
+		if err != nil {
+			return err
+		}
+		nd, err := q.WageDepositApply(c.UserContext(), dbq.WageDepositApplyParams{ID: d.ID, AmountFen: balance, Status: status})
+		if err != nil {
+			return err
+		}
+		out = movementResultOut{Movement: movementFrom(m, d.ProjectID), Deposit: depositFrom(nd)}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(out)
+}
+
+// yuan formats an amount in fen as yuan with two decimals.
+func yuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, fen/100, fen%100)
+}
+
+func init() {
+	constraintFields["wage_deposit_movements_deposit_id_fkey"] = [2]string{"deposit_id", "保证金不存在"}
+}

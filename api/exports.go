@@ -1,0 +1,644 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/excel"
+	"github.com/anxin-city/anxin/ident"
+	"github.com/anxin-city/anxin/registry"
+)
+
+// Exports: GET /exports/{entity}.xlsx with the filters of the entity's
+// list answers the whole filtered list, in the caller's scope, as one
+// .xlsx sheet with Chinese headers. Personal data is masked exactly as
+// in the API output (the rows go through the same conversion as the
+// list's items); money is in yuan.
+//
+// The rows never all sit in memory: the export query of the entity
+// (queries/exports.sql) is run in chunks of exportChunk rows, paged by key,
+// inside one REPEATABLE READ READ ONLY transaction (one consistent
+// snapshot), and each row is handed to excel.Exporter, which encodes it
+// at once and spills to a temporary file. Only then is the response
+// started: a problem while reading (a database error, more rows than a
+// sheet holds) is still answered as a JSON error. The zip is finally
+// written straight into the response body by a body stream writer, so
+// the finished file is never held in memory either.
+
+// exportChunk is the number of rows read per round trip.
+const exportChunk = 2000
+
+var errExportTooLarge = &Error{Status: http.StatusUnprocessableEntity, Code: "export_too_large",
+	Message: fmt.Sprintf("导出数据超过 Excel 单个工作表的上限（%d 行），请缩小筛选范围后分批导出", excel.MaxExportRows)}
+
+// exportEmit writes one row (values in column order).
+type exportEmit func(values ...any) error
+
+// exportRun feeds every row of an export to emit, reading with q.
+type exportRun func(ctx context.Context, q *dbq.Queries, emit exportEmit) error
+
+// exportSpec is one exportable list.
+type exportSpec struct {
+	entity   string // in the path: /exports/{entity}.xlsx
+	title    string // Chinese sheet and file name
+	listPath string // the list route whose filters apply
+	notes    string // added to the summary
+	// params overrides the description of some list parameters.
+	params map[string]string
+	cols   []excel.Column
+	// prepare reads and checks the filters (answering 400 before anything
+	// is read) and returns the reading of the rows.
+	prepare func(c *fiber.Ctx) (exportRun, error)
+}
+
+func (s *Server) exportSpecs() []exportSpec {
+	return []exportSpec{
+		{entity: "enterprises", title: "企业名单", listPath: "/enterprises", cols: enterpriseExportCols, prepare: s.exportEnterprises},
+		{entity: "projects", title: "项目名单", listPath: "/projects", cols: projectExportCols, prepare: s.exportProjects},
+		{entity: "teams", title: "班组名单", listPath: "/teams", cols: teamExportCols, prepare: s.exportTeams},
+		{entity: "workers", title: "工人名单", listPath: "/workers", cols: workerExportCols, prepare: s.exportWorkers},
+		{entity: "employments", title: "用工名单", listPath: "/employments", cols: employmentExportCols, prepare: s.exportEmployments},
+		{entity: "attendance", title: "考勤记录", listPath: "/attendance", cols: attendanceExportCols, prepare: s.exportAttendance,
+			notes:  "; project_id, date_from and date_to are required for every caller (range at most 366 days)",
+			params: map[string]string{"project_id": "required (for workers too)"}},
+		{entity: "payroll-lines", title: "工资明细", listPath: "/payroll-lines", cols: payrollLineExportCols, prepare: s.exportPayrollLines},
+		{entity: "work-records", title: "记工记录", listPath: "/work-records", cols: workRecordExportCols, prepare: s.exportWorkRecords},
+		{entity: "safety-homes", title: "安薪之家", listPath: "/safety-homes", cols: safetyHomeExportCols, prepare: s.exportSafetyHomes},
+	}
+}
+
+func (s *Server) exportRoutes() {
+	for _, sp := range s.exportSpecs() {
+		s.add(route{Method: "GET", Path: "/exports/" + sp.entity + ".xlsx", Tag: "excel",
+			Summary: fmt.Sprintf("Export the list GET %s (same filters and scope; personal data masked) as .xlsx, streamed, "+
+				"in key order; the row count is in the X-Export-Rows header%s", sp.listPath, sp.notes),
+			Query: s.listFilters(sp.listPath, sp.params), Produces: xlsxMIME, Handler: s.exportHandler(sp)})
+	}
+}
+
+// listFilters returns the query parameters of a list route without
+// paging and sorting, with the descriptions in desc. The list route must
+// be registered already.
+func (s *Server) listFilters(path string, desc map[string]string) []param {
+	for _, r := range s.routes {
+		if r.Method != "GET" || r.Path != path {
+			continue
+		}
+		var out []param
+		for _, p := range r.Query {
+			if p.Name == "page" || p.Name == "page_size" || p.Name == "sort" {
+				continue
+			}
+			if d, ok := desc[p.Name]; ok {
+				p.Desc = d
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+	panic("api: export of " + path + " registered before its list route")
+}
+
+func (s *Server) exportHandler(sp exportSpec) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		run, err := sp.prepare(c)
+		if err != nil {
+			return err
+		}
+		e, err := excel.NewExporter(sp.title, sp.cols)
+		if err != nil {
+			return err
+		}
+		streaming := false
+		defer func() {
+			if !streaming {
+				_ = e.Close()
+			}
+		}()
+		if err := s.exportRows(c.UserContext(), run, e); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, xlsxMIME)
+		setAttachment(c, fmt.Sprintf("%s_%s.xlsx", sp.title, s.labourToday().Format("20060102")), sp.entity+".xlsx")
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		c.Set("X-Export-Rows", strconv.Itoa(e.Rows()))
+		streaming = true
+		log, path := s.deps.Logger, c.Path()
+		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			// Finish writes the zip into w and releases the exporter (also
+			// when w fails because the client went away).
+			if err := e.Finish(w); err != nil {
+				log.Warn("export: writing the response failed", "path", path, "err", err)
+			}
+		})
+		return nil
+	}
+}
+
+// exportRows runs the export's reading in one read-only snapshot.
+func (s *Server) exportRows(ctx context.Context, run exportRun, e *excel.Exporter) error {
+	tx, err := s.deps.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	return run(ctx, dbq.New(listDB{tx}), func(values ...any) error {
+		err := e.WriteRow(values...)
+		if errors.Is(err, excel.ErrTooManyRows) {
+			return errExportTooLarge
+		}
+		return err
+	})
+}
+
+// keyset reads all rows in chunks of exportChunk: fetch(after) returns
+// the rows with a key above after, in key order.
+func keyset[R any](fetch func(after int64) ([]R, error), key func(R) int64, each func(R) error) error {
+	var after int64
+	for {
+		rows, err := fetch(after)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := each(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < exportChunk {
+			return nil
+		}
+		after = key(rows[len(rows)-1])
+	}
+}
+
+// Export columns. Headers are Chinese and, where an import template has
+// the same column, the same as the template's.
+func col(key, header string, kind excel.Kind, width float64) excel.Column {
+	return excel.Column{Key: key, Header: header, Kind: kind, Width: width}
+}
+
+func enumCol(key, header string, e registry.Enum) excel.Column {
+	return excel.Column{Key: key, Header: header, Kind: excel.Enum, Enum: enumValues(e)}
+}
+
+var employmentStatuses = registry.Enum{Codes: []string{"on_site", "exited", "settled"}, Labels: employmentStatusLabels}
+
+var (
+	idCol       = col("id", "编号", excel.Int, 10)
+	activeCol   = col("active", "是否有效", excel.Bool, 10)
+	idNumberCol = col("id_number", "身份证号码", excel.Text, 22)
+
+	enterpriseExportCols = []excel.Column{
+		idCol,
+		col("credit_code", "统一社会信用代码", excel.Text, 22),
+		col("name", "企业名称", excel.Text, 30),
+		enumCol("type", "企业类型", registry.EnterpriseTypes),
+		col("town", "所属镇街", excel.Text, 14),
+		col("legal_person", "法定代表人", excel.Text, 12),
+		col("contact_name", "联系人", excel.Text, 12),
+		col("contact_phone", "联系电话", excel.Text, 16),
+		col("address", "地址", excel.Text, 30),
+		activeCol,
+		col("created", "登记日期", excel.Date, 12),
+	}
+	projectExportCols = []excel.Column{
+		idCol,
+		col("code", "项目编号", excel.Text, 14),
+		col("name", "项目名称", excel.Text, 30),
+		col("town", "所属镇街", excel.Text, 14),
+		enumCol("industry", "行业", registry.Industries),
+		col("builder", "建设单位", excel.Text, 26),
+		col("contractor", "施工总承包单位", excel.Text, 26),
+		col("contract_value", "合同金额(元)", excel.Money, 18),
+		col("start_date", "开工日期", excel.Date, 12),
+		col("planned_end_date", "计划竣工日期", excel.Date, 14),
+		col("completed_on", "竣工日期", excel.Date, 12),
+		enumCol("status", "项目状态", registry.ProjectStatuses),
+		col("implemented", "六项制度已落实项数", excel.Int, 20),
+		col("fully_implemented", "六项制度全部落实", excel.Bool, 18),
+		col("address", "项目地址", excel.Text, 30),
+		activeCol,
+	}
+	teamExportCols = []excel.Column{
+		idCol,
+		col("name", "班组名称", excel.Text, 16),
+		col("project", "所属项目", excel.Text, 28),
+		col("labour_firm", "劳务企业", excel.Text, 26),
+		col("trade", "工种", excel.Text, 10),
+		col("leader", "班组长", excel.Text, 10),
+		col("on_site", "在场人数", excel.Int, 10),
+		activeCol,
+	}
+	workerExportCols = []excel.Column{
+		idCol,
+		col("name", "姓名", excel.Text, 10),
+		idNumberCol,
+		enumCol("gender", "性别", registry.Genders),
+		col("birth_date", "出生日期", excel.Date, 12),
+		col("age", "年龄", excel.Int, 8),
+		col("native_province", "籍贯", excel.Text, 14),
+		col("phone", "手机号码", excel.Text, 14),
+		col("bank_card", "银行卡号", excel.Text, 22),
+		col("bank_name", "开户银行", excel.Text, 22),
+		col("on_site", "是否在场", excel.Bool, 10),
+		activeCol,
+		col("created", "登记日期", excel.Date, 12),
+	}
+	employmentExportCols = []excel.Column{
+		idCol,
+		col("name", "姓名", excel.Text, 10),
+		idNumberCol,
+		col("project", "项目", excel.Text, 28),
+		col("team", "班组", excel.Text, 14),
+		col("trade", "工种", excel.Text, 10),
+		col("entry_date", "进场日期", excel.Date, 12),
+		col("exit_date", "退场日期", excel.Date, 12),
+		col("exit_reason", "退场原因", excel.Text, 20),
+		col("settled_on", "退场结算日期", excel.Date, 14),
+		enumCol("status", "用工状态", employmentStatuses),
+		col("contract_signed_on", "合同签订日期", excel.Date, 14),
+		col("contract_confirmed", "工人已确认合同", excel.Bool, 16),
+		col("daily_wage", "日工资(元)", excel.Money, 12),
+	}
+	attendanceExportCols = []excel.Column{
+		col("work_date", "日期", excel.Date, 12),
+		col("name", "姓名", excel.Text, 10),
+		idNumberCol,
+		col("team", "班组", excel.Text, 14),
+		// Hours with two decimals: the Money kind is a number with two
+		// decimals (the value is in hundredths of an hour).
+		col("hours", "工时(小时)", excel.Money, 12),
+		col("minutes", "出勤分钟", excel.Int, 10),
+		enumCol("source", "来源", registry.AttendanceSources),
+	}
+	payrollLineExportCols = []excel.Column{
+		idCol,
+		col("month", "工资月份", excel.Text, 10),
+		col("project", "项目", excel.Text, 28),
+		col("name", "姓名", excel.Text, 10),
+		idNumberCol,
+		col("days_worked", "出勤天数", excel.Int, 10),
+		col("amount_due", "应发工资(元)", excel.Money, 14),
+		col("amount_paid", "实发工资(元)", excel.Money, 14),
+		col("unpaid", "未发工资(元)", excel.Money, 14),
+		col("paid_on", "发放日期", excel.Date, 12),
+		col("transfer_ref", "银行流水号", excel.Text, 24),
+		enumCol("paid_via", "发放方式", registry.PaidVia),
+		enumCol("sheet_status", "工资表状态", registry.PayrollStatuses),
+		enumCol("confirmation", "工人确认", registry.Confirmations),
+		col("dispute_reason", "异议原因", excel.Text, 24),
+	}
+	workRecordExportCols = []excel.Column{
+		idCol,
+		col("work_date", "日期", excel.Date, 12),
+		col("project", "项目", excel.Text, 28),
+		col("name", "姓名", excel.Text, 10),
+		idNumberCol,
+		col("team", "班组", excel.Text, 14),
+		col("item", "计量项目", excel.Text, 20),
+		col("unit", "单位", excel.Text, 8),
+		col("quantity", "数量", excel.Text, 12),
+		col("amount", "金额(元)", excel.Money, 14),
+		activeCol,
+	}
+	safetyHomeExportCols = []excel.Column{
+		idCol,
+		col("name", "名称", excel.Text, 26),
+		col("town", "所属镇街", excel.Text, 14),
+		col("project", "所在项目", excel.Text, 28),
+		col("address", "地址", excel.Text, 30),
+		col("established_on", "成立日期", excel.Date, 12),
+		col("supervisors", "在岗监督员人数", excel.Int, 16),
+		col("activities", "活动次数", excel.Int, 10),
+		activeCol,
+	}
+)
+
+// chinaDate is the calendar day of t in China (date cells take the date
+// in the value's own location).
+func chinaDate(t time.Time) time.Time { return t.In(chinaTime) }
+
+// maskedIDNumber decrypts and masks an ID number as the worker API shows it.
+func (s *Server) maskedIDNumber(enc []byte) string { return s.masked(kindIDNumber, enc) }
+
+// milliText renders thousandths as a decimal ("12.5", "3").
+func milliText(m int64) string {
+	s := strconv.FormatFloat(float64(m)/1000, 'f', 3, 64)
+	for s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	if s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func (s *Server) exportEnterprises(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.ExportEnterprisesParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		TownCode: queryText(c, "town_code"), Type: qe.enum(c, "type", registry.EnterpriseTypes),
+		CreditKind: qe.enum(c, "credit_kind", registry.CreditKinds), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"),
+		Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		return keyset(func(after int64) ([]dbq.ExportEnterprisesRow, error) {
+			arg.AfterID = after
+			return q.ExportEnterprises(ctx, arg)
+		}, func(r dbq.ExportEnterprisesRow) int64 { return r.Enterprise.ID }, func(r dbq.ExportEnterprisesRow) error {
+			e := s.enterpriseFrom(r.Enterprise)
+			return emit(e.ID, e.CreditCode, e.Name, e.Type, r.TownName, e.LegalPerson, e.ContactName, e.ContactPhone,
+				e.Address, e.Active, chinaDate(e.CreatedAt))
+		})
+	}, nil
+}
+
+func (s *Server) exportProjects(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.ExportProjectsParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.ProjectStatuses),
+		Industry: qe.enum(c, "industry", registry.Industries), BuilderID: qe.id(c, "builder_id"),
+		ContractorID: qe.id(c, "contractor_id"), EnterpriseID: qe.id(c, "enterprise_id"), Active: qe.boolean(c, "active"),
+		Q: qe.like(c, "q"), StartFrom: qe.date(c, "start_from"), StartTo: qe.date(c, "start_to"),
+		WageSystemMissing: qe.enum(c, "wage_system_missing", registry.WageSystems), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		return keyset(func(after int64) ([]dbq.ExportProjectsRow, error) {
+			arg.AfterID = after
+			return q.ExportProjects(ctx, arg)
+		}, func(r dbq.ExportProjectsRow) int64 { return r.Project.ID }, func(r dbq.ExportProjectsRow) error {
+			p := projectFrom(r.Project, r.BuilderName, r.ContractorName, int(r.ImplementedCount), int(r.ExemptCount))
+			return emit(p.ID, p.Code, p.Name, r.TownName, p.Industry, p.BuilderName, p.ContractorName, p.ContractValueFen,
+				p.StartDate.Time, p.PlannedEndDate.Time, r.Project.CompletedOn, p.Status, p.ImplementedCount, p.FullyImplemented,
+				p.Address, p.Active)
+		})
+	}, nil
+}
+
+func (s *Server) exportTeams(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.ExportTeamsParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), LabourFirmID: qe.id(c, "labour_firm_id"), Active: qe.boolean(c, "active"),
+		Q: qe.like(c, "q"), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		return keyset(func(after int64) ([]dbq.ExportTeamsRow, error) {
+			arg.AfterID = after
+			return q.ExportTeams(ctx, arg)
+		}, func(r dbq.ExportTeamsRow) int64 { return r.Team.ID }, func(r dbq.ExportTeamsRow) error {
+			t := teamFrom(dbq.TeamGetRow{Team: r.Team, ProjectName: r.ProjectName, TownCode: r.TownCode,
+				LabourFirmName: r.LabourFirmName, LeaderName: r.LeaderName, OnSiteCount: r.OnSiteCount})
+			return emit(t.ID, t.Name, t.ProjectName, t.LabourFirmName, t.Trade, t.LeaderName, t.OnSiteCount, t.Active)
+		})
+	}, nil
+}
+
+// exportWorkers reads the filters exactly as workerList does and, like
+// it, reads through ExportWorkers unless the scope or a filter concerns
+// the employments.
+func (s *Server) exportWorkers(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.ExportWorkersByEmploymentParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeWorker: sc.Worker, ProjectID: qe.id(c, "project_id"), TeamID: qe.id(c, "team_id"), TownCode: queryText(c, "town_code"),
+		OnSite: qe.boolean(c, "on_site"), Gender: qe.enum(c, "gender", registry.Genders), Active: qe.boolean(c, "active"),
+		Q: qe.like(c, "q"), NativeProvince: queryText(c, "native_province"), Lim: exportChunk}
+	if arg.NativeProvince != nil {
+		if _, ok := ident.ProvinceName(*arg.NativeProvince); !ok {
+			qe.add(&Error{Fields: map[string]string{"native_province": "应为两位省级行政区划代码"}})
+		}
+	}
+	ageMin := qe.optInt(c, "age_min", 0, 150)
+	ageMax := qe.optInt(c, "age_max", 0, 150)
+	if ageMin != nil && ageMax != nil && *ageMax < *ageMin {
+		qe.add(&Error{Fields: map[string]string{"age_max": "不能小于最小年龄"}})
+	}
+	if v := queryText(c, "id_number"); v != nil {
+		rid, err := ident.ParseResidentID(*v, s.deps.Now())
+		if err != nil {
+			qe.add(&Error{Fields: map[string]string{"id_number": err.Error()}})
+		} else {
+			arg.IDNumberHash = s.deps.PII.Hash(kindIDNumber, rid.Number)
+		}
+	}
+	if v := queryText(c, "phone"); v != nil {
+		ph, err := ident.ParsePhone(*v)
+		if err != nil {
+			qe.add(&Error{Fields: map[string]string{"phone": err.Error()}})
+		} else {
+			arg.PhoneHash = s.deps.PII.Hash(kindPhone, ph.Number)
+		}
+	}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	today := s.registryToday()
+	if ageMin != nil {
+		t := yearsBefore(today, *ageMin)
+		arg.BornTo = &t
+	}
+	if ageMax != nil {
+		t := yearsBefore(today, *ageMax+1).AddDate(0, 0, 1)
+		arg.BornFrom = &t
+	}
+	each := func(emit exportEmit, w dbq.Worker, onSite bool) error {
+		o := s.workerFrom(w, onSite)
+		return emit(o.ID, o.Name, o.IDNumber, o.Gender, o.BirthDate.Time, o.Age, o.NativeProvinceName, o.Phone,
+			o.BankCard, o.BankName, o.OnSite, o.Active, chinaDate(o.CreatedAt))
+	}
+	byEmployment := sc.Town != nil || sc.Enterprise != nil || sc.Project != nil ||
+		arg.ProjectID != nil || arg.TeamID != nil || arg.TownCode != nil || arg.OnSite != nil
+	if byEmployment {
+		return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+			return keyset(func(after int64) ([]dbq.ExportWorkersByEmploymentRow, error) {
+				arg.AfterID = after
+				return q.ExportWorkersByEmployment(ctx, arg)
+			}, func(r dbq.ExportWorkersByEmploymentRow) int64 { return r.Worker.ID }, func(r dbq.ExportWorkersByEmploymentRow) error {
+				return each(emit, r.Worker, r.OnSite)
+			})
+		}, nil
+	}
+	plain := dbq.ExportWorkersParams{ScopeWorker: arg.ScopeWorker, IDNumberHash: arg.IDNumberHash, PhoneHash: arg.PhoneHash,
+		Gender: arg.Gender, NativeProvince: arg.NativeProvince, BornFrom: arg.BornFrom, BornTo: arg.BornTo, Active: arg.Active,
+		Q: arg.Q, Lim: exportChunk}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		return keyset(func(after int64) ([]dbq.ExportWorkersRow, error) {
+			plain.AfterID = after
+			return q.ExportWorkers(ctx, plain)
+		}, func(r dbq.ExportWorkersRow) int64 { return r.Worker.ID }, func(r dbq.ExportWorkersRow) error {
+			return each(emit, r.Worker, r.OnSite)
+		})
+	}, nil
+}
+
+func (s *Server) exportEmployments(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.ExportEmploymentsParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
+		OnSite: qe.boolean(c, "on_site"), ContractSigned: qe.boolean(c, "contract_signed"), UnsettledExits: qe.boolean(c, "unsettled_exits"),
+		EntryFrom: qe.date(c, "entry_from"), EntryTo: qe.date(c, "entry_to"), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		return keyset(func(after int64) ([]dbq.ExportEmploymentsRow, error) {
+			arg.AfterID = after
+			return q.ExportEmployments(ctx, arg)
+		}, func(r dbq.ExportEmploymentsRow) int64 { return r.Employment.ID }, func(r dbq.ExportEmploymentsRow) error {
+			e := employmentFrom(dbq.EmploymentGetRow{Employment: r.Employment, WorkerName: r.WorkerName,
+				ProjectName: r.ProjectName, TeamName: r.TeamName})
+			x := r.Employment
+			return emit(e.ID, e.WorkerName, s.maskedIDNumber(r.IDNumberEnc), e.ProjectName, e.TeamName, e.Trade, x.EntryDate,
+				x.ExitDate, e.ExitReason, x.SettledOn, e.Status, x.ContractSignedOn, e.ContractConfirmedAt != nil, e.DailyWageFen)
+		})
+	}, nil
+}
+
+// exportAttendance reads the filters as attendanceList does, except that
+// the project is required for every caller: the keyset (work_date,
+// worker_id) is unique within one project.
+func (s *Server) exportAttendance(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	project, err := queryID(c, "project_id")
+	if err != nil {
+		return nil, err
+	}
+	if project == nil {
+		return nil, errQueryRequired("project_id")
+	}
+	from, err := queryDate(c, "date_from")
+	if err != nil {
+		return nil, err
+	}
+	to, err := queryDate(c, "date_to")
+	if err != nil {
+		return nil, err
+	}
+	if from == nil {
+		return nil, errQueryRequired("date_from")
+	}
+	if to == nil {
+		return nil, errQueryRequired("date_to")
+	}
+	if to.Before(from.Time) {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{"date_to": "结束日期不能早于开始日期"}}
+	}
+	if to.Sub(from.Time) >= maxAttendanceRange*24*time.Hour {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{"date_to": fmt.Sprintf("查询范围不能超过%d天", maxAttendanceRange)}}
+	}
+	worker, err := queryID(c, "worker_id")
+	if err != nil {
+		return nil, err
+	}
+	team, err := queryID(c, "team_id")
+	if err != nil {
+		return nil, err
+	}
+	arg := dbq.ExportAttendanceParams{ProjectID: *project, DateFrom: from.Time, DateTo: to.Time,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		WorkerID: worker, TeamID: team, AfterDate: from.Time, AfterWorker: 0, Lim: exportChunk}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		for {
+			rows, err := q.ExportAttendance(ctx, arg)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				a := attendanceFrom(r.Attendance, r.WorkerName)
+				hours := (int64(a.Minutes)*100 + 30) / 60 // hundredths of an hour, rounded
+				if err := emit(a.WorkDate.Time, a.WorkerName, s.maskedIDNumber(r.IDNumberEnc), r.TeamName, hours, a.Minutes, a.Source); err != nil {
+					return err
+				}
+			}
+			if len(rows) < exportChunk {
+				return nil
+			}
+			last := rows[len(rows)-1].Attendance
+			arg.AfterDate, arg.AfterWorker = last.WorkDate, last.WorkerID
+		}
+	}, nil
+}
+
+func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.ExportPayrollLinesParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		SheetID: qe.id(c, "sheet_id"), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"),
+		Confirmation: qe.enum(c, "confirmation", registry.Confirmations), Unpaid: deref(qe.boolean(c, "unpaid")), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		return keyset(func(after int64) ([]dbq.ExportPayrollLinesRow, error) {
+			arg.AfterID = after
+			return q.ExportPayrollLines(ctx, arg)
+		}, func(r dbq.ExportPayrollLinesRow) int64 { return r.PayrollLine.ID }, func(r dbq.ExportPayrollLinesRow) error {
+			l := payrollLineFrom(dbq.PayrollLineGetRow{PayrollLine: r.PayrollLine, ProjectID: r.ProjectID, Month: r.Month,
+				SheetStatus: r.SheetStatus, WorkerName: r.WorkerName})
+			return emit(l.ID, l.Month, r.ProjectName, l.WorkerName, s.maskedIDNumber(r.IDNumberEnc), l.DaysWorked, l.AmountDueFen,
+				l.AmountPaidFen, l.UnpaidFen, r.PayrollLine.PaidOn, l.TransferRef, l.PaidVia, l.SheetStatus, l.Confirmation,
+				l.DisputeReason)
+		})
+	}, nil
+}
+
+func (s *Server) exportWorkRecords(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.ExportWorkRecordsParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
+		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Active: qe.boolean(c, "active"), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		return keyset(func(after int64) ([]dbq.ExportWorkRecordsRow, error) {
+			arg.AfterID = after
+			return q.ExportWorkRecords(ctx, arg)
+		}, func(r dbq.ExportWorkRecordsRow) int64 { return r.WorkRecord.ID }, func(r dbq.ExportWorkRecordsRow) error {
+			w := workRecordFrom(r.WorkRecord, r.WorkerName)
+			return emit(w.ID, w.WorkDate.Time, r.ProjectName, w.WorkerName, s.maskedIDNumber(r.IDNumberEnc), r.TeamName, w.Item,
+				w.Unit, milliText(w.QuantityMilli), w.AmountFen, w.Active)
+		})
+	}, nil
+}
+
+func (s *Server) exportSafetyHomes(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.ExportSafetyHomesParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), Active: qe.boolean(c, "active"),
+		Q: qe.like(c, "q"), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		return keyset(func(after int64) ([]dbq.ExportSafetyHomesRow, error) {
+			arg.AfterID = after
+			return q.ExportSafetyHomes(ctx, arg)
+		}, func(r dbq.ExportSafetyHomesRow) int64 { return r.SafetyHome.ID }, func(r dbq.ExportSafetyHomesRow) error {
+			h := safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
+			return emit(h.ID, h.Name, r.TownName, r.ProjectName, h.Address, h.EstablishedOn.Time, h.SupervisorCount,
+				h.ActivityCount, h.Active)
+		})
+	}, nil
+}

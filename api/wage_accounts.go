@@ -1,0 +1,475 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
+)
+
+// Dedicated wage accounts 农民工工资专用账户, one per project, and the
+// labour-cost transfers 人工费用拨付 into them. The account number belongs
+// to an enterprise account, not to a person, so it is stored in clear;
+// lists still show it masked except the last 4 digits (a list is what
+// gets exported and screen-shared), while a get, create or update shows
+// it whole. Transfers are append-only: a wrong one is deactivated with a
+// reason and entered again. Workers see neither.
+
+type wageAccountOut struct {
+	ID                 int64     `json:"id"`
+	ProjectID          int64     `json:"project_id"`
+	BankName           string    `json:"bank_name"`
+	AccountName        string    `json:"account_name"`
+	AccountNo          string    `json:"account_no" doc:"masked except the last 4 digits in lists"`
+	OpenedOn           Date      `json:"opened_on"`
+	ClosedOn           *Date     `json:"closed_on"`
+	Active             bool      `json:"active"`
+	DeactivationReason *string   `json:"deactivation_reason"`
+	Version            int32     `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+type wageAccountIn struct {
+	ProjectID   *int64  `json:"project_id,omitempty" required:"true" doc:"create only; one account per project"`
+	BankName    *string `json:"bank_name,omitempty" required:"true"`
+	AccountName *string `json:"account_name,omitempty" required:"true"`
+	AccountNo   *string `json:"account_no,omitempty" required:"true" doc:"8 to 32 digits (spaces ignored)"`
+	OpenedOn    *string `json:"opened_on,omitempty" required:"true" doc:"YYYY-MM-DD"`
+	ClosedOn    *string `json:"closed_on,omitempty" doc:"YYYY-MM-DD; an empty string reopens"`
+	Version     *int32  `json:"version,omitempty" doc:"the version read; required on update"`
+}
+
+type transferOut struct {
+	ID                 int64     `json:"id"`
+	AccountID          int64     `json:"account_id"`
+	ProjectID          int64     `json:"project_id"`
+	Month              string    `json:"month" doc:"YYYY-MM, the month the labour cost is for"`
+	AmountFen          int64     `json:"amount_fen"`
+	TransferredOn      Date      `json:"transferred_on"`
+	Reference          string    `json:"reference"`
+	Active             bool      `json:"active"`
+	DeactivationReason *string   `json:"deactivation_reason"`
+	Version            int32     `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+type transferIn struct {
+	AccountID     *int64  `json:"account_id" required:"true"`
+	Month         *string `json:"month" required:"true" doc:"YYYY-MM"`
+	AmountFen     *int64  `json:"amount_fen" required:"true" doc:"> 0"`
+	TransferredOn *string `json:"transferred_on" required:"true" doc:"YYYY-MM-DD, not in the future, within the account's open period"`
+	Reference     *string `json:"reference,omitempty" doc:"bank reference"`
+}
+
+// deactivateIn deactivates an append-only row with a reason.
+type deactivateIn struct {
+	Reason  *string `json:"reason" required:"true"`
+	Version *int32  `json:"version" required:"true"`
+}
+
+func wageAccountFrom(a dbq.WageAccount, mask bool) wageAccountOut {
+	no := a.AccountNo
+	if mask {
+		no = maskAccountNo(no)
+	}
+	return wageAccountOut{ID: a.ID, ProjectID: a.ProjectID, BankName: a.BankName, AccountName: a.AccountName, AccountNo: no,
+		OpenedOn: Date{a.OpenedOn}, ClosedOn: datePtr(a.ClosedOn), Active: a.Active, DeactivationReason: a.DeactivationReason,
+		Version: a.Version, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+// maskAccountNo keeps the last 4 digits.
+func maskAccountNo(s string) string {
+	if len(s) <= 4 {
+		return strings.Repeat("*", len(s))
+	}
+	return strings.Repeat("*", len(s)-4) + s[len(s)-4:]
+}
+
+func transferFrom(t dbq.LabourCostTransfer, projectID int64) transferOut {
+	return transferOut{ID: t.ID, AccountID: t.AccountID, ProjectID: projectID, Month: monthString(t.Month), AmountFen: t.AmountFen,
+		TransferredOn: Date{t.TransferredOn}, Reference: t.Reference, Active: t.Active, DeactivationReason: t.DeactivationReason,
+		Version: t.Version, CreatedAt: t.CreatedAt}
+}
+
+var (
+	wageAccountSorts = []string{"opened_on", "-opened_on", "-id"}
+	transferSorts    = []string{"month", "-month", "-transferred_on", "-id"}
+	accountNoRe      = regexp.MustCompile(`^[0-9]{8,32}$`)
+)
+
+func (s *Server) wageAccountRoutes() {
+	s.add(route{Method: "GET", Path: "/wage-accounts", Tag: "wage-accounts", Summary: "List dedicated wage accounts in scope (account numbers masked)",
+		Query: append(pageParams(wageAccountSorts...),
+			param{Name: "project_id", Type: "integer"},
+			param{Name: "town_code", Type: "string"},
+			param{Name: "active", Type: "boolean"}),
+		Out: listOut[wageAccountOut]{}, Handler: s.wageAccountList})
+	s.add(route{Method: "GET", Path: "/wage-accounts/:id", Tag: "wage-accounts", Summary: "Get a dedicated wage account", Out: wageAccountOut{}, Handler: s.wageAccountGet})
+	s.add(route{Method: "POST", Path: "/wage-accounts", Tag: "wage-accounts", Summary: "Register a project's dedicated wage account", Body: wageAccountIn{}, Out: wageAccountOut{}, Status: 201, Handler: s.wageAccountCreate})
+	s.add(route{Method: "PATCH", Path: "/wage-accounts/:id", Tag: "wage-accounts", Summary: "Update a dedicated wage account", Body: wageAccountIn{}, Out: wageAccountOut{}, Handler: s.wageAccountUpdate})
+	s.add(route{Method: "POST", Path: "/wage-accounts/:id/deactivate", Tag: "wage-accounts", Summary: "Deactivate a wage account", Body: activeIn{}, Out: wageAccountOut{}, Handler: s.wageAccountSetActive(false)})
+	s.add(route{Method: "POST", Path: "/wage-accounts/:id/reactivate", Tag: "wage-accounts", Summary: "Reactivate a wage account", Body: activeIn{}, Out: wageAccountOut{}, Handler: s.wageAccountSetActive(true)})
+
+	s.add(route{Method: "GET", Path: "/labour-cost-transfers", Tag: "wage-accounts", Summary: "List labour-cost transfers in scope",
+		Query: append(pageParams(transferSorts...),
+			param{Name: "account_id", Type: "integer"},
+			param{Name: "project_id", Type: "integer"},
+			param{Name: "month_from", Type: "string", Desc: "YYYY-MM"},
+			param{Name: "month_to", Type: "string", Desc: "YYYY-MM"},
+			param{Name: "active", Type: "boolean"}),
+		Out: listOut[transferOut]{}, Handler: s.transferList})
+	s.add(route{Method: "GET", Path: "/labour-cost-transfers/:id", Tag: "wage-accounts", Summary: "Get a labour-cost transfer", Out: transferOut{}, Handler: s.transferGet})
+	s.add(route{Method: "POST", Path: "/labour-cost-transfers", Tag: "wage-accounts", Summary: "Record a labour-cost transfer into a wage account (append-only)", Body: transferIn{}, Out: transferOut{}, Status: 201, Handler: s.transferCreate})
+	s.add(route{Method: "POST", Path: "/labour-cost-transfers/:id/deactivate", Tag: "wage-accounts", Summary: "Deactivate a wrong transfer, with a reason", Body: deactivateIn{}, Out: transferOut{}, Handler: s.transferDeactivate})
+}
+
+func (s *Server) wageAccountList(c *fiber.Ctx) error {
+	sc := scopeOf(c)
+	p, err := parsePage(c, wageAccountSorts...)
+	if err != nil {
+		return err
+	}
+	project, err := queryID(c, "project_id")
+	if err != nil {
+		return err
+	}
+	active, err := queryBool(c, "active")
+	if err != nil {
+		return err
+	}
+	rows, err := dbq.New(s.deps.Pool).WageAccountList(c.UserContext(), dbq.WageAccountListParams{
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: project, TownCode: queryText(c, "town_code"), Active: active,
+		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]wageAccountOut, len(rows))
+	var total int64
+	for i, r := range rows {
+		out[i] = wageAccountFrom(r.WageAccount, true)
+		total = r.Total
+	}
+	return listResponse(c, p, out, total)
+}
+
+func (s *Server) wageAccountGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageAccount, error) {
+	sc := scopeOf(c)
+	return q.WageAccountGet(c.UserContext(), dbq.WageAccountGetParams{ID: id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
+}
+
+func (s *Server) wageAccountGet(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.wageAccountGetScoped(c, dbq.New(s.deps.Pool), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(wageAccountFrom(a, false))
+}
+
+// validate checks the fields present; it returns the parsed dates (a
+// present but empty closed_on clears it: closedSet is true, closed nil).
+func (in *wageAccountIn) validate(create bool, today time.Time) (opened, closed *time.Time, closedSet bool, err error) {
+	var v check
+	if create {
+		v.positiveID("project_id", in.ProjectID, true)
+	} else {
+		v.required("version", in.Version != nil)
+	}
+	v.text("bank_name", in.BankName, create, 64)
+	v.text("account_name", in.AccountName, create, 128)
+	if in.AccountNo != nil {
+		*in.AccountNo = strings.Join(strings.Fields(*in.AccountNo), "")
+	}
+	v.text("account_no", in.AccountNo, create, 32)
+	if in.AccountNo != nil && v.ok("account_no") && !accountNoRe.MatchString(*in.AccountNo) {
+		v.fail("account_no", "invalid_account_no", "账号应为8到32位数字")
+	}
+	opened = v.dateField("opened_on", in.OpenedOn, create)
+	v.notFuture("opened_on", opened, today)
+	if in.ClosedOn != nil {
+		closedSet = true
+		closed = v.dateField("closed_on", in.ClosedOn, false)
+		v.notFuture("closed_on", closed, today)
+	}
+	return opened, closed, closedSet, v.err()
+}
+
+func checkAccountDates(opened time.Time, closed *time.Time) error {
+	if closed != nil && closed.Before(opened) {
+		return errField("closed_on", "invalid_date_range", "销户日期不能早于开户日期")
+	}
+	return nil
+}
+
+func (s *Server) wageAccountCreate(c *fiber.Ctx) error {
+	if err := labourWriter(c); err != nil {
+		return err
+	}
+	var in wageAccountIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	opened, closed, _, err := in.validate(true, s.labourToday())
+	if err != nil {
+		return err
+	}
+	if err := checkAccountDates(*opened, closed); err != nil {
+		return err
+	}
+	var out dbq.WageAccount
+	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		if err := s.labourProjectWritable(c, q, *in.ProjectID); err != nil {
+			return err
+		}
+		out, err = q.WageAccountCreate(c.UserContext(), dbq.WageAccountCreateParams{ProjectID: *in.ProjectID, BankName: *in.BankName,
+			AccountName: *in.AccountName, AccountNo: *in.AccountNo, OpenedOn: *opened, ClosedOn: closed})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(wageAccountFrom(out, false))
+}
+
+func (s *Server) wageAccountUpdate(c *fiber.Ctx) error {
+	if err := labourWriter(c); err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in wageAccountIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	opened, closed, closedSet, err := in.validate(false, s.labourToday())
+	if err != nil {
+		return err
+	}
+	var out dbq.WageAccount
+	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		cur, err := s.wageAccountGetScoped(c, q, id)
+		if err != nil {
+			return err
+		}
+		if in.ProjectID != nil && *in.ProjectID != cur.ProjectID {
+			return errField("project_id", "immutable", "所属项目不可修改")
+		}
+		p := dbq.WageAccountUpdateParams{ID: id, Version: *in.Version, BankName: cur.BankName, AccountName: cur.AccountName,
+			AccountNo: cur.AccountNo, OpenedOn: cur.OpenedOn, ClosedOn: cur.ClosedOn}
+		set(&p.BankName, in.BankName)
+		set(&p.AccountName, in.AccountName)
+		set(&p.AccountNo, in.AccountNo)
+		if opened != nil {
+			p.OpenedOn = *opened
+		}
+		if closedSet {
+			p.ClosedOn = closed
+		}
+		if err := checkAccountDates(p.OpenedOn, p.ClosedOn); err != nil {
+			return err
+		}
+		out, err = q.WageAccountUpdate(c.UserContext(), p)
+		return versioned(err)
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(wageAccountFrom(out, false))
+}
+
+func (s *Server) wageAccountSetActive(active bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := labourWriter(c); err != nil {
+			return err
+		}
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		in, err := decodeActive(c, active)
+		if err != nil {
+			return err
+		}
+		var out dbq.WageAccount
+		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+			if _, err := s.wageAccountGetScoped(c, q, id); err != nil {
+				return err
+			}
+			out, err = q.WageAccountSetActive(c.UserContext(), dbq.WageAccountSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
+			return versioned(err)
+		})
+		if err != nil {
+			return err
+		}
+		return c.JSON(wageAccountFrom(out, false))
+	}
+}
+
+func (s *Server) transferList(c *fiber.Ctx) error {
+	sc := scopeOf(c)
+	p, err := parsePage(c, transferSorts...)
+	if err != nil {
+		return err
+	}
+	account, err := queryID(c, "account_id")
+	if err != nil {
+		return err
+	}
+	project, err := queryID(c, "project_id")
+	if err != nil {
+		return err
+	}
+	from, err := queryMonth(c, "month_from")
+	if err != nil {
+		return err
+	}
+	to, err := queryMonth(c, "month_to")
+	if err != nil {
+		return err
+	}
+	active, err := queryBool(c, "active")
+	if err != nil {
+		return err
+	}
+	rows, err := dbq.New(s.deps.Pool).LabourCostTransferList(c.UserContext(), dbq.LabourCostTransferListParams{
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		AccountID: account, ProjectID: project, MonthFrom: from, MonthTo: to, Active: active,
+		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]transferOut, len(rows))
+	var total int64
+	for i, r := range rows {
+		out[i] = transferFrom(r.LabourCostTransfer, r.ProjectID)
+		total = r.Total
+	}
+	return listResponse(c, p, out, total)
+}
+
+func (s *Server) transferGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LabourCostTransferGetRow, error) {
+	sc := scopeOf(c)
+	return q.LabourCostTransferGet(c.UserContext(), dbq.LabourCostTransferGetParams{ID: id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
+}
+
+func (s *Server) transferGet(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	t, err := s.transferGetScoped(c, dbq.New(s.deps.Pool), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(transferFrom(t.LabourCostTransfer, t.ProjectID))
+}
+
+func (s *Server) transferCreate(c *fiber.Ctx) error {
+	if err := labourWriter(c); err != nil {
+		return err
+	}
+	var in transferIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	v.positiveID("account_id", in.AccountID, true)
+	month := v.monthField("month", in.Month, true)
+	v.fen("amount_fen", in.AmountFen, true)
+	if in.AmountFen != nil && *in.AmountFen == 0 {
+		v.fail("amount_fen", "invalid_amount", "拨付金额必须大于零")
+	}
+	on := v.dateField("transferred_on", in.TransferredOn, true)
+	v.notFuture("transferred_on", on, s.labourToday())
+	v.text("reference", in.Reference, false, 64)
+	if err := v.err(); err != nil {
+		return err
+	}
+	var out dbq.LabourCostTransfer
+	var projectID int64
+	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		a, err := s.wageAccountGetScoped(c, q, *in.AccountID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errField("account_id", "reference_not_found", "工资专用账户不存在或无权访问")
+		}
+		if err != nil {
+			return err
+		}
+		projectID = a.ProjectID
+		var v check
+		switch {
+		case !a.Active:
+			v.fail("account_id", "account_inactive", "工资专用账户已停用")
+		case on.Before(a.OpenedOn):
+			v.fail("transferred_on", "before_opened", "拨付日期不能早于开户日期")
+		case a.ClosedOn != nil && on.After(*a.ClosedOn):
+			v.fail("transferred_on", "after_closed", "拨付日期不能晚于销户日期")
+		}
+		if err := v.err(); err != nil {
+			return err
+		}
+		out, err = q.LabourCostTransferCreate(c.UserContext(), dbq.LabourCostTransferCreateParams{AccountID: a.ID, Month: *month,
+			AmountFen: *in.AmountFen, TransferredOn: *on, Reference: deref(in.Reference)})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(transferFrom(out, projectID))
+}
+
+func (s *Server) transferDeactivate(c *fiber.Ctx) error {
+	if err := labourWriter(c); err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in deactivateIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	v.required("version", in.Version != nil)
+	v.text("reason", in.Reason, true, 500)
+	if err := v.err(); err != nil {
+		return err
+	}
+	var out dbq.LabourCostTransfer
+	var projectID int64
+	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		cur, err := s.transferGetScoped(c, q, id)
+		if err != nil {
+			return err
+		}
+		projectID = cur.ProjectID
+		if !cur.LabourCostTransfer.Active {
+			return errTransition("already_inactive", "该拨付记录已停用")
+		}
+		out, err = q.LabourCostTransferDeactivate(c.UserContext(), dbq.LabourCostTransferDeactivateParams{ID: id, Version: *in.Version, Reason: in.Reason})
+		return versioned(err)
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(transferFrom(out, projectID))
+}

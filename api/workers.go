@@ -1,0 +1,409 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/ident"
+	"github.com/anxin-city/anxin/registry"
+)
+
+// Workers: the real-name registry 实名制 (SPEC R2). The resident ID number
+// is the identity: it is parsed and checked on registration, gender,
+// birth date and native place are derived from it, and it never changes.
+// ID number, phone and bank card are stored only encrypted (with keyed
+// hashes of ID number and phone for exact look-up) and shown masked.
+
+type workerOut struct {
+	ID int64 `json:"id"`
+	// Name is the full name: registry users (officers, enterprises, project
+	// staff) work with names, so names are not masked here, unlike the
+	// identifying numbers. Public or cross-scope views must mask them
+	// (pii.MaskName).
+	Name               string    `json:"name"`
+	IDNumber           string    `json:"id_number" doc:"masked, e.g. 330102********1234"`
+	Gender             string    `json:"gender" enum:"male,female" doc:"derived from the ID number"`
+	GenderLabel        string    `json:"gender_label"`
+	BirthDate          Date      `json:"birth_date" doc:"derived from the ID number"`
+	Age                int       `json:"age" doc:"completed years today"`
+	NativeProvince     string    `json:"native_province" doc:"two-digit province code, derived from the ID number"`
+	NativeProvinceName string    `json:"native_province_name"`
+	NativeRegion       string    `json:"native_region" doc:"six-digit region code, derived from the ID number"`
+	Phone              string    `json:"phone" doc:"masked"`
+	BankCard           string    `json:"bank_card" doc:"masked"`
+	BankName           string    `json:"bank_name"`
+	OnSite             bool      `json:"on_site" doc:"has an open employment"`
+	Active             bool      `json:"active"`
+	DeactivationReason *string   `json:"deactivation_reason"`
+	Version            int32     `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+type workerIn struct {
+	IDNumber *string `json:"id_number,omitempty" required:"true" doc:"18-character resident ID number; create only, it cannot be changed"`
+	Name     *string `json:"name,omitempty" required:"true"`
+	Phone    *string `json:"phone,omitempty" doc:"mobile number; empty string clears it"`
+	BankCard *string `json:"bank_card,omitempty" doc:"payroll bank card number; empty string clears it"`
+	BankName *string `json:"bank_name,omitempty"`
+	Version  *int32  `json:"version,omitempty" doc:"the version read; required on update"`
+}
+
+var workerSorts = []string{"name", "-name", "birth_date", "-birth_date", "-id", "created_at", "-created_at"}
+
+func (s *Server) workerRoutes() {
+	s.add(route{Method: "GET", Path: "/workers", Tag: "workers", Summary: "List (look up) workers in scope",
+		Query: append(pageParams(workerSorts...),
+			param{Name: "id_number", Type: "string", Desc: "exact resident ID number"},
+			param{Name: "phone", Type: "string", Desc: "exact phone number"},
+			param{Name: "project_id", Type: "integer", Desc: "with an employment on the project"},
+			param{Name: "team_id", Type: "integer", Desc: "with an employment in the team"},
+			param{Name: "town_code", Type: "string", Desc: "with an employment on a project in the town"},
+			param{Name: "on_site", Type: "boolean", Desc: "true: an employment (matching project/team/town) is open; false: there are such employments and none is open"},
+			param{Name: "gender", Type: "string", Enum: registry.Genders.Codes},
+			param{Name: "native_province", Type: "string", Desc: "two-digit province code"},
+			param{Name: "age_min", Type: "integer"},
+			param{Name: "age_max", Type: "integer"},
+			param{Name: "active", Type: "boolean"},
+			param{Name: "q", Type: "string", Desc: "name contains"}),
+		Out: listOut[workerOut]{}, Handler: s.workerList})
+	s.add(route{Method: "GET", Path: "/workers/:id", Tag: "workers", Summary: "Get a worker", Out: workerOut{}, Handler: s.workerGet})
+	s.add(route{Method: "POST", Path: "/workers", Tag: "workers", Summary: "Register a worker (real name)", Body: workerIn{}, Out: workerOut{}, Status: 201, Handler: s.workerCreate})
+	s.add(route{Method: "PATCH", Path: "/workers/:id", Tag: "workers", Summary: "Update a worker's name, phone or bank card", Body: workerIn{}, Out: workerOut{}, Handler: s.workerUpdate})
+	s.add(route{Method: "POST", Path: "/workers/:id/deactivate", Tag: "workers", Summary: "Deactivate a worker", Body: activeIn{}, Out: workerOut{}, Handler: s.workerSetActive(false)})
+	s.add(route{Method: "POST", Path: "/workers/:id/reactivate", Tag: "workers", Summary: "Reactivate a worker", Body: activeIn{}, Out: workerOut{}, Handler: s.workerSetActive(true)})
+}
+
+func (s *Server) workerFrom(w dbq.Worker, onSite bool) workerOut {
+	province, _ := ident.ProvinceName(w.NativeProvince)
+	return workerOut{ID: w.ID, Name: w.Name, IDNumber: s.masked(kindIDNumber, w.IDNumberEnc),
+		Gender: w.Gender, GenderLabel: registry.Genders.Label(w.Gender), BirthDate: Date{w.BirthDate},
+		Age:            ident.ResidentID{BirthDate: w.BirthDate}.Age(s.registryToday()),
+		NativeProvince: w.NativeProvince, NativeProvinceName: province, NativeRegion: w.NativeRegion,
+		Phone: s.maskedPhone(w.PhoneEnc), BankCard: s.masked(kindBankCard, w.BankCardEnc), BankName: w.BankName,
+		OnSite: onSite, Active: w.Active, DeactivationReason: w.DeactivationReason, Version: w.Version,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+}
+
+func (s *Server) workerList(c *fiber.Ctx) error {
+	sc := scopeOf(c)
+	p, err := parsePage(c, workerSorts...)
+	if err != nil {
+		return err
+	}
+	var qe queryErrs
+	projectID := qe.id(c, "project_id")
+	teamID := qe.id(c, "team_id")
+	town := queryText(c, "town_code")
+	onSite := qe.boolean(c, "on_site")
+	gender := qe.enum(c, "gender", registry.Genders)
+	active := qe.boolean(c, "active")
+	q := qe.like(c, "q")
+	province := queryText(c, "native_province")
+	if province != nil {
+		if _, ok := ident.ProvinceName(*province); !ok {
+			qe.add(&Error{Fields: map[string]string{"native_province": "应为两位省级行政区划代码"}})
+		}
+	}
+	ageMin := qe.optInt(c, "age_min", 0, 150)
+	ageMax := qe.optInt(c, "age_max", 0, 150)
+	if ageMin != nil && ageMax != nil && *ageMax < *ageMin {
+		qe.add(&Error{Fields: map[string]string{"age_max": "不能小于最小年龄"}})
+	}
+	var idHash, phoneHash []byte
+	if v := queryText(c, "id_number"); v != nil {
+		rid, err := ident.ParseResidentID(*v, s.deps.Now())
+		if err != nil {
+			qe.add(&Error{Fields: map[string]string{"id_number": err.Error()}})
+		} else {
+			idHash = s.deps.PII.Hash(kindIDNumber, rid.Number)
+		}
+	}
+	if v := queryText(c, "phone"); v != nil {
+		ph, err := ident.ParsePhone(*v)
+		if err != nil {
+			qe.add(&Error{Fields: map[string]string{"phone": err.Error()}})
+		} else {
+			phoneHash = s.deps.PII.Hash(kindPhone, ph.Number)
+		}
+	}
+	if err := qe.err(); err != nil {
+		return err
+	}
+	// Birth-date bounds for the age range: age >= n exactly when born on
+	// or before the day n years ago.
+	today := s.registryToday()
+	var bornFrom, bornTo *time.Time
+	if ageMin != nil {
+		t := yearsBefore(today, *ageMin)
+		bornTo = &t
+	}
+	if ageMax != nil {
+		t := yearsBefore(today, *ageMax+1).AddDate(0, 0, 1)
+		bornFrom = &t
+	}
+
+	queries := dbq.New(listDB{s.deps.Pool})
+	var rows []dbq.WorkerListRow
+	byEmployment := sc.Town != nil || sc.Enterprise != nil || sc.Project != nil ||
+		projectID != nil || teamID != nil || town != nil || onSite != nil
+	if byEmployment {
+		var r []dbq.WorkerListByEmploymentRow
+		r, err = queries.WorkerListByEmployment(c.UserContext(), dbq.WorkerListByEmploymentParams{
+			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+			ProjectID: projectID, TeamID: teamID, TownCode: town, OnSite: onSite,
+			IDNumberHash: idHash, PhoneHash: phoneHash, Gender: gender, NativeProvince: province,
+			BornFrom: bornFrom, BornTo: bornTo, Active: active, Q: q,
+			Sort: p.Sort, Lim: p.limit(), Off: p.offset()})
+		rows = make([]dbq.WorkerListRow, len(r))
+		for i, x := range r {
+			rows[i] = dbq.WorkerListRow{Worker: x.Worker, Total: x.Total, OnSite: x.OnSite}
+		}
+	} else {
+		rows, err = queries.WorkerList(c.UserContext(), dbq.WorkerListParams{ScopeWorker: sc.Worker,
+			IDNumberHash: idHash, PhoneHash: phoneHash, Gender: gender, NativeProvince: province,
+			BornFrom: bornFrom, BornTo: bornTo, Active: active, Q: q,
+			Sort: p.Sort, Lim: p.limit(), Off: p.offset()})
+	}
+	if err != nil {
+		return err
+	}
+	out := make([]workerOut, len(rows))
+	var total int64
+	for i, r := range rows {
+		out[i] = s.workerFrom(r.Worker, r.OnSite)
+		total = r.Total
+	}
+	return listResponse(c, p, out, total)
+}
+
+// yearsBefore is the same calendar day n years before t, or the last day
+// of the month when that day does not exist (29 February).
+func yearsBefore(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	r := time.Date(y-n, m, d, 0, 0, 0, 0, time.UTC)
+	if r.Month() != m {
+		r = time.Date(y-n, m+1, 0, 0, 0, 0, 0, time.UTC)
+	}
+	return r
+}
+
+// workerGetScoped loads a worker the caller may see (else not found).
+func (s *Server) workerGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WorkerGetRow, error) {
+	sc := scopeOf(c)
+	return q.WorkerGet(c.UserContext(), dbq.WorkerGetParams{ID: id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
+}
+
+func (s *Server) workerGet(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.workerGetScoped(c, dbq.New(s.deps.Pool), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.workerFrom(r.Worker, r.OnSite))
+}
+
+// validate checks the fields present in in and normalises phone and bank
+// card; on create the ID number is parsed (as of now) and returned.
+func (in *workerIn) validate(create bool, now time.Time) (ident.ResidentID, error) {
+	var v check
+	var rid ident.ResidentID
+	if create {
+		v.text("id_number", in.IDNumber, true, 32)
+		if in.IDNumber != nil && v.ok("id_number") {
+			var err error
+			if rid, err = ident.ParseResidentID(*in.IDNumber, now); err != nil {
+				v.identErr("id_number", err)
+			}
+		}
+	} else {
+		if in.IDNumber != nil {
+			v.fail("id_number", "immutable", "身份证号码不可修改，如登记有误请停用后重新登记")
+		}
+		v.required("version", in.Version != nil)
+	}
+	v.text("name", in.Name, create || in.Name != nil, 64)
+	v.text("phone", in.Phone, false, 32)
+	if in.Phone != nil && *in.Phone != "" && v.ok("phone") {
+		if n, err := ident.ParseMobile(*in.Phone); err != nil {
+			v.identErr("phone", err)
+		} else {
+			*in.Phone = n
+		}
+	}
+	v.text("bank_card", in.BankCard, false, 32)
+	if in.BankCard != nil && *in.BankCard != "" && v.ok("bank_card") {
+		if n, err := ident.ParseBankCard(*in.BankCard); err != nil {
+			v.identErr("bank_card", err)
+		} else {
+			*in.BankCard = n
+		}
+	}
+	v.text("bank_name", in.BankName, false, 64)
+	return rid, v.err()
+}
+
+func (s *Server) workerCreate(c *fiber.Ctx) error {
+	if err := registryWriter(c); err != nil {
+		return err
+	}
+	var in workerIn
+	if _, err := decodeRegistryBody(c, &in); err != nil {
+		return err
+	}
+	rid, err := in.validate(true, s.deps.Now())
+	if err != nil {
+		return err
+	}
+	idEnc, idHash, err := s.seal(kindIDNumber, &rid.Number)
+	if err != nil {
+		return err
+	}
+	phoneEnc, phoneHash, err := s.sealPhone(in.Phone)
+	if err != nil {
+		return err
+	}
+	cardEnc, _, err := s.seal(kindBankCard, in.BankCard)
+	if err != nil {
+		return err
+	}
+	w, err := dbq.New(s.deps.Pool).WorkerCreate(c.UserContext(), dbq.WorkerCreateParams{
+		Name: *in.Name, IDNumberEnc: idEnc, IDNumberHash: idHash,
+		Gender: string(rid.Gender), BirthDate: rid.BirthDate, NativeProvince: rid.ProvinceCode, NativeRegion: rid.RegionCode,
+		PhoneEnc: phoneEnc, PhoneHash: phoneHash, BankCardEnc: cardEnc, BankName: deref(in.BankName)})
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(s.workerFrom(w, false))
+}
+
+func (s *Server) workerUpdate(c *fiber.Ctx) error {
+	if err := registryWriter(c); err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in workerIn
+	if _, err := decodeRegistryBody(c, &in); err != nil {
+		return err
+	}
+	if _, err := in.validate(false, s.deps.Now()); err != nil {
+		return err
+	}
+	var out workerOut
+	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		cur, err := s.workerGetScoped(c, q, id)
+		if err != nil {
+			return err
+		}
+		w := cur.Worker
+		p := dbq.WorkerUpdateParams{ID: id, Version: *in.Version, Name: w.Name, PhoneEnc: w.PhoneEnc, PhoneHash: w.PhoneHash,
+			BankCardEnc: w.BankCardEnc, BankName: w.BankName}
+		set(&p.Name, in.Name)
+		set(&p.BankName, in.BankName)
+		if in.Phone != nil {
+			if p.PhoneEnc, p.PhoneHash, err = s.sealPhone(in.Phone); err != nil {
+				return err
+			}
+		}
+		if in.BankCard != nil {
+			if p.BankCardEnc, _, err = s.seal(kindBankCard, in.BankCard); err != nil {
+				return err
+			}
+		}
+		updated, err := q.WorkerUpdate(c.UserContext(), p)
+		if err != nil {
+			return versioned(err)
+		}
+		out = s.workerFrom(updated, cur.OnSite)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) workerSetActive(active bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := registryWriter(c); err != nil {
+			return err
+		}
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		in, err := decodeActive(c, active)
+		if err != nil {
+			return err
+		}
+		var out workerOut
+		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+			cur, err := s.workerGetScoped(c, q, id)
+			if err != nil {
+				return err
+			}
+			w, err := q.WorkerSetActive(c.UserContext(), dbq.WorkerSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
+			if err != nil {
+				return versioned(err)
+			}
+			out = s.workerFrom(w, cur.OnSite)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return c.JSON(out)
+	}
+}
+
+// optInt reads an optional integer query parameter in [lo, hi].
+func (q *queryErrs) optInt(c *fiber.Ctx, name string, lo, hi int) *int {
+	s := c.Query(name)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		q.add(&Error{Fields: map[string]string{name: fmt.Sprintf("应为%d到%d之间的整数", lo, hi)}})
+		return nil
+	}
+	return &n
+}
+
+// listDB runs the registry list queries as unnamed statements, which
+// Postgres plans anew with the actual parameter values on every
+// execution. Those queries filter with "(@x IS NULL OR ...)": a plan made
+// with the values folds the absent filters away and uses the indexes of
+// the present ones, while the generic plan Postgres may switch a named
+// (cached) statement to after five executions cannot, and scans whole
+// tables. The statement description is still cached per connection, so a
+// query is one round trip.
+type listDB struct{ db dbq.DBTX }
+
+func (l listDB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return l.db.Exec(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}
+
+func (l listDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return l.db.Query(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}
+
+func (l listDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return l.db.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}

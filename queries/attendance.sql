@@ -1,0 +1,113 @@
+-- Attendance 考勤: one row per project, worker and day. Rows are never
+-- deleted; a correction is an upsert of the same key.
+--
+-- Labour-data scope (all files of labour data share it): everything hangs
+-- off a project. A town sees the projects in the town; an enterprise the
+-- projects where it is builder or general contractor or the labour firm of
+-- a team; a project user that project; a worker only their own rows.
+
+-- name: LabourProjectsInScope :many
+-- The projects a labour-data write names that the caller may see (absent
+-- ones are out of scope or do not exist). Used by every labour-data
+-- handler before it writes.
+SELECT p.id, p.town_code, p.active, p.status
+FROM projects p
+WHERE p.id = ANY(@ids::bigint[])
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = sqlc.narg('scope_worker')));
+
+-- name: LabourEmploymentCheck :many
+-- For each (project, worker, period, team) of a write, in input order:
+-- the employment of the worker on the project that overlaps the period
+-- [from_date, to_date] (entry <= to, exit open or >= from), if any, and
+-- whether the team (0 = none) belongs to the project.
+SELECT r.idx::bigint AS idx,
+       coalesce(e.id, 0)::bigint AS employment_id,
+       e.team_id AS employment_team_id,
+       (r.team_id = 0 OR EXISTS (SELECT 1 FROM teams t WHERE t.id = r.team_id AND t.project_id = r.project_id))::boolean AS team_ok
+FROM (SELECT unnest(@project_ids::bigint[]) AS project_id, unnest(@worker_ids::bigint[]) AS worker_id,
+             unnest(@from_dates::date[]) AS from_date, unnest(@to_dates::date[]) AS to_date,
+             unnest(@team_ids::bigint[]) AS team_id,
+             generate_series(1, cardinality(@project_ids::bigint[])) AS idx) r
+LEFT JOIN LATERAL (
+    SELECT em.id, em.team_id FROM employments em
+    WHERE em.project_id = r.project_id AND em.worker_id = r.worker_id
+      AND em.entry_date <= r.to_date AND (em.exit_date IS NULL OR em.exit_date >= r.from_date)
+    ORDER BY em.entry_date DESC
+    LIMIT 1) e ON true
+ORDER BY r.idx;
+
+-- name: AttendanceList :many
+SELECT sqlc.embed(a), w.name AS worker_name, count(*) OVER () AS total
+FROM attendance a
+JOIN projects p ON p.id = a.project_id
+JOIN workers w ON w.id = a.worker_id
+WHERE a.work_date BETWEEN @date_from AND @date_to
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR a.worker_id = sqlc.narg('scope_worker'))
+  AND (sqlc.narg('project_id')::bigint IS NULL OR a.project_id = sqlc.narg('project_id'))
+  AND (sqlc.narg('worker_id')::bigint IS NULL OR a.worker_id = sqlc.narg('worker_id'))
+  AND (sqlc.narg('team_id')::bigint IS NULL OR a.team_id = sqlc.narg('team_id'))
+ORDER BY
+  CASE WHEN @sort::text = '-work_date' THEN a.work_date END DESC,
+  a.work_date ASC, a.project_id ASC, a.worker_id ASC
+LIMIT @lim OFFSET @off;
+
+-- name: AttendanceUpsert :one
+-- inserted: a new row has created_at = now() (the transaction's start);
+-- an updated one was created by an earlier transaction. (xmax cannot be
+-- read from a partitioned table.)
+INSERT INTO attendance (project_id, worker_id, work_date, team_id, minutes, source)
+VALUES (@project_id, @worker_id, @work_date, sqlc.narg('team_id'), @minutes, @source)
+ON CONFLICT (project_id, work_date, worker_id) DO UPDATE
+SET team_id = EXCLUDED.team_id, minutes = EXCLUDED.minutes, source = EXCLUDED.source
+RETURNING sqlc.embed(attendance), (created_at = now())::boolean AS inserted;
+
+-- name: AttendanceUpsertMany :many
+-- The batch write; the caller has validated every record and removed
+-- duplicate keys. team_ids uses 0 for "no team". inserted as in
+-- AttendanceUpsert.
+INSERT INTO attendance (project_id, worker_id, work_date, team_id, minutes, source)
+SELECT r.project_id, r.worker_id, r.work_date, NULLIF(r.team_id, 0), r.minutes, r.source
+FROM (SELECT unnest(@project_ids::bigint[]) AS project_id, unnest(@worker_ids::bigint[]) AS worker_id,
+             unnest(@work_dates::date[]) AS work_date, unnest(@team_ids::bigint[]) AS team_id,
+             unnest(@minutes::integer[]) AS minutes, unnest(@sources::text[]) AS source) r
+ON CONFLICT (project_id, work_date, worker_id) DO UPDATE
+SET team_id = EXCLUDED.team_id, minutes = EXCLUDED.minutes, source = EXCLUDED.source
+RETURNING (created_at = now())::boolean AS inserted;
+
+-- name: AttendanceSummary :many
+-- Per worker (and project) in one month: days attended (rows with minutes
+-- above zero) and total minutes.
+SELECT a.project_id, a.worker_id, w.name AS worker_name,
+       (count(*) FILTER (WHERE a.minutes > 0))::bigint AS days,
+       coalesce(sum(a.minutes), 0)::bigint AS minutes,
+       min(a.work_date)::date AS first_date, max(a.work_date)::date AS last_date,
+       count(*) OVER () AS total
+FROM attendance a
+JOIN projects p ON p.id = a.project_id
+JOIN workers w ON w.id = a.worker_id
+WHERE a.work_date BETWEEN @month_first AND @month_last
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR a.worker_id = sqlc.narg('scope_worker'))
+  AND (sqlc.narg('project_id')::bigint IS NULL OR a.project_id = sqlc.narg('project_id'))
+  AND (sqlc.narg('team_id')::bigint IS NULL OR a.team_id = sqlc.narg('team_id'))
+GROUP BY a.project_id, a.worker_id, w.name
+ORDER BY
+  CASE WHEN @sort::text = '-days' THEN count(*) FILTER (WHERE a.minutes > 0) END DESC,
+  CASE WHEN @sort::text = '-minutes' THEN sum(a.minutes) END DESC,
+  a.project_id ASC, a.worker_id ASC
+LIMIT @lim OFFSET @off;

@@ -1,0 +1,104 @@
+-- Wage guarantee deposits 工资保证金 and their append-only movements. A
+-- movement changes the deposit's amount_fen in the same transaction:
+-- payment and top_up add, payout subtracts, release returns the whole
+-- balance and sets the deposit released. Scope as in attendance.sql;
+-- workers see no deposits.
+
+-- name: WageDepositList :many
+SELECT sqlc.embed(d), count(*) OVER () AS total
+FROM wage_deposits d
+JOIN projects p ON p.id = d.project_id
+WHERE sqlc.narg('scope_worker')::bigint IS NULL
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND (sqlc.narg('project_id')::bigint IS NULL OR d.project_id = sqlc.narg('project_id'))
+  AND (sqlc.narg('town_code')::text IS NULL OR p.town_code = sqlc.narg('town_code'))
+  AND (sqlc.narg('status')::text IS NULL OR d.status = sqlc.narg('status'))
+  AND (sqlc.narg('form')::text IS NULL OR d.form = sqlc.narg('form'))
+  AND (NOT @short::boolean OR (d.status = 'active' AND d.amount_fen < d.required_fen))
+ORDER BY
+  CASE WHEN @sort::text = 'expires_on' THEN d.expires_on END ASC,
+  CASE WHEN @sort::text = '-amount_fen' THEN d.amount_fen END DESC,
+  CASE WHEN @sort::text = '-id' THEN d.id END DESC,
+  d.id ASC
+LIMIT @lim OFFSET @off;
+
+-- name: WageDepositGet :one
+SELECT d.*
+FROM wage_deposits d
+JOIN projects p ON p.id = d.project_id
+WHERE d.id = @id
+  AND sqlc.narg('scope_worker')::bigint IS NULL
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'));
+
+-- name: WageDepositLock :one
+-- Locks a deposit (already found in scope) for a movement or an update.
+SELECT * FROM wage_deposits WHERE id = @id FOR UPDATE;
+
+-- name: WageDepositCreate :one
+INSERT INTO wage_deposits (project_id, form, required_fen, amount_fen, bank_name, reference, paid_on, expires_on)
+VALUES (@project_id, @form, @required_fen, @amount_fen, @bank_name, @reference, sqlc.narg('paid_on'), sqlc.narg('expires_on'))
+RETURNING *;
+
+-- name: WageDepositUpdate :one
+UPDATE wage_deposits
+SET form = @form, required_fen = @required_fen, bank_name = @bank_name, reference = @reference,
+    paid_on = sqlc.narg('paid_on'), expires_on = sqlc.narg('expires_on'),
+    version = version + 1, updated_at = now()
+WHERE id = @id AND version = @version
+RETURNING *;
+
+-- name: WageDepositApply :one
+-- Applies a movement's effect; the caller holds the row lock and has
+-- checked that the new amount is not negative.
+UPDATE wage_deposits
+SET amount_fen = @amount_fen, status = @status, version = version + 1, updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: WageDepositMovementList :many
+SELECT sqlc.embed(m), d.project_id, count(*) OVER () AS total
+FROM wage_deposit_movements m
+JOIN wage_deposits d ON d.id = m.deposit_id
+JOIN projects p ON p.id = d.project_id
+WHERE sqlc.narg('scope_worker')::bigint IS NULL
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND (sqlc.narg('deposit_id')::bigint IS NULL OR m.deposit_id = sqlc.narg('deposit_id'))
+  AND (sqlc.narg('project_id')::bigint IS NULL OR d.project_id = sqlc.narg('project_id'))
+  AND (sqlc.narg('kind')::text IS NULL OR m.kind = sqlc.narg('kind'))
+  AND (sqlc.narg('date_from')::date IS NULL OR m.occurred_on >= sqlc.narg('date_from'))
+  AND (sqlc.narg('date_to')::date IS NULL OR m.occurred_on <= sqlc.narg('date_to'))
+ORDER BY
+  CASE WHEN @sort::text = '-occurred_on' THEN m.occurred_on END DESC,
+  CASE WHEN @sort::text = '-id' THEN m.id END DESC,
+  m.occurred_on ASC, m.id ASC
+LIMIT @lim OFFSET @off;
+
+-- name: WageDepositMovementGet :one
+SELECT sqlc.embed(m), d.project_id
+FROM wage_deposit_movements m
+JOIN wage_deposits d ON d.id = m.deposit_id
+JOIN projects p ON p.id = d.project_id
+WHERE m.id = @id
+  AND sqlc.narg('scope_worker')::bigint IS NULL
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'));
+
+-- name: WageDepositMovementCreate :one
+INSERT INTO wage_deposit_movements (deposit_id, kind, amount_fen, occurred_on, reference, note)
+VALUES (@deposit_id, @kind, @amount_fen, @occurred_on, @reference, @note)
+RETURNING *;

@@ -1,0 +1,63 @@
+-- Work records 记工计量: piece work or measured quantities per worker and
+-- day. Quantities are thousandths of the unit. Records are deactivated
+-- with a reason, never deleted. Scope as in attendance.sql.
+
+-- name: WorkRecordList :many
+SELECT sqlc.embed(r), w.name AS worker_name, count(*) OVER () AS total
+FROM work_records r
+JOIN projects p ON p.id = r.project_id
+JOIN workers w ON w.id = r.worker_id
+WHERE (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR r.worker_id = sqlc.narg('scope_worker'))
+  AND (sqlc.narg('project_id')::bigint IS NULL OR r.project_id = sqlc.narg('project_id'))
+  AND (sqlc.narg('worker_id')::bigint IS NULL OR r.worker_id = sqlc.narg('worker_id'))
+  AND (sqlc.narg('team_id')::bigint IS NULL OR r.team_id = sqlc.narg('team_id'))
+  AND (sqlc.narg('date_from')::date IS NULL OR r.work_date >= sqlc.narg('date_from'))
+  AND (sqlc.narg('date_to')::date IS NULL OR r.work_date <= sqlc.narg('date_to'))
+  AND (sqlc.narg('active')::boolean IS NULL OR r.active = sqlc.narg('active'))
+ORDER BY
+  CASE WHEN @sort::text = 'work_date' THEN r.work_date END ASC,
+  CASE WHEN @sort::text = '-work_date' THEN r.work_date END DESC,
+  CASE WHEN @sort::text = '-amount_fen' THEN r.amount_fen END DESC,
+  CASE WHEN @sort::text = '-id' THEN r.id END DESC,
+  r.id ASC
+LIMIT @lim OFFSET @off;
+
+-- name: WorkRecordGet :one
+SELECT sqlc.embed(r), w.name AS worker_name
+FROM work_records r
+JOIN projects p ON p.id = r.project_id
+JOIN workers w ON w.id = r.worker_id
+WHERE r.id = @id
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
+        OR p.contractor_id = sqlc.narg('scope_enterprise')
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR r.worker_id = sqlc.narg('scope_worker'));
+
+-- name: WorkRecordCreate :one
+INSERT INTO work_records (project_id, worker_id, team_id, work_date, item, unit, quantity_milli, amount_fen)
+VALUES (@project_id, @worker_id, sqlc.narg('team_id'), @work_date, @item, @unit, @quantity_milli, @amount_fen)
+RETURNING *;
+
+-- name: WorkRecordUpdate :one
+UPDATE work_records
+SET team_id = sqlc.narg('team_id'), work_date = @work_date, item = @item, unit = @unit,
+    quantity_milli = @quantity_milli, amount_fen = @amount_fen,
+    version = version + 1, updated_at = now()
+WHERE id = @id AND version = @version
+RETURNING *;
+
+-- name: WorkRecordSetActive :one
+UPDATE work_records
+SET active = @active,
+    deactivated_at = CASE WHEN @active::boolean THEN NULL ELSE now() END,
+    deactivation_reason = sqlc.narg('reason'),
+    version = version + 1, updated_at = now()
+WHERE id = @id AND version = @version
+RETURNING *;
