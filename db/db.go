@@ -89,9 +89,9 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries, tx pg
 // Error kinds that callers can test with errors.Is.
 var (
 	ErrNotFound   = errors.New("not found")
-	ErrConflict   = errors.New("conflict")    // unique violation
-	ErrReference  = errors.New("reference")   // foreign-key violation
-	ErrCheck      = errors.New("check")       // check constraint or bad value
+	ErrConflict   = errors.New("conflict")      // unique violation
+	ErrReference  = errors.New("reference")     // foreign-key violation
+	ErrCheck      = errors.New("check")         // check constraint or bad value
 	ErrSerialized = errors.New("serialization") // retryable
 )
 
