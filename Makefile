@@ -53,9 +53,9 @@ verify: $(SQLC) ## Fail when generated code is stale, code is unformatted, vet c
 	$(SQLC) diff
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet $(GO_PKGS)
-	@cp go.mod /tmp/anxin-go.mod.bak && cp go.sum /tmp/anxin-go.sum.bak && go mod tidy && \
-	  if ! git diff --quiet -- go.mod go.sum; then echo "go.mod/go.sum are not tidy (run go mod tidy)"; git diff --stat -- go.mod go.sum; \
-	    cp /tmp/anxin-go.mod.bak go.mod; cp /tmp/anxin-go.sum.bak go.sum; exit 1; fi
+	@tmp=$$(mktemp -d) && cp go.mod go.sum "$$tmp"/ && go mod tidy && \
+	  if ! cmp -s go.mod "$$tmp/go.mod" || ! cmp -s go.sum "$$tmp/go.sum"; then \
+	    echo "go.mod/go.sum are not tidy (run go mod tidy)"; cp "$$tmp"/go.mod "$$tmp"/go.sum .; exit 1; fi
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (default 20s)
