@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -50,7 +51,11 @@ func FromEnv() Config {
 		TemporalPort:      DefaultTemporalPort,
 	}
 	if p := os.Getenv("ANXIN_TEMPORAL_PORT"); p != "" {
-		fmt.Sscanf(p, "%d", &c.TemporalPort) //nolint:errcheck // validated in Validate
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			n = -1 // refused by Validate
+		}
+		c.TemporalPort = n
 	}
 	return c
 }
