@@ -1,7 +1,7 @@
 package api
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -24,119 +22,15 @@ import (
 // R7 records changes). There is no get by key: list with worker_id and a
 // one-day range.
 //
-// This file also holds the helpers that every labour-data handler shares
+// This file also holds the checks that every labour-data handler shares
 // (attendance, work records, payroll, wage accounts, deposits): scope
-// checks of the project a write names, the employment check, and parsing
-// of dates and months with the offending field named.
+// checks of the project a write names and the employment check.
 
 // maxAttendanceBatch caps one batch write.
 const maxAttendanceBatch = 5000
 
 // maxAttendanceRange caps the days of an attendance list query.
 const maxAttendanceRange = 366
-
-// chinaTime is the zone "today" is reckoned in (no daylight saving).
-var chinaTime = time.FixedZone("CST", 8*3600)
-
-// labourToday is today's date in China as a UTC midnight, the form in
-// which dates are parsed and read from the database.
-func (s *Server) labourToday() time.Time {
-	y, m, d := s.deps.Now().In(chinaTime).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// labourWriter refuses writes by workers: labour data is entered by the
-// enterprise and project side (and by government users within their scope).
-func labourWriter(c *fiber.Ctx) error {
-	if scopeOf(c).Worker != nil {
-		return errForbidden
-	}
-	return nil
-}
-
-// dateField parses an optional YYYY-MM-DD value and reports a bad one
-// under field. Dates must lie in 1990..2100 (typos such as 0202-01-01).
-func (v *check) dateField(field string, s *string, required bool) *time.Time {
-	if s == nil || strings.TrimSpace(*s) == "" {
-		if required {
-			v.fail(field, "required", "必填")
-		}
-		return nil
-	}
-	t, err := time.Parse(dateLayout, strings.TrimSpace(*s))
-	if err != nil {
-		v.fail(field, "invalid_date", "日期格式应为 YYYY-MM-DD")
-		return nil
-	}
-	if y := t.Year(); y < 1990 || y > 2100 {
-		v.fail(field, "invalid_date", "日期超出合理范围")
-		return nil
-	}
-	return &t
-}
-
-// notFuture refuses a date after today.
-func (v *check) notFuture(field string, t *time.Time, today time.Time) {
-	if t != nil && t.After(today) {
-		v.fail(field, "future_date", "不能晚于今天")
-	}
-}
-
-const monthLayout = "2006-01"
-
-// monthField parses an optional YYYY-MM value to the first day of the month.
-func (v *check) monthField(field string, s *string, required bool) *time.Time {
-	if s == nil || strings.TrimSpace(*s) == "" {
-		if required {
-			v.fail(field, "required", "必填")
-		}
-		return nil
-	}
-	t, err := time.Parse(monthLayout, strings.TrimSpace(*s))
-	if err != nil {
-		v.fail(field, "invalid_month", "月份格式应为 YYYY-MM")
-		return nil
-	}
-	if y := t.Year(); y < 1990 || y > 2100 {
-		v.fail(field, "invalid_month", "月份超出合理范围")
-		return nil
-	}
-	return &t
-}
-
-// positiveID checks that a required or optional id is positive.
-func (v *check) positiveID(field string, id *int64, required bool) {
-	if id == nil {
-		if required {
-			v.fail(field, "required", "必填")
-		}
-		return
-	}
-	if *id <= 0 {
-		v.fail(field, "invalid_value", "应为正整数")
-	}
-}
-
-// queryMonth reads an optional YYYY-MM query parameter.
-func queryMonth(c *fiber.Ctx, name string) (*time.Time, error) {
-	s := c.Query(name)
-	if s == "" {
-		return nil, nil
-	}
-	t, err := time.Parse(monthLayout, s)
-	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: "月份格式应为 YYYY-MM"}}
-	}
-	return &t, nil
-}
-
-func monthString(t time.Time) string { return t.Format(monthLayout) }
-
-func lastOfMonth(first time.Time) time.Time { return first.AddDate(0, 1, -1) }
-
-func errQueryRequired(name string) error {
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: "必填"}}
-}
 
 // projectRefMsg is what a client hears of a project it may not see: the
 // same as of one that does not exist.
@@ -297,62 +191,57 @@ func (s *Server) attendanceRoutes() {
 		Body: attendanceBatchIn{}, Out: attendanceBatchOut{}, Handler: s.attendanceBatch})
 }
 
+// attendanceFilter is the filters of the attendance list and its export:
+// a project (required except for workers; the export requires it of
+// everyone), a date range of at most maxAttendanceRange days, and
+// optionally a worker and a team.
+type attendanceFilter struct {
+	project      *int64
+	from, to     time.Time
+	worker, team *int64
+}
+
+func parseAttendanceFilter(c *fiber.Ctx, projectRequired bool) (attendanceFilter, error) {
+	var f attendanceFilter
+	var qe queryErrs
+	f.project = qe.id(c, "project_id")
+	from, to := qe.date(c, "date_from"), qe.date(c, "date_to")
+	f.worker, f.team = qe.id(c, "worker_id"), qe.id(c, "team_id")
+	qe.required("project_id", f.project != nil || !projectRequired)
+	qe.required("date_from", from != nil)
+	qe.required("date_to", to != nil)
+	if from != nil && to != nil {
+		switch {
+		case to.Before(*from):
+			qe.fail("date_to", "结束日期不能早于开始日期")
+		case to.Sub(*from) >= maxAttendanceRange*24*time.Hour:
+			qe.fail("date_to", fmt.Sprintf("查询范围不能超过%d天", maxAttendanceRange))
+		default:
+			f.from, f.to = *from, *to
+		}
+	}
+	return f, qe.err()
+}
+
 func (s *Server) attendanceList(c *fiber.Ctx) error {
 	sc := scopeOf(c)
 	p, err := parsePage(c, attendanceSorts...)
 	if err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
+	f, err := parseAttendanceFilter(c, sc.Worker == nil)
 	if err != nil {
 		return err
 	}
-	if project == nil && sc.Worker == nil {
-		return errQueryRequired("project_id")
-	}
-	from, err := queryDate(c, "date_from")
-	if err != nil {
-		return err
-	}
-	to, err := queryDate(c, "date_to")
-	if err != nil {
-		return err
-	}
-	if from == nil {
-		return errQueryRequired("date_from")
-	}
-	if to == nil {
-		return errQueryRequired("date_to")
-	}
-	if to.Before(from.Time) {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{"date_to": "结束日期不能早于开始日期"}}
-	}
-	if to.Sub(from.Time) >= maxAttendanceRange*24*time.Hour {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{"date_to": fmt.Sprintf("查询范围不能超过%d天", maxAttendanceRange)}}
-	}
-	worker, err := queryID(c, "worker_id")
-	if err != nil {
-		return err
-	}
-	team, err := queryID(c, "team_id")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).AttendanceList(c.UserContext(), dbq.AttendanceListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		DateFrom: from.Time, DateTo: to.Time, ProjectID: project, WorkerID: worker, TeamID: team,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	arg := dbq.AttendanceListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team, Sort: p.Sort}
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.AttendanceList(c.UserContext(), arg)
+	}, func(r dbq.AttendanceListRow) int64 { return r.Total }, func(r dbq.AttendanceListRow) attendanceOut {
+		return attendanceFrom(r.Attendance, r.WorkerName)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]attendanceOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = attendanceFrom(r.Attendance, r.WorkerName)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
 func (s *Server) attendanceSummary(c *fiber.Ctx) error {
@@ -361,40 +250,23 @@ func (s *Server) attendanceSummary(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
+	var qe queryErrs
+	project, month, team := qe.id(c, "project_id"), qe.month(c, "month"), qe.id(c, "team_id")
+	qe.required("project_id", project != nil || sc.Worker != nil)
+	qe.required("month", month != nil)
+	if err := qe.err(); err != nil {
 		return err
 	}
-	if project == nil && sc.Worker == nil {
-		return errQueryRequired("project_id")
-	}
-	month, err := queryMonth(c, "month")
-	if err != nil {
-		return err
-	}
-	if month == nil {
-		return errQueryRequired("month")
-	}
-	team, err := queryID(c, "team_id")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).AttendanceSummary(c.UserContext(), dbq.AttendanceSummaryParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		MonthFirst: *month, MonthLast: lastOfMonth(*month), ProjectID: project, TeamID: team,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
-	})
-	if err != nil {
-		return err
-	}
-	out := make([]attendanceSummaryOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = attendanceSummaryOut{ProjectID: r.ProjectID, WorkerID: r.WorkerID, WorkerName: r.WorkerName,
+	arg := dbq.AttendanceSummaryParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		MonthFirst: *month, MonthLast: lastOfMonth(*month), ProjectID: project, TeamID: team, Sort: p.Sort}
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceSummaryRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.AttendanceSummary(c.UserContext(), arg)
+	}, func(r dbq.AttendanceSummaryRow) int64 { return r.Total }, func(r dbq.AttendanceSummaryRow) attendanceSummaryOut {
+		return attendanceSummaryOut{ProjectID: r.ProjectID, WorkerID: r.WorkerID, WorkerName: r.WorkerName,
 			Days: r.Days, Minutes: r.Minutes, FirstDate: Date{r.FirstDate}, LastDate: Date{r.LastDate}}
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
+	})
 }
 
 // attendanceRecord is a validated record.
@@ -430,7 +302,7 @@ func (in *attendanceIn) validate(v *check, prefix string, today time.Time) atten
 const notEmployedOnDate = "该工人在该日期未在此项目登记用工（进场至退场期间）"
 
 func (s *Server) attendancePut(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in attendanceIn
@@ -438,12 +310,12 @@ func (s *Server) attendancePut(c *fiber.Ctx) error {
 		return err
 	}
 	var v check
-	r := in.validate(&v, "", s.labourToday())
+	r := in.validate(&v, "", s.today())
 	if err := v.err(); err != nil {
 		return err
 	}
 	var out dbq.AttendanceUpsertRow
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(c, func(q *dbq.Queries) error {
 		if err := s.labourProjectWritable(c, q, r.project); err != nil {
 			return err
 		}
@@ -469,7 +341,7 @@ func (s *Server) attendancePut(c *fiber.Ctx) error {
 // statement, or none. Each record is decoded on its own so that a wrong
 // type in one record is reported with its index too.
 func (s *Server) attendanceBatch(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var body struct {
@@ -484,7 +356,7 @@ func (s *Server) attendanceBatch(c *fiber.Ctx) error {
 	if len(body.Records) > maxAttendanceBatch {
 		return errField("records", "too_many", fmt.Sprintf("一次最多提交%d条考勤记录", maxAttendanceBatch))
 	}
-	today := s.labourToday()
+	today := s.today()
 	var v check
 	recs := make([]attendanceRecord, len(body.Records))
 	good := make([]bool, len(body.Records))
@@ -497,7 +369,7 @@ func (s *Server) attendanceBatch(c *fiber.Ctx) error {
 	for i, raw := range body.Records {
 		prefix := fmt.Sprintf("records[%d].", i)
 		var in attendanceIn
-		if err := decodeRecord(raw, &in); err != nil {
+		if err := decodeStrict(raw, &in); err != nil {
 			reportPrefixed(&v, prefix, err)
 			continue
 		}
@@ -516,7 +388,7 @@ func (s *Server) attendanceBatch(c *fiber.Ctx) error {
 		projectIDs = append(projectIDs, recs[i].project)
 	}
 	var out attendanceBatchOut
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(c, func(q *dbq.Queries) error {
 		projects, err := s.labourProjects(c, q, projectIDs)
 		if err != nil {
 			return err
@@ -561,28 +433,9 @@ func (s *Server) attendanceBatch(c *fiber.Ctx) error {
 		if err := v.err(); err != nil {
 			return err
 		}
-		p := dbq.AttendanceUpsertManyParams{}
-		for _, r := range recs {
-			p.ProjectIds = append(p.ProjectIds, r.project)
-			p.WorkerIds = append(p.WorkerIds, r.worker)
-			p.WorkDates = append(p.WorkDates, r.date)
-			p.TeamIds = append(p.TeamIds, deref(r.team))
-			p.Minutes = append(p.Minutes, r.minutes)
-			p.Sources = append(p.Sources, r.source)
-		}
-		inserted, err := q.AttendanceUpsertMany(c.UserContext(), p)
-		if err != nil {
-			return err
-		}
-		out.Written = len(inserted)
-		for _, ins := range inserted {
-			if ins {
-				out.Inserted++
-			} else {
-				out.Updated++
-			}
-		}
-		return nil
+		out.Inserted, out.Updated, err = upsertAttendance(c.UserContext(), q, recs)
+		out.Written = out.Inserted + out.Updated
+		return err
 	})
 	if err != nil {
 		return err
@@ -590,14 +443,37 @@ func (s *Server) attendanceBatch(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// decodeRecord decodes one element of a batch strictly.
-func decodeRecord(raw json.RawMessage, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
+// upsertAttendance writes attendance records in one statement and counts
+// the new and the corrected worker-days.
+func upsertAttendance(ctx context.Context, q *dbq.Queries, recs []attendanceRecord) (inserted, updated int, err error) {
+	var p dbq.AttendanceUpsertManyParams
+	for _, r := range recs {
+		p.ProjectIds = append(p.ProjectIds, r.project)
+		p.WorkerIds = append(p.WorkerIds, r.worker)
+		p.WorkDates = append(p.WorkDates, r.date)
+		p.TeamIds = append(p.TeamIds, deref(r.team))
+		p.Minutes = append(p.Minutes, r.minutes)
+		p.Sources = append(p.Sources, r.source)
 	}
-	return nil
+	ins, err := q.AttendanceUpsertMany(ctx, p)
+	if err != nil {
+		return 0, 0, err
+	}
+	inserted, updated = countUpserts(ins)
+	return inserted, updated, nil
+}
+
+// countUpserts counts the rows an upsert inserted and those it updated,
+// from its "inserted" flags.
+func countUpserts(inserted []bool) (ins, upd int) {
+	for _, i := range inserted {
+		if i {
+			ins++
+		} else {
+			upd++
+		}
+	}
+	return ins, upd
 }
 
 // reportPrefixed records a decoding error of one batch element under

@@ -4,9 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -52,7 +50,7 @@ func (s *Server) creditListingList(c *fiber.Ctx) error {
 		return err
 	}
 	q := dbq.New(s.deps.Pool)
-	if _, err := s.enterpriseGetScoped(c, q, id); err != nil {
+	if _, err := enterpriseGetScoped(c, q, id); err != nil {
 		return err
 	}
 	rows, err := q.EnterpriseCreditListingList(c.UserContext(), id)
@@ -63,7 +61,7 @@ func (s *Server) creditListingList(c *fiber.Ctx) error {
 	for i, r := range rows {
 		out[i] = creditListingFrom(r)
 	}
-	return listResponse(c, page{Page: 1, PageSize: len(out)}, out, int64(len(out)))
+	return wholeList(c, out)
 }
 
 func (in *creditListingIn) validate(create bool) error {
@@ -99,7 +97,7 @@ func (s *Server) creditListingCreate(c *fiber.Ctx) error {
 		return err
 	}
 	q := dbq.New(s.deps.Pool)
-	if _, err := s.enterpriseGetScoped(c, q, id); err != nil {
+	if _, err := enterpriseGetScoped(c, q, id); err != nil {
 		return err
 	}
 	l, err := q.EnterpriseCreditListingCreate(c.UserContext(), dbq.EnterpriseCreditListingCreateParams{
@@ -130,12 +128,12 @@ func (s *Server) creditListingUpdate(c *fiber.Ctx) error {
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	var out dbq.EnterpriseCreditListing
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := q.EnterpriseCreditListingGet(c.UserContext(), dbq.EnterpriseCreditListingGetParams{ID: lid, EnterpriseID: id})
-		if err != nil {
-			return err
-		}
+	// Only the city writes listings (checked above): the listing is found
+	// by the enterprise of the path, without a scope.
+	listing := func(c *fiber.Ctx, q *dbq.Queries, lid int64) (dbq.EnterpriseCreditListing, error) {
+		return q.EnterpriseCreditListingGet(c.UserContext(), dbq.EnterpriseCreditListingGetParams{ID: lid, EnterpriseID: id})
+	}
+	return changeRow(s, c, lid, listing, func(q *dbq.Queries, cur dbq.EnterpriseCreditListing) (creditListingOut, error) {
 		p := dbq.EnterpriseCreditListingUpdateParams{ID: lid, EnterpriseID: id, Version: *in.Version,
 			ListedOn: cur.ListedOn, RemovedOn: cur.RemovedOn, Authority: cur.Authority, Reason: cur.Reason}
 		if in.ListedOn != nil {
@@ -146,11 +144,10 @@ func (s *Server) creditListingUpdate(c *fiber.Ctx) error {
 		}
 		set(&p.Authority, in.Authority)
 		set(&p.Reason, in.Reason)
-		out, err = q.EnterpriseCreditListingUpdate(c.UserContext(), p)
-		return versioned(err)
+		l, err := q.EnterpriseCreditListingUpdate(c.UserContext(), p)
+		if err != nil {
+			return creditListingOut{}, versioned(err)
+		}
+		return creditListingFrom(l), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(creditListingFrom(out))
 }

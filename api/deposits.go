@@ -9,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -109,7 +108,7 @@ func (s *Server) depositRoutes() {
 			param{Name: "form", Type: "string", Enum: registry.DepositForms.Codes},
 			param{Name: "short", Type: "boolean", Desc: "only active deposits below the required amount"}),
 		Out: listOut[depositOut]{}, Handler: s.depositList})
-	s.add(route{Method: "GET", Path: "/wage-deposits/:id", Tag: "wage-deposits", Summary: "Get a wage guarantee deposit", Out: depositOut{}, Handler: s.depositGet})
+	s.add(route{Method: "GET", Path: "/wage-deposits/:id", Tag: "wage-deposits", Summary: "Get a wage guarantee deposit", Out: depositOut{}, Handler: getHandler(s, idParam, depositGetScoped, depositFrom)})
 	s.add(route{Method: "POST", Path: "/wage-deposits", Tag: "wage-deposits", Summary: "Register a wage guarantee deposit (an amount is recorded as its first payment)", Body: depositIn{}, Out: depositOut{}, Status: 201, Handler: s.depositCreate})
 	s.add(route{Method: "PATCH", Path: "/wage-deposits/:id", Tag: "wage-deposits", Summary: "Update a deposit's details (not its balance)", Body: depositIn{}, Out: depositOut{}, Handler: s.depositUpdate})
 
@@ -121,7 +120,7 @@ func (s *Server) depositRoutes() {
 			param{Name: "date_from", Type: "string", Desc: "YYYY-MM-DD"},
 			param{Name: "date_to", Type: "string", Desc: "YYYY-MM-DD"}),
 		Out: listOut[movementOut]{}, Handler: s.movementList})
-	s.add(route{Method: "GET", Path: "/wage-deposit-movements/:id", Tag: "wage-deposits", Summary: "Get a deposit movement", Out: movementOut{}, Handler: s.movementGet})
+	s.add(route{Method: "GET", Path: "/wage-deposit-movements/:id", Tag: "wage-deposits", Summary: "Get a deposit movement", Out: movementOut{}, Handler: getHandler(s, idParam, movementGetScoped, movementRowOut)})
 	s.add(route{Method: "POST", Path: "/wage-deposit-movements", Tag: "wage-deposits", Summary: "Record a payment, payout, top-up or release; updates the balance", Body: movementIn{}, Out: movementResultOut{}, Status: 201, Handler: s.movementCreate})
 }
 
@@ -131,56 +130,24 @@ func (s *Server) depositList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.WageDepositListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.DepositStatuses),
+		Form: qe.enum(c, "form", registry.DepositForms), Short: deref(qe.boolean(c, "short")), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	status, err := queryEnum(c, "status", registry.DepositStatuses)
-	if err != nil {
-		return err
-	}
-	form, err := queryEnum(c, "form", registry.DepositForms)
-	if err != nil {
-		return err
-	}
-	short, err := queryBool(c, "short")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).WageDepositList(c.UserContext(), dbq.WageDepositListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		ProjectID: project, TownCode: queryText(c, "town_code"), Status: status, Form: form, Short: deref(short),
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.WageDepositListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.WageDepositList(c.UserContext(), arg)
+	}, func(r dbq.WageDepositListRow) int64 { return r.Total }, func(r dbq.WageDepositListRow) depositOut {
+		return depositFrom(r.WageDeposit)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]depositOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = depositFrom(r.WageDeposit)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) depositGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageDeposit, error) {
-	sc := scopeOf(c)
-	return q.WageDepositGet(c.UserContext(), dbq.WageDepositGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
-
-func (s *Server) depositGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	d, err := s.depositGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(depositFrom(d))
-}
+// depositGetScoped loads a deposit the caller may see (else not found).
+var depositGetScoped = scopedGet((*dbq.Queries).WageDepositGet)
 
 // depositDates are the parsed optional dates of a deposit body; set is
 // true when the field was present (an empty string clears it).
@@ -229,19 +196,19 @@ func (in *depositIn) validate(create bool, today time.Time) (depositDates, error
 }
 
 func (s *Server) depositCreate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in depositIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	dates, err := in.validate(true, s.labourToday())
+	dates, err := in.validate(true, s.today())
 	if err != nil {
 		return err
 	}
 	var out dbq.WageDeposit
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err = s.inTx(c, func(q *dbq.Queries) error {
 		if err := s.labourProjectWritable(c, q, *in.ProjectID); err != nil {
 			return err
 		}
@@ -267,7 +234,7 @@ func errDepositReleased() *Error {
 }
 
 func (s *Server) depositUpdate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	id, err := pathID(c, "id")
@@ -278,24 +245,20 @@ func (s *Server) depositUpdate(c *fiber.Ctx) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	dates, err := in.validate(false, s.labourToday())
+	dates, err := in.validate(false, s.today())
 	if err != nil {
 		return err
 	}
-	var out dbq.WageDeposit
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		if _, err := s.depositGetScoped(c, q, id); err != nil {
-			return err
-		}
+	return changeRow(s, c, id, depositGetScoped, func(q *dbq.Queries, _ dbq.WageDeposit) (depositOut, error) {
 		cur, err := q.WageDepositLock(c.UserContext(), id)
 		if err != nil {
-			return err
+			return depositOut{}, err
 		}
 		if in.ProjectID != nil && *in.ProjectID != cur.ProjectID {
-			return errField("project_id", "immutable", "所属项目不可修改")
+			return depositOut{}, errField("project_id", "immutable", "所属项目不可修改")
 		}
 		if cur.Status == "released" {
-			return errDepositReleased()
+			return depositOut{}, errDepositReleased()
 		}
 		p := dbq.WageDepositUpdateParams{ID: id, Version: *in.Version, Form: cur.Form, RequiredFen: cur.RequiredFen,
 			BankName: cur.BankName, Reference: cur.Reference, PaidOn: cur.PaidOn, ExpiresOn: cur.ExpiresOn}
@@ -317,15 +280,14 @@ func (s *Server) depositUpdate(c *fiber.Ctx) error {
 			v.fail("form", "exempt_with_amount", "保证金余额大于零，不能改为免缴")
 		}
 		if err := v.err(); err != nil {
-			return err
+			return depositOut{}, err
 		}
-		out, err = q.WageDepositUpdate(c.UserContext(), p)
-		return versioned(err)
+		d, err := q.WageDepositUpdate(c.UserContext(), p)
+		if err != nil {
+			return depositOut{}, versioned(err)
+		}
+		return depositFrom(d), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(depositFrom(out))
 }
 
 func (s *Server) movementList(c *fiber.Ctx) error {
@@ -334,62 +296,34 @@ func (s *Server) movementList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	deposit, err := queryID(c, "deposit_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.WageDepositMovementListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		DepositID: qe.id(c, "deposit_id"), ProjectID: qe.id(c, "project_id"), Kind: qe.enum(c, "kind", registry.DepositMovementKinds),
+		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
-		return err
-	}
-	kind, err := queryEnum(c, "kind", registry.DepositMovementKinds)
-	if err != nil {
-		return err
-	}
-	from, err := queryDate(c, "date_from")
-	if err != nil {
-		return err
-	}
-	to, err := queryDate(c, "date_to")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).WageDepositMovementList(c.UserContext(), dbq.WageDepositMovementListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		DepositID: deposit, ProjectID: project, Kind: kind, DateFrom: timePtr(from), DateTo: timePtr(to),
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.WageDepositMovementListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.WageDepositMovementList(c.UserContext(), arg)
+	}, func(r dbq.WageDepositMovementListRow) int64 { return r.Total }, func(r dbq.WageDepositMovementListRow) movementOut {
+		return movementFrom(r.WageDepositMovement, r.ProjectID)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]movementOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = movementFrom(r.WageDepositMovement, r.ProjectID)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) movementGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	sc := scopeOf(c)
-	m, err := dbq.New(s.deps.Pool).WageDepositMovementGet(c.UserContext(), dbq.WageDepositMovementGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-	if err != nil {
-		return err
-	}
-	return c.JSON(movementFrom(m.WageDepositMovement, m.ProjectID))
+// movementGetScoped loads a movement the caller may see (else not found).
+var movementGetScoped = scopedGet((*dbq.Queries).WageDepositMovementGet)
+
+func movementRowOut(m dbq.WageDepositMovementGetRow) movementOut {
+	return movementFrom(m.WageDepositMovement, m.ProjectID)
 }
 
 // maxFen is the largest amount (and balance) accepted, as in check.fen.
 const maxFen = 1_000_000_000_000_000
 
 func (s *Server) movementCreate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in movementIn
@@ -405,15 +339,15 @@ func (s *Server) movementCreate(c *fiber.Ctx) error {
 		v.fail("amount_fen", "invalid_amount", "金额必须大于零")
 	}
 	on := v.dateField("occurred_on", in.OccurredOn, true)
-	v.notFuture("occurred_on", on, s.labourToday())
+	v.notFuture("occurred_on", on, s.today())
 	v.text("reference", in.Reference, false, 64)
 	v.text("note", in.Note, false, 500)
 	if err := v.err(); err != nil {
 		return err
 	}
 	var out movementResultOut
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		_, err := s.depositGetScoped(c, q, *in.DepositID)
+	err := s.inTx(c, func(q *dbq.Queries) error {
+		_, err := depositGetScoped(c, q, *in.DepositID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errField("deposit_id", "reference_not_found", "保证金不存在或无权访问")
 		}

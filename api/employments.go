@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 )
@@ -93,7 +92,7 @@ func (s *Server) employmentRoutes() {
 			param{Name: "entry_from", Type: "string", Desc: "entry on or after (YYYY-MM-DD)"},
 			param{Name: "entry_to", Type: "string", Desc: "entry on or before (YYYY-MM-DD)"}),
 		Out: listOut[employmentOut]{}, Handler: s.employmentList})
-	s.add(route{Method: "GET", Path: "/employments/:id", Tag: "employments", Summary: "Get an employment", Out: employmentOut{}, Handler: s.employmentGet})
+	s.add(route{Method: "GET", Path: "/employments/:id", Tag: "employments", Summary: "Get an employment", Out: employmentOut{}, Handler: getHandler(s, idParam, employmentGetScoped, employmentFrom)})
 	s.add(route{Method: "POST", Path: "/employments", Tag: "employments", Summary: "Enter a worker on a project (entry 进场)", Body: employmentIn{}, Out: employmentOut{}, Status: 201, Handler: s.employmentCreate})
 	s.add(route{Method: "PATCH", Path: "/employments/:id", Tag: "employments", Summary: "Update team, trade, contract date or daily wage", Body: employmentPatchIn{}, Out: employmentOut{}, Handler: s.employmentUpdate})
 	s.add(route{Method: "POST", Path: "/employments/:id/exit", Tag: "employments", Summary: "Record the exit 退场 of a worker", Body: employmentExitIn{}, Out: employmentOut{}, Handler: s.employmentExit})
@@ -127,50 +126,21 @@ func (s *Server) employmentList(c *fiber.Ctx) error {
 	arg := dbq.EmploymentListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		OnSite: qe.boolean(c, "on_site"), ContractSigned: qe.boolean(c, "contract_signed"), UnsettledExits: qe.boolean(c, "unsettled_exits"),
-		EntryFrom: qe.date(c, "entry_from"), EntryTo: qe.date(c, "entry_to"),
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset()}
+		EntryFrom: qe.date(c, "entry_from"), EntryTo: qe.date(c, "entry_to"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
 	}
-	rows, err := dbq.New(listDB{s.deps.Pool}).EmploymentList(c.UserContext(), arg)
-	if err != nil {
-		return err
-	}
-	out := make([]employmentOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = employmentFrom(dbq.EmploymentGetRow{Employment: r.Employment, WorkerName: r.WorkerName, ProjectName: r.ProjectName, TeamName: r.TeamName})
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.EmploymentListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.EmploymentList(c.UserContext(), arg)
+	}, func(r dbq.EmploymentListRow) int64 { return r.Total }, func(r dbq.EmploymentListRow) employmentOut {
+		return employmentFrom(dbq.EmploymentGetRow{Employment: r.Employment, WorkerName: r.WorkerName, ProjectName: r.ProjectName, TeamName: r.TeamName})
+	})
 }
 
 // employmentGetScoped loads an employment the caller may see (else not found).
-func (s *Server) employmentGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.EmploymentGetRow, error) {
-	sc := scopeOf(c)
-	return q.EmploymentGet(c.UserContext(), dbq.EmploymentGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
-
-func (s *Server) employmentGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.employmentGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(employmentFrom(r))
-}
-
-// pastDate checks an optional date: sane and not after today.
-func (v *check) pastDate(field string, d *Date, required bool, today time.Time) {
-	v.dateSane(field, d, required)
-	if d != nil && v.ok(field) && d.After(today) {
-		v.fail(field, "future_date", "不能晚于今天")
-	}
-}
+var employmentGetScoped = scopedGet((*dbq.Queries).EmploymentGet)
 
 // contractDate checks a contract date against the entry date: a contract
 // may be signed up to 30 days before entry (the table's rule).
@@ -188,10 +158,10 @@ func (in *employmentIn) validate(today time.Time) error {
 	case in.WorkerID != nil && in.IDNumber != nil:
 		v.fail("id_number", "ambiguous_worker", "worker_id 与 id_number 只能填写一个")
 	}
-	v.positiveRef("worker_id", in.WorkerID, false)
+	v.positiveID("worker_id", in.WorkerID, false)
 	v.text("id_number", in.IDNumber, false, 32)
-	v.positiveRef("project_id", in.ProjectID, true)
-	v.positiveRef("team_id", in.TeamID, false)
+	v.positiveID("project_id", in.ProjectID, true)
+	v.positiveID("team_id", in.TeamID, false)
 	v.text("trade", in.Trade, false, 32)
 	v.pastDate("entry_date", in.EntryDate, true, today)
 	v.pastDate("contract_signed_on", in.ContractSignedOn, false, today)
@@ -243,7 +213,7 @@ func (s *Server) employmentWorker(c *fiber.Ctx, q *dbq.Queries, in *employmentIn
 		}
 		id, active = w.ID, w.Active
 	} else {
-		w, err := s.workerGetScoped(c, q, *in.WorkerID)
+		w, err := workerGetScoped(c, q, *in.WorkerID)
 		switch {
 		case err == nil:
 			id, active = w.Worker.ID, w.Worker.Active
@@ -271,18 +241,18 @@ func (s *Server) employmentWorker(c *fiber.Ctx, q *dbq.Queries, in *employmentIn
 }
 
 func (s *Server) employmentCreate(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in employmentIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	if err := in.validate(s.registryToday()); err != nil {
+	if err := in.validate(s.today()); err != nil {
 		return err
 	}
 	var out employmentOut
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(c, func(q *dbq.Queries) error {
 		if _, err := s.writableProject(c, q, "project_id", *in.ProjectID); err != nil {
 			return err
 		}
@@ -301,7 +271,7 @@ func (s *Server) employmentCreate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		r, err := s.employmentGetScoped(c, q, e.ID)
+		r, err := employmentGetScoped(c, q, e.ID)
 		out = employmentFrom(r)
 		return err
 	})
@@ -311,45 +281,36 @@ func (s *Server) employmentCreate(c *fiber.Ctx) error {
 	return c.Status(http.StatusCreated).JSON(out)
 }
 
-// employmentChange runs change on an employment the caller may see, in a
-// transaction, and answers with the employment as stored afterwards.
+// employmentChange runs change on the employment of the path as the
+// caller sees it, in a transaction, and answers with the employment as
+// stored afterwards.
 func (s *Server) employmentChange(c *fiber.Ctx, change func(q *dbq.Queries, cur dbq.Employment) error) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	var out employmentOut
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.employmentGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, employmentGetScoped, func(q *dbq.Queries, cur dbq.EmploymentGetRow) (employmentOut, error) {
 		if err := change(q, cur.Employment); err != nil {
-			return err
+			return employmentOut{}, err
 		}
-		r, err := s.employmentGetScoped(c, q, id)
-		out = employmentFrom(r)
-		return err
+		r, err := employmentGetScoped(c, q, id)
+		return employmentFrom(r), err
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
 }
 
 func (s *Server) employmentUpdate(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in employmentPatchIn
-	keys, err := decodeRegistryBody(c, &in)
+	keys, err := decodeBodyKeys(c, &in)
 	if err != nil {
 		return err
 	}
-	today := s.registryToday()
+	today := s.today()
 	var v check
 	v.required("version", in.Version != nil)
-	v.positiveRef("team_id", in.TeamID, false)
+	v.positiveID("team_id", in.TeamID, false)
 	v.text("trade", in.Trade, false, 32)
 	v.pastDate("contract_signed_on", in.ContractSignedOn, false, today)
 	v.fen("daily_wage_fen", in.DailyWageFen, false)
@@ -395,16 +356,16 @@ func (s *Server) employmentUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) employmentExit(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in employmentExitIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	var v check
 	v.required("version", in.Version != nil)
-	v.pastDate("exit_date", in.ExitDate, true, s.registryToday())
+	v.pastDate("exit_date", in.ExitDate, true, s.today())
 	v.text("exit_reason", in.ExitReason, true, 500)
 	if err := v.err(); err != nil {
 		return err
@@ -423,16 +384,16 @@ func (s *Server) employmentExit(c *fiber.Ctx) error {
 }
 
 func (s *Server) employmentSettle(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in employmentSettleIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	var v check
 	v.required("version", in.Version != nil)
-	v.pastDate("settled_on", in.SettledOn, true, s.registryToday())
+	v.pastDate("settled_on", in.SettledOn, true, s.today())
 	if err := v.err(); err != nil {
 		return err
 	}
@@ -459,7 +420,7 @@ func (s *Server) employmentConfirmContract(c *fiber.Ctx) error {
 		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "仅工人本人可确认劳动合同"}
 	}
 	var in employmentConfirmIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	var v check

@@ -5,9 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
@@ -60,7 +58,7 @@ func (s *Server) enterpriseRoutes() {
 			param{Name: "active", Type: "boolean"},
 			param{Name: "q", Type: "string", Desc: "name contains, or exact credit code"}),
 		Out: listOut[enterpriseOut]{}, Handler: s.enterpriseList})
-	s.add(route{Method: "GET", Path: "/enterprises/:id", Tag: "enterprises", Summary: "Get an enterprise", Out: enterpriseOut{}, Handler: s.enterpriseGet})
+	s.add(route{Method: "GET", Path: "/enterprises/:id", Tag: "enterprises", Summary: "Get an enterprise", Out: enterpriseOut{}, Handler: getHandler(s, idParam, enterpriseGetScoped, s.enterpriseFrom)})
 	s.add(route{Method: "POST", Path: "/enterprises", Tag: "enterprises", Summary: "Register an enterprise", Body: enterpriseIn{}, Out: enterpriseOut{}, Status: 201, Handler: s.enterpriseCreate})
 	s.add(route{Method: "PATCH", Path: "/enterprises/:id", Tag: "enterprises", Summary: "Update an enterprise", Body: enterpriseIn{}, Out: enterpriseOut{}, Handler: s.enterpriseUpdate})
 	s.add(route{Method: "POST", Path: "/enterprises/:id/deactivate", Tag: "enterprises", Summary: "Deactivate an enterprise", Body: activeIn{}, Out: enterpriseOut{}, Handler: s.enterpriseSetActive(false)})
@@ -74,57 +72,26 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	typ, err := queryEnum(c, "type", registry.EnterpriseTypes)
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.EnterpriseListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		TownCode: queryText(c, "town_code"), Type: qe.enum(c, "type", registry.EnterpriseTypes), Active: qe.boolean(c, "active"),
+		CreditKind: qe.enum(c, "credit_kind", registry.CreditKinds), Q: qe.like(c, "q"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	credit, err := queryEnum(c, "credit_kind", registry.CreditKinds)
-	if err != nil {
-		return err
-	}
-	active, err := queryBool(c, "active")
-	if err != nil {
-		return err
-	}
-	q, err := queryLike(c, "q")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).EnterpriseList(c.UserContext(), dbq.EnterpriseListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		TownCode: queryText(c, "town_code"), Type: typ, Active: active, CreditKind: credit, Q: q,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
-	})
-	if err != nil {
-		return err
-	}
-	out := make([]enterpriseOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = s.enterpriseFrom(dbq.Enterprise{ID: r.ID, CreditCode: r.CreditCode, Name: r.Name, Type: r.Type, TownCode: r.TownCode,
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.EnterpriseListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.EnterpriseList(c.UserContext(), arg)
+	}, func(r dbq.EnterpriseListRow) int64 { return r.Total }, func(r dbq.EnterpriseListRow) enterpriseOut {
+		return s.enterpriseFrom(dbq.Enterprise{ID: r.ID, CreditCode: r.CreditCode, Name: r.Name, Type: r.Type, TownCode: r.TownCode,
 			LegalPerson: r.LegalPerson, ContactName: r.ContactName, ContactPhoneEnc: r.ContactPhoneEnc, Address: r.Address,
 			Active: r.Active, DeactivationReason: r.DeactivationReason, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
+	})
 }
 
-func (s *Server) enterpriseGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.Enterprise, error) {
-	sc := scopeOf(c)
-	return q.EnterpriseGet(c.UserContext(), dbq.EnterpriseGetParams{ID: id, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
-
-func (s *Server) enterpriseGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	e, err := s.enterpriseGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.enterpriseFrom(e))
-}
+// enterpriseGetScoped loads an enterprise the caller may see (else not found).
+var enterpriseGetScoped = scopedGet((*dbq.Queries).EnterpriseGet)
 
 // validate checks the fields present in in; on create every required
 // field must be present.
@@ -201,18 +168,13 @@ func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	var out dbq.Enterprise
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.enterpriseGetScoped(c, q, id)
-		if err != nil {
-			return err
+	return changeRow(s, c, id, enterpriseGetScoped, func(q *dbq.Queries, cur dbq.Enterprise) (enterpriseOut, error) {
+		if in.CreditCode != nil && *in.CreditCode != cur.CreditCode {
+			return enterpriseOut{}, errField("credit_code", "immutable", "统一社会信用代码不可修改，如登记有误请停用后重新登记")
 		}
 		p := dbq.EnterpriseUpdateParams{ID: id, Version: *in.Version, Name: cur.Name, Type: cur.Type, TownCode: cur.TownCode,
 			LegalPerson: cur.LegalPerson, ContactName: cur.ContactName, ContactPhoneEnc: cur.ContactPhoneEnc,
 			ContactPhoneHash: cur.ContactPhoneHash, Address: cur.Address}
-		if in.CreditCode != nil && *in.CreditCode != cur.CreditCode {
-			return errField("credit_code", "immutable", "统一社会信用代码不可修改，如登记有误请停用后重新登记")
-		}
 		set(&p.Name, in.Name)
 		set(&p.Type, in.Type)
 		set(&p.TownCode, in.TownCode)
@@ -220,54 +182,20 @@ func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
 		set(&p.ContactName, in.ContactName)
 		set(&p.Address, in.Address)
 		if in.ContactPhone != nil {
+			var err error
 			if p.ContactPhoneEnc, p.ContactPhoneHash, err = s.sealPhone(in.ContactPhone); err != nil {
-				return err
+				return enterpriseOut{}, err
 			}
 		}
-		out, err = q.EnterpriseUpdate(c.UserContext(), p)
-		return versioned(err)
+		e, err := q.EnterpriseUpdate(c.UserContext(), p)
+		if err != nil {
+			return enterpriseOut{}, versioned(err)
+		}
+		return s.enterpriseFrom(e), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.enterpriseFrom(out))
 }
 
 func (s *Server) enterpriseSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out dbq.Enterprise
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			if _, err := s.enterpriseGetScoped(c, q, id); err != nil {
-				return err
-			}
-			out, err = q.EnterpriseSetActive(c.UserContext(), dbq.EnterpriseSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
-			return versioned(err)
-		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(s.enterpriseFrom(out))
-	}
-}
-
-func set[T any](dst *T, src *T) {
-	if src != nil {
-		*dst = *src
-	}
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
+	return setActiveHandler(s, active, nil, idParam, enterpriseGetScoped, (*dbq.Queries).EnterpriseSetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, _, e dbq.Enterprise) (any, error) { return s.enterpriseFrom(e), nil })
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/excel"
-	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
 )
 
@@ -128,7 +127,7 @@ func (s *Server) exportHandler(sp exportSpec) fiber.Handler {
 			return err
 		}
 		c.Set(fiber.HeaderContentType, xlsxMIME)
-		setAttachment(c, fmt.Sprintf("%s_%s.xlsx", sp.title, s.labourToday().Format("20060102")), sp.entity+".xlsx")
+		setAttachment(c, fmt.Sprintf("%s_%s.xlsx", sp.title, s.today().Format("20060102")), sp.entity+".xlsx")
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Set("X-Export-Rows", strconv.Itoa(e.Rows()))
 		streaming = true
@@ -160,24 +159,28 @@ func (s *Server) exportRows(ctx context.Context, run exportRun, e *excel.Exporte
 	})
 }
 
-// keyset reads all rows in chunks of exportChunk: fetch(after) returns
-// the rows with a key above after, in key order.
-func keyset[R any](fetch func(after int64) ([]R, error), key func(R) int64, each func(R) error) error {
-	var after int64
-	for {
-		rows, err := fetch(after)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := each(r); err != nil {
+// exportByID reads an export in chunks of exportChunk rows, in id order:
+// fetch returns the rows with an id above after, id reads a row's id and
+// values its cells (in the order of the columns).
+func exportByID[R any](fetch func(ctx context.Context, q *dbq.Queries, after int64) ([]R, error),
+	id func(R) int64, values func(R) []any) exportRun {
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		var after int64
+		for {
+			rows, err := fetch(ctx, q, after)
+			if err != nil {
 				return err
 			}
+			for _, r := range rows {
+				if err := emit(values(r)...); err != nil {
+					return err
+				}
+			}
+			if len(rows) < exportChunk {
+				return nil
+			}
+			after = id(rows[len(rows)-1])
 		}
-		if len(rows) < exportChunk {
-			return nil
-		}
-		after = key(rows[len(rows)-1])
 	}
 }
 
@@ -353,16 +356,14 @@ func (s *Server) exportEnterprises(c *fiber.Ctx) (exportRun, error) {
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-		return keyset(func(after int64) ([]dbq.ExportEnterprisesRow, error) {
-			arg.AfterID = after
-			return q.ExportEnterprises(ctx, arg)
-		}, func(r dbq.ExportEnterprisesRow) int64 { return r.Enterprise.ID }, func(r dbq.ExportEnterprisesRow) error {
-			e := s.enterpriseFrom(r.Enterprise)
-			return emit(e.ID, e.CreditCode, e.Name, e.Type, r.TownName, e.LegalPerson, e.ContactName, e.ContactPhone,
-				e.Address, e.Active, chinaDate(e.CreatedAt))
-		})
-	}, nil
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportEnterprisesRow, error) {
+		arg.AfterID = after
+		return q.ExportEnterprises(ctx, arg)
+	}, func(r dbq.ExportEnterprisesRow) int64 { return r.Enterprise.ID }, func(r dbq.ExportEnterprisesRow) []any {
+		e := s.enterpriseFrom(r.Enterprise)
+		return []any{e.ID, e.CreditCode, e.Name, e.Type, r.TownName, e.LegalPerson, e.ContactName, e.ContactPhone,
+			e.Address, e.Active, chinaDate(e.CreatedAt)}
+	}), nil
 }
 
 func (s *Server) exportProjects(c *fiber.Ctx) (exportRun, error) {
@@ -377,17 +378,15 @@ func (s *Server) exportProjects(c *fiber.Ctx) (exportRun, error) {
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-		return keyset(func(after int64) ([]dbq.ExportProjectsRow, error) {
-			arg.AfterID = after
-			return q.ExportProjects(ctx, arg)
-		}, func(r dbq.ExportProjectsRow) int64 { return r.Project.ID }, func(r dbq.ExportProjectsRow) error {
-			p := projectFrom(r.Project, r.BuilderName, r.ContractorName, int(r.ImplementedCount), int(r.ExemptCount))
-			return emit(p.ID, p.Code, p.Name, r.TownName, p.Industry, p.BuilderName, p.ContractorName, p.ContractValueFen,
-				p.StartDate.Time, p.PlannedEndDate.Time, r.Project.CompletedOn, p.Status, p.ImplementedCount, p.FullyImplemented,
-				p.Address, p.Active)
-		})
-	}, nil
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportProjectsRow, error) {
+		arg.AfterID = after
+		return q.ExportProjects(ctx, arg)
+	}, func(r dbq.ExportProjectsRow) int64 { return r.Project.ID }, func(r dbq.ExportProjectsRow) []any {
+		p := projectFrom(r.Project, r.BuilderName, r.ContractorName, int(r.ImplementedCount), int(r.ExemptCount))
+		return []any{p.ID, p.Code, p.Name, r.TownName, p.Industry, p.BuilderName, p.ContractorName, p.ContractValueFen,
+			p.StartDate.Time, p.PlannedEndDate.Time, r.Project.CompletedOn, p.Status, p.ImplementedCount, p.FullyImplemented,
+			p.Address, p.Active}
+	}), nil
 }
 
 func (s *Server) exportTeams(c *fiber.Ctx) (exportRun, error) {
@@ -399,94 +398,51 @@ func (s *Server) exportTeams(c *fiber.Ctx) (exportRun, error) {
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-		return keyset(func(after int64) ([]dbq.ExportTeamsRow, error) {
-			arg.AfterID = after
-			return q.ExportTeams(ctx, arg)
-		}, func(r dbq.ExportTeamsRow) int64 { return r.Team.ID }, func(r dbq.ExportTeamsRow) error {
-			t := teamFrom(dbq.TeamGetRow{Team: r.Team, ProjectName: r.ProjectName, TownCode: r.TownCode,
-				LabourFirmName: r.LabourFirmName, LeaderName: r.LeaderName, OnSiteCount: r.OnSiteCount})
-			return emit(t.ID, t.Name, t.ProjectName, t.LabourFirmName, t.Trade, t.LeaderName, t.OnSiteCount, t.Active)
-		})
-	}, nil
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportTeamsRow, error) {
+		arg.AfterID = after
+		return q.ExportTeams(ctx, arg)
+	}, func(r dbq.ExportTeamsRow) int64 { return r.Team.ID }, func(r dbq.ExportTeamsRow) []any {
+		t := teamFrom(dbq.TeamGetRow{Team: r.Team, ProjectName: r.ProjectName, TownCode: r.TownCode,
+			LabourFirmName: r.LabourFirmName, LeaderName: r.LeaderName, OnSiteCount: r.OnSiteCount})
+		return []any{t.ID, t.Name, t.ProjectName, t.LabourFirmName, t.Trade, t.LeaderName, t.OnSiteCount, t.Active}
+	}), nil
 }
 
-// exportWorkers reads the filters exactly as workerList does and, like
-// it, reads through ExportWorkers unless the scope or a filter concerns
-// the employments.
+// exportWorkers reads the filters as workerList does and, like it, reads
+// through ExportWorkers unless the scope or a filter concerns the
+// employments.
 func (s *Server) exportWorkers(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
-	var qe queryErrs
-	arg := dbq.ExportWorkersByEmploymentParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, ProjectID: qe.id(c, "project_id"), TeamID: qe.id(c, "team_id"), TownCode: queryText(c, "town_code"),
-		OnSite: qe.boolean(c, "on_site"), Gender: qe.enum(c, "gender", registry.Genders), Active: qe.boolean(c, "active"),
-		Q: qe.like(c, "q"), NativeProvince: queryText(c, "native_province"), Lim: exportChunk}
-	if arg.NativeProvince != nil {
-		if _, ok := ident.ProvinceName(*arg.NativeProvince); !ok {
-			qe.add(&Error{Fields: map[string]string{"native_province": "应为两位省级行政区划代码"}})
-		}
-	}
-	ageMin := qe.optInt(c, "age_min", 0, 150)
-	ageMax := qe.optInt(c, "age_max", 0, 150)
-	if ageMin != nil && ageMax != nil && *ageMax < *ageMin {
-		qe.add(&Error{Fields: map[string]string{"age_max": "不能小于最小年龄"}})
-	}
-	if v := queryText(c, "id_number"); v != nil {
-		rid, err := ident.ParseResidentID(*v, s.deps.Now())
-		if err != nil {
-			qe.add(&Error{Fields: map[string]string{"id_number": err.Error()}})
-		} else {
-			arg.IDNumberHash = s.deps.PII.Hash(kindIDNumber, rid.Number)
-		}
-	}
-	if v := queryText(c, "phone"); v != nil {
-		ph, err := ident.ParsePhone(*v)
-		if err != nil {
-			qe.add(&Error{Fields: map[string]string{"phone": err.Error()}})
-		} else {
-			arg.PhoneHash = s.deps.PII.Hash(kindPhone, ph.Number)
-		}
-	}
-	if err := qe.err(); err != nil {
+	f, err := s.parseWorkerFilter(c)
+	if err != nil {
 		return nil, err
 	}
-	today := s.registryToday()
-	if ageMin != nil {
-		t := yearsBefore(today, *ageMin)
-		arg.BornTo = &t
-	}
-	if ageMax != nil {
-		t := yearsBefore(today, *ageMax+1).AddDate(0, 0, 1)
-		arg.BornFrom = &t
-	}
-	each := func(emit exportEmit, w dbq.Worker, onSite bool) error {
+	values := func(w dbq.Worker, onSite bool) []any {
 		o := s.workerFrom(w, onSite)
-		return emit(o.ID, o.Name, o.IDNumber, o.Gender, o.BirthDate.Time, o.Age, o.NativeProvinceName, o.Phone,
-			o.BankCard, o.BankName, o.OnSite, o.Active, chinaDate(o.CreatedAt))
+		return []any{o.ID, o.Name, o.IDNumber, o.Gender, o.BirthDate.Time, o.Age, o.NativeProvinceName, o.Phone,
+			o.BankCard, o.BankName, o.OnSite, o.Active, chinaDate(o.CreatedAt)}
 	}
-	byEmployment := sc.Town != nil || sc.Enterprise != nil || sc.Project != nil ||
-		arg.ProjectID != nil || arg.TeamID != nil || arg.TownCode != nil || arg.OnSite != nil
-	if byEmployment {
-		return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-			return keyset(func(after int64) ([]dbq.ExportWorkersByEmploymentRow, error) {
-				arg.AfterID = after
-				return q.ExportWorkersByEmployment(ctx, arg)
-			}, func(r dbq.ExportWorkersByEmploymentRow) int64 { return r.Worker.ID }, func(r dbq.ExportWorkersByEmploymentRow) error {
-				return each(emit, r.Worker, r.OnSite)
-			})
-		}, nil
+	if f.byEmployment(sc) {
+		arg := dbq.ExportWorkersByEmploymentParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+			ScopeWorker: sc.Worker, ProjectID: f.projectID, TeamID: f.teamID, TownCode: f.townCode, OnSite: f.onSite,
+			IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
+			BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Lim: exportChunk}
+		return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportWorkersByEmploymentRow, error) {
+			arg.AfterID = after
+			return q.ExportWorkersByEmployment(ctx, arg)
+		}, func(r dbq.ExportWorkersByEmploymentRow) int64 { return r.Worker.ID }, func(r dbq.ExportWorkersByEmploymentRow) []any {
+			return values(r.Worker, r.OnSite)
+		}), nil
 	}
-	plain := dbq.ExportWorkersParams{ScopeWorker: arg.ScopeWorker, IDNumberHash: arg.IDNumberHash, PhoneHash: arg.PhoneHash,
-		Gender: arg.Gender, NativeProvince: arg.NativeProvince, BornFrom: arg.BornFrom, BornTo: arg.BornTo, Active: arg.Active,
-		Q: arg.Q, Lim: exportChunk}
-	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-		return keyset(func(after int64) ([]dbq.ExportWorkersRow, error) {
-			plain.AfterID = after
-			return q.ExportWorkers(ctx, plain)
-		}, func(r dbq.ExportWorkersRow) int64 { return r.Worker.ID }, func(r dbq.ExportWorkersRow) error {
-			return each(emit, r.Worker, r.OnSite)
-		})
-	}, nil
+	arg := dbq.ExportWorkersParams{ScopeWorker: sc.Worker, IDNumberHash: f.idHash, PhoneHash: f.phoneHash,
+		Gender: f.gender, NativeProvince: f.province, BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active,
+		Q: f.q, Lim: exportChunk}
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportWorkersRow, error) {
+		arg.AfterID = after
+		return q.ExportWorkers(ctx, arg)
+	}, func(r dbq.ExportWorkersRow) int64 { return r.Worker.ID }, func(r dbq.ExportWorkersRow) []any {
+		return values(r.Worker, r.OnSite)
+	}), nil
 }
 
 func (s *Server) exportEmployments(c *fiber.Ctx) (exportRun, error) {
@@ -499,18 +455,16 @@ func (s *Server) exportEmployments(c *fiber.Ctx) (exportRun, error) {
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-		return keyset(func(after int64) ([]dbq.ExportEmploymentsRow, error) {
-			arg.AfterID = after
-			return q.ExportEmployments(ctx, arg)
-		}, func(r dbq.ExportEmploymentsRow) int64 { return r.Employment.ID }, func(r dbq.ExportEmploymentsRow) error {
-			e := employmentFrom(dbq.EmploymentGetRow{Employment: r.Employment, WorkerName: r.WorkerName,
-				ProjectName: r.ProjectName, TeamName: r.TeamName})
-			x := r.Employment
-			return emit(e.ID, e.WorkerName, s.maskedIDNumber(r.IDNumberEnc), e.ProjectName, e.TeamName, e.Trade, x.EntryDate,
-				x.ExitDate, e.ExitReason, x.SettledOn, e.Status, x.ContractSignedOn, e.ContractConfirmedAt != nil, e.DailyWageFen)
-		})
-	}, nil
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportEmploymentsRow, error) {
+		arg.AfterID = after
+		return q.ExportEmployments(ctx, arg)
+	}, func(r dbq.ExportEmploymentsRow) int64 { return r.Employment.ID }, func(r dbq.ExportEmploymentsRow) []any {
+		e := employmentFrom(dbq.EmploymentGetRow{Employment: r.Employment, WorkerName: r.WorkerName,
+			ProjectName: r.ProjectName, TeamName: r.TeamName})
+		x := r.Employment
+		return []any{e.ID, e.WorkerName, s.maskedIDNumber(r.IDNumberEnc), e.ProjectName, e.TeamName, e.Trade, x.EntryDate,
+			x.ExitDate, e.ExitReason, x.SettledOn, e.Status, x.ContractSignedOn, e.ContractConfirmedAt != nil, e.DailyWageFen}
+	}), nil
 }
 
 // exportAttendance reads the filters as attendanceList does, except that
@@ -518,44 +472,13 @@ func (s *Server) exportEmployments(c *fiber.Ctx) (exportRun, error) {
 // worker_id) is unique within one project.
 func (s *Server) exportAttendance(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
-	project, err := queryID(c, "project_id")
+	f, err := parseAttendanceFilter(c, true)
 	if err != nil {
 		return nil, err
 	}
-	if project == nil {
-		return nil, errQueryRequired("project_id")
-	}
-	from, err := queryDate(c, "date_from")
-	if err != nil {
-		return nil, err
-	}
-	to, err := queryDate(c, "date_to")
-	if err != nil {
-		return nil, err
-	}
-	if from == nil {
-		return nil, errQueryRequired("date_from")
-	}
-	if to == nil {
-		return nil, errQueryRequired("date_to")
-	}
-	if to.Before(from.Time) {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{"date_to": "结束日期不能早于开始日期"}}
-	}
-	if to.Sub(from.Time) >= maxAttendanceRange*24*time.Hour {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{"date_to": fmt.Sprintf("查询范围不能超过%d天", maxAttendanceRange)}}
-	}
-	worker, err := queryID(c, "worker_id")
-	if err != nil {
-		return nil, err
-	}
-	team, err := queryID(c, "team_id")
-	if err != nil {
-		return nil, err
-	}
-	arg := dbq.ExportAttendanceParams{ProjectID: *project, DateFrom: from.Time, DateTo: to.Time,
+	arg := dbq.ExportAttendanceParams{ProjectID: *f.project, DateFrom: f.from, DateTo: f.to,
 		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		WorkerID: worker, TeamID: team, AfterDate: from.Time, AfterWorker: 0, Lim: exportChunk}
+		WorkerID: f.worker, TeamID: f.team, AfterDate: f.from, AfterWorker: 0, Lim: exportChunk}
 	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
 		for {
 			rows, err := q.ExportAttendance(ctx, arg)
@@ -587,18 +510,16 @@ func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-		return keyset(func(after int64) ([]dbq.ExportPayrollLinesRow, error) {
-			arg.AfterID = after
-			return q.ExportPayrollLines(ctx, arg)
-		}, func(r dbq.ExportPayrollLinesRow) int64 { return r.PayrollLine.ID }, func(r dbq.ExportPayrollLinesRow) error {
-			l := payrollLineFrom(dbq.PayrollLineGetRow{PayrollLine: r.PayrollLine, ProjectID: r.ProjectID, Month: r.Month,
-				SheetStatus: r.SheetStatus, WorkerName: r.WorkerName})
-			return emit(l.ID, l.Month, r.ProjectName, l.WorkerName, s.maskedIDNumber(r.IDNumberEnc), l.DaysWorked, l.AmountDueFen,
-				l.AmountPaidFen, l.UnpaidFen, r.PayrollLine.PaidOn, l.TransferRef, l.PaidVia, l.SheetStatus, l.Confirmation,
-				l.DisputeReason)
-		})
-	}, nil
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportPayrollLinesRow, error) {
+		arg.AfterID = after
+		return q.ExportPayrollLines(ctx, arg)
+	}, func(r dbq.ExportPayrollLinesRow) int64 { return r.PayrollLine.ID }, func(r dbq.ExportPayrollLinesRow) []any {
+		l := payrollLineFrom(dbq.PayrollLineGetRow{PayrollLine: r.PayrollLine, ProjectID: r.ProjectID, Month: r.Month,
+			SheetStatus: r.SheetStatus, WorkerName: r.WorkerName})
+		return []any{l.ID, l.Month, r.ProjectName, l.WorkerName, s.maskedIDNumber(r.IDNumberEnc), l.DaysWorked, l.AmountDueFen,
+			l.AmountPaidFen, l.UnpaidFen, r.PayrollLine.PaidOn, l.TransferRef, l.PaidVia, l.SheetStatus, l.Confirmation,
+			l.DisputeReason}
+	}), nil
 }
 
 func (s *Server) exportWorkRecords(c *fiber.Ctx) (exportRun, error) {
@@ -610,16 +531,14 @@ func (s *Server) exportWorkRecords(c *fiber.Ctx) (exportRun, error) {
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-		return keyset(func(after int64) ([]dbq.ExportWorkRecordsRow, error) {
-			arg.AfterID = after
-			return q.ExportWorkRecords(ctx, arg)
-		}, func(r dbq.ExportWorkRecordsRow) int64 { return r.WorkRecord.ID }, func(r dbq.ExportWorkRecordsRow) error {
-			w := workRecordFrom(r.WorkRecord, r.WorkerName)
-			return emit(w.ID, w.WorkDate.Time, r.ProjectName, w.WorkerName, s.maskedIDNumber(r.IDNumberEnc), r.TeamName, w.Item,
-				w.Unit, milliText(w.QuantityMilli), w.AmountFen, w.Active)
-		})
-	}, nil
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportWorkRecordsRow, error) {
+		arg.AfterID = after
+		return q.ExportWorkRecords(ctx, arg)
+	}, func(r dbq.ExportWorkRecordsRow) int64 { return r.WorkRecord.ID }, func(r dbq.ExportWorkRecordsRow) []any {
+		w := workRecordFrom(r.WorkRecord, r.WorkerName)
+		return []any{w.ID, w.WorkDate.Time, r.ProjectName, w.WorkerName, s.maskedIDNumber(r.IDNumberEnc), r.TeamName, w.Item,
+			w.Unit, milliText(w.QuantityMilli), w.AmountFen, w.Active}
+	}), nil
 }
 
 func (s *Server) exportSafetyHomes(c *fiber.Ctx) (exportRun, error) {
@@ -631,14 +550,12 @@ func (s *Server) exportSafetyHomes(c *fiber.Ctx) (exportRun, error) {
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
-		return keyset(func(after int64) ([]dbq.ExportSafetyHomesRow, error) {
-			arg.AfterID = after
-			return q.ExportSafetyHomes(ctx, arg)
-		}, func(r dbq.ExportSafetyHomesRow) int64 { return r.SafetyHome.ID }, func(r dbq.ExportSafetyHomesRow) error {
-			h := safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
-			return emit(h.ID, h.Name, r.TownName, r.ProjectName, h.Address, h.EstablishedOn.Time, h.SupervisorCount,
-				h.ActivityCount, h.Active)
-		})
-	}, nil
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportSafetyHomesRow, error) {
+		arg.AfterID = after
+		return q.ExportSafetyHomes(ctx, arg)
+	}, func(r dbq.ExportSafetyHomesRow) int64 { return r.SafetyHome.ID }, func(r dbq.ExportSafetyHomesRow) []any {
+		h := safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
+		return []any{h.ID, h.Name, r.TownName, r.ProjectName, h.Address, h.EstablishedOn.Time, h.SupervisorCount,
+			h.ActivityCount, h.Active}
+	}), nil
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/excel"
 	"github.com/anxin-city/anxin/ident"
@@ -91,7 +90,7 @@ func (s *Server) importProject(c *fiber.Ctx) (dbq.Project, error) {
 	if err != nil {
 		return dbq.Project{}, err
 	}
-	r, err := s.projectGetScoped(c, dbq.New(s.deps.Pool), id)
+	r, err := projectGetScoped(c, dbq.New(s.deps.Pool), id)
 	if err != nil {
 		return dbq.Project{}, err
 	}
@@ -120,6 +119,30 @@ func (s *Server) parseUpload(c *fiber.Ctx, tpl excel.Template, fn excel.RowFunc)
 	}
 	defer func() { _ = f.Close() }()
 	return excel.ParseContext(c.UserContext(), f, tpl, excel.Options{MaxBytes: maxImportBytes}, fn)
+}
+
+// parseRows parses the upload against tpl: row converts and checks one
+// row that excel converted, adding its errors to errs; the rows without
+// errors are returned in file order. A file that cannot be read at all is
+// answered at once.
+func parseRows[R any](s *Server, c *fiber.Ctx, tpl excel.Template, row func(rowNum int, rec excel.Record, errs *rowErrs) R) ([]R, *excel.Report, error) {
+	var rows []R
+	rep, err := s.parseUpload(c, tpl, func(rowNum int, rec excel.Record) error {
+		var errs rowErrs
+		r := row(rowNum, rec, &errs)
+		if err := errs.err(); err != nil {
+			return err
+		}
+		rows = append(rows, r)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if rep.Aborted {
+		return nil, nil, importRejected(rep)
+	}
+	return rows, rep, nil
 }
 
 // importRejected is the answer to a file with errors: the report, sorted
@@ -160,7 +183,7 @@ func (s *Server) importWriteFailed(c *fiber.Ctx, err error) error {
 // only when rep is OK, and its errors are reported as write failures.
 func (s *Server) runImport(c *fiber.Ctx, project int64, rep *excel.Report, check, write func(q *dbq.Queries) error) error {
 	writing := false
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(c, func(q *dbq.Queries) error {
 		if err := q.ImportLock(c.UserContext(), importKeyBase|project); err != nil {
 			return err
 		}
@@ -283,11 +306,9 @@ func (s *Server) importWorkers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now, today := s.deps.Now(), s.registryToday()
-	var rows []*rosterRow
+	now, today := s.deps.Now(), s.today()
 	seen := map[string]int{}
-	rep, err := s.parseUpload(c, rosterTemplate, func(rowNum int, rec excel.Record) error {
-		var errs rowErrs
+	rows, rep, err := parseRows(s, c, rosterTemplate, func(rowNum int, rec excel.Record, errs *rowErrs) *rosterRow {
 		r := &rosterRow{row: rowNum, name: rec.Text(colName), bankName: rec.Text(colBankName), team: rec.Text(colTeam),
 			trade: rec.Text(colTrade), entry: rec.Date(colEntryDate)}
 		if rid, ok := errs.parseIDCell(rec.Text(colIDNumber), now); ok {
@@ -326,17 +347,10 @@ func (s *Server) importWorkers(c *fiber.Ctx) error {
 			w := rec.Fen(colDailyWage)
 			r.wage = &w
 		}
-		if err := errs.err(); err != nil {
-			return err
-		}
-		rows = append(rows, r)
-		return nil
+		return r
 	})
 	if err != nil {
 		return err
-	}
-	if rep.Aborted {
-		return importRejected(rep)
 	}
 	out := importOut{OK: true, Rows: rep.Rows, IgnoredColumns: rep.IgnoredColumns}
 	hashes := make([][]byte, len(rows))
@@ -354,13 +368,9 @@ func (s *Server) importWorkers(c *fiber.Ctx) error {
 		for _, t := range teams {
 			teamByName[t.Name] = t
 		}
-		registered, err := q.ImportWorkersByHashes(ctx, hashes)
+		byHash, err := registeredWorkers(ctx, q, hashes)
 		if err != nil {
 			return err
-		}
-		byHash := make(map[string]dbq.ImportWorkersByHashesRow, len(registered))
-		for _, w := range registered {
-			byHash[string(w.IDNumberHash)] = w
 		}
 		var existing []int64
 		for _, r := range rows {
@@ -500,16 +510,9 @@ func (s *Server) importWorkers(c *fiber.Ctx) error {
 // ---- attendance ----
 
 type attendanceImportRow struct {
-	row     int
-	name    string
-	rid     ident.ResidentID
-	hash    []byte
-	date    time.Time
+	importWorker
 	minutes int32
 	source  string
-
-	workerID int64
-	team     *int64
 }
 
 // parseHours reads a number of hours (0..24, at most two decimals) as
@@ -530,21 +533,21 @@ func (s *Server) importAttendance(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now, today := s.deps.Now(), s.labourToday()
-	var rows []*attendanceImportRow
+	now, today := s.deps.Now(), s.today()
 	type key struct {
 		id   string
 		date time.Time
 	}
 	seen := map[key]int{}
-	rep, err := s.parseUpload(c, attendanceTemplate, func(rowNum int, rec excel.Record) error {
-		var errs rowErrs
-		r := &attendanceImportRow{row: rowNum, name: rec.Text(colName), date: rec.Date(colWorkDate), minutes: 480, source: "import"}
+	rows, rep, err := parseRows(s, c, attendanceTemplate, func(rowNum int, rec excel.Record, errs *rowErrs) *attendanceImportRow {
+		date := rec.Date(colWorkDate)
+		r := &attendanceImportRow{importWorker: importWorker{row: rowNum, name: rec.Text(colName), from: date, to: date},
+			minutes: 480, source: "import"}
 		rid, idOK := errs.parseIDCell(rec.Text(colIDNumber), now)
 		r.rid = rid
-		dateOK := errs.dateRule(colWorkDate, "日期", r.date, today)
+		dateOK := errs.dateRule(colWorkDate, "日期", date, today)
 		if idOK && dateOK {
-			k := key{rid.Number, r.date}
+			k := key{rid.Number, date}
 			if first, dup := seen[k]; dup {
 				errs.add(colWorkDate, "duplicate_in_file", fmt.Sprintf("与第%d行重复（同一工人同一天）", first))
 			} else {
@@ -573,73 +576,24 @@ func (s *Server) importAttendance(c *fiber.Ctx) error {
 		if rec.Has(colSource) {
 			r.source = rec.Enum(colSource)
 		}
-		if err := errs.err(); err != nil {
-			return err
-		}
-		rows = append(rows, r)
-		return nil
+		return r
 	})
 	if err != nil {
 		return err
 	}
-	if rep.Aborted {
-		return importRejected(rep)
-	}
 	out := importOut{OK: true, Rows: rep.Rows, IgnoredColumns: rep.IgnoredColumns}
-	ctx := c.UserContext()
 	check := func(q *dbq.Queries) error {
-		if err := s.resolveWorkers(ctx, q, rep, attendanceTemplate, len(rows), func(i int) (*ident.ResidentID, string, int, *int64) {
-			r := rows[i]
-			return &r.rid, r.name, r.row, &r.workerID
-		}); err != nil {
-			return err
-		}
-		var reqs []employmentReq
-		var idx []*attendanceImportRow
-		for _, r := range rows {
-			if r.workerID != 0 {
-				reqs = append(reqs, employmentReq{project: project.ID, worker: r.workerID, from: r.date, to: r.date})
-				idx = append(idx, r)
-			}
-		}
-		if len(reqs) == 0 {
-			return nil
-		}
-		checked, err := s.employmentCheck(c, q, reqs)
-		if err != nil {
-			return err
-		}
-		for k, e := range checked {
-			r := idx[k]
-			if e.EmploymentID == 0 {
-				addRowError(rep, attendanceTemplate, r.row, colWorkDate, "not_employed", notEmployedOnDate)
-			}
-			r.team = e.EmploymentTeamID
-		}
-		return nil
+		return s.checkImportWorkers(c, q, rep, attendanceTemplate, project.ID, workersOf(rows), colWorkDate, notEmployedOnDate)
 	}
 	write := func(q *dbq.Queries) error {
-		p := dbq.AttendanceUpsertManyParams{}
-		for _, r := range rows {
-			p.ProjectIds = append(p.ProjectIds, project.ID)
-			p.WorkerIds = append(p.WorkerIds, r.workerID)
-			p.WorkDates = append(p.WorkDates, r.date)
-			p.TeamIds = append(p.TeamIds, deref(r.team))
-			p.Minutes = append(p.Minutes, r.minutes)
-			p.Sources = append(p.Sources, r.source)
+		recs := make([]attendanceRecord, len(rows))
+		for i, r := range rows {
+			// A row's period is its work date (from = to).
+			recs[i] = attendanceRecord{project: project.ID, worker: r.workerID, date: r.from, minutes: r.minutes, source: r.source, team: r.team}
 		}
-		inserted, err := q.AttendanceUpsertMany(ctx, p)
-		if err != nil {
-			return err
-		}
-		for _, ins := range inserted {
-			if ins {
-				out.Created++
-			} else {
-				out.Updated++
-			}
-		}
-		return nil
+		var err error
+		out.Created, out.Updated, err = upsertAttendance(c.UserContext(), q, recs)
+		return err
 	}
 	if err := s.runImport(c, project.ID, rep, check, write); err != nil {
 		return err
@@ -647,37 +601,87 @@ func (s *Server) importAttendance(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// resolveWorkers looks up the registered workers of n rows by ID number
-// (one query), checks each row's name against the registration and
-// stores the worker id (0 when not registered, with a row error). row(i)
-// returns row i's parsed ID number, name, row number and where to store
-// the worker id.
-func (s *Server) resolveWorkers(ctx context.Context, q *dbq.Queries, rep *excel.Report, tpl excel.Template, n int,
-	row func(i int) (rid *ident.ResidentID, name string, rowNum int, workerID *int64)) error {
-	hashes := make([][]byte, n)
-	for i := range n {
-		rid, _, _, _ := row(i)
-		hashes[i] = s.deps.PII.Hash(kindIDNumber, rid.Number)
+// importWorker is what an attendance or payroll row says of its worker
+// and what the database check finds.
+type importWorker struct {
+	row      int // in the file
+	name     string
+	rid      ident.ResidentID
+	from, to time.Time // the worker must be employed on the project at some time in [from, to]
+
+	workerID int64  // the registered worker (0 until found)
+	team     *int64 // the team of that employment
+}
+
+func (w *importWorker) worker() *importWorker { return w }
+
+// workersOf returns the importWorker of every row.
+func workersOf[R interface{ worker() *importWorker }](rows []R) []*importWorker {
+	out := make([]*importWorker, len(rows))
+	for i, r := range rows {
+		out[i] = r.worker()
 	}
+	return out
+}
+
+// registeredWorkers looks up the registered workers with the given ID
+// number hashes (one query), keyed by hash.
+func registeredWorkers(ctx context.Context, q *dbq.Queries, hashes [][]byte) (map[string]dbq.ImportWorkersByHashesRow, error) {
 	registered, err := q.ImportWorkersByHashes(ctx, hashes)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byHash := make(map[string]dbq.ImportWorkersByHashesRow, len(registered))
 	for _, w := range registered {
 		byHash[string(w.IDNumberHash)] = w
 	}
-	for i := range n {
-		_, name, rowNum, workerID := row(i)
+	return byHash, nil
+}
+
+// checkImportWorkers finds the registered worker of every row by ID number
+// (one query) and checks the name against the registration, then checks
+// (one query) that each found worker was employed on the project in the
+// row's period, reporting a row without such an employment under field
+// with notEmployedMsg, and stores the employment's team.
+func (s *Server) checkImportWorkers(c *fiber.Ctx, q *dbq.Queries, rep *excel.Report, tpl excel.Template, project int64,
+	rows []*importWorker, field, notEmployedMsg string) error {
+	ctx := c.UserContext()
+	hashes := make([][]byte, len(rows))
+	for i, r := range rows {
+		hashes[i] = s.deps.PII.Hash(kindIDNumber, r.rid.Number)
+	}
+	byHash, err := registeredWorkers(ctx, q, hashes)
+	if err != nil {
+		return err
+	}
+	var reqs []employmentReq
+	var found []*importWorker
+	for i, r := range rows {
 		w, ok := byHash[string(hashes[i])]
 		switch {
 		case !ok:
-			addRowError(rep, tpl, rowNum, colIDNumber, "worker_not_registered", "该身份证号码尚未实名登记，请先通过花名册导入或登记工人")
-		case !sameName(w.Name, name):
-			addRowError(rep, tpl, rowNum, colName, "name_mismatch", fmt.Sprintf(nameMismatchMsg, w.Name))
+			addRowError(rep, tpl, r.row, colIDNumber, "worker_not_registered", "该身份证号码尚未实名登记，请先通过花名册导入或登记工人")
+		case !sameName(w.Name, r.name):
+			addRowError(rep, tpl, r.row, colName, "name_mismatch", fmt.Sprintf(nameMismatchMsg, w.Name))
 		default:
-			*workerID = w.ID
+			r.workerID = w.ID
+			reqs = append(reqs, employmentReq{project: project, worker: w.ID, from: r.from, to: r.to})
+			found = append(found, r)
 		}
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	checked, err := s.employmentCheck(c, q, reqs)
+	if err != nil {
+		return err
+	}
+	for k, e := range checked {
+		r := found[k]
+		if e.EmploymentID == 0 {
+			addRowError(rep, tpl, r.row, field, "not_employed", notEmployedMsg)
+		}
+		r.team = e.EmploymentTeamID
 	}
 	return nil
 }
@@ -685,17 +689,12 @@ func (s *Server) resolveWorkers(ctx context.Context, q *dbq.Queries, rep *excel.
 // ---- payroll ----
 
 type payrollImportRow struct {
-	row         int
-	name        string
-	rid         ident.ResidentID
+	importWorker
 	days        int32
 	due, paid   int64
 	paidOn      *time.Time
 	transferRef string
 	paidVia     string
-
-	workerID int64
-	team     *int64
 }
 
 func (s *Server) importPayroll(c *fiber.Ctx) error {
@@ -703,7 +702,7 @@ func (s *Server) importPayroll(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	today := s.labourToday()
+	today := s.today()
 	var v check
 	monthText := c.Query("month")
 	month := v.monthField("month", &monthText, true)
@@ -716,12 +715,10 @@ func (s *Server) importPayroll(c *fiber.Ctx) error {
 	last := lastOfMonth(*month)
 	maxDays := int64(last.Day())
 	now := s.deps.Now()
-	var rows []*payrollImportRow
 	seen := map[string]int{}
-	rep, err := s.parseUpload(c, payrollTemplate, func(rowNum int, rec excel.Record) error {
-		var errs rowErrs
-		r := &payrollImportRow{row: rowNum, name: rec.Text(colName), due: rec.Fen(colAmountDue), paid: rec.Fen(colAmountPaid),
-			transferRef: rec.Text(colTransferRef), paidVia: "wage_account"}
+	rows, rep, err := parseRows(s, c, payrollTemplate, func(rowNum int, rec excel.Record, errs *rowErrs) *payrollImportRow {
+		r := &payrollImportRow{importWorker: importWorker{row: rowNum, name: rec.Text(colName), from: *month, to: last},
+			due: rec.Fen(colAmountDue), paid: rec.Fen(colAmountPaid), transferRef: rec.Text(colTransferRef), paidVia: "wage_account"}
 		if rid, ok := errs.parseIDCell(rec.Text(colIDNumber), now); ok {
 			if first, dup := seen[rid.Number]; dup {
 				errs.add(colIDNumber, "duplicate_in_file", fmt.Sprintf("身份证号码与第%d行重复，每名工人只能有一行", first))
@@ -751,17 +748,10 @@ func (s *Server) importPayroll(c *fiber.Ctx) error {
 		if rec.Has(colPaidVia) {
 			r.paidVia = rec.Enum(colPaidVia)
 		}
-		if err := errs.err(); err != nil {
-			return err
-		}
-		rows = append(rows, r)
-		return nil
+		return r
 	})
 	if err != nil {
 		return err
-	}
-	if rep.Aborted {
-		return importRejected(rep)
 	}
 	out := importOut{OK: true, Rows: rep.Rows, IgnoredColumns: rep.IgnoredColumns}
 	ctx := c.UserContext()
@@ -779,35 +769,7 @@ func (s *Server) importPayroll(c *fiber.Ctx) error {
 		default:
 			sheet = &sh
 		}
-		if err := s.resolveWorkers(ctx, q, rep, payrollTemplate, len(rows), func(i int) (*ident.ResidentID, string, int, *int64) {
-			r := rows[i]
-			return &r.rid, r.name, r.row, &r.workerID
-		}); err != nil {
-			return err
-		}
-		var reqs []employmentReq
-		var idx []*payrollImportRow
-		for _, r := range rows {
-			if r.workerID != 0 {
-				reqs = append(reqs, employmentReq{project: project.ID, worker: r.workerID, from: *month, to: last})
-				idx = append(idx, r)
-			}
-		}
-		if len(reqs) == 0 {
-			return nil
-		}
-		checked, err := s.employmentCheck(c, q, reqs)
-		if err != nil {
-			return err
-		}
-		for k, e := range checked {
-			r := idx[k]
-			if e.EmploymentID == 0 {
-				addRowError(rep, payrollTemplate, r.row, colIDNumber, "not_employed", "该工人在该月未在此项目登记用工")
-			}
-			r.team = e.EmploymentTeamID
-		}
-		return nil
+		return s.checkImportWorkers(c, q, rep, payrollTemplate, project.ID, workersOf(rows), colIDNumber, notEmployedInMonth)
 	}
 	write := func(q *dbq.Queries) error {
 		created := sheet == nil
@@ -837,13 +799,7 @@ func (s *Server) importPayroll(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		for _, ins := range inserted {
-			if ins {
-				out.Created++
-			} else {
-				out.Updated++
-			}
-		}
+		out.Created, out.Updated = countUpserts(inserted)
 		out.SheetID, out.SheetCreated = &sheet.ID, &created
 		return nil
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -123,7 +122,7 @@ func (s *Server) payrollRoutes() {
 			param{Name: "month_to", Type: "string", Desc: "YYYY-MM"},
 			param{Name: "status", Type: "string", Enum: registry.PayrollStatuses.Codes}),
 		Out: listOut[payrollSheetOut]{}, Handler: s.payrollSheetList})
-	s.add(route{Method: "GET", Path: "/payroll-sheets/:id", Tag: "payroll", Summary: "Get a payroll sheet with totals", Out: payrollSheetOut{}, Handler: s.payrollSheetGet})
+	s.add(route{Method: "GET", Path: "/payroll-sheets/:id", Tag: "payroll", Summary: "Get a payroll sheet with totals", Out: payrollSheetOut{}, Handler: getHandler(s, idParam, payrollSheetGetScoped, sheetRowOut)})
 	s.add(route{Method: "POST", Path: "/payroll-sheets", Tag: "payroll", Summary: "Create a monthly payroll sheet (draft)", Body: payrollSheetIn{}, Out: payrollSheetOut{}, Status: 201, Handler: s.payrollSheetCreate})
 	s.add(route{Method: "PATCH", Path: "/payroll-sheets/:id", Tag: "payroll", Summary: "Update a payroll sheet's note", Body: payrollSheetIn{}, Out: payrollSheetOut{}, Handler: s.payrollSheetUpdate})
 	s.add(route{Method: "POST", Path: "/payroll-sheets/:id/submit", Tag: "payroll", Summary: "Submit a draft sheet (needs at least one line)", Body: versionIn{}, Out: payrollSheetOut{}, Handler: s.payrollSheetAdvance("draft", "submitted")})
@@ -137,7 +136,7 @@ func (s *Server) payrollRoutes() {
 			param{Name: "confirmation", Type: "string", Enum: registry.Confirmations.Codes},
 			param{Name: "unpaid", Type: "boolean", Desc: "only lines paid less than due"}),
 		Out: listOut[payrollLineOut]{}, Handler: s.payrollLineList})
-	s.add(route{Method: "GET", Path: "/payroll-lines/:id", Tag: "payroll", Summary: "Get a payroll line", Out: payrollLineOut{}, Handler: s.payrollLineGet})
+	s.add(route{Method: "GET", Path: "/payroll-lines/:id", Tag: "payroll", Summary: "Get a payroll line", Out: payrollLineOut{}, Handler: getHandler(s, idParam, payrollLineGetScoped, payrollLineFrom)})
 	s.add(route{Method: "POST", Path: "/payroll-lines", Tag: "payroll", Summary: "Add a worker's line to a sheet that is not paid", Body: payrollLineIn{}, Out: payrollLineOut{}, Status: 201, Handler: s.payrollLineCreate})
 	s.add(route{Method: "PATCH", Path: "/payroll-lines/:id", Tag: "payroll", Summary: "Change a line of a sheet that is not paid", Body: payrollLineIn{}, Out: payrollLineOut{}, Handler: s.payrollLineUpdate})
 	s.add(route{Method: "POST", Path: "/payroll-lines/:id/confirm", Tag: "payroll", Summary: "The worker confirms their line", Body: payrollConfirmIn{}, Out: payrollLineOut{}, Handler: s.payrollLineConfirm("confirmed")})
@@ -150,63 +149,31 @@ func (s *Server) payrollSheetList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.PayrollSheetListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), MonthFrom: qe.month(c, "month_from"), MonthTo: qe.month(c, "month_to"),
+		Status: qe.enum(c, "status", registry.PayrollStatuses), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	from, err := queryMonth(c, "month_from")
-	if err != nil {
-		return err
-	}
-	to, err := queryMonth(c, "month_to")
-	if err != nil {
-		return err
-	}
-	status, err := queryEnum(c, "status", registry.PayrollStatuses)
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).PayrollSheetList(c.UserContext(), dbq.PayrollSheetListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		ProjectID: project, MonthFrom: from, MonthTo: to, Status: status,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.PayrollSheetListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.PayrollSheetList(c.UserContext(), arg)
+	}, func(r dbq.PayrollSheetListRow) int64 { return r.Total }, func(r dbq.PayrollSheetListRow) payrollSheetOut {
+		return payrollSheetFrom(r.PayrollSheet, r.LineCount, r.DueFen, r.PaidFen, r.ConfirmedCount)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]payrollSheetOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = payrollSheetFrom(r.PayrollSheet, r.LineCount, r.DueFen, r.PaidFen, r.ConfirmedCount)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) payrollSheetGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.PayrollSheetGetRow, error) {
-	sc := scopeOf(c)
-	return q.PayrollSheetGet(c.UserContext(), dbq.PayrollSheetGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
+// payrollSheetGetScoped loads a sheet the caller may see (else not found).
+var payrollSheetGetScoped = scopedGet((*dbq.Queries).PayrollSheetGet)
 
-func sheetOut(r dbq.PayrollSheetGetRow) payrollSheetOut {
+func sheetRowOut(r dbq.PayrollSheetGetRow) payrollSheetOut {
 	return payrollSheetFrom(r.PayrollSheet, r.LineCount, r.DueFen, r.PaidFen, r.ConfirmedCount)
 }
 
-func (s *Server) payrollSheetGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.payrollSheetGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(sheetOut(r))
-}
-
 func (s *Server) payrollSheetCreate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in payrollSheetIn
@@ -216,7 +183,7 @@ func (s *Server) payrollSheetCreate(c *fiber.Ctx) error {
 	var v check
 	v.positiveID("project_id", in.ProjectID, true)
 	month := v.monthField("month", in.Month, true)
-	today := s.labourToday()
+	today := s.today()
 	if month != nil && month.After(today) {
 		v.fail("month", "future_month", "不能为未来月份制表")
 	}
@@ -225,7 +192,7 @@ func (s *Server) payrollSheetCreate(c *fiber.Ctx) error {
 		return err
 	}
 	var out dbq.PayrollSheetGetRow
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(c, func(q *dbq.Queries) error {
 		if err := s.labourProjectWritable(c, q, *in.ProjectID); err != nil {
 			return err
 		}
@@ -239,11 +206,11 @@ func (s *Server) payrollSheetCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(http.StatusCreated).JSON(sheetOut(out))
+	return c.Status(http.StatusCreated).JSON(sheetRowOut(out))
 }
 
 func (s *Server) payrollSheetUpdate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	id, err := pathID(c, "id")
@@ -266,25 +233,19 @@ func (s *Server) payrollSheetUpdate(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	var out dbq.PayrollSheetGetRow
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.payrollSheetGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, payrollSheetGetScoped, func(q *dbq.Queries, cur dbq.PayrollSheetGetRow) (payrollSheetOut, error) {
 		note := cur.PayrollSheet.Note
 		set(&note, in.Note)
 		if _, err := q.PayrollSheetUpdate(c.UserContext(), dbq.PayrollSheetUpdateParams{ID: id, Version: *in.Version, Note: note}); err != nil {
-			return versioned(err)
+			return payrollSheetOut{}, versioned(err)
 		}
-		out, err = s.payrollSheetGetScoped(c, q, id)
-		return err
+		r, err := payrollSheetGetScoped(c, q, id)
+		return sheetRowOut(r), err
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(sheetOut(out))
 }
+
+// notEmployedInMonth refuses a line of a worker not employed in the month.
+const notEmployedInMonth = "该工人在该月未在此项目登记用工"
 
 func errTransition(code, msg string) *Error {
 	return &Error{Status: http.StatusConflict, Code: code, Message: msg}
@@ -293,7 +254,7 @@ func errTransition(code, msg string) *Error {
 // payrollSheetAdvance moves a sheet from one status to the next.
 func (s *Server) payrollSheetAdvance(from, to string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := labourWriter(c); err != nil {
+		if err := staffWriter(c); err != nil {
 			return err
 		}
 		id, err := pathID(c, "id")
@@ -307,33 +268,24 @@ func (s *Server) payrollSheetAdvance(from, to string) fiber.Handler {
 		if in.Version == nil {
 			return errField("version", "required", "必填")
 		}
-		var out dbq.PayrollSheetGetRow
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			cur, err := s.payrollSheetGetScoped(c, q, id)
-			if err != nil {
-				return err
-			}
+		return changeRow(s, c, id, payrollSheetGetScoped, func(q *dbq.Queries, cur dbq.PayrollSheetGetRow) (payrollSheetOut, error) {
 			if cur.PayrollSheet.Version != *in.Version {
-				return errVersionConflict
+				return payrollSheetOut{}, errVersionConflict
 			}
 			if cur.PayrollSheet.Status != from {
-				return errTransition("invalid_transition", fmt.Sprintf("工资表当前状态为“%s”，不能改为“%s”",
+				return payrollSheetOut{}, errTransition("invalid_transition", fmt.Sprintf("工资表当前状态为“%s”，不能改为“%s”",
 					registry.PayrollStatuses.Label(cur.PayrollSheet.Status), registry.PayrollStatuses.Label(to)))
 			}
 			if to == "submitted" && cur.LineCount == 0 {
-				return errField("lines", "no_lines", "工资表没有明细，不能提交")
+				return payrollSheetOut{}, errField("lines", "no_lines", "工资表没有明细，不能提交")
 			}
 			if _, err := q.PayrollSheetAdvance(c.UserContext(), dbq.PayrollSheetAdvanceParams{ID: id, Version: *in.Version,
 				FromStatus: from, ToStatus: to}); err != nil {
-				return versioned(err)
+				return payrollSheetOut{}, versioned(err)
 			}
-			out, err = s.payrollSheetGetScoped(c, q, id)
-			return err
+			r, err := payrollSheetGetScoped(c, q, id)
+			return sheetRowOut(r), err
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(sheetOut(out))
 	}
 }
 
@@ -343,61 +295,25 @@ func (s *Server) payrollLineList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sheet, err := queryID(c, "sheet_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.PayrollLineListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		SheetID: qe.id(c, "sheet_id"), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"),
+		Confirmation: qe.enum(c, "confirmation", registry.Confirmations), Unpaid: deref(qe.boolean(c, "unpaid")), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
-		return err
-	}
-	worker, err := queryID(c, "worker_id")
-	if err != nil {
-		return err
-	}
-	conf, err := queryEnum(c, "confirmation", registry.Confirmations)
-	if err != nil {
-		return err
-	}
-	unpaid, err := queryBool(c, "unpaid")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).PayrollLineList(c.UserContext(), dbq.PayrollLineListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		SheetID: sheet, ProjectID: project, WorkerID: worker, Confirmation: conf, Unpaid: deref(unpaid),
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
-	})
-	if err != nil {
-		return err
-	}
-	out := make([]payrollLineOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = payrollLineFrom(dbq.PayrollLineGetRow{PayrollLine: r.PayrollLine, ProjectID: r.ProjectID, Month: r.Month,
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.PayrollLineListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.PayrollLineList(c.UserContext(), arg)
+	}, func(r dbq.PayrollLineListRow) int64 { return r.Total }, func(r dbq.PayrollLineListRow) payrollLineOut {
+		return payrollLineFrom(dbq.PayrollLineGetRow{PayrollLine: r.PayrollLine, ProjectID: r.ProjectID, Month: r.Month,
 			SheetStatus: r.SheetStatus, WorkerName: r.WorkerName})
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
+	})
 }
 
-func (s *Server) payrollLineGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.PayrollLineGetRow, error) {
-	sc := scopeOf(c)
-	return q.PayrollLineGet(c.UserContext(), dbq.PayrollLineGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
-
-func (s *Server) payrollLineGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.payrollLineGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(payrollLineFrom(r))
-}
+// payrollLineGetScoped loads a line the caller may see (else not found).
+var payrollLineGetScoped = scopedGet((*dbq.Queries).PayrollLineGet)
 
 // payrollLineValues are a line's values after a create or update is
 // applied, checked together.
@@ -465,7 +381,7 @@ func (in *payrollLineIn) merge(cur payrollLineValues, paidOn *time.Time, month t
 // sheetForLineWrite finds the sheet of a line write in scope and locks it
 // against a concurrent status change; a paid sheet is refused.
 func (s *Server) sheetForLineWrite(c *fiber.Ctx, q *dbq.Queries, sheetID int64, create bool) (dbq.PayrollSheet, error) {
-	if _, err := s.payrollSheetGetScoped(c, q, sheetID); err != nil {
+	if _, err := payrollSheetGetScoped(c, q, sheetID); err != nil {
 		if create && errors.Is(err, pgx.ErrNoRows) {
 			return dbq.PayrollSheet{}, errField("sheet_id", "reference_not_found", "工资表不存在或无权访问")
 		}
@@ -482,19 +398,19 @@ func (s *Server) sheetForLineWrite(c *fiber.Ctx, q *dbq.Queries, sheetID int64, 
 }
 
 func (s *Server) payrollLineCreate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in payrollLineIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	paidOn, err := in.validate(true, s.labourToday())
+	paidOn, err := in.validate(true, s.today())
 	if err != nil {
 		return err
 	}
 	var out dbq.PayrollLineGetRow
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err = s.inTx(c, func(q *dbq.Queries) error {
 		sh, err := s.sheetForLineWrite(c, q, *in.SheetID, true)
 		if err != nil {
 			return err
@@ -506,7 +422,7 @@ func (s *Server) payrollLineCreate(c *fiber.Ctx) error {
 		if err := s.labourProjectWritable(c, q, sh.ProjectID); err != nil {
 			return err
 		}
-		team, err := s.employedOne(c, q, sh.ProjectID, *in.WorkerID, sh.Month, lastOfMonth(sh.Month), vals.team, "该工人在该月未在此项目登记用工")
+		team, err := s.employedOne(c, q, sh.ProjectID, *in.WorkerID, sh.Month, lastOfMonth(sh.Month), vals.team, notEmployedInMonth)
 		if err != nil {
 			return err
 		}
@@ -516,7 +432,7 @@ func (s *Server) payrollLineCreate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		out, err = s.payrollLineGetScoped(c, q, l.ID)
+		out, err = payrollLineGetScoped(c, q, l.ID)
 		return err
 	})
 	if err != nil {
@@ -526,7 +442,7 @@ func (s *Server) payrollLineCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) payrollLineUpdate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	id, err := pathID(c, "id")
@@ -537,36 +453,31 @@ func (s *Server) payrollLineUpdate(c *fiber.Ctx) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	paidOn, err := in.validate(false, s.labourToday())
+	paidOn, err := in.validate(false, s.today())
 	if err != nil {
 		return err
 	}
-	var out dbq.PayrollLineGetRow
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.payrollLineGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, payrollLineGetScoped, func(q *dbq.Queries, cur dbq.PayrollLineGetRow) (payrollLineOut, error) {
 		l := cur.PayrollLine
 		if in.SheetID != nil && *in.SheetID != l.SheetID {
-			return errField("sheet_id", "immutable", "所属工资表不可修改")
+			return payrollLineOut{}, errField("sheet_id", "immutable", "所属工资表不可修改")
 		}
 		if in.WorkerID != nil && *in.WorkerID != l.WorkerID {
-			return errField("worker_id", "immutable", "工人不可修改")
+			return payrollLineOut{}, errField("worker_id", "immutable", "工人不可修改")
 		}
 		sh, err := s.sheetForLineWrite(c, q, l.SheetID, false)
 		if err != nil {
-			return err
+			return payrollLineOut{}, err
 		}
 		old := payrollLineValues{team: l.TeamID, days: l.DaysWorked, due: l.AmountDueFen, paid: l.AmountPaidFen,
 			paidOn: l.PaidOn, transferRf: l.TransferRef, paidVia: l.PaidVia}
 		vals, err := in.merge(old, paidOn, sh.Month)
 		if err != nil {
-			return err
+			return payrollLineOut{}, err
 		}
 		if in.TeamID != nil {
-			if _, err := s.employedOne(c, q, sh.ProjectID, l.WorkerID, sh.Month, lastOfMonth(sh.Month), in.TeamID, "该工人在该月未在此项目登记用工"); err != nil {
-				return err
+			if _, err := s.employedOne(c, q, sh.ProjectID, l.WorkerID, sh.Month, lastOfMonth(sh.Month), in.TeamID, notEmployedInMonth); err != nil {
+				return payrollLineOut{}, err
 			}
 		}
 		figuresChanged := vals.days != old.days || vals.due != old.due || vals.paid != old.paid ||
@@ -575,15 +486,11 @@ func (s *Server) payrollLineUpdate(c *fiber.Ctx) error {
 			TeamID: vals.team, DaysWorked: vals.days, AmountDueFen: vals.due, AmountPaidFen: vals.paid, PaidOn: vals.paidOn,
 			TransferRef: vals.transferRf, PaidVia: vals.paidVia,
 			ResetConfirmation: figuresChanged && l.Confirmation != "pending"}); err != nil {
-			return versioned(err)
+			return payrollLineOut{}, versioned(err)
 		}
-		out, err = s.payrollLineGetScoped(c, q, id)
-		return err
+		r, err := payrollLineGetScoped(c, q, id)
+		return payrollLineFrom(r), err
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(payrollLineFrom(out))
 }
 
 func sameDate(a, b *time.Time) bool {
@@ -616,30 +523,21 @@ func (s *Server) payrollLineConfirm(confirmation string) fiber.Handler {
 		if err := v.err(); err != nil {
 			return err
 		}
-		var out dbq.PayrollLineGetRow
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			cur, err := s.payrollLineGetScoped(c, q, id)
-			if err != nil {
-				return err
-			}
+		return changeRow(s, c, id, payrollLineGetScoped, func(q *dbq.Queries, cur dbq.PayrollLineGetRow) (payrollLineOut, error) {
 			sh, err := q.PayrollSheetLock(c.UserContext(), cur.PayrollLine.SheetID)
 			if err != nil {
-				return err
+				return payrollLineOut{}, err
 			}
 			if sh.Status == "draft" {
-				return errTransition("sheet_not_submitted", "工资表尚未提交，暂不能确认")
+				return payrollLineOut{}, errTransition("sheet_not_submitted", "工资表尚未提交，暂不能确认")
 			}
 			if _, err := q.PayrollLineConfirm(c.UserContext(), dbq.PayrollLineConfirmParams{ID: id, Version: *in.Version,
 				Confirmation: confirmation, Reason: in.Reason}); err != nil {
-				return versioned(err)
+				return payrollLineOut{}, versioned(err)
 			}
-			out, err = s.payrollLineGetScoped(c, q, id)
-			return err
+			r, err := payrollLineGetScoped(c, q, id)
+			return payrollLineFrom(r), err
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(payrollLineFrom(out))
 	}
 }
 

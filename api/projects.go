@@ -1,10 +1,8 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -12,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -21,10 +18,9 @@ import (
 // created together with its six wage-system rows, all missing; each row
 // then moves on its own (with its own version) as evidence comes in.
 //
-// This file also holds what the registry handlers of projects, teams,
-// workers and employments share: the write rules of the interim
-// permission model, request decoding that names the bad field of a date
-// and tells an explicit null from an absent field, and "today".
+// This file also holds the checks the registry handlers of projects,
+// teams and employments share: the write rules of the interim permission
+// model and the checks of the enterprises and projects a write names.
 
 type projectOut struct {
 	ID                 int64           `json:"id"`
@@ -165,44 +161,40 @@ func (s *Server) projectList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var qe queryErrs
 	arg := dbq.ProjectListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		TownCode: queryText(c, "town_code"), Sort: p.Sort, Lim: p.limit(), Off: p.offset()}
-	var qerr queryErrs
-	arg.Status = qerr.enum(c, "status", registry.ProjectStatuses)
-	arg.Industry = qerr.enum(c, "industry", registry.Industries)
-	arg.BuilderID = qerr.id(c, "builder_id")
-	arg.ContractorID = qerr.id(c, "contractor_id")
-	arg.EnterpriseID = qerr.id(c, "enterprise_id")
-	arg.Active = qerr.boolean(c, "active")
-	arg.Q = qerr.like(c, "q")
-	arg.StartFrom = qerr.date(c, "start_from")
-	arg.StartTo = qerr.date(c, "start_to")
-	arg.WageSystemMissing = qerr.enum(c, "wage_system_missing", registry.WageSystems)
-	if err := qerr.err(); err != nil {
+		TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.ProjectStatuses),
+		Industry: qe.enum(c, "industry", registry.Industries), BuilderID: qe.id(c, "builder_id"),
+		ContractorID: qe.id(c, "contractor_id"), EnterpriseID: qe.id(c, "enterprise_id"), Active: qe.boolean(c, "active"),
+		Q: qe.like(c, "q"), StartFrom: qe.date(c, "start_from"), StartTo: qe.date(c, "start_to"),
+		WageSystemMissing: qe.enum(c, "wage_system_missing", registry.WageSystems), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	rows, err := dbq.New(listDB{s.deps.Pool}).ProjectList(c.UserContext(), arg)
-	if err != nil {
-		return err
-	}
-	out := make([]projectOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = projectFrom(r.Project, r.BuilderName, r.ContractorName, int(r.ImplementedCount), int(r.ExemptCount))
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.ProjectListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.ProjectList(c.UserContext(), arg)
+	}, func(r dbq.ProjectListRow) int64 { return r.Total }, func(r dbq.ProjectListRow) projectOut {
+		return projectFrom(r.Project, r.BuilderName, r.ContractorName, int(r.ImplementedCount), int(r.ExemptCount))
+	})
 }
 
 // projectGetScoped loads a project the caller may see (else not found).
-func (s *Server) projectGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.ProjectGetRow, error) {
-	sc := scopeOf(c)
-	return q.ProjectGet(c.UserContext(), dbq.ProjectGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
+var projectGetScoped = scopedGet((*dbq.Queries).ProjectGet)
+
+// projectManaged loads a project the caller may see and change (see
+// canManageProject).
+func projectManaged(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.ProjectGetRow, error) {
+	r, err := projectGetScoped(c, q, id)
+	if err == nil && !canManageProject(scopeOf(c), r.Project.TownCode, r.Project.BuilderID, r.Project.ContractorID) {
+		return r, errProjectNotYours
+	}
+	return r, err
 }
 
 // projectOutFull loads the wage systems of a project and renders both.
-func (s *Server) projectOutFull(c *fiber.Ctx, q *dbq.Queries, p dbq.Project, builder, contractor string) (projectOut, error) {
+func projectOutFull(c *fiber.Ctx, q *dbq.Queries, p dbq.Project, builder, contractor string) (projectOut, error) {
 	systems, err := q.ProjectWageSystemList(c.UserContext(), p.ID)
 	if err != nil {
 		return projectOut{}, err
@@ -210,17 +202,21 @@ func (s *Server) projectOutFull(c *fiber.Ctx, q *dbq.Queries, p dbq.Project, bui
 	return projectWithSystems(p, builder, contractor, systems), nil
 }
 
+// projectOutByID loads a project the caller may see with its wage systems.
+func projectOutByID(c *fiber.Ctx, q *dbq.Queries, id int64) (projectOut, error) {
+	r, err := projectGetScoped(c, q, id)
+	if err != nil {
+		return projectOut{}, err
+	}
+	return projectOutFull(c, q, r.Project, r.BuilderName, r.ContractorName)
+}
+
 func (s *Server) projectGet(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
-	r, err := s.projectGetScoped(c, q, id)
-	if err != nil {
-		return err
-	}
-	out, err := s.projectOutFull(c, q, r.Project, r.BuilderName, r.ContractorName)
+	out, err := projectOutByID(c, dbq.New(s.deps.Pool), id)
 	if err != nil {
 		return err
 	}
@@ -241,8 +237,8 @@ func (in *projectIn) validate(create bool) error {
 	v.text("name", in.Name, create || in.Name != nil, 128)
 	v.text("town_code", in.TownCode, create || in.TownCode != nil, 12)
 	v.enum("industry", in.Industry, create, registry.Industries)
-	v.positiveRef("builder_id", in.BuilderID, create)
-	v.positiveRef("contractor_id", in.ContractorID, create)
+	v.positiveID("builder_id", in.BuilderID, create)
+	v.positiveID("contractor_id", in.ContractorID, create)
 	v.fen("contract_value_fen", in.ContractValueFen, create)
 	v.dateSane("start_date", in.StartDate, create)
 	v.dateSane("planned_end_date", in.PlannedEndDate, create)
@@ -347,7 +343,7 @@ func (s *Server) projectCreate(c *fiber.Ctx) error {
 		return errForbidden
 	}
 	var in projectIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	if err := in.validate(true); err != nil {
@@ -358,7 +354,7 @@ func (s *Server) projectCreate(c *fiber.Ctx) error {
 		StartDate: in.StartDate.Time, PlannedEndDate: in.PlannedEndDate.Time, CompletedOn: timePtr(in.CompletedOn),
 		Status: "in_construction", Address: deref(in.Address)}
 	set(&p.Status, in.Status)
-	if err := in.checkMerged(p, s.registryToday()); err != nil {
+	if err := in.checkMerged(p, s.today()); err != nil {
 		return err
 	}
 	if sc := scopeOf(c); !canManageProject(sc, p.TownCode, p.BuilderID, p.ContractorID) {
@@ -368,7 +364,7 @@ func (s *Server) projectCreate(c *fiber.Ctx) error {
 		return errProjectNotYours
 	}
 	var out projectOut
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(c, func(q *dbq.Queries) error {
 		if err := projectParties(c, q, &p.BuilderID, &p.ContractorID); err != nil {
 			return err
 		}
@@ -382,11 +378,7 @@ func (s *Server) projectCreate(c *fiber.Ctx) error {
 			ProjectID: created.ID, Systems: registry.WageSystems.Codes}); err != nil {
 			return err
 		}
-		r, err := s.projectGetScoped(c, q, created.ID)
-		if err != nil {
-			return err
-		}
-		out, err = s.projectOutFull(c, q, r.Project, r.BuilderName, r.ContractorName)
+		out, err = projectOutByID(c, q, created.ID)
 		return err
 	})
 	if err != nil {
@@ -401,23 +393,15 @@ func (s *Server) projectUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	var in projectIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	var out projectOut
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.projectGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, projectManaged, func(q *dbq.Queries, cur dbq.ProjectGetRow) (projectOut, error) {
 		sc := scopeOf(c)
 		old := cur.Project
-		if !canManageProject(sc, old.TownCode, old.BuilderID, old.ContractorID) {
-			return errProjectNotYours
-		}
 		p := dbq.ProjectUpdateParams{ID: id, Version: *in.Version, Code: old.Code, Name: old.Name, TownCode: old.TownCode,
 			Industry: old.Industry, BuilderID: old.BuilderID, ContractorID: old.ContractorID, ContractValueFen: old.ContractValueFen,
 			StartDate: old.StartDate, PlannedEndDate: old.PlannedEndDate, CompletedOn: old.CompletedOn, Status: old.Status, Address: old.Address}
@@ -442,14 +426,14 @@ func (s *Server) projectUpdate(c *fiber.Ctx) error {
 		if p.Status != "completed" {
 			p.CompletedOn = nil
 		}
-		if err := in.checkMerged(p, s.registryToday()); err != nil {
-			return err
+		if err := in.checkMerged(p, s.today()); err != nil {
+			return projectOut{}, err
 		}
 		if !canManageProject(sc, p.TownCode, p.BuilderID, p.ContractorID) {
 			if sc.Town != nil {
-				return errField("town_code", "out_of_scope", "不能将项目移出本镇街")
+				return projectOut{}, errField("town_code", "out_of_scope", "不能将项目移出本镇街")
 			}
-			return errField("builder_id", "out_of_scope", "修改后本企业须仍为项目的建设单位或施工总承包单位")
+			return projectOut{}, errField("builder_id", "out_of_scope", "修改后本企业须仍为项目的建设单位或施工总承包单位")
 		}
 		var builder, contractor *int64
 		if p.BuilderID != old.BuilderID {
@@ -459,63 +443,28 @@ func (s *Server) projectUpdate(c *fiber.Ctx) error {
 			contractor = &p.ContractorID
 		}
 		if err := projectParties(c, q, builder, contractor); err != nil {
-			return err
+			return projectOut{}, err
 		}
 		if _, err := q.ProjectUpdate(c.UserContext(), p); err != nil {
-			return versioned(err)
+			return projectOut{}, versioned(err)
 		}
 		// The rules above keep the project in the caller's scope.
-		r, err := s.projectGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
-		out, err = s.projectOutFull(c, q, r.Project, r.BuilderName, r.ContractorName)
-		return err
+		return projectOutByID(c, q, id)
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
 }
 
 func (s *Server) projectSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out projectOut
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			cur, err := s.projectGetScoped(c, q, id)
-			if err != nil {
-				return err
-			}
-			if !canManageProject(scopeOf(c), cur.Project.TownCode, cur.Project.BuilderID, cur.Project.ContractorID) {
-				return errProjectNotYours
-			}
-			p, err := q.ProjectSetActive(c.UserContext(), dbq.ProjectSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
-			if err != nil {
-				return versioned(err)
-			}
-			out, err = s.projectOutFull(c, q, p, cur.BuilderName, cur.ContractorName)
-			return err
+	return setActiveHandler(s, active, nil, idParam, projectManaged, (*dbq.Queries).ProjectSetActive,
+		func(c *fiber.Ctx, q *dbq.Queries, cur dbq.ProjectGetRow, p dbq.Project) (any, error) {
+			return projectOutFull(c, q, p, cur.BuilderName, cur.ContractorName)
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(out)
-	}
 }
 
 // projectWageSystemUpdate records the state of one wage system. Anyone who
 // sees the project may, except workers: enterprises and project staff
 // submit evidence, officers check it.
 func (s *Server) projectWageSystemUpdate(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	id, err := pathID(c, "id")
@@ -528,7 +477,7 @@ func (s *Server) projectWageSystemUpdate(c *fiber.Ctx) error {
 	}
 	system = strings.Clone(system)
 	var in wageSystemIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	var v check
@@ -536,20 +485,16 @@ func (s *Server) projectWageSystemUpdate(c *fiber.Ctx) error {
 	v.enum("state", in.State, false, registry.WageSystemStates)
 	v.text("evidence", in.Evidence, false, 2000)
 	v.dateSane("checked_on", in.CheckedOn, false)
-	if in.CheckedOn != nil && in.CheckedOn.After(s.registryToday()) {
+	if in.CheckedOn != nil && in.CheckedOn.After(s.today()) {
 		v.fail("checked_on", "future_date", "核查日期不能晚于今天")
 	}
 	if err := v.err(); err != nil {
 		return err
 	}
-	var out dbq.ProjectWageSystem
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		if _, err := s.projectGetScoped(c, q, id); err != nil {
-			return err
-		}
+	return changeRow(s, c, id, projectGetScoped, func(q *dbq.Queries, _ dbq.ProjectGetRow) (wageSystemOut, error) {
 		cur, err := q.ProjectWageSystemGet(c.UserContext(), dbq.ProjectWageSystemGetParams{ProjectID: id, System: system})
 		if err != nil {
-			return err
+			return wageSystemOut{}, err
 		}
 		p := dbq.ProjectWageSystemUpdateParams{ProjectID: id, System: system, Version: *in.Version,
 			State: cur.State, Evidence: cur.Evidence, CheckedOn: cur.CheckedOn}
@@ -559,158 +504,12 @@ func (s *Server) projectWageSystemUpdate(c *fiber.Ctx) error {
 			p.CheckedOn = timePtr(in.CheckedOn)
 		}
 		if (p.State == "implemented" || p.State == "exempt") && p.Evidence == "" {
-			return errField("evidence", "evidence_required", "已落实或豁免须填写依据")
+			return wageSystemOut{}, errField("evidence", "evidence_required", "已落实或豁免须填写依据")
 		}
-		out, err = q.ProjectWageSystemUpdate(c.UserContext(), p)
-		return versioned(err)
+		w, err := q.ProjectWageSystemUpdate(c.UserContext(), p)
+		if err != nil {
+			return wageSystemOut{}, versioned(err)
+		}
+		return wageSystemFrom(w), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(wageSystemFrom(out))
-}
-
-// registryWriter refuses registry writes by workers: records are kept by
-// officers, enterprises and project staff.
-func registryWriter(c *fiber.Ctx) error {
-	if scopeOf(c).Worker != nil {
-		return errForbidden
-	}
-	return nil
-}
-
-// registryZone is the zone in which "today" is reckoned (China, no
-// daylight saving).
-var registryZone = time.FixedZone("CST", 8*3600)
-
-// registryToday is today's date in China as a UTC midnight, the form in
-// which dates are parsed and read from the database.
-func (s *Server) registryToday() time.Time {
-	y, m, d := s.deps.Now().In(registryZone).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// queryErrs collects the bad query parameters of one list request, so
-// that the client hears about all of them at once (400, each named).
-type queryErrs struct{ fields map[string]string }
-
-func (q *queryErrs) add(err error) {
-	if err == nil {
-		return
-	}
-	if q.fields == nil {
-		q.fields = map[string]string{}
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		for k, m := range e.Fields {
-			q.fields[k] = m
-		}
-	}
-}
-
-func (q *queryErrs) err() error {
-	if len(q.fields) == 0 {
-		return nil
-	}
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: q.fields}
-}
-
-func (q *queryErrs) id(c *fiber.Ctx, name string) *int64 {
-	v, err := queryID(c, name)
-	q.add(err)
-	return v
-}
-
-func (q *queryErrs) boolean(c *fiber.Ctx, name string) *bool {
-	v, err := queryBool(c, name)
-	q.add(err)
-	return v
-}
-
-func (q *queryErrs) enum(c *fiber.Ctx, name string, allowed registry.Enum) *string {
-	v, err := queryEnum(c, name, allowed)
-	q.add(err)
-	return v
-}
-
-func (q *queryErrs) like(c *fiber.Ctx, name string) *string {
-	v, err := queryLike(c, name)
-	q.add(err)
-	return v
-}
-
-func (q *queryErrs) date(c *fiber.Ctx, name string) *time.Time {
-	v, err := queryDate(c, name)
-	q.add(err)
-	return timePtr(v)
-}
-
-// positiveRef checks an id a request refers to.
-func (v *check) positiveRef(field string, id *int64, required bool) {
-	if id == nil {
-		if required {
-			v.fail(field, "required", "必填")
-		}
-		return
-	}
-	if *id <= 0 {
-		v.fail(field, "invalid_value", "应为正整数")
-	}
-}
-
-// bodyKeys are the top-level keys of a request body with their raw
-// values, so that a handler can tell an explicit null (clear the field)
-// from an absent field (keep it).
-type bodyKeys map[string]json.RawMessage
-
-func (k bodyKeys) null(name string) bool { return string(k[name]) == "null" }
-
-// decodeRegistryBody is decodeBody that also returns the body's keys and,
-// when a date is malformed, names the field (Date's own decoding error
-// cannot know it and says "date").
-func decodeRegistryBody(c *fiber.Ctx, dst any) (bodyKeys, error) {
-	err := decodeBody(c, dst)
-	var keys bodyKeys
-	_ = json.Unmarshal(c.Body(), &keys) // decodeBody has checked it is one object
-	var e *Error
-	if errors.As(err, &e) && e.Fields["date"] != "" {
-		if field := badDateField(dst, keys); field != "" {
-			msg := e.Fields["date"]
-			return nil, &Error{Status: e.Status, Code: e.Code, Message: msg, Fields: map[string]string{field: msg}}
-		}
-	}
-	return keys, err
-}
-
-// badDateField finds the Date field of the struct dst points to whose
-// value in keys does not parse.
-func badDateField(dst any, keys bodyKeys) string {
-	t := reflect.TypeOf(dst)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.Kind() != reflect.Struct {
-		return ""
-	}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		ft := f.Type
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if ft != dateType {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		raw, ok := keys[name]
-		if !ok || string(raw) == "null" {
-			continue
-		}
-		var d Date
-		if d.UnmarshalJSON(raw) != nil {
-			return name
-		}
-	}
-	return ""
 }

@@ -9,20 +9,27 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/anxin-city/anxin/registry"
 )
 
-// decodeBody decodes a JSON request body into dst strictly: unknown
-// fields, trailing data and wrong types are refused with the field named.
+// decodeBody decodes a JSON request body into dst strictly (see
+// decodeStrict).
 func decodeBody(c *fiber.Ctx, dst any) error {
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errBadRequest("body_required", "请求内容不能为空")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	return decodeStrict(body, dst)
+}
+
+// decodeStrict decodes one JSON value into dst strictly: unknown fields,
+// trailing data and wrong types are refused with the field named.
+func decodeStrict(b []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -33,6 +40,7 @@ func decodeBody(c *fiber.Ctx, dst any) error {
 	return nil
 }
 
+// jsonError maps a decoding error to a 422 naming the field (or 400).
 func jsonError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
@@ -40,27 +48,36 @@ func jsonError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_type", Message: "字段类型不正确",
-			Fields: map[string]string{field: "字段类型不正确"}}
-	}
-	var fe *fieldDecodeError
-	if errors.As(err, &fe) {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: fe.code, Message: fe.msg,
-			Fields: map[string]string{fe.field: fe.msg}}
+		if te.Type == dateType {
+			return errField(field, "invalid_date", "日期格式应为 YYYY-MM-DD")
+		}
+		return errField(field, "invalid_type", "字段类型不正确")
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "unknown_field", Message: "不支持的字段",
-			Fields: map[string]string{field: "不支持的字段"}}
+		return errField(field, "unknown_field", "不支持的字段")
 	}
 	return errBadRequest("invalid_json", "请求内容不是有效的JSON")
 }
 
-// fieldDecodeError is returned by custom JSON types (such as Date) so the
-// client learns which value was wrong.
-type fieldDecodeError struct{ field, code, msg string }
+// bodyKeys are the top-level keys of a request body with their raw
+// values, so that a handler can tell an explicit null (clear the field)
+// from an absent field (keep it).
+type bodyKeys map[string]json.RawMessage
 
-func (e *fieldDecodeError) Error() string { return fmt.Sprintf("%s: %s", e.field, e.code) }
+func (k bodyKeys) null(name string) bool { return string(k[name]) == "null" }
+
+// decodeBodyKeys is decodeBody that also returns the body's keys.
+func decodeBodyKeys(c *fiber.Ctx, dst any) (bodyKeys, error) {
+	if err := decodeBody(c, dst); err != nil {
+		return nil, err
+	}
+	var keys bodyKeys
+	if err := json.Unmarshal(c.Body(), &keys); err != nil {
+		return nil, jsonError(err)
+	}
+	return keys, nil
+}
 
 // page is the paging and sorting of a list request.
 type page struct {
@@ -113,8 +130,7 @@ func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		msg := fmt.Sprintf("应为%d到%d之间的整数", lo, hi)
-		return 0, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: msg}}
+		return 0, errQuery(name, fmt.Sprintf("应为%d到%d之间的整数", lo, hi))
 	}
 	return n, nil
 }
@@ -127,7 +143,7 @@ func queryID(c *fiber.Ctx, name string) (*int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: "应为正整数"}}
+		return nil, errQuery(name, "应为正整数")
 	}
 	return &n, nil
 }
@@ -150,7 +166,7 @@ func queryLike(c *fiber.Ctx, name string) (*string, error) {
 		return nil, nil
 	}
 	if len([]rune(*s)) > 64 {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: "搜索内容过长"}}
+		return nil, errQuery(name, "搜索内容过长")
 	}
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(*s)
 	return &r, nil
@@ -168,7 +184,7 @@ func queryBool(c *fiber.Ctx, name string) (*bool, error) {
 		b := false
 		return &b, nil
 	}
-	return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: "应为 true 或 false"}}
+	return nil, errQuery(name, "应为 true 或 false")
 }
 
 // queryEnum reads an optional filter that must be one of allowed.
@@ -178,7 +194,7 @@ func queryEnum(c *fiber.Ctx, name string, allowed registry.Enum) (*string, error
 		return nil, nil
 	}
 	if !allowed.Has(*s) {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: "不支持的取值"}}
+		return nil, errQuery(name, "不支持的取值")
 	}
 	return s, nil
 }
@@ -191,9 +207,113 @@ func queryDate(c *fiber.Ctx, name string) (*Date, error) {
 	}
 	d, err := ParseDate(s)
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: "日期格式应为 YYYY-MM-DD"}}
+		return nil, errQuery(name, "日期格式应为 YYYY-MM-DD")
 	}
 	return &d, nil
+}
+
+// queryMonth reads an optional YYYY-MM query parameter.
+func queryMonth(c *fiber.Ctx, name string) (*time.Time, error) {
+	s := c.Query(name)
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(monthLayout, s)
+	if err != nil {
+		return nil, errQuery(name, "月份格式应为 YYYY-MM")
+	}
+	return &t, nil
+}
+
+// errQuery is a 400 naming one bad query parameter.
+func errQuery(name, msg string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: map[string]string{name: msg}}
+}
+
+// queryErrs collects the bad query parameters of one list request, so
+// that the client hears about all of them at once (400, each named).
+type queryErrs struct{ fields map[string]string }
+
+func (q *queryErrs) add(err error) {
+	if err == nil {
+		return
+	}
+	if q.fields == nil {
+		q.fields = map[string]string{}
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		for k, m := range e.Fields {
+			q.fields[k] = m
+		}
+	}
+}
+
+// fail records a bad parameter found by the handler itself.
+func (q *queryErrs) fail(name, msg string) { q.add(errQuery(name, msg)) }
+
+// required records a required parameter that is absent (unless it was
+// already found bad).
+func (q *queryErrs) required(name string, present bool) {
+	if _, bad := q.fields[name]; !present && !bad {
+		q.fail(name, "必填")
+	}
+}
+
+func (q *queryErrs) err() error {
+	if len(q.fields) == 0 {
+		return nil
+	}
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: q.fields}
+}
+
+func (q *queryErrs) id(c *fiber.Ctx, name string) *int64 {
+	v, err := queryID(c, name)
+	q.add(err)
+	return v
+}
+
+func (q *queryErrs) boolean(c *fiber.Ctx, name string) *bool {
+	v, err := queryBool(c, name)
+	q.add(err)
+	return v
+}
+
+func (q *queryErrs) enum(c *fiber.Ctx, name string, allowed registry.Enum) *string {
+	v, err := queryEnum(c, name, allowed)
+	q.add(err)
+	return v
+}
+
+func (q *queryErrs) like(c *fiber.Ctx, name string) *string {
+	v, err := queryLike(c, name)
+	q.add(err)
+	return v
+}
+
+func (q *queryErrs) date(c *fiber.Ctx, name string) *time.Time {
+	v, err := queryDate(c, name)
+	q.add(err)
+	return timePtr(v)
+}
+
+func (q *queryErrs) month(c *fiber.Ctx, name string) *time.Time {
+	v, err := queryMonth(c, name)
+	q.add(err)
+	return v
+}
+
+// optInt reads an optional integer query parameter in [lo, hi].
+func (q *queryErrs) optInt(c *fiber.Ctx, name string, lo, hi int) *int {
+	if c.Query(name) == "" {
+		return nil
+	}
+	v, err := queryInt(c, name, 0, lo, hi)
+	if err != nil {
+		q.add(err)
+		return nil
+	}
+	return &v
 }
 
 // pathID reads the :id path parameter; anything but a positive integer is

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
@@ -128,7 +127,7 @@ func (s *Server) safetyHomeRoutes() {
 			param{Name: "active", Type: "boolean"},
 			param{Name: "q", Type: "string", Desc: "name contains"}),
 		Out: listOut[safetyHomeOut]{}, Handler: s.safetyHomeList})
-	s.add(route{Method: "GET", Path: "/safety-homes/:id", Tag: "safety-homes", Summary: "Get a wage-safety home", Out: safetyHomeOut{}, Handler: s.safetyHomeGet})
+	s.add(route{Method: "GET", Path: "/safety-homes/:id", Tag: "safety-homes", Summary: "Get a wage-safety home", Out: safetyHomeOut{}, Handler: getHandler(s, idParam, safetyHomeGetScoped, homeRowOut)})
 	s.add(route{Method: "POST", Path: "/safety-homes", Tag: "safety-homes", Summary: "Register a wage-safety home (city or its town)", Body: safetyHomeIn{}, Out: safetyHomeOut{}, Status: 201, Handler: s.safetyHomeCreate})
 	s.add(route{Method: "PATCH", Path: "/safety-homes/:id", Tag: "safety-homes", Summary: "Update a wage-safety home", Body: safetyHomeIn{}, Out: safetyHomeOut{}, Handler: s.safetyHomeUpdate})
 	s.add(route{Method: "POST", Path: "/safety-homes/:id/deactivate", Tag: "safety-homes", Summary: "Deactivate a wage-safety home", Body: activeIn{}, Out: safetyHomeOut{}, Handler: s.safetyHomeSetActive(false)})
@@ -141,7 +140,7 @@ func (s *Server) safetyHomeRoutes() {
 			param{Name: "party_member", Type: "boolean"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[supervisorOut]{}, Handler: s.supervisorList})
-	s.add(route{Method: "GET", Path: "/safety-supervisors/:id", Tag: "safety-homes", Summary: "Get a wage-safety supervisor", Out: supervisorOut{}, Handler: s.supervisorGet})
+	s.add(route{Method: "GET", Path: "/safety-supervisors/:id", Tag: "safety-homes", Summary: "Get a wage-safety supervisor", Out: supervisorOut{}, Handler: getHandler(s, idParam, supervisorGetScoped, s.supervisorRowOut)})
 	s.add(route{Method: "POST", Path: "/safety-supervisors", Tag: "safety-homes", Summary: "Add a supervisor to a home", Body: supervisorIn{}, Out: supervisorOut{}, Status: 201, Handler: s.supervisorCreate})
 	s.add(route{Method: "PATCH", Path: "/safety-supervisors/:id", Tag: "safety-homes", Summary: "Update a supervisor", Body: supervisorIn{}, Out: supervisorOut{}, Handler: s.supervisorUpdate})
 	s.add(route{Method: "POST", Path: "/safety-supervisors/:id/deactivate", Tag: "safety-homes", Summary: "Deactivate a supervisor", Body: activeIn{}, Out: supervisorOut{}, Handler: s.supervisorSetActive(false)})
@@ -156,7 +155,7 @@ func (s *Server) safetyHomeRoutes() {
 			param{Name: "date_to", Type: "string", Desc: "YYYY-MM-DD"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[activityOut]{}, Handler: s.activityList})
-	s.add(route{Method: "GET", Path: "/safety-activities/:id", Tag: "safety-homes", Summary: "Get a wage-safety home activity", Out: activityOut{}, Handler: s.activityGet})
+	s.add(route{Method: "GET", Path: "/safety-activities/:id", Tag: "safety-homes", Summary: "Get a wage-safety home activity", Out: activityOut{}, Handler: getHandler(s, idParam, activityGetScoped, activityRowOut)})
 	s.add(route{Method: "POST", Path: "/safety-activities", Tag: "safety-homes", Summary: "Record an activity of a home", Body: activityIn{}, Out: activityOut{}, Status: 201, Handler: s.activityCreate})
 	s.add(route{Method: "PATCH", Path: "/safety-activities/:id", Tag: "safety-homes", Summary: "Update an activity", Body: activityIn{}, Out: activityOut{}, Handler: s.activityUpdate})
 	s.add(route{Method: "POST", Path: "/safety-activities/:id/deactivate", Tag: "safety-homes", Summary: "Deactivate an activity record", Body: activeIn{}, Out: activityOut{}, Handler: s.activitySetActive(false)})
@@ -178,55 +177,27 @@ func (s *Server) safetyHomeList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.SafetyHomeListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"),
+		Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	active, err := queryBool(c, "active")
-	if err != nil {
-		return err
-	}
-	q, err := queryLike(c, "q")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).SafetyHomeList(c.UserContext(), dbq.SafetyHomeListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		TownCode: queryText(c, "town_code"), ProjectID: project, Active: active, Q: q,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.SafetyHomeListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.SafetyHomeList(c.UserContext(), arg)
+	}, func(r dbq.SafetyHomeListRow) int64 { return r.Total }, func(r dbq.SafetyHomeListRow) safetyHomeOut {
+		return safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]safetyHomeOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) safetyHomeGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetyHomeGetRow, error) {
-	sc := scopeOf(c)
-	return q.SafetyHomeGet(c.UserContext(), dbq.SafetyHomeGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
+// safetyHomeGetScoped loads a home the caller may see (else not found).
+var safetyHomeGetScoped = scopedGet((*dbq.Queries).SafetyHomeGet)
 
-func homeOut(r dbq.SafetyHomeGetRow) safetyHomeOut {
+func homeRowOut(r dbq.SafetyHomeGetRow) safetyHomeOut {
 	return safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
-}
-
-func (s *Server) safetyHomeGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	h, err := s.safetyHomeGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(homeOut(h))
 }
 
 func (in *safetyHomeIn) validate(create bool, today time.Time) (*time.Time, error) {
@@ -277,7 +248,7 @@ func (s *Server) safetyHomeCreate(c *fiber.Ctx) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	est, err := in.validate(true, s.labourToday())
+	est, err := in.validate(true, s.today())
 	if err != nil {
 		return err
 	}
@@ -285,7 +256,7 @@ func (s *Server) safetyHomeCreate(c *fiber.Ctx) error {
 		return errField("town_code", "out_of_scope", "只能登记本镇街的安薪之家")
 	}
 	var out dbq.SafetyHome
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err = s.inTx(c, func(q *dbq.Queries) error {
 		project, err := s.homeProject(c, q, deref(in.ProjectID), *in.TownCode)
 		if err != nil {
 			return err
@@ -312,22 +283,18 @@ func (s *Server) safetyHomeUpdate(c *fiber.Ctx) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	est, err := in.validate(false, s.labourToday())
+	est, err := in.validate(false, s.today())
 	if err != nil {
 		return err
 	}
-	var out dbq.SafetyHomeGetRow
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.safetyHomeGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, safetyHomeGetScoped, func(q *dbq.Queries, cur dbq.SafetyHomeGetRow) (safetyHomeOut, error) {
 		h := cur.SafetyHome
 		p := dbq.SafetyHomeUpdateParams{ID: id, Version: *in.Version, ProjectID: h.ProjectID, Name: h.Name, Address: h.Address,
 			EstablishedOn: h.EstablishedOn}
 		if in.ProjectID != nil {
+			var err error
 			if p.ProjectID, err = s.homeProject(c, q, *in.ProjectID, h.TownCode); err != nil {
-				return err
+				return safetyHomeOut{}, err
 			}
 		}
 		set(&p.Name, in.Name)
@@ -336,53 +303,26 @@ func (s *Server) safetyHomeUpdate(c *fiber.Ctx) error {
 			p.EstablishedOn = *est
 		}
 		if _, err := q.SafetyHomeUpdate(c.UserContext(), p); err != nil {
-			return versioned(err)
+			return safetyHomeOut{}, versioned(err)
 		}
-		out, err = s.safetyHomeGetScoped(c, q, id)
-		return err
+		r, err := safetyHomeGetScoped(c, q, id)
+		return homeRowOut(r), err
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(homeOut(out))
 }
 
 func (s *Server) safetyHomeSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := safetyWriter(c); err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out dbq.SafetyHomeGetRow
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			if _, err := s.safetyHomeGetScoped(c, q, id); err != nil {
-				return err
-			}
-			if _, err := q.SafetyHomeSetActive(c.UserContext(), dbq.SafetyHomeSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version}); err != nil {
-				return versioned(err)
-			}
-			out, err = s.safetyHomeGetScoped(c, q, id)
-			return err
+	return setActiveHandler(s, active, safetyWriter, idParam, safetyHomeGetScoped, (*dbq.Queries).SafetyHomeSetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetyHomeGetRow, h dbq.SafetyHome) (any, error) {
+			cur.SafetyHome = h
+			return homeRowOut(cur), nil
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(homeOut(out))
-	}
 }
 
 // homeForChild finds the home a supervisor or activity is added to: in
 // scope (else 422 on home_id, as for a home that does not exist) and
 // active.
 func (s *Server) homeForChild(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetyHome, error) {
-	h, err := s.safetyHomeGetScoped(c, q, id)
+	h, err := safetyHomeGetScoped(c, q, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h.SafetyHome, errField("home_id", "reference_not_found", "安薪之家不存在或无权访问")
 	}
@@ -401,51 +341,27 @@ func (s *Server) supervisorList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	home, err := queryID(c, "home_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.SafetySupervisorListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"), PartyMember: qe.boolean(c, "party_member"),
+		Active: qe.boolean(c, "active"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	party, err := queryBool(c, "party_member")
-	if err != nil {
-		return err
-	}
-	active, err := queryBool(c, "active")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).SafetySupervisorList(c.UserContext(), dbq.SafetySupervisorListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		HomeID: home, TownCode: queryText(c, "town_code"), PartyMember: party, Active: active,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.SafetySupervisorListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.SafetySupervisorList(c.UserContext(), arg)
+	}, func(r dbq.SafetySupervisorListRow) int64 { return r.Total }, func(r dbq.SafetySupervisorListRow) supervisorOut {
+		return s.supervisorFrom(r.SafetySupervisor, r.TownCode)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]supervisorOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = s.supervisorFrom(r.SafetySupervisor, r.TownCode)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) supervisorGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetySupervisorGetRow, error) {
-	sc := scopeOf(c)
-	return q.SafetySupervisorGet(c.UserContext(), dbq.SafetySupervisorGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
+// supervisorGetScoped loads a supervisor the caller may see (else not found).
+var supervisorGetScoped = scopedGet((*dbq.Queries).SafetySupervisorGet)
 
-func (s *Server) supervisorGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.supervisorGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.supervisorFrom(r.SafetySupervisor, r.TownCode))
+func (s *Server) supervisorRowOut(r dbq.SafetySupervisorGetRow) supervisorOut {
+	return s.supervisorFrom(r.SafetySupervisor, r.TownCode)
 }
 
 func (in *supervisorIn) validate(create bool) error {
@@ -485,7 +401,7 @@ func (s *Server) supervisorCreate(c *fiber.Ctx) error {
 	}
 	var out dbq.SafetySupervisor
 	var town string
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err = s.inTx(c, func(q *dbq.Queries) error {
 		h, err := s.homeForChild(c, q, *in.HomeID)
 		if err != nil {
 			return err
@@ -516,65 +432,34 @@ func (s *Server) supervisorUpdate(c *fiber.Ctx) error {
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	var out dbq.SafetySupervisor
-	var town string
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.supervisorGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, supervisorGetScoped, func(q *dbq.Queries, cur dbq.SafetySupervisorGetRow) (supervisorOut, error) {
 		r := cur.SafetySupervisor
-		town = cur.TownCode
 		if in.HomeID != nil && *in.HomeID != r.HomeID {
-			return errField("home_id", "immutable", "所属安薪之家不可修改")
+			return supervisorOut{}, errField("home_id", "immutable", "所属安薪之家不可修改")
 		}
 		p := dbq.SafetySupervisorUpdateParams{ID: id, Version: *in.Version, Name: r.Name, PhoneEnc: r.PhoneEnc,
 			PhoneHash: r.PhoneHash, PartyMember: r.PartyMember}
 		set(&p.Name, in.Name)
 		set(&p.PartyMember, in.PartyMember)
 		if in.Phone != nil {
+			var err error
 			if p.PhoneEnc, p.PhoneHash, err = s.sealPhone(in.Phone); err != nil {
-				return err
+				return supervisorOut{}, err
 			}
 		}
-		out, err = q.SafetySupervisorUpdate(c.UserContext(), p)
-		return versioned(err)
+		u, err := q.SafetySupervisorUpdate(c.UserContext(), p)
+		if err != nil {
+			return supervisorOut{}, versioned(err)
+		}
+		return s.supervisorFrom(u, cur.TownCode), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.supervisorFrom(out, town))
 }
 
 func (s *Server) supervisorSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := safetyWriter(c); err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out dbq.SafetySupervisor
-		var town string
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			cur, err := s.supervisorGetScoped(c, q, id)
-			if err != nil {
-				return err
-			}
-			town = cur.TownCode
-			out, err = q.SafetySupervisorSetActive(c.UserContext(), dbq.SafetySupervisorSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
-			return versioned(err)
+	return setActiveHandler(s, active, safetyWriter, idParam, supervisorGetScoped, (*dbq.Queries).SafetySupervisorSetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetySupervisorGetRow, r dbq.SafetySupervisor) (any, error) {
+			return s.supervisorFrom(r, cur.TownCode), nil
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(s.supervisorFrom(out, town))
-	}
 }
 
 func (s *Server) activityList(c *fiber.Ctx) error {
@@ -583,59 +468,27 @@ func (s *Server) activityList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	home, err := queryID(c, "home_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.SafetyActivityListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"), Kind: qe.enum(c, "kind", registry.ActivityKinds),
+		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Active: qe.boolean(c, "active"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	kind, err := queryEnum(c, "kind", registry.ActivityKinds)
-	if err != nil {
-		return err
-	}
-	from, err := queryDate(c, "date_from")
-	if err != nil {
-		return err
-	}
-	to, err := queryDate(c, "date_to")
-	if err != nil {
-		return err
-	}
-	active, err := queryBool(c, "active")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).SafetyActivityList(c.UserContext(), dbq.SafetyActivityListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		HomeID: home, TownCode: queryText(c, "town_code"), Kind: kind, DateFrom: timePtr(from), DateTo: timePtr(to), Active: active,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.SafetyActivityListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.SafetyActivityList(c.UserContext(), arg)
+	}, func(r dbq.SafetyActivityListRow) int64 { return r.Total }, func(r dbq.SafetyActivityListRow) activityOut {
+		return activityFrom(r.SafetyActivity, r.TownCode)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]activityOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = activityFrom(r.SafetyActivity, r.TownCode)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) activityGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetyActivityGetRow, error) {
-	sc := scopeOf(c)
-	return q.SafetyActivityGet(c.UserContext(), dbq.SafetyActivityGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
+// activityGetScoped loads an activity the caller may see (else not found).
+var activityGetScoped = scopedGet((*dbq.Queries).SafetyActivityGet)
 
-func (s *Server) activityGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.activityGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(activityFrom(r.SafetyActivity, r.TownCode))
+func activityRowOut(r dbq.SafetyActivityGetRow) activityOut {
+	return activityFrom(r.SafetyActivity, r.TownCode)
 }
 
 func (in *activityIn) validate(create bool) (*time.Time, error) {
@@ -669,7 +522,7 @@ func (s *Server) activityCreate(c *fiber.Ctx) error {
 	}
 	var out dbq.SafetyActivity
 	var town string
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err = s.inTx(c, func(q *dbq.Queries) error {
 		h, err := s.homeForChild(c, q, *in.HomeID)
 		if err != nil {
 			return err
@@ -701,17 +554,10 @@ func (s *Server) activityUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var out dbq.SafetyActivity
-	var town string
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.activityGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, activityGetScoped, func(q *dbq.Queries, cur dbq.SafetyActivityGetRow) (activityOut, error) {
 		a := cur.SafetyActivity
-		town = cur.TownCode
 		if in.HomeID != nil && *in.HomeID != a.HomeID {
-			return errField("home_id", "immutable", "所属安薪之家不可修改")
+			return activityOut{}, errField("home_id", "immutable", "所属安薪之家不可修改")
 		}
 		p := dbq.SafetyActivityUpdateParams{ID: id, Version: *in.Version, HeldOn: a.HeldOn, Title: a.Title, Kind: a.Kind,
 			Participants: a.Participants, Description: a.Description}
@@ -722,42 +568,17 @@ func (s *Server) activityUpdate(c *fiber.Ctx) error {
 		set(&p.Kind, in.Kind)
 		set(&p.Participants, in.Participants)
 		set(&p.Description, in.Description)
-		out, err = q.SafetyActivityUpdate(c.UserContext(), p)
-		return versioned(err)
+		u, err := q.SafetyActivityUpdate(c.UserContext(), p)
+		if err != nil {
+			return activityOut{}, versioned(err)
+		}
+		return activityFrom(u, cur.TownCode), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(activityFrom(out, town))
 }
 
 func (s *Server) activitySetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := safetyWriter(c); err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out dbq.SafetyActivity
-		var town string
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			cur, err := s.activityGetScoped(c, q, id)
-			if err != nil {
-				return err
-			}
-			town = cur.TownCode
-			out, err = q.SafetyActivitySetActive(c.UserContext(), dbq.SafetyActivitySetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
-			return versioned(err)
+	return setActiveHandler(s, active, safetyWriter, idParam, activityGetScoped, (*dbq.Queries).SafetyActivitySetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetyActivityGetRow, a dbq.SafetyActivity) (any, error) {
+			return activityFrom(a, cur.TownCode), nil
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(activityFrom(out, town))
-	}
 }

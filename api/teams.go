@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -54,7 +53,7 @@ func (s *Server) teamRoutes() {
 			param{Name: "active", Type: "boolean"},
 			param{Name: "q", Type: "string", Desc: "name contains"}),
 		Out: listOut[teamOut]{}, Handler: s.teamList})
-	s.add(route{Method: "GET", Path: "/teams/:id", Tag: "teams", Summary: "Get a team", Out: teamOut{}, Handler: s.teamGet})
+	s.add(route{Method: "GET", Path: "/teams/:id", Tag: "teams", Summary: "Get a team", Out: teamOut{}, Handler: getHandler(s, idParam, teamGetScoped, teamFrom)})
 	s.add(route{Method: "POST", Path: "/teams", Tag: "teams", Summary: "Create a team on a project", Body: teamIn{}, Out: teamOut{}, Status: 201, Handler: s.teamCreate})
 	s.add(route{Method: "PATCH", Path: "/teams/:id", Tag: "teams", Summary: "Update a team", Body: teamIn{}, Out: teamOut{}, Handler: s.teamUpdate})
 	s.add(route{Method: "POST", Path: "/teams/:id/deactivate", Tag: "teams", Summary: "Deactivate a team", Body: activeIn{}, Out: teamOut{}, Handler: s.teamSetActive(false)})
@@ -78,50 +77,30 @@ func (s *Server) teamList(c *fiber.Ctx) error {
 	var qe queryErrs
 	arg := dbq.TeamListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		ProjectID: qe.id(c, "project_id"), LabourFirmID: qe.id(c, "labour_firm_id"), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"),
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset()}
+		Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
 	}
-	rows, err := dbq.New(listDB{s.deps.Pool}).TeamList(c.UserContext(), arg)
-	if err != nil {
-		return err
-	}
-	out := make([]teamOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = teamFrom(dbq.TeamGetRow{Team: r.Team, ProjectName: r.ProjectName, TownCode: r.TownCode,
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.TeamListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.TeamList(c.UserContext(), arg)
+	}, func(r dbq.TeamListRow) int64 { return r.Total }, func(r dbq.TeamListRow) teamOut {
+		return teamFrom(dbq.TeamGetRow{Team: r.Team, ProjectName: r.ProjectName, TownCode: r.TownCode,
 			LabourFirmName: r.LabourFirmName, LeaderName: r.LeaderName, OnSiteCount: r.OnSiteCount})
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
+	})
 }
 
 // teamGetScoped loads a team the caller may see (else not found).
-func (s *Server) teamGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.TeamGetRow, error) {
-	sc := scopeOf(c)
-	return q.TeamGet(c.UserContext(), dbq.TeamGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
-
-func (s *Server) teamGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.teamGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(teamFrom(r))
-}
+var teamGetScoped = scopedGet((*dbq.Queries).TeamGet)
 
 func (in *teamIn) validate(create bool) error {
 	var v check
-	v.positiveRef("project_id", in.ProjectID, create)
-	v.positiveRef("labour_firm_id", in.LabourFirmID, false)
+	v.positiveID("project_id", in.ProjectID, create)
+	v.positiveID("labour_firm_id", in.LabourFirmID, false)
 	v.text("name", in.Name, create || in.Name != nil, 64)
 	v.text("trade", in.Trade, false, 32)
-	v.positiveRef("leader_worker_id", in.LeaderWorkerID, false)
+	v.positiveID("leader_worker_id", in.LeaderWorkerID, false)
 	if !create {
 		v.required("version", in.Version != nil)
 	}
@@ -132,7 +111,7 @@ func (in *teamIn) validate(create bool) error {
 // employment): it must be in the caller's scope (else 422 on field, as
 // for one that does not exist) and active.
 func (s *Server) writableProject(c *fiber.Ctx, q *dbq.Queries, field string, id int64) (dbq.Project, error) {
-	r, err := s.projectGetScoped(c, q, id)
+	r, err := projectGetScoped(c, q, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return dbq.Project{}, errField(field, "reference_not_found", "项目不存在或无权访问")
 	}
@@ -167,18 +146,18 @@ func teamRefs(c *fiber.Ctx, q *dbq.Queries, project int64, labourFirm, leader *i
 }
 
 func (s *Server) teamCreate(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in teamIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	if err := in.validate(true); err != nil {
 		return err
 	}
 	var out teamOut
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(c, func(q *dbq.Queries) error {
 		if _, err := s.writableProject(c, q, "project_id", *in.ProjectID); err != nil {
 			return err
 		}
@@ -190,7 +169,7 @@ func (s *Server) teamCreate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		r, err := s.teamGetScoped(c, q, t.ID)
+		r, err := teamGetScoped(c, q, t.ID)
 		out = teamFrom(r)
 		return err
 	})
@@ -201,7 +180,7 @@ func (s *Server) teamCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) teamUpdate(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	id, err := pathID(c, "id")
@@ -209,22 +188,17 @@ func (s *Server) teamUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	var in teamIn
-	keys, err := decodeRegistryBody(c, &in)
+	keys, err := decodeBodyKeys(c, &in)
 	if err != nil {
 		return err
 	}
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	var out teamOut
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.teamGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, teamGetScoped, func(q *dbq.Queries, cur dbq.TeamGetRow) (teamOut, error) {
 		t := cur.Team
 		if in.ProjectID != nil && *in.ProjectID != t.ProjectID {
-			return errField("project_id", "immutable", "班组所属项目不可修改")
+			return teamOut{}, errField("project_id", "immutable", "班组所属项目不可修改")
 		}
 		p := dbq.TeamUpdateParams{ID: id, Version: *in.Version, LabourFirmID: t.LabourFirmID, Name: t.Name,
 			Trade: t.Trade, LeaderWorkerID: t.LeaderWorkerID}
@@ -242,53 +216,20 @@ func (s *Server) teamUpdate(c *fiber.Ctx) error {
 			p.LeaderWorkerID = nil
 		}
 		if err := teamRefs(c, q, t.ProjectID, firm, leader); err != nil {
-			return err
+			return teamOut{}, err
 		}
 		if _, err := q.TeamUpdate(c.UserContext(), p); err != nil {
-			return versioned(err)
+			return teamOut{}, versioned(err)
 		}
-		r, err := s.teamGetScoped(c, q, id)
-		out = teamFrom(r)
-		return err
+		r, err := teamGetScoped(c, q, id)
+		return teamFrom(r), err
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
 }
 
 func (s *Server) teamSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := registryWriter(c); err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out teamOut
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			if _, err := s.teamGetScoped(c, q, id); err != nil {
-				return err
-			}
-			if _, err := q.TeamSetActive(c.UserContext(), dbq.TeamSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version}); err != nil {
-				return versioned(err)
-			}
-			r, err := s.teamGetScoped(c, q, id)
-			out = teamFrom(r)
-			return err
+	return setActiveHandler(s, active, staffWriter, idParam, teamGetScoped, (*dbq.Queries).TeamSetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.TeamGetRow, t dbq.Team) (any, error) {
+			cur.Team = t
+			return teamFrom(cur), nil
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(out)
-	}
-}
-
-func sameID(a, b *int64) bool {
-	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }

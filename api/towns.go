@@ -6,9 +6,7 @@ import (
 	"regexp"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -30,12 +28,6 @@ type townIn struct {
 	Version   *int32          `json:"version,omitempty" doc:"the version read; required on update"`
 }
 
-// activeIn deactivates (with a reason) or reactivates a registry row.
-type activeIn struct {
-	Reason  *string `json:"reason,omitempty" doc:"required when deactivating"`
-	Version *int32  `json:"version" required:"true"`
-}
-
 func townFrom(t dbq.Town) townOut {
 	return townOut{Code: t.Code, Name: t.Name, Outline: t.Outline, SortOrder: t.SortOrder,
 		Active: t.Active, DeactivationReason: t.DeactivationReason, Version: t.Version}
@@ -47,7 +39,7 @@ func (s *Server) townRoutes() {
 	s.add(route{Method: "GET", Path: "/towns", Tag: "towns", Summary: "List towns (streets) in scope",
 		Query: []param{{Name: "active", Type: "boolean"}, {Name: "q", Type: "string", Desc: "name contains / code prefix"}},
 		Out:   listOut[townOut]{}, Handler: s.townList})
-	s.add(route{Method: "GET", Path: "/towns/:code", Tag: "towns", Summary: "Get a town", Out: townOut{}, Handler: s.townGet})
+	s.add(route{Method: "GET", Path: "/towns/:code", Tag: "towns", Summary: "Get a town", Out: townOut{}, Handler: getHandler(s, townCodeParam, townGetScoped, townFrom)})
 	s.add(route{Method: "POST", Path: "/towns", Tag: "towns", Summary: "Create a town", Body: townIn{}, Out: townOut{}, Status: 201, Handler: s.townCreate})
 	s.add(route{Method: "PATCH", Path: "/towns/:code", Tag: "towns", Summary: "Update a town", Body: townIn{}, Out: townOut{}, Handler: s.townUpdate})
 	s.add(route{Method: "POST", Path: "/towns/:code/deactivate", Tag: "towns", Summary: "Deactivate a town", Body: activeIn{}, Out: townOut{}, Handler: s.townSetActive(false)})
@@ -55,16 +47,12 @@ func (s *Server) townRoutes() {
 }
 
 func (s *Server) townList(c *fiber.Ctx) error {
-	sc := scopeOf(c)
-	active, err := queryBool(c, "active")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.TownListParams{ScopeTown: scopeOf(c).Town, Active: qe.boolean(c, "active"), Q: qe.like(c, "q")}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	q, err := queryLike(c, "q")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).TownList(c.UserContext(), dbq.TownListParams{ScopeTown: sc.Town, Active: active, Q: q})
+	rows, err := s.listQueries().TownList(c.UserContext(), arg)
 	if err != nil {
 		return err
 	}
@@ -72,15 +60,15 @@ func (s *Server) townList(c *fiber.Ctx) error {
 	for i, t := range rows {
 		out[i] = townFrom(t)
 	}
-	return listResponse(c, page{Page: 1, PageSize: len(out)}, out, int64(len(out)))
+	return wholeList(c, out)
 }
 
-func (s *Server) townGet(c *fiber.Ctx) error {
-	t, err := dbq.New(s.deps.Pool).TownGet(c.UserContext(), dbq.TownGetParams{Code: c.Params("code"), ScopeTown: scopeOf(c).Town})
-	if err != nil {
-		return err
-	}
-	return c.JSON(townFrom(t))
+// townCodeParam reads the :code path parameter of a town.
+func townCodeParam(c *fiber.Ctx) (string, error) { return c.Params("code"), nil }
+
+// townGetScoped loads a town the caller may see (a town officer: their own).
+func townGetScoped(c *fiber.Ctx, q *dbq.Queries, code string) (dbq.Town, error) {
+	return q.TownGet(c.UserContext(), dbq.TownGetParams{Code: code, ScopeTown: scopeOf(c).Town})
 }
 
 func (v *check) outline(raw json.RawMessage) {
@@ -151,74 +139,22 @@ func (s *Server) townUpdate(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	var out dbq.Town
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := q.TownGet(c.UserContext(), dbq.TownGetParams{Code: c.Params("code"), ScopeTown: scopeOf(c).Town})
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, c.Params("code"), townGetScoped, func(q *dbq.Queries, cur dbq.Town) (townOut, error) {
 		p := dbq.TownUpdateParams{Code: cur.Code, Name: cur.Name, Outline: cur.Outline, SortOrder: cur.SortOrder, Version: *in.Version}
-		if in.Name != nil {
-			p.Name = *in.Name
-		}
+		set(&p.Name, in.Name)
 		if len(in.Outline) > 0 {
 			p.Outline = in.Outline
 		}
-		if in.SortOrder != nil {
-			p.SortOrder = *in.SortOrder
+		set(&p.SortOrder, in.SortOrder)
+		t, err := q.TownUpdate(c.UserContext(), p)
+		if err != nil {
+			return townOut{}, versioned(err)
 		}
-		out, err = q.TownUpdate(c.UserContext(), p)
-		return versioned(err)
+		return townFrom(t), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(townFrom(out))
 }
 
 func (s *Server) townSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out dbq.Town
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			cur, err := q.TownGet(c.UserContext(), dbq.TownGetParams{Code: c.Params("code"), ScopeTown: scopeOf(c).Town})
-			if err != nil {
-				return err
-			}
-			out, err = q.TownSetActive(c.UserContext(), dbq.TownSetActiveParams{Code: cur.Code, Active: active, Reason: in.Reason, Version: *in.Version})
-			return versioned(err)
-		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(townFrom(out))
-	}
-}
-
-// decodeActive reads a deactivate/reactivate body: a version always, and a
-// reason when deactivating.
-func decodeActive(c *fiber.Ctx, active bool) (activeIn, error) {
-	var in activeIn
-	if err := decodeBody(c, &in); err != nil {
-		return in, err
-	}
-	var v check
-	v.required("version", in.Version != nil)
-	v.text("reason", in.Reason, !active, 500)
-	if active {
-		in.Reason = nil
-	}
-	return in, v.err()
-}
-
-// versioned maps "no row updated" of a versioned UPDATE (after the row was
-// found in scope) to a version conflict.
-func versioned(err error) error {
-	if err == pgx.ErrNoRows {
-		return errVersionConflict
-	}
-	return err
+	return setActiveHandler(s, active, nil, townCodeParam, townGetScoped, (*dbq.Queries).TownSetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, _, t dbq.Town) (any, error) { return townFrom(t), nil })
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/anxin-city/anxin/ident"
@@ -128,4 +129,65 @@ func (v *check) identErr(field string, err error) {
 		return
 	}
 	v.fail(field, "invalid_value", "格式不正确")
+}
+
+// dateField parses an optional YYYY-MM-DD value and reports a bad one
+// under field. Dates must lie in 1990..2100 (typos such as 0202-01-01).
+func (v *check) dateField(field string, s *string, required bool) *time.Time {
+	return v.calendarField(field, s, required, dateLayout, "invalid_date", "日期格式应为 YYYY-MM-DD", "日期超出合理范围")
+}
+
+// pastDate checks an optional date: sane and not after today.
+func (v *check) pastDate(field string, d *Date, required bool, today time.Time) {
+	v.dateSane(field, d, required)
+	if d != nil && v.ok(field) && d.After(today) {
+		v.fail(field, "future_date", "不能晚于今天")
+	}
+}
+
+// notFuture refuses a date after today.
+func (v *check) notFuture(field string, t *time.Time, today time.Time) {
+	if t != nil && t.After(today) {
+		v.fail(field, "future_date", "不能晚于今天")
+	}
+}
+
+// monthField parses an optional YYYY-MM value to the first day of the
+// month, in 1990..2100 like dateField.
+func (v *check) monthField(field string, s *string, required bool) *time.Time {
+	return v.calendarField(field, s, required, monthLayout, "invalid_month", "月份格式应为 YYYY-MM", "月份超出合理范围")
+}
+
+// calendarField parses an optional value in layout (spaces around it
+// ignored; empty means absent) that must lie in 1990..2100.
+func (v *check) calendarField(field string, s *string, required bool, layout, code, badFormat, outOfRange string) *time.Time {
+	if s == nil || strings.TrimSpace(*s) == "" {
+		if required {
+			v.fail(field, "required", "必填")
+		}
+		return nil
+	}
+	t, err := time.Parse(layout, strings.TrimSpace(*s))
+	if err != nil {
+		v.fail(field, code, badFormat)
+		return nil
+	}
+	if y := t.Year(); y < 1990 || y > 2100 {
+		v.fail(field, code, outOfRange)
+		return nil
+	}
+	return &t
+}
+
+// positiveID checks that a required or optional id is positive.
+func (v *check) positiveID(field string, id *int64, required bool) {
+	if id == nil {
+		if required {
+			v.fail(field, "required", "必填")
+		}
+		return
+	}
+	if *id <= 0 {
+		v.fail(field, "invalid_value", "应为正整数")
+	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -10,7 +11,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -69,12 +69,6 @@ type transferIn struct {
 	Reference     *string `json:"reference,omitempty" doc:"bank reference"`
 }
 
-// deactivateIn deactivates an append-only row with a reason.
-type deactivateIn struct {
-	Reason  *string `json:"reason" required:"true"`
-	Version *int32  `json:"version" required:"true"`
-}
-
 func wageAccountFrom(a dbq.WageAccount, mask bool) wageAccountOut {
 	no := a.AccountNo
 	if mask {
@@ -112,7 +106,7 @@ func (s *Server) wageAccountRoutes() {
 			param{Name: "town_code", Type: "string"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[wageAccountOut]{}, Handler: s.wageAccountList})
-	s.add(route{Method: "GET", Path: "/wage-accounts/:id", Tag: "wage-accounts", Summary: "Get a dedicated wage account", Out: wageAccountOut{}, Handler: s.wageAccountGet})
+	s.add(route{Method: "GET", Path: "/wage-accounts/:id", Tag: "wage-accounts", Summary: "Get a dedicated wage account", Out: wageAccountOut{}, Handler: getHandler(s, idParam, wageAccountGetScoped, wageAccountRowOut)})
 	s.add(route{Method: "POST", Path: "/wage-accounts", Tag: "wage-accounts", Summary: "Register a project's dedicated wage account", Body: wageAccountIn{}, Out: wageAccountOut{}, Status: 201, Handler: s.wageAccountCreate})
 	s.add(route{Method: "PATCH", Path: "/wage-accounts/:id", Tag: "wage-accounts", Summary: "Update a dedicated wage account", Body: wageAccountIn{}, Out: wageAccountOut{}, Handler: s.wageAccountUpdate})
 	s.add(route{Method: "POST", Path: "/wage-accounts/:id/deactivate", Tag: "wage-accounts", Summary: "Deactivate a wage account", Body: activeIn{}, Out: wageAccountOut{}, Handler: s.wageAccountSetActive(false)})
@@ -126,9 +120,9 @@ func (s *Server) wageAccountRoutes() {
 			param{Name: "month_to", Type: "string", Desc: "YYYY-MM"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[transferOut]{}, Handler: s.transferList})
-	s.add(route{Method: "GET", Path: "/labour-cost-transfers/:id", Tag: "wage-accounts", Summary: "Get a labour-cost transfer", Out: transferOut{}, Handler: s.transferGet})
+	s.add(route{Method: "GET", Path: "/labour-cost-transfers/:id", Tag: "wage-accounts", Summary: "Get a labour-cost transfer", Out: transferOut{}, Handler: getHandler(s, idParam, transferGetScoped, transferRowOut)})
 	s.add(route{Method: "POST", Path: "/labour-cost-transfers", Tag: "wage-accounts", Summary: "Record a labour-cost transfer into a wage account (append-only)", Body: transferIn{}, Out: transferOut{}, Status: 201, Handler: s.transferCreate})
-	s.add(route{Method: "POST", Path: "/labour-cost-transfers/:id/deactivate", Tag: "wage-accounts", Summary: "Deactivate a wrong transfer, with a reason", Body: deactivateIn{}, Out: transferOut{}, Handler: s.transferDeactivate})
+	s.add(route{Method: "POST", Path: "/labour-cost-transfers/:id/deactivate", Tag: "wage-accounts", Summary: "Deactivate a wrong transfer, with a reason", Body: deactivateIn{}, Out: transferOut{}, Handler: s.transferDeactivate()})
 }
 
 func (s *Server) wageAccountList(c *fiber.Ctx) error {
@@ -137,48 +131,26 @@ func (s *Server) wageAccountList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.WageAccountListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), TownCode: queryText(c, "town_code"), Active: qe.boolean(c, "active"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	active, err := queryBool(c, "active")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).WageAccountList(c.UserContext(), dbq.WageAccountListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		ProjectID: project, TownCode: queryText(c, "town_code"), Active: active,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.WageAccountListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.WageAccountList(c.UserContext(), arg)
+	}, func(r dbq.WageAccountListRow) int64 { return r.Total }, func(r dbq.WageAccountListRow) wageAccountOut {
+		return wageAccountFrom(r.WageAccount, true)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]wageAccountOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = wageAccountFrom(r.WageAccount, true)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) wageAccountGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageAccount, error) {
-	sc := scopeOf(c)
-	return q.WageAccountGet(c.UserContext(), dbq.WageAccountGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
+// wageAccountGetScoped loads a wage account the caller may see (else not found).
+var wageAccountGetScoped = scopedGet((*dbq.Queries).WageAccountGet)
 
-func (s *Server) wageAccountGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.wageAccountGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(wageAccountFrom(a, false))
-}
+// wageAccountRowOut renders one account, its number unmasked.
+func wageAccountRowOut(a dbq.WageAccount) wageAccountOut { return wageAccountFrom(a, false) }
 
 // validate checks the fields present; it returns the parsed dates (a
 // present but empty closed_on clears it: closedSet is true, closed nil).
@@ -216,14 +188,14 @@ func checkAccountDates(opened time.Time, closed *time.Time) error {
 }
 
 func (s *Server) wageAccountCreate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in wageAccountIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	opened, closed, _, err := in.validate(true, s.labourToday())
+	opened, closed, _, err := in.validate(true, s.today())
 	if err != nil {
 		return err
 	}
@@ -231,7 +203,7 @@ func (s *Server) wageAccountCreate(c *fiber.Ctx) error {
 		return err
 	}
 	var out dbq.WageAccount
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err = s.inTx(c, func(q *dbq.Queries) error {
 		if err := s.labourProjectWritable(c, q, *in.ProjectID); err != nil {
 			return err
 		}
@@ -246,7 +218,7 @@ func (s *Server) wageAccountCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) wageAccountUpdate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	id, err := pathID(c, "id")
@@ -257,18 +229,13 @@ func (s *Server) wageAccountUpdate(c *fiber.Ctx) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	opened, closed, closedSet, err := in.validate(false, s.labourToday())
+	opened, closed, closedSet, err := in.validate(false, s.today())
 	if err != nil {
 		return err
 	}
-	var out dbq.WageAccount
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.wageAccountGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, wageAccountGetScoped, func(q *dbq.Queries, cur dbq.WageAccount) (wageAccountOut, error) {
 		if in.ProjectID != nil && *in.ProjectID != cur.ProjectID {
-			return errField("project_id", "immutable", "所属项目不可修改")
+			return wageAccountOut{}, errField("project_id", "immutable", "所属项目不可修改")
 		}
 		p := dbq.WageAccountUpdateParams{ID: id, Version: *in.Version, BankName: cur.BankName, AccountName: cur.AccountName,
 			AccountNo: cur.AccountNo, OpenedOn: cur.OpenedOn, ClosedOn: cur.ClosedOn}
@@ -282,43 +249,21 @@ func (s *Server) wageAccountUpdate(c *fiber.Ctx) error {
 			p.ClosedOn = closed
 		}
 		if err := checkAccountDates(p.OpenedOn, p.ClosedOn); err != nil {
-			return err
+			return wageAccountOut{}, err
 		}
-		out, err = q.WageAccountUpdate(c.UserContext(), p)
-		return versioned(err)
+		a, err := q.WageAccountUpdate(c.UserContext(), p)
+		if err != nil {
+			return wageAccountOut{}, versioned(err)
+		}
+		return wageAccountRowOut(a), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(wageAccountFrom(out, false))
 }
 
 func (s *Server) wageAccountSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := labourWriter(c); err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out dbq.WageAccount
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			if _, err := s.wageAccountGetScoped(c, q, id); err != nil {
-				return err
-			}
-			out, err = q.WageAccountSetActive(c.UserContext(), dbq.WageAccountSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
-			return versioned(err)
+	return setActiveHandler(s, active, staffWriter, idParam, wageAccountGetScoped, (*dbq.Queries).WageAccountSetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, _, a dbq.WageAccount) (any, error) {
+			return wageAccountRowOut(a), nil
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(wageAccountFrom(out, false))
-	}
 }
 
 func (s *Server) transferList(c *fiber.Ctx) error {
@@ -327,63 +272,31 @@ func (s *Server) transferList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	account, err := queryID(c, "account_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.LabourCostTransferListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		AccountID: qe.id(c, "account_id"), ProjectID: qe.id(c, "project_id"), MonthFrom: qe.month(c, "month_from"),
+		MonthTo: qe.month(c, "month_to"), Active: qe.boolean(c, "active"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
-		return err
-	}
-	from, err := queryMonth(c, "month_from")
-	if err != nil {
-		return err
-	}
-	to, err := queryMonth(c, "month_to")
-	if err != nil {
-		return err
-	}
-	active, err := queryBool(c, "active")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).LabourCostTransferList(c.UserContext(), dbq.LabourCostTransferListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		AccountID: account, ProjectID: project, MonthFrom: from, MonthTo: to, Active: active,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.LabourCostTransferListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.LabourCostTransferList(c.UserContext(), arg)
+	}, func(r dbq.LabourCostTransferListRow) int64 { return r.Total }, func(r dbq.LabourCostTransferListRow) transferOut {
+		return transferFrom(r.LabourCostTransfer, r.ProjectID)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]transferOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = transferFrom(r.LabourCostTransfer, r.ProjectID)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) transferGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LabourCostTransferGetRow, error) {
-	sc := scopeOf(c)
-	return q.LabourCostTransferGet(c.UserContext(), dbq.LabourCostTransferGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
+// transferGetScoped loads a transfer the caller may see (else not found).
+var transferGetScoped = scopedGet((*dbq.Queries).LabourCostTransferGet)
 
-func (s *Server) transferGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	t, err := s.transferGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(transferFrom(t.LabourCostTransfer, t.ProjectID))
+func transferRowOut(t dbq.LabourCostTransferGetRow) transferOut {
+	return transferFrom(t.LabourCostTransfer, t.ProjectID)
 }
 
 func (s *Server) transferCreate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in transferIn
@@ -398,15 +311,15 @@ func (s *Server) transferCreate(c *fiber.Ctx) error {
 		v.fail("amount_fen", "invalid_amount", "拨付金额必须大于零")
 	}
 	on := v.dateField("transferred_on", in.TransferredOn, true)
-	v.notFuture("transferred_on", on, s.labourToday())
+	v.notFuture("transferred_on", on, s.today())
 	v.text("reference", in.Reference, false, 64)
 	if err := v.err(); err != nil {
 		return err
 	}
 	var out dbq.LabourCostTransfer
 	var projectID int64
-	err := db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		a, err := s.wageAccountGetScoped(c, q, *in.AccountID)
+	err := s.inTx(c, func(q *dbq.Queries) error {
+		a, err := wageAccountGetScoped(c, q, *in.AccountID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errField("account_id", "reference_not_found", "工资专用账户不存在或无权访问")
 		}
@@ -436,40 +349,21 @@ func (s *Server) transferCreate(c *fiber.Ctx) error {
 	return c.Status(http.StatusCreated).JSON(transferFrom(out, projectID))
 }
 
-func (s *Server) transferDeactivate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var in deactivateIn
-	if err := decodeBody(c, &in); err != nil {
-		return err
-	}
-	var v check
-	v.required("version", in.Version != nil)
-	v.text("reason", in.Reason, true, 500)
-	if err := v.err(); err != nil {
-		return err
-	}
-	var out dbq.LabourCostTransfer
-	var projectID int64
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.transferGetScoped(c, q, id)
-		if err != nil {
-			return err
+// transferDeactivate deactivates a wrong transfer; transfers are
+// append-only, so it cannot be undone (the right one is entered anew).
+func (s *Server) transferDeactivate() fiber.Handler {
+	active := func(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LabourCostTransferGetRow, error) {
+		t, err := transferGetScoped(c, q, id)
+		if err == nil && !t.LabourCostTransfer.Active {
+			return t, errTransition("already_inactive", "该拨付记录已停用")
 		}
-		projectID = cur.ProjectID
-		if !cur.LabourCostTransfer.Active {
-			return errTransition("already_inactive", "该拨付记录已停用")
-		}
-		out, err = q.LabourCostTransferDeactivate(c.UserContext(), dbq.LabourCostTransferDeactivateParams{ID: id, Version: *in.Version, Reason: in.Reason})
-		return versioned(err)
-	})
-	if err != nil {
-		return err
+		return t, err
 	}
-	return c.JSON(transferFrom(out, projectID))
+	deactivate := func(q *dbq.Queries, ctx context.Context, a activeArgs[int64]) (dbq.LabourCostTransfer, error) {
+		return q.LabourCostTransferDeactivate(ctx, dbq.LabourCostTransferDeactivateParams{ID: a.ID, Version: a.Version, Reason: a.Reason})
+	}
+	return setActiveHandler(s, false, staffWriter, idParam, active, deactivate,
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.LabourCostTransferGetRow, t dbq.LabourCostTransfer) (any, error) {
+			return transferFrom(t, cur.ProjectID), nil
+		})
 }

@@ -5,9 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -63,7 +61,7 @@ func (s *Server) workRecordRoutes() {
 			param{Name: "date_to", Type: "string", Desc: "YYYY-MM-DD"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[workRecordOut]{}, Handler: s.workRecordList})
-	s.add(route{Method: "GET", Path: "/work-records/:id", Tag: "work-records", Summary: "Get a work record", Out: workRecordOut{}, Handler: s.workRecordGet})
+	s.add(route{Method: "GET", Path: "/work-records/:id", Tag: "work-records", Summary: "Get a work record", Out: workRecordOut{}, Handler: getHandler(s, idParam, workRecordGetScoped, workRecordRowOut)})
 	s.add(route{Method: "POST", Path: "/work-records", Tag: "work-records", Summary: "Record work done", Body: workRecordIn{}, Out: workRecordOut{}, Status: 201, Handler: s.workRecordCreate})
 	s.add(route{Method: "PATCH", Path: "/work-records/:id", Tag: "work-records", Summary: "Correct a work record", Body: workRecordIn{}, Out: workRecordOut{}, Handler: s.workRecordUpdate})
 	s.add(route{Method: "POST", Path: "/work-records/:id/deactivate", Tag: "work-records", Summary: "Deactivate a work record", Body: activeIn{}, Out: workRecordOut{}, Handler: s.workRecordSetActive(false)})
@@ -76,63 +74,27 @@ func (s *Server) workRecordList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	project, err := queryID(c, "project_id")
-	if err != nil {
+	var qe queryErrs
+	arg := dbq.WorkRecordListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
+		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Active: qe.boolean(c, "active"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
 		return err
 	}
-	worker, err := queryID(c, "worker_id")
-	if err != nil {
-		return err
-	}
-	team, err := queryID(c, "team_id")
-	if err != nil {
-		return err
-	}
-	from, err := queryDate(c, "date_from")
-	if err != nil {
-		return err
-	}
-	to, err := queryDate(c, "date_to")
-	if err != nil {
-		return err
-	}
-	active, err := queryBool(c, "active")
-	if err != nil {
-		return err
-	}
-	rows, err := dbq.New(s.deps.Pool).WorkRecordList(c.UserContext(), dbq.WorkRecordListParams{
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		ProjectID: project, WorkerID: worker, TeamID: team, DateFrom: timePtr(from), DateTo: timePtr(to), Active: active,
-		Sort: p.Sort, Lim: p.limit(), Off: p.offset(),
+	q := s.listQueries()
+	return listPage(c, p, func(lim, off int32) ([]dbq.WorkRecordListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.WorkRecordList(c.UserContext(), arg)
+	}, func(r dbq.WorkRecordListRow) int64 { return r.Total }, func(r dbq.WorkRecordListRow) workRecordOut {
+		return workRecordFrom(r.WorkRecord, r.WorkerName)
 	})
-	if err != nil {
-		return err
-	}
-	out := make([]workRecordOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = workRecordFrom(r.WorkRecord, r.WorkerName)
-		total = r.Total
-	}
-	return listResponse(c, p, out, total)
 }
 
-func (s *Server) workRecordGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WorkRecordGetRow, error) {
-	sc := scopeOf(c)
-	return q.WorkRecordGet(c.UserContext(), dbq.WorkRecordGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
+// workRecordGetScoped loads a work record the caller may see (else not found).
+var workRecordGetScoped = scopedGet((*dbq.Queries).WorkRecordGet)
 
-func (s *Server) workRecordGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.workRecordGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(workRecordFrom(r.WorkRecord, r.WorkerName))
+func workRecordRowOut(r dbq.WorkRecordGetRow) workRecordOut {
+	return workRecordFrom(r.WorkRecord, r.WorkerName)
 }
 
 // validate checks the fields present; on create every required field must
@@ -162,20 +124,20 @@ func (in *workRecordIn) validate(create bool, today time.Time) (*time.Time, erro
 }
 
 func (s *Server) workRecordCreate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in workRecordIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	d, err := in.validate(true, s.labourToday())
+	d, err := in.validate(true, s.today())
 	if err != nil {
 		return err
 	}
 	var out dbq.WorkRecord
 	var name string
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
+	err = s.inTx(c, func(q *dbq.Queries) error {
 		if err := s.labourProjectWritable(c, q, *in.ProjectID); err != nil {
 			return err
 		}
@@ -188,7 +150,7 @@ func (s *Server) workRecordCreate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		got, err := s.workRecordGetScoped(c, q, out.ID)
+		got, err := workRecordGetScoped(c, q, out.ID)
 		name = got.WorkerName
 		return err
 	})
@@ -199,7 +161,7 @@ func (s *Server) workRecordCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) workRecordUpdate(c *fiber.Ctx) error {
-	if err := labourWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	id, err := pathID(c, "id")
@@ -210,27 +172,20 @@ func (s *Server) workRecordUpdate(c *fiber.Ctx) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	d, err := in.validate(false, s.labourToday())
+	d, err := in.validate(false, s.today())
 	if err != nil {
 		return err
 	}
-	var out dbq.WorkRecord
-	var name string
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.workRecordGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, workRecordGetScoped, func(q *dbq.Queries, cur dbq.WorkRecordGetRow) (workRecordOut, error) {
 		r := cur.WorkRecord
-		name = cur.WorkerName
 		if in.ProjectID != nil && *in.ProjectID != r.ProjectID {
-			return errField("project_id", "immutable", "所属项目不可修改，请停用后重新登记")
+			return workRecordOut{}, errField("project_id", "immutable", "所属项目不可修改，请停用后重新登记")
 		}
 		if in.WorkerID != nil && *in.WorkerID != r.WorkerID {
-			return errField("worker_id", "immutable", "工人不可修改，请停用后重新登记")
+			return workRecordOut{}, errField("worker_id", "immutable", "工人不可修改，请停用后重新登记")
 		}
 		if err := s.labourProjectWritable(c, q, r.ProjectID); err != nil {
-			return err
+			return workRecordOut{}, err
 		}
 		p := dbq.WorkRecordUpdateParams{ID: id, Version: *in.Version, TeamID: r.TeamID, WorkDate: r.WorkDate, Item: r.Item,
 			Unit: r.Unit, QuantityMilli: r.QuantityMilli, AmountFen: r.AmountFen}
@@ -246,47 +201,22 @@ func (s *Server) workRecordUpdate(c *fiber.Ctx) error {
 		}
 		if d != nil || in.TeamID != nil {
 			if _, err := s.employedOne(c, q, r.ProjectID, r.WorkerID, p.WorkDate, p.WorkDate, in.TeamID, notEmployedOnDate); err != nil {
-				return err
+				return workRecordOut{}, err
 			}
 		}
-		out, err = q.WorkRecordUpdate(c.UserContext(), p)
-		return versioned(err)
+		w, err := q.WorkRecordUpdate(c.UserContext(), p)
+		if err != nil {
+			return workRecordOut{}, versioned(err)
+		}
+		return workRecordFrom(w, cur.WorkerName), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(workRecordFrom(out, name))
 }
 
 func (s *Server) workRecordSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := labourWriter(c); err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out dbq.WorkRecord
-		var name string
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			cur, err := s.workRecordGetScoped(c, q, id)
-			if err != nil {
-				return err
-			}
-			name = cur.WorkerName
-			out, err = q.WorkRecordSetActive(c.UserContext(), dbq.WorkRecordSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
-			return versioned(err)
+	return setActiveHandler(s, active, staffWriter, idParam, workRecordGetScoped, (*dbq.Queries).WorkRecordSetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.WorkRecordGetRow, r dbq.WorkRecord) (any, error) {
+			return workRecordFrom(r, cur.WorkerName), nil
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(workRecordFrom(out, name))
-	}
 }
 
 func init() {

@@ -2,16 +2,13 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
@@ -76,7 +73,7 @@ func (s *Server) workerRoutes() {
 			param{Name: "active", Type: "boolean"},
 			param{Name: "q", Type: "string", Desc: "name contains"}),
 		Out: listOut[workerOut]{}, Handler: s.workerList})
-	s.add(route{Method: "GET", Path: "/workers/:id", Tag: "workers", Summary: "Get a worker", Out: workerOut{}, Handler: s.workerGet})
+	s.add(route{Method: "GET", Path: "/workers/:id", Tag: "workers", Summary: "Get a worker", Out: workerOut{}, Handler: getHandler(s, idParam, workerGetScoped, s.workerRowOut)})
 	s.add(route{Method: "POST", Path: "/workers", Tag: "workers", Summary: "Register a worker (real name)", Body: workerIn{}, Out: workerOut{}, Status: 201, Handler: s.workerCreate})
 	s.add(route{Method: "PATCH", Path: "/workers/:id", Tag: "workers", Summary: "Update a worker's name, phone or bank card", Body: workerIn{}, Out: workerOut{}, Handler: s.workerUpdate})
 	s.add(route{Method: "POST", Path: "/workers/:id/deactivate", Tag: "workers", Summary: "Deactivate a worker", Body: activeIn{}, Out: workerOut{}, Handler: s.workerSetActive(false)})
@@ -87,11 +84,77 @@ func (s *Server) workerFrom(w dbq.Worker, onSite bool) workerOut {
 	province, _ := ident.ProvinceName(w.NativeProvince)
 	return workerOut{ID: w.ID, Name: w.Name, IDNumber: s.masked(kindIDNumber, w.IDNumberEnc),
 		Gender: w.Gender, GenderLabel: registry.Genders.Label(w.Gender), BirthDate: Date{w.BirthDate},
-		Age:            ident.ResidentID{BirthDate: w.BirthDate}.Age(s.registryToday()),
+		Age:            ident.ResidentID{BirthDate: w.BirthDate}.Age(s.today()),
 		NativeProvince: w.NativeProvince, NativeProvinceName: province, NativeRegion: w.NativeRegion,
 		Phone: s.maskedPhone(w.PhoneEnc), BankCard: s.masked(kindBankCard, w.BankCardEnc), BankName: w.BankName,
 		OnSite: onSite, Active: w.Active, DeactivationReason: w.DeactivationReason, Version: w.Version,
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+}
+
+// workerFilter is the filters of the worker list and its export, read
+// and checked.
+type workerFilter struct {
+	projectID, teamID   *int64
+	townCode            *string
+	onSite, active      *bool
+	gender, province, q *string
+	idHash, phoneHash   []byte
+	bornFrom, bornTo    *time.Time
+}
+
+func (s *Server) parseWorkerFilter(c *fiber.Ctx) (workerFilter, error) {
+	var qe queryErrs
+	f := workerFilter{projectID: qe.id(c, "project_id"), teamID: qe.id(c, "team_id"), townCode: queryText(c, "town_code"),
+		onSite: qe.boolean(c, "on_site"), gender: qe.enum(c, "gender", registry.Genders), active: qe.boolean(c, "active"),
+		q: qe.like(c, "q"), province: queryText(c, "native_province")}
+	if f.province != nil {
+		if _, ok := ident.ProvinceName(*f.province); !ok {
+			qe.fail("native_province", "应为两位省级行政区划代码")
+		}
+	}
+	ageMin := qe.optInt(c, "age_min", 0, 150)
+	ageMax := qe.optInt(c, "age_max", 0, 150)
+	if ageMin != nil && ageMax != nil && *ageMax < *ageMin {
+		qe.fail("age_max", "不能小于最小年龄")
+	}
+	if v := queryText(c, "id_number"); v != nil {
+		rid, err := ident.ParseResidentID(*v, s.deps.Now())
+		if err != nil {
+			qe.fail("id_number", err.Error())
+		} else {
+			f.idHash = s.deps.PII.Hash(kindIDNumber, rid.Number)
+		}
+	}
+	if v := queryText(c, "phone"); v != nil {
+		ph, err := ident.ParsePhone(*v)
+		if err != nil {
+			qe.fail("phone", err.Error())
+		} else {
+			f.phoneHash = s.deps.PII.Hash(kindPhone, ph.Number)
+		}
+	}
+	if err := qe.err(); err != nil {
+		return f, err
+	}
+	// Birth-date bounds for the age range: age >= n exactly when born on
+	// or before the day n years ago.
+	today := s.today()
+	if ageMin != nil {
+		t := yearsBefore(today, *ageMin)
+		f.bornTo = &t
+	}
+	if ageMax != nil {
+		t := yearsBefore(today, *ageMax+1).AddDate(0, 0, 1)
+		f.bornFrom = &t
+	}
+	return f, nil
+}
+
+// byEmployment reports whether the rows are found through employments
+// (WorkerListByEmployment): when the scope or a filter concerns them.
+func (f workerFilter) byEmployment(sc Scope) bool {
+	return sc.Town != nil || sc.Enterprise != nil || sc.Project != nil ||
+		f.projectID != nil || f.teamID != nil || f.townCode != nil || f.onSite != nil
 }
 
 func (s *Server) workerList(c *fiber.Ctx) error {
@@ -100,90 +163,33 @@ func (s *Server) workerList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var qe queryErrs
-	projectID := qe.id(c, "project_id")
-	teamID := qe.id(c, "team_id")
-	town := queryText(c, "town_code")
-	onSite := qe.boolean(c, "on_site")
-	gender := qe.enum(c, "gender", registry.Genders)
-	active := qe.boolean(c, "active")
-	q := qe.like(c, "q")
-	province := queryText(c, "native_province")
-	if province != nil {
-		if _, ok := ident.ProvinceName(*province); !ok {
-			qe.add(&Error{Fields: map[string]string{"native_province": "应为两位省级行政区划代码"}})
-		}
-	}
-	ageMin := qe.optInt(c, "age_min", 0, 150)
-	ageMax := qe.optInt(c, "age_max", 0, 150)
-	if ageMin != nil && ageMax != nil && *ageMax < *ageMin {
-		qe.add(&Error{Fields: map[string]string{"age_max": "不能小于最小年龄"}})
-	}
-	var idHash, phoneHash []byte
-	if v := queryText(c, "id_number"); v != nil {
-		rid, err := ident.ParseResidentID(*v, s.deps.Now())
-		if err != nil {
-			qe.add(&Error{Fields: map[string]string{"id_number": err.Error()}})
-		} else {
-			idHash = s.deps.PII.Hash(kindIDNumber, rid.Number)
-		}
-	}
-	if v := queryText(c, "phone"); v != nil {
-		ph, err := ident.ParsePhone(*v)
-		if err != nil {
-			qe.add(&Error{Fields: map[string]string{"phone": err.Error()}})
-		} else {
-			phoneHash = s.deps.PII.Hash(kindPhone, ph.Number)
-		}
-	}
-	if err := qe.err(); err != nil {
-		return err
-	}
-	// Birth-date bounds for the age range: age >= n exactly when born on
-	// or before the day n years ago.
-	today := s.registryToday()
-	var bornFrom, bornTo *time.Time
-	if ageMin != nil {
-		t := yearsBefore(today, *ageMin)
-		bornTo = &t
-	}
-	if ageMax != nil {
-		t := yearsBefore(today, *ageMax+1).AddDate(0, 0, 1)
-		bornFrom = &t
-	}
-
-	queries := dbq.New(listDB{s.deps.Pool})
-	var rows []dbq.WorkerListRow
-	byEmployment := sc.Town != nil || sc.Enterprise != nil || sc.Project != nil ||
-		projectID != nil || teamID != nil || town != nil || onSite != nil
-	if byEmployment {
-		var r []dbq.WorkerListByEmploymentRow
-		r, err = queries.WorkerListByEmployment(c.UserContext(), dbq.WorkerListByEmploymentParams{
-			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-			ProjectID: projectID, TeamID: teamID, TownCode: town, OnSite: onSite,
-			IDNumberHash: idHash, PhoneHash: phoneHash, Gender: gender, NativeProvince: province,
-			BornFrom: bornFrom, BornTo: bornTo, Active: active, Q: q,
-			Sort: p.Sort, Lim: p.limit(), Off: p.offset()})
-		rows = make([]dbq.WorkerListRow, len(r))
-		for i, x := range r {
-			rows[i] = dbq.WorkerListRow{Worker: x.Worker, Total: x.Total, OnSite: x.OnSite}
-		}
-	} else {
-		rows, err = queries.WorkerList(c.UserContext(), dbq.WorkerListParams{ScopeWorker: sc.Worker,
-			IDNumberHash: idHash, PhoneHash: phoneHash, Gender: gender, NativeProvince: province,
-			BornFrom: bornFrom, BornTo: bornTo, Active: active, Q: q,
-			Sort: p.Sort, Lim: p.limit(), Off: p.offset()})
-	}
+	f, err := s.parseWorkerFilter(c)
 	if err != nil {
 		return err
 	}
-	out := make([]workerOut, len(rows))
-	var total int64
-	for i, r := range rows {
-		out[i] = s.workerFrom(r.Worker, r.OnSite)
-		total = r.Total
+	q := s.listQueries()
+	if f.byEmployment(sc) {
+		arg := dbq.WorkerListByEmploymentParams{
+			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+			ProjectID: f.projectID, TeamID: f.teamID, TownCode: f.townCode, OnSite: f.onSite,
+			IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
+			BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Sort: p.Sort}
+		return listPage(c, p, func(lim, off int32) ([]dbq.WorkerListByEmploymentRow, error) {
+			arg.Lim, arg.Off = lim, off
+			return q.WorkerListByEmployment(c.UserContext(), arg)
+		}, func(r dbq.WorkerListByEmploymentRow) int64 { return r.Total }, func(r dbq.WorkerListByEmploymentRow) workerOut {
+			return s.workerFrom(r.Worker, r.OnSite)
+		})
 	}
-	return listResponse(c, p, out, total)
+	arg := dbq.WorkerListParams{ScopeWorker: sc.Worker,
+		IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
+		BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Sort: p.Sort}
+	return listPage(c, p, func(lim, off int32) ([]dbq.WorkerListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.WorkerList(c.UserContext(), arg)
+	}, func(r dbq.WorkerListRow) int64 { return r.Total }, func(r dbq.WorkerListRow) workerOut {
+		return s.workerFrom(r.Worker, r.OnSite)
+	})
 }
 
 // yearsBefore is the same calendar day n years before t, or the last day
@@ -198,23 +204,9 @@ func yearsBefore(t time.Time, n int) time.Time {
 }
 
 // workerGetScoped loads a worker the caller may see (else not found).
-func (s *Server) workerGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WorkerGetRow, error) {
-	sc := scopeOf(c)
-	return q.WorkerGet(c.UserContext(), dbq.WorkerGetParams{ID: id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
-}
+var workerGetScoped = scopedGet((*dbq.Queries).WorkerGet)
 
-func (s *Server) workerGet(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.workerGetScoped(c, dbq.New(s.deps.Pool), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(s.workerFrom(r.Worker, r.OnSite))
-}
+func (s *Server) workerRowOut(r dbq.WorkerGetRow) workerOut { return s.workerFrom(r.Worker, r.OnSite) }
 
 // validate checks the fields present in in and normalises phone and bank
 // card; on create the ID number is parsed (as of now) and returned.
@@ -257,11 +249,11 @@ func (in *workerIn) validate(create bool, now time.Time) (ident.ResidentID, erro
 }
 
 func (s *Server) workerCreate(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	var in workerIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	rid, err := in.validate(true, s.deps.Now())
@@ -291,7 +283,7 @@ func (s *Server) workerCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) workerUpdate(c *fiber.Ctx) error {
-	if err := registryWriter(c); err != nil {
+	if err := staffWriter(c); err != nil {
 		return err
 	}
 	id, err := pathID(c, "id")
@@ -299,91 +291,42 @@ func (s *Server) workerUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	var in workerIn
-	if _, err := decodeRegistryBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	if _, err := in.validate(false, s.deps.Now()); err != nil {
 		return err
 	}
-	var out workerOut
-	err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-		cur, err := s.workerGetScoped(c, q, id)
-		if err != nil {
-			return err
-		}
+	return changeRow(s, c, id, workerGetScoped, func(q *dbq.Queries, cur dbq.WorkerGetRow) (workerOut, error) {
 		w := cur.Worker
 		p := dbq.WorkerUpdateParams{ID: id, Version: *in.Version, Name: w.Name, PhoneEnc: w.PhoneEnc, PhoneHash: w.PhoneHash,
 			BankCardEnc: w.BankCardEnc, BankName: w.BankName}
 		set(&p.Name, in.Name)
 		set(&p.BankName, in.BankName)
+		var err error
 		if in.Phone != nil {
 			if p.PhoneEnc, p.PhoneHash, err = s.sealPhone(in.Phone); err != nil {
-				return err
+				return workerOut{}, err
 			}
 		}
 		if in.BankCard != nil {
 			if p.BankCardEnc, _, err = s.seal(kindBankCard, in.BankCard); err != nil {
-				return err
+				return workerOut{}, err
 			}
 		}
 		updated, err := q.WorkerUpdate(c.UserContext(), p)
 		if err != nil {
-			return versioned(err)
+			return workerOut{}, versioned(err)
 		}
-		out = s.workerFrom(updated, cur.OnSite)
-		return nil
+		return s.workerFrom(updated, cur.OnSite), nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
 }
 
 func (s *Server) workerSetActive(active bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if err := registryWriter(c); err != nil {
-			return err
-		}
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
-		in, err := decodeActive(c, active)
-		if err != nil {
-			return err
-		}
-		var out workerOut
-		err = db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error {
-			cur, err := s.workerGetScoped(c, q, id)
-			if err != nil {
-				return err
-			}
-			w, err := q.WorkerSetActive(c.UserContext(), dbq.WorkerSetActiveParams{ID: id, Active: active, Reason: in.Reason, Version: *in.Version})
-			if err != nil {
-				return versioned(err)
-			}
-			out = s.workerFrom(w, cur.OnSite)
-			return nil
+	return setActiveHandler(s, active, staffWriter, idParam, workerGetScoped, (*dbq.Queries).WorkerSetActive,
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.WorkerGetRow, w dbq.Worker) (any, error) {
+			return s.workerFrom(w, cur.OnSite), nil
 		})
-		if err != nil {
-			return err
-		}
-		return c.JSON(out)
-	}
-}
-
-// optInt reads an optional integer query parameter in [lo, hi].
-func (q *queryErrs) optInt(c *fiber.Ctx, name string, lo, hi int) *int {
-	s := c.Query(name)
-	if s == "" {
-		return nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		q.add(&Error{Fields: map[string]string{name: fmt.Sprintf("应为%d到%d之间的整数", lo, hi)}})
-		return nil
-	}
-	return &n
 }
 
 // listDB runs the registry list queries as unnamed statements, which

@@ -42,12 +42,12 @@ CROSS JOIN LATERAL (
            (count(*) FILTER (WHERE l.confirmation = 'confirmed'))::bigint AS confirmed_count
     FROM payroll_lines l WHERE l.sheet_id = s.id) t
 WHERE s.id = @id
-  AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
         OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'));
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND sqlc.narg('scope_worker')::bigint IS NULL;
 
 -- name: PayrollSheetLock :one
 -- Locks a sheet (already found in scope) against a concurrent status

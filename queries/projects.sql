@@ -4,6 +4,12 @@
 -- projects it builds or contracts and those where it is the labour firm of
 -- a team; a project user that project; a worker the projects they have an
 -- employment on (current or past).
+--
+-- Conventions of every file here, which the API relies on (one Go helper
+-- serves all queries of a kind, by converting one parameter struct):
+--   * XGet, one row as the caller sees it, names its parameters in the
+--     order id, scope_town, scope_enterprise, scope_project, scope_worker;
+--   * XSetActive names them in the order active, reason, id, version.
 
 -- name: ProjectList :many
 SELECT sqlc.embed(p), b.name AS builder_name, c.name AS contractor_name,

@@ -23,10 +23,12 @@ WHERE code = @code AND version = @version
 RETURNING *;
 
 -- name: TownSetActive :one
+-- The key is named id, as in every XSetActive (see projects.sql); a town's
+-- key is its code.
 UPDATE towns
 SET active = @active,
     deactivated_at = CASE WHEN @active::boolean THEN NULL ELSE now() END,
     deactivation_reason = sqlc.narg('reason'),
     version = version + 1, updated_at = now()
-WHERE code = @code AND version = @version
+WHERE code = @id AND version = @version
 RETURNING *;

@@ -28,12 +28,12 @@ SELECT a.*
 FROM wage_accounts a
 JOIN projects p ON p.id = a.project_id
 WHERE a.id = @id
-  AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
         OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'));
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND sqlc.narg('scope_worker')::bigint IS NULL;
 
 -- name: WageAccountCreate :one
 INSERT INTO wage_accounts (project_id, bank_name, account_name, account_no, opened_on, closed_on)
@@ -87,12 +87,12 @@ FROM labour_cost_transfers t
 JOIN wage_accounts a ON a.id = t.account_id
 JOIN projects p ON p.id = a.project_id
 WHERE t.id = @id
-  AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
         OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'));
+  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND sqlc.narg('scope_worker')::bigint IS NULL;
 
 -- name: LabourCostTransferCreate :one
 INSERT INTO labour_cost_transfers (account_id, month, amount_fen, transferred_on, reference)

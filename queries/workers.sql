@@ -140,7 +140,6 @@ SELECT sqlc.embed(w),
        EXISTS (SELECT 1 FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL)::boolean AS on_site
 FROM workers w
 WHERE w.id = @id
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
   AND (sqlc.narg('scope_town')::text IS NULL OR EXISTS (
         SELECT 1 FROM employments e JOIN projects p ON p.id = e.project_id
         WHERE e.worker_id = w.id AND p.town_code = sqlc.narg('scope_town')))
@@ -152,7 +151,8 @@ WHERE w.id = @id
           AND (p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
                OR t.labour_firm_id = sqlc.narg('scope_enterprise'))))
   AND (sqlc.narg('scope_project')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments e WHERE e.worker_id = w.id AND e.project_id = sqlc.narg('scope_project')));
+        SELECT 1 FROM employments e WHERE e.worker_id = w.id AND e.project_id = sqlc.narg('scope_project')))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'));
 
 -- name: WorkerByIDNumberHash :one
 -- Unscoped: whoever holds the full ID number may name the worker (to enter

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/anxin-city/anxin/config"
@@ -19,6 +20,7 @@ func loadtestCmd(ctx context.Context, cfg config.Config, fs *flag.FlagSet, args 
 	base := fs.String("base", "http://127.0.0.1:8080", "base URL of the running API (loopback)")
 	n := fs.Int("requests", 300, "requests per scenario")
 	conc := fs.Int("concurrency", 4, "concurrent clients")
+	only := fs.String("only", "", "run only the scenarios whose name contains this")
 	if err := parse(fs, args, &cfg); err != nil {
 		return err
 	}
@@ -35,6 +37,15 @@ func loadtestCmd(ctx context.Context, cfg config.Config, fs *flag.FlagSet, args 
 	scenarios, err := loadtest.RegistryScenarios(ctx, pool, keys)
 	if err != nil {
 		return err
+	}
+	if *only != "" {
+		var keep []loadtest.Scenario
+		for _, sc := range scenarios {
+			if strings.Contains(sc.Name, *only) {
+				keep = append(keep, sc)
+			}
+		}
+		scenarios = keep
 	}
 	start := time.Now()
 	results, err := loadtest.Run(ctx, loadtest.Options{BaseURL: *base, Requests: *n, Concurrency: *conc, Seed: 1}, scenarios)

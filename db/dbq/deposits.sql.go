@@ -98,29 +98,29 @@ SELECT d.id, d.project_id, d.form, d.required_fen, d.amount_fen, d.bank_name, d.
 FROM wage_deposits d
 JOIN projects p ON p.id = d.project_id
 WHERE d.id = $1
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR p.builder_id = $3
+        OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND $5::bigint IS NULL
 `
 
 type WageDepositGetParams struct {
 	ID              int64
-	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
+	ScopeWorker     *int64
 }
 
 func (q *Queries) WageDepositGet(ctx context.Context, arg WageDepositGetParams) (WageDeposit, error) {
 	row := q.db.QueryRow(ctx, wageDepositGet,
 		arg.ID,
-		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
+		arg.ScopeWorker,
 	)
 	var i WageDeposit
 	err := row.Scan(
@@ -308,20 +308,20 @@ FROM wage_deposit_movements m
 JOIN wage_deposits d ON d.id = m.deposit_id
 JOIN projects p ON p.id = d.project_id
 WHERE m.id = $1
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR p.builder_id = $3
+        OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND $5::bigint IS NULL
 `
 
 type WageDepositMovementGetParams struct {
 	ID              int64
-	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
+	ScopeWorker     *int64
 }
 
 type WageDepositMovementGetRow struct {
@@ -332,10 +332,10 @@ type WageDepositMovementGetRow struct {
 func (q *Queries) WageDepositMovementGet(ctx context.Context, arg WageDepositMovementGetParams) (WageDepositMovementGetRow, error) {
 	row := q.db.QueryRow(ctx, wageDepositMovementGet,
 		arg.ID,
-		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
+		arg.ScopeWorker,
 	)
 	var i WageDepositMovementGetRow
 	err := row.Scan(

@@ -421,20 +421,20 @@ CROSS JOIN LATERAL (
            (count(*) FILTER (WHERE l.confirmation = 'confirmed'))::bigint AS confirmed_count
     FROM payroll_lines l WHERE l.sheet_id = s.id) t
 WHERE s.id = $1
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR p.builder_id = $3
+        OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND $5::bigint IS NULL
 `
 
 type PayrollSheetGetParams struct {
 	ID              int64
-	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
+	ScopeWorker     *int64
 }
 
 type PayrollSheetGetRow struct {
@@ -448,10 +448,10 @@ type PayrollSheetGetRow struct {
 func (q *Queries) PayrollSheetGet(ctx context.Context, arg PayrollSheetGetParams) (PayrollSheetGetRow, error) {
 	row := q.db.QueryRow(ctx, payrollSheetGet,
 		arg.ID,
-		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
+		arg.ScopeWorker,
 	)
 	var i PayrollSheetGetRow
 	err := row.Scan(

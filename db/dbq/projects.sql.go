@@ -237,6 +237,12 @@ type ProjectListRow struct {
 // projects it builds or contracts and those where it is the labour firm of
 // a team; a project user that project; a worker the projects they have an
 // employment on (current or past).
+//
+// Conventions of every file here, which the API relies on (one Go helper
+// serves all queries of a kind, by converting one parameter struct):
+//   - XGet, one row as the caller sees it, names its parameters in the
+//     order id, scope_town, scope_enterprise, scope_project, scope_worker;
+//   - XSetActive names them in the order active, reason, id, version.
 func (q *Queries) ProjectList(ctx context.Context, arg ProjectListParams) ([]ProjectListRow, error) {
 	rows, err := q.db.Query(ctx, projectList,
 		arg.ScopeTown,

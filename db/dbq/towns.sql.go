@@ -133,15 +133,17 @@ RETURNING code, name, outline, sort_order, active, deactivated_at, deactivation_
 type TownSetActiveParams struct {
 	Active  bool
 	Reason  *string
-	Code    string
+	ID      string
 	Version int32
 }
 
+// The key is named id, as in every XSetActive (see projects.sql); a town's
+// key is its code.
 func (q *Queries) TownSetActive(ctx context.Context, arg TownSetActiveParams) (Town, error) {
 	row := q.db.QueryRow(ctx, townSetActive,
 		arg.Active,
 		arg.Reason,
-		arg.Code,
+		arg.ID,
 		arg.Version,
 	)
 	var i Town

@@ -90,20 +90,20 @@ FROM labour_cost_transfers t
 JOIN wage_accounts a ON a.id = t.account_id
 JOIN projects p ON p.id = a.project_id
 WHERE t.id = $1
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR p.builder_id = $3
+        OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND $5::bigint IS NULL
 `
 
 type LabourCostTransferGetParams struct {
 	ID              int64
-	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
+	ScopeWorker     *int64
 }
 
 type LabourCostTransferGetRow struct {
@@ -114,10 +114,10 @@ type LabourCostTransferGetRow struct {
 func (q *Queries) LabourCostTransferGet(ctx context.Context, arg LabourCostTransferGetParams) (LabourCostTransferGetRow, error) {
 	row := q.db.QueryRow(ctx, labourCostTransferGet,
 		arg.ID,
-		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
+		arg.ScopeWorker,
 	)
 	var i LabourCostTransferGetRow
 	err := row.Scan(
@@ -280,29 +280,29 @@ SELECT a.id, a.project_id, a.bank_name, a.account_name, a.account_no, a.opened_o
 FROM wage_accounts a
 JOIN projects p ON p.id = a.project_id
 WHERE a.id = $1
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR p.builder_id = $3
+        OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND $5::bigint IS NULL
 `
 
 type WageAccountGetParams struct {
 	ID              int64
-	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
+	ScopeWorker     *int64
 }
 
 func (q *Queries) WageAccountGet(ctx context.Context, arg WageAccountGetParams) (WageAccount, error) {
 	row := q.db.QueryRow(ctx, wageAccountGet,
 		arg.ID,
-		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
+		arg.ScopeWorker,
 	)
 	var i WageAccount
 	err := row.Scan(

@@ -107,27 +107,27 @@ SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, 
        EXISTS (SELECT 1 FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL)::boolean AS on_site
 FROM workers w
 WHERE w.id = $1
-  AND ($2::bigint IS NULL OR w.id = $2)
-  AND ($3::text IS NULL OR EXISTS (
+  AND ($2::text IS NULL OR EXISTS (
         SELECT 1 FROM employments e JOIN projects p ON p.id = e.project_id
-        WHERE e.worker_id = w.id AND p.town_code = $3))
-  AND ($4::bigint IS NULL OR EXISTS (
+        WHERE e.worker_id = w.id AND p.town_code = $2))
+  AND ($3::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments e
         JOIN projects p ON p.id = e.project_id
         LEFT JOIN teams t ON t.id = e.team_id
         WHERE e.worker_id = w.id
-          AND (p.builder_id = $4 OR p.contractor_id = $4
-               OR t.labour_firm_id = $4)))
-  AND ($5::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments e WHERE e.worker_id = w.id AND e.project_id = $5))
+          AND (p.builder_id = $3 OR p.contractor_id = $3
+               OR t.labour_firm_id = $3)))
+  AND ($4::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM employments e WHERE e.worker_id = w.id AND e.project_id = $4))
+  AND ($5::bigint IS NULL OR w.id = $5)
 `
 
 type WorkerGetParams struct {
 	ID              int64
-	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
+	ScopeWorker     *int64
 }
 
 type WorkerGetRow struct {
@@ -138,10 +138,10 @@ type WorkerGetRow struct {
 func (q *Queries) WorkerGet(ctx context.Context, arg WorkerGetParams) (WorkerGetRow, error) {
 	row := q.db.QueryRow(ctx, workerGet,
 		arg.ID,
-		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
+		arg.ScopeWorker,
 	)
 	var i WorkerGetRow
 	err := row.Scan(

@@ -1,0 +1,78 @@
+package api_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestEveryListTotalPastTheEnd checks every paged list (every GET route
+// documented with a page parameter): a page past the end has no items but
+// still reports the list's real total, and paging parameters are checked
+// alike everywhere.
+func TestEveryListTotalPastTheEnd(t *testing.T) {
+	h := setup(t)
+	f := newLabourFixture(h)
+	h.must(201, "PUT", v1("/attendance"), map[string]any{"project_id": f.projA, "worker_id": f.w1, "work_date": "2025-03-05"})
+	sheet := h.must(201, "POST", v1("/payroll-sheets"), map[string]any{"project_id": f.projA, "month": "2025-02"}).num("id")
+	h.must(201, "POST", v1("/payroll-lines"), map[string]any{"sheet_id": sheet, "worker_id": f.w1, "amount_due_fen": 800000})
+	h.must(201, "POST", v1("/work-records"), map[string]any{"project_id": f.projA, "worker_id": f.w1, "work_date": "2025-03-05",
+		"item": "模板安装", "quantity_milli": 12500})
+	account := h.must(201, "POST", v1("/wage-accounts"), map[string]any{"project_id": f.projA, "bank_name": "建设银行",
+		"account_name": "甲项目农民工工资专用账户", "account_no": "6217001234567890", "opened_on": "2025-01-02"}).num("id")
+	h.must(201, "POST", v1("/labour-cost-transfers"), map[string]any{"account_id": account, "month": "2025-02",
+		"amount_fen": 500000, "transferred_on": "2025-02-20"})
+	h.must(201, "POST", v1("/wage-deposits"), map[string]any{"project_id": f.projA, "form": "cash", "required_fen": 1000000,
+		"amount_fen": 1000000, "paid_on": "2025-01-05"})
+	home := h.must(201, "POST", v1("/safety-homes"), map[string]any{"town_code": "330101", "name": "甲镇安薪之家",
+		"established_on": "2025-01-10"}).num("id")
+	h.must(201, "POST", v1("/safety-supervisors"), map[string]any{"home_id": home, "name": "赵监督"})
+	h.must(201, "POST", v1("/safety-activities"), map[string]any{"home_id": home, "held_on": "2025-01-15", "title": "宣讲",
+		"kind": "publicity"})
+
+	// The queries of lists with required filters; by_employment is the
+	// worker list through employments (see workers.sql).
+	queries := map[string][]string{
+		"/attendance":         {fmt.Sprintf("project_id=%d&date_from=2025-03-01&date_to=2025-03-31", f.projA)},
+		"/attendance/summary": {fmt.Sprintf("project_id=%d&month=2025-03", f.projA)},
+		"/workers":            {"", fmt.Sprintf("project_id=%d", f.projA)},
+	}
+	doc := h.must(200, "GET", v1("/openapi.json"), nil)
+	paths, _ := doc.Body["paths"].(map[string]any)
+	var lists []string
+	for path, item := range paths {
+		get, _ := item.(map[string]any)["get"].(map[string]any)
+		params, _ := get["parameters"].([]any)
+		for _, p := range params {
+			if p.(map[string]any)["name"] == "page" {
+				lists = append(lists, strings.TrimPrefix(path, "/api/v1"))
+			}
+		}
+	}
+	require.Len(t, lists, 17, "every paged list is checked here")
+	for _, list := range lists {
+		qs, ok := queries[list]
+		if !ok {
+			qs = []string{""}
+		}
+		for _, q := range qs {
+			t.Run(strings.TrimPrefix(list, "/")+"?"+q, func(t *testing.T) {
+				first := h.must(200, "GET", v1("%s?%s&page_size=1", list, q), nil)
+				total := first.num("total")
+				require.Positive(t, total, "the fixture has rows in every list")
+				require.Len(t, first.items(), 1)
+				past := h.must(200, "GET", v1("%s?%s&page=%d&page_size=1", list, q, total+1), nil)
+				require.Empty(t, past.items())
+				require.EqualValues(t, total, past.num("total"), "a page past the end still has the list's total")
+				require.EqualValues(t, total+1, past.num("page"))
+				require.EqualValues(t, 1, past.num("page_size"))
+				for _, bad := range []string{"page=0", "page_size=201", "sort=nope"} {
+					r := h.must(400, "GET", v1("%s?%s&%s", list, q, bad), nil)
+					require.Len(t, r.fields(), 1, bad)
+				}
+			})
+		}
+	}
+}
