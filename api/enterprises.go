@@ -128,8 +128,8 @@ func (in *enterpriseIn) validate(create bool) error {
 }
 
 func (s *Server) enterpriseCreate(c *fiber.Ctx) error {
-	if sc := scopeOf(c); !sc.IsCity() && sc.Town == nil {
-		return errForbidden
+	if err := governmentWriter(c); err != nil {
+		return err
 	}
 	var in enterpriseIn
 	if err := decodeBody(c, &in); err != nil {
@@ -157,6 +157,9 @@ func (s *Server) enterpriseCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
+	if err := enterpriseWriter(c); err != nil {
+		return err
+	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -171,6 +174,16 @@ func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
 	return changeRow(s, c, id, enterpriseGetScoped, func(q *dbq.Queries, cur dbq.Enterprise) (enterpriseOut, error) {
 		if in.CreditCode != nil && *in.CreditCode != cur.CreditCode {
 			return enterpriseOut{}, errField("credit_code", "immutable", "统一社会信用代码不可修改，如登记有误请停用后重新登记")
+		}
+		sc := scopeOf(c)
+		if sc.Enterprise != nil && in.Type != nil && *in.Type != cur.Type {
+			return enterpriseOut{}, errField("type", "forbidden_field", "企业类型由监管部门维护")
+		}
+		if sc.Enterprise != nil && in.TownCode != nil && *in.TownCode != cur.TownCode {
+			return enterpriseOut{}, errField("town_code", "forbidden_field", "所属镇街由监管部门维护")
+		}
+		if sc.Town != nil && in.TownCode != nil && *in.TownCode != *sc.Town {
+			return enterpriseOut{}, errField("town_code", "out_of_scope", "只能登记本镇街的企业")
 		}
 		p := dbq.EnterpriseUpdateParams{ID: id, Version: *in.Version, Name: cur.Name, Type: cur.Type, TownCode: cur.TownCode,
 			LegalPerson: cur.LegalPerson, ContactName: cur.ContactName, ContactPhoneEnc: cur.ContactPhoneEnc,
@@ -196,6 +209,6 @@ func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) enterpriseSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, nil, idParam, enterpriseGetScoped, (*dbq.Queries).EnterpriseSetActive,
+	return setActiveHandler(s, active, governmentWriter, idParam, enterpriseGetScoped, (*dbq.Queries).EnterpriseSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, _, e dbq.Enterprise) (any, error) { return s.enterpriseFrom(e), nil })
 }

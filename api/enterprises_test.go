@@ -119,3 +119,30 @@ func TestEnterpriseListFiltersSortsAndScopes(t *testing.T) {
 		}
 	}
 }
+
+func TestEnterpriseWritesByLevel(t *testing.T) {
+	h := setup(t)
+	h.towns()
+	r := h.must(201, "POST", "/api/v1/enterprises", map[string]any{"credit_code": codeA, "name": "甲建设", "type": "builder", "town_code": "330101"})
+	id := r.num("id")
+	path := fmt.Sprintf("/api/v1/enterprises/%d", id)
+
+	h.scope = api.Scope{Enterprise: &id}
+	up := h.must(200, "PATCH", path, map[string]any{"contact_name": "李四", "version": 1})
+	require.Equal(t, "李四", up.Body["contact_name"], "an enterprise keeps its own contact details")
+	bad := h.must(422, "PATCH", path, map[string]any{"type": "supervisor", "version": 2})
+	require.Contains(t, bad.fields(), "type")
+	h.must(403, "POST", path+"/deactivate", map[string]any{"reason": "不想被监管", "version": 2})
+	h.must(403, "POST", "/api/v1/enterprises", map[string]any{"credit_code": codeB, "name": "乙", "type": "builder", "town_code": "330101"})
+	h.must(403, "PATCH", "/api/v1/towns/330101", map[string]any{"name": "改名", "version": 1})
+
+	town := "330102"
+	h.scope = api.Scope{Town: &town}
+	h.must(404, "POST", path+"/deactivate", map[string]any{"reason": "x", "version": 2})
+	h.must(403, "POST", "/api/v1/towns/330102/deactivate", map[string]any{"reason": "x", "version": 1})
+
+	h.scope = api.Scope{}
+	got := h.must(200, "GET", path, nil)
+	require.EqualValues(t, 2, got.num("version"), "refused requests changed nothing")
+	require.Equal(t, true, got.Body["active"])
+}

@@ -37,6 +37,25 @@ func staffWriter(c *fiber.Ctx) error {
 	return nil
 }
 
+// governmentWriter admits the government side only (city and town
+// officers): registering or deactivating enterprises is theirs to do.
+func governmentWriter(c *fiber.Ctx) error {
+	if sc := scopeOf(c); sc.Enterprise != nil || sc.Project != nil || sc.Worker != nil {
+		return errForbidden
+	}
+	return nil
+}
+
+// enterpriseWriter admits the government side and enterprise users (an
+// enterprise keeps its own contact details up to date; the row scope in SQL
+// keeps it to itself).
+func enterpriseWriter(c *fiber.Ctx) error {
+	if sc := scopeOf(c); sc.Project != nil || sc.Worker != nil {
+		return errForbidden
+	}
+	return nil
+}
+
 // inTx runs fn in one transaction of the request.
 func (s *Server) inTx(c *fiber.Ctx, fn func(q *dbq.Queries) error) error {
 	return db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error { return fn(q) })
@@ -211,8 +230,10 @@ func setActiveHandler[K, Cur, Row any, P activeParams[K]](s *Server, active bool
 
 // ---- lists ----
 
-// listQueries is what list queries run on: unnamed statements (listDB).
-func (s *Server) listQueries() *dbq.Queries { return dbq.New(listDB{s.deps.Pool}) }
+// listQueries is what list queries run on. Their "(@x IS NULL OR …)"
+// filters need plans made for the actual values, which every pool opened
+// by db.Open gets (plan_cache_mode = force_custom_plan).
+func (s *Server) listQueries() *dbq.Queries { return dbq.New(s.deps.Pool) }
 
 // listPage answers a list request with one page. fetch reads the rows at
 // limit and offset; every row carries the total (count(*) OVER () or a

@@ -125,6 +125,9 @@ func (s *Server) townCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) townUpdate(c *fiber.Ctx) error {
+	if err := requireCity(c); err != nil {
+		return err
+	}
 	var in townIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -155,6 +158,6 @@ func (s *Server) townUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) townSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, nil, townCodeParam, townGetScoped, (*dbq.Queries).TownSetActive,
+	return setActiveHandler(s, active, requireCity, townCodeParam, townGetScoped, (*dbq.Queries).TownSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, _, t dbq.Town) (any, error) { return townFrom(t), nil })
 }

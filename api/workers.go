@@ -1,13 +1,10 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
@@ -329,24 +326,3 @@ func (s *Server) workerSetActive(active bool) fiber.Handler {
 		})
 }
 
-// listDB runs the registry list queries as unnamed statements, which
-// Postgres plans anew with the actual parameter values on every
-// execution. Those queries filter with "(@x IS NULL OR ...)": a plan made
-// with the values folds the absent filters away and uses the indexes of
-// the present ones, while the generic plan Postgres may switch a named
-// (cached) statement to after five executions cannot, and scans whole
-// tables. The statement description is still cached per connection, so a
-// query is one round trip.
-type listDB struct{ db dbq.DBTX }
-
-func (l listDB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return l.db.Exec(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
-}
-
-func (l listDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return l.db.Query(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
-}
-
-func (l listDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return l.db.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
-}

@@ -58,3 +58,13 @@ func TestMapErrorKinds(t *testing.T) {
 	_, err = q.EnterpriseCreate(ctx, dbq.EnterpriseCreateParams{CreditCode: "91330100MA27XL0E2G", Name: "甲", Type: "builder", TownCode: "999999"})
 	require.ErrorIs(t, db.MapError(err), db.ErrReference)
 }
+
+// The list queries' "(@x IS NULL OR …)" filters rely on plans made for the
+// actual values; every pool from db.Open must ask for them.
+func TestOpenForcesCustomPlans(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	var mode string
+	require.NoError(t, pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode))
+	require.Equal(t, "force_custom_plan", mode)
+}
