@@ -325,4 +325,3 @@ func (s *Server) workerSetActive(active bool) fiber.Handler {
 			return s.workerFrom(w, cur.OnSite), nil
 		})
 }
-
