@@ -46,7 +46,12 @@ func TestSafetyHomeCRUD(t *testing.T) {
 	h.must(200, "PATCH", ap, map[string]any{"participants": 95, "version": 1})
 	require.Len(t, h.must(200, "GET", "/api/v1/safety-activities?kind=publicity&date_from=2025-01-01&date_to=2025-01-31", nil).items(), 1)
 
+	renamed := h.must(200, "PATCH", hp, map[string]any{"name": "甲镇安薪之家（新址）", "address": "甲镇人民路9号", "version": 1})
+	require.Equal(t, "甲镇人民路9号", renamed.Body["address"])
+	h.must(409, "PATCH", hp, map[string]any{"name": "旧版本", "version": 1})
+
 	got := h.must(200, "GET", hp, nil)
+	require.Equal(t, "甲镇安薪之家（新址）", got.Body["name"])
 	require.EqualValues(t, 2, got.num("supervisor_count"))
 	require.EqualValues(t, 1, got.num("activity_count"))
 
@@ -76,10 +81,10 @@ func TestSafetyHomeCRUD(t *testing.T) {
 	})
 
 	t.Run("DeactivatedHomeTakesNoChildren", func(t *testing.T) {
-		h.must(200, "POST", hp+"/deactivate", map[string]any{"version": 1, "reason": "合并"})
+		h.must(200, "POST", hp+"/deactivate", map[string]any{"version": 2, "reason": "合并"})
 		r := h.must(422, "POST", "/api/v1/safety-activities", map[string]any{"home_id": id, "held_on": "2025-01-01", "title": "x", "kind": "other"})
 		require.Contains(t, r.fields(), "home_id")
-		h.must(200, "POST", hp+"/reactivate", map[string]any{"version": 2})
+		h.must(200, "POST", hp+"/reactivate", map[string]any{"version": 3})
 	})
 	h.scope = api.Scope{}
 	h.must(200, "POST", sp+"/deactivate", map[string]any{"version": 2, "reason": "调离"})

@@ -57,9 +57,6 @@ WHERE e.id = @id
         WHERE em.worker_id = sqlc.narg('scope_worker')
           AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)));
 
--- name: EnterpriseGetForUpdate :one
-SELECT * FROM enterprises WHERE id = @id FOR UPDATE;
-
 -- name: EnterpriseCreate :one
 INSERT INTO enterprises (credit_code, name, type, town_code, legal_person, contact_name,
                          contact_phone_enc, contact_phone_hash, address)

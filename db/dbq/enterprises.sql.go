@@ -270,34 +270,6 @@ func (q *Queries) EnterpriseGet(ctx context.Context, arg EnterpriseGetParams) (E
 	return i, err
 }
 
-const enterpriseGetForUpdate = `-- name: EnterpriseGetForUpdate :one
-SELECT id, credit_code, name, type, town_code, legal_person, contact_name, contact_phone_enc, contact_phone_hash, address, active, deactivated_at, deactivation_reason, version, created_at, updated_at FROM enterprises WHERE id = $1 FOR UPDATE
-`
-
-func (q *Queries) EnterpriseGetForUpdate(ctx context.Context, id int64) (Enterprise, error) {
-	row := q.db.QueryRow(ctx, enterpriseGetForUpdate, id)
-	var i Enterprise
-	err := row.Scan(
-		&i.ID,
-		&i.CreditCode,
-		&i.Name,
-		&i.Type,
-		&i.TownCode,
-		&i.LegalPerson,
-		&i.ContactName,
-		&i.ContactPhoneEnc,
-		&i.ContactPhoneHash,
-		&i.Address,
-		&i.Active,
-		&i.DeactivatedAt,
-		&i.DeactivationReason,
-		&i.Version,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const enterpriseList = `-- name: EnterpriseList :many
 
 SELECT e.id, e.credit_code, e.name, e.type, e.town_code, e.legal_person, e.contact_name, e.contact_phone_enc, e.contact_phone_hash, e.address, e.active, e.deactivated_at, e.deactivation_reason, e.version, e.created_at, e.updated_at, count(*) OVER () AS total
