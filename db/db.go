@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -146,4 +147,24 @@ func MapError(err error) error {
 		return err
 	}
 	return &ConstraintError{Kind: kind, Constraint: pgErr.ConstraintName, Table: pgErr.TableName, Column: pgErr.ColumnName, Err: err}
+}
+
+// PartitionMonthsAhead is how far ahead of the current month attendance
+// partitions are kept ready.
+const PartitionMonthsAhead = 24
+
+// EnsurePartitions creates the monthly attendance partitions from the
+// month of now to PartitionMonthsAhead months later (those that are
+// missing) and returns how many it created. Every start of the binary calls
+// it, so the table never falls back to its default partition for current
+// data.
+func EnsurePartitions(ctx context.Context, pool *pgxpool.Pool, now time.Time) (int, error) {
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	var n int
+	err := pool.QueryRow(ctx, "SELECT attendance_ensure_partitions($1, $2)",
+		first, first.AddDate(0, PartitionMonthsAhead, 0)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("attendance partitions: %w", err)
+	}
+	return n, nil
 }

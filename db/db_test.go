@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -67,4 +68,20 @@ func TestOpenForcesCustomPlans(t *testing.T) {
 	var mode string
 	require.NoError(t, pool.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode))
 	require.Equal(t, "force_custom_plan", mode)
+}
+
+func TestEnsurePartitionsAhead(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	now := time.Date(2031, 5, 17, 0, 0, 0, 0, time.UTC)
+	n, err := db.EnsurePartitions(ctx, pool, now)
+	require.NoError(t, err)
+	require.Equal(t, db.PartitionMonthsAhead+1, n, "2031-05 .. 2033-05, none existed")
+	n, err = db.EnsurePartitions(ctx, pool, now)
+	require.NoError(t, err)
+	require.Zero(t, n, "idempotent")
+	var part string
+	require.NoError(t, pool.QueryRow(ctx, "SELECT to_regclass('attendance_203305')::text").Scan(&part))
+	require.Equal(t, "attendance_203305", part)
 }

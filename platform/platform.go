@@ -53,6 +53,11 @@ func OpenDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*pg
 		pool.Close()
 		return nil, err
 	}
+	if n, err := db.EnsurePartitions(ctx, pool, time.Now()); err != nil {
+		log.Warn("attendance partitions ahead", "err", err)
+	} else if n > 0 {
+		log.Info("attendance partitions created", "count", n)
+	}
 	return pool, nil
 }
 
