@@ -69,6 +69,9 @@ func RegistryScenarios(ctx context.Context, pool *pgxpool.Pool, keys *pii.Keyrin
 			return nil, fmt.Errorf("sample keys: %w", err)
 		}
 	}
+	if len(s.workers) > 0 && len(s.idNumbers) == 0 {
+		return nil, fmt.Errorf("sample keys: no ID number decrypts with this personal-data key: use the data dir (or ANXIN_PII_KEY) the database was seeded with")
+	}
 	if len(s.towns) == 0 || len(s.projects) == 0 || len(s.workers) == 0 || len(s.sheets) == 0 || len(s.idNumbers) == 0 || len(s.months) == 0 {
 		return nil, fmt.Errorf("sample keys: the database has too little data (seed it: anxin seed --scale city)")
 	}
