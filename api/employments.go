@@ -126,7 +126,7 @@ func (s *Server) employmentList(c *fiber.Ctx) error {
 	arg := dbq.EmploymentListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		OnSite: qe.boolean(c, "on_site"), ContractSigned: qe.boolean(c, "contract_signed"), UnsettledExits: qe.boolean(c, "unsettled_exits"),
-		EntryFrom: qe.date(c, "entry_from"), EntryTo: qe.date(c, "entry_to"), Sort: p.Sort}
+		EntryFrom: qe.date(c, "entry_from"), EntryTo: qe.date(c, "entry_to"), Sort: p.Sort, WithTotal: true}
 	if err := qe.err(); err != nil {
 		return err
 	}

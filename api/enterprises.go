@@ -84,9 +84,7 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 		arg.Lim, arg.Off = lim, off
 		return q.EnterpriseList(c.UserContext(), arg)
 	}, func(r dbq.EnterpriseListRow) int64 { return r.Total }, func(r dbq.EnterpriseListRow) enterpriseOut {
-		return s.enterpriseFrom(dbq.Enterprise{ID: r.ID, CreditCode: r.CreditCode, Name: r.Name, Type: r.Type, TownCode: r.TownCode,
-			LegalPerson: r.LegalPerson, ContactName: r.ContactName, ContactPhoneEnc: r.ContactPhoneEnc, Address: r.Address,
-			Active: r.Active, DeactivationReason: r.DeactivationReason, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
+		return s.enterpriseFrom(r.Enterprise)
 	})
 }
 

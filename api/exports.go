@@ -23,8 +23,10 @@ import (
 // in the API output (the rows go through the same conversion as the
 // list's items); money is in yuan.
 //
-// The rows never all sit in memory: the export query of the entity
-// (queries/exports.sql) is run in chunks of exportChunk rows, paged by key,
+// The rows never all sit in memory: the list query of the entity (with
+// after_id, in id order, without the total) or, for attendance, payroll
+// lines and work records, its export query (queries/exports.sql) is run in
+// chunks of exportChunk rows, paged by key,
 // inside one REPEATABLE READ READ ONLY transaction (one consistent
 // snapshot), and each row is handed to excel.Exporter, which encodes it
 // at once and spills to a temporary file. Only then is the response
@@ -349,17 +351,17 @@ func milliText(m int64) string {
 func (s *Server) exportEnterprises(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.ExportEnterprisesParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.EnterpriseListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		TownCode: queryText(c, "town_code"), Type: qe.enum(c, "type", registry.EnterpriseTypes),
 		CreditKind: qe.enum(c, "credit_kind", registry.CreditKinds), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"),
 		Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportEnterprisesRow, error) {
-		arg.AfterID = after
-		return q.ExportEnterprises(ctx, arg)
-	}, func(r dbq.ExportEnterprisesRow) int64 { return r.Enterprise.ID }, func(r dbq.ExportEnterprisesRow) []any {
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.EnterpriseListRow, error) {
+		arg.AfterID = &after
+		return q.EnterpriseList(ctx, arg)
+	}, func(r dbq.EnterpriseListRow) int64 { return r.Enterprise.ID }, func(r dbq.EnterpriseListRow) []any {
 		e := s.enterpriseFrom(r.Enterprise)
 		return []any{e.ID, e.CreditCode, e.Name, e.Type, r.TownName, e.LegalPerson, e.ContactName, e.ContactPhone,
 			e.Address, e.Active, chinaDate(e.CreatedAt)}
@@ -369,7 +371,7 @@ func (s *Server) exportEnterprises(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportProjects(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.ExportProjectsParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.ProjectListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.ProjectStatuses),
 		Industry: qe.enum(c, "industry", registry.Industries), BuilderID: qe.id(c, "builder_id"),
 		ContractorID: qe.id(c, "contractor_id"), EnterpriseID: qe.id(c, "enterprise_id"), Active: qe.boolean(c, "active"),
@@ -378,10 +380,10 @@ func (s *Server) exportProjects(c *fiber.Ctx) (exportRun, error) {
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportProjectsRow, error) {
-		arg.AfterID = after
-		return q.ExportProjects(ctx, arg)
-	}, func(r dbq.ExportProjectsRow) int64 { return r.Project.ID }, func(r dbq.ExportProjectsRow) []any {
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ProjectListRow, error) {
+		arg.AfterID = &after
+		return q.ProjectList(ctx, arg)
+	}, func(r dbq.ProjectListRow) int64 { return r.Project.ID }, func(r dbq.ProjectListRow) []any {
 		p := projectFrom(r.Project, r.BuilderName, r.ContractorName, int(r.ImplementedCount), int(r.ExemptCount))
 		return []any{p.ID, p.Code, p.Name, r.TownName, p.Industry, p.BuilderName, p.ContractorName, p.ContractValueFen,
 			p.StartDate.Time, p.PlannedEndDate.Time, r.Project.CompletedOn, p.Status, p.ImplementedCount, p.FullyImplemented,
@@ -392,25 +394,26 @@ func (s *Server) exportProjects(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportTeams(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.ExportTeamsParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.TeamListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		ProjectID: qe.id(c, "project_id"), LabourFirmID: qe.id(c, "labour_firm_id"), Active: qe.boolean(c, "active"),
 		Q: qe.like(c, "q"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportTeamsRow, error) {
-		arg.AfterID = after
-		return q.ExportTeams(ctx, arg)
-	}, func(r dbq.ExportTeamsRow) int64 { return r.Team.ID }, func(r dbq.ExportTeamsRow) []any {
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.TeamListRow, error) {
+		arg.AfterID = &after
+		return q.TeamList(ctx, arg)
+	}, func(r dbq.TeamListRow) int64 { return r.Team.ID }, func(r dbq.TeamListRow) []any {
 		t := teamFrom(dbq.TeamGetRow{Team: r.Team, ProjectName: r.ProjectName, TownCode: r.TownCode,
 			LabourFirmName: r.LabourFirmName, LeaderName: r.LeaderName, OnSiteCount: r.OnSiteCount})
 		return []any{t.ID, t.Name, t.ProjectName, t.LabourFirmName, t.Trade, t.LeaderName, t.OnSiteCount, t.Active}
 	}), nil
 }
 
-// exportWorkers reads the filters as workerList does and, like it, reads
-// through ExportWorkers unless the scope or a filter concerns the
-// employments.
+// exportWorkers reads the filters as workerList does and reads through
+// the same list query (WorkerList, or WorkerListByEmployment when the
+// scope or a filter concerns the employments), in id order, without the
+// total.
 func (s *Server) exportWorkers(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	f, err := s.parseWorkerFilter(c)
@@ -423,24 +426,24 @@ func (s *Server) exportWorkers(c *fiber.Ctx) (exportRun, error) {
 			o.BankCard, o.BankName, o.OnSite, o.Active, chinaDate(o.CreatedAt)}
 	}
 	if f.byEmployment(sc) {
-		arg := dbq.ExportWorkersByEmploymentParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		arg := dbq.WorkerListByEmploymentParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
 			ScopeWorker: sc.Worker, ProjectID: f.projectID, TeamID: f.teamID, TownCode: f.townCode, OnSite: f.onSite,
 			IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
 			BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Lim: exportChunk}
-		return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportWorkersByEmploymentRow, error) {
-			arg.AfterID = after
-			return q.ExportWorkersByEmployment(ctx, arg)
-		}, func(r dbq.ExportWorkersByEmploymentRow) int64 { return r.Worker.ID }, func(r dbq.ExportWorkersByEmploymentRow) []any {
+		return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.WorkerListByEmploymentRow, error) {
+			arg.AfterID = &after
+			return q.WorkerListByEmployment(ctx, arg)
+		}, func(r dbq.WorkerListByEmploymentRow) int64 { return r.Worker.ID }, func(r dbq.WorkerListByEmploymentRow) []any {
 			return values(r.Worker, r.OnSite)
 		}), nil
 	}
-	arg := dbq.ExportWorkersParams{ScopeWorker: sc.Worker, IDNumberHash: f.idHash, PhoneHash: f.phoneHash,
+	arg := dbq.WorkerListParams{ScopeWorker: sc.Worker, IDNumberHash: f.idHash, PhoneHash: f.phoneHash,
 		Gender: f.gender, NativeProvince: f.province, BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active,
 		Q: f.q, Lim: exportChunk}
-	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportWorkersRow, error) {
-		arg.AfterID = after
-		return q.ExportWorkers(ctx, arg)
-	}, func(r dbq.ExportWorkersRow) int64 { return r.Worker.ID }, func(r dbq.ExportWorkersRow) []any {
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.WorkerListRow, error) {
+		arg.AfterID = &after
+		return q.WorkerList(ctx, arg)
+	}, func(r dbq.WorkerListRow) int64 { return r.Worker.ID }, func(r dbq.WorkerListRow) []any {
 		return values(r.Worker, r.OnSite)
 	}), nil
 }
@@ -448,17 +451,17 @@ func (s *Server) exportWorkers(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportEmployments(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.ExportEmploymentsParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.EmploymentListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		OnSite: qe.boolean(c, "on_site"), ContractSigned: qe.boolean(c, "contract_signed"), UnsettledExits: qe.boolean(c, "unsettled_exits"),
 		EntryFrom: qe.date(c, "entry_from"), EntryTo: qe.date(c, "entry_to"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportEmploymentsRow, error) {
-		arg.AfterID = after
-		return q.ExportEmployments(ctx, arg)
-	}, func(r dbq.ExportEmploymentsRow) int64 { return r.Employment.ID }, func(r dbq.ExportEmploymentsRow) []any {
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.EmploymentListRow, error) {
+		arg.AfterID = &after
+		return q.EmploymentList(ctx, arg)
+	}, func(r dbq.EmploymentListRow) int64 { return r.Employment.ID }, func(r dbq.EmploymentListRow) []any {
 		e := employmentFrom(dbq.EmploymentGetRow{Employment: r.Employment, WorkerName: r.WorkerName,
 			ProjectName: r.ProjectName, TeamName: r.TeamName})
 		x := r.Employment
@@ -544,16 +547,16 @@ func (s *Server) exportWorkRecords(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportSafetyHomes(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.ExportSafetyHomesParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.SafetyHomeListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), Active: qe.boolean(c, "active"),
 		Q: qe.like(c, "q"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportSafetyHomesRow, error) {
-		arg.AfterID = after
-		return q.ExportSafetyHomes(ctx, arg)
-	}, func(r dbq.ExportSafetyHomesRow) int64 { return r.SafetyHome.ID }, func(r dbq.ExportSafetyHomesRow) []any {
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.SafetyHomeListRow, error) {
+		arg.AfterID = &after
+		return q.SafetyHomeList(ctx, arg)
+	}, func(r dbq.SafetyHomeListRow) int64 { return r.SafetyHome.ID }, func(r dbq.SafetyHomeListRow) []any {
 		h := safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
 		return []any{h.ID, h.Name, r.TownName, r.ProjectName, h.Address, h.EstablishedOn.Time, h.SupervisorCount,
 			h.ActivityCount, h.Active}

@@ -170,7 +170,7 @@ func (s *Server) workerList(c *fiber.Ctx) error {
 			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 			ProjectID: f.projectID, TeamID: f.teamID, TownCode: f.townCode, OnSite: f.onSite,
 			IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
-			BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Sort: p.Sort}
+			BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Sort: p.Sort, WithTotal: true}
 		return listPage(c, p, func(lim, off int32) ([]dbq.WorkerListByEmploymentRow, error) {
 			arg.Lim, arg.Off = lim, off
 			return q.WorkerListByEmployment(c.UserContext(), arg)
@@ -180,7 +180,7 @@ func (s *Server) workerList(c *fiber.Ctx) error {
 	}
 	arg := dbq.WorkerListParams{ScopeWorker: sc.Worker,
 		IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
-		BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Sort: p.Sort}
+		BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Sort: p.Sort, WithTotal: true}
 	return listPage(c, p, func(lim, off int32) ([]dbq.WorkerListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WorkerList(c.UserContext(), arg)

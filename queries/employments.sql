@@ -8,10 +8,12 @@
 -- of projects as ARRAY(...) init plans, and the total as a separate count.
 
 -- name: EmploymentList :many
--- The total is a separate count (see workers.sql for why); keep its
--- conditions identical to the page's.
-SELECT sqlc.embed(e), w.name AS worker_name, p.name AS project_name, t.name AS team_name,
-       (SELECT count(*) FROM employments ce
+-- The total is a separate count (see workers.sql for why), computed only
+-- when with_total is set; keep its conditions identical to the page's.
+-- The export (api/exports.go) reads this query too, in chunks after
+-- after_id in id order without the total; id_number_enc is for it.
+SELECT sqlc.embed(e), w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
+       CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM employments ce
         WHERE (sqlc.narg('scope_town')::text IS NULL
                OR ce.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
           AND (sqlc.narg('scope_enterprise')::bigint IS NULL
@@ -30,12 +32,13 @@ SELECT sqlc.embed(e), w.name AS worker_name, p.name AS project_name, t.name AS t
           AND (sqlc.narg('unsettled_exits')::boolean IS NULL
                OR (ce.exit_date IS NOT NULL AND ce.settled_on IS NULL) = sqlc.narg('unsettled_exits'))
           AND (sqlc.narg('entry_from')::date IS NULL OR ce.entry_date >= sqlc.narg('entry_from'))
-          AND (sqlc.narg('entry_to')::date IS NULL OR ce.entry_date <= sqlc.narg('entry_to')))::bigint AS total
+          AND (sqlc.narg('entry_to')::date IS NULL OR ce.entry_date <= sqlc.narg('entry_to'))) ELSE 0 END::bigint AS total
 FROM employments e
 JOIN workers w ON w.id = e.worker_id
 JOIN projects p ON p.id = e.project_id
 LEFT JOIN teams t ON t.id = e.team_id
-WHERE (sqlc.narg('scope_town')::text IS NULL
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('scope_town')::text IS NULL
        OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL
        OR e.project_id = ANY (ARRAY(

@@ -5,9 +5,14 @@
 -- teams) they have worked on.
 
 -- name: EnterpriseList :many
-SELECT e.*, count(*) OVER () AS total
+-- The export (api/exports.go) reads this query too, in chunks after
+-- after_id in id order; town_name is for it. The total is a window
+-- count, recomputed per export chunk: enterprises are few (thousands).
+SELECT sqlc.embed(e), coalesce(tw.name, '')::text AS town_name, count(*) OVER () AS total
 FROM enterprises e
-WHERE (sqlc.narg('scope_town')::text IS NULL OR e.town_code = sqlc.narg('scope_town')
+LEFT JOIN towns tw ON tw.code = e.town_code
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('scope_town')::text IS NULL OR e.town_code = sqlc.narg('scope_town')
         OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = sqlc.narg('scope_town')
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
         OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id

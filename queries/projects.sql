@@ -12,14 +12,19 @@
 --   * XSetActive names them in the order active, reason, id, version.
 
 -- name: ProjectList :many
-SELECT sqlc.embed(p), b.name AS builder_name, c.name AS contractor_name,
+-- The export (api/exports.go) reads this query too, in chunks after
+-- after_id in id order; town_name is for it. The total is a window
+-- count, recomputed per export chunk: projects are few (thousands).
+SELECT sqlc.embed(p), b.name AS builder_name, c.name AS contractor_name, coalesce(tw.name, '')::text AS town_name,
        (SELECT count(*) FROM project_wage_systems ws WHERE ws.project_id = p.id AND ws.state = 'implemented')::int AS implemented_count,
        (SELECT count(*) FROM project_wage_systems ws WHERE ws.project_id = p.id AND ws.state = 'exempt')::int AS exempt_count,
        count(*) OVER () AS total
 FROM projects p
 JOIN enterprises b ON b.id = p.builder_id
 JOIN enterprises c ON c.id = p.contractor_id
-WHERE (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+LEFT JOIN towns tw ON tw.code = p.town_code
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR p.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
         OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))

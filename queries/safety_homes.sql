@@ -5,12 +5,17 @@
 -- the home's town write (checked by the handlers).
 
 -- name: SafetyHomeList :many
-SELECT sqlc.embed(h),
+-- The export (api/exports.go) reads this query too, in chunks after
+-- after_id in id order; town_name and project_name are for it. The total
+-- is a window count, recomputed per export chunk: homes are few.
+SELECT sqlc.embed(h), coalesce(tw.name, '')::text AS town_name, hp.name AS project_name,
        (SELECT count(*) FROM safety_supervisors s WHERE s.home_id = h.id AND s.active)::bigint AS supervisor_count,
        (SELECT count(*) FROM safety_activities a WHERE a.home_id = h.id AND a.active)::bigint AS activity_count,
        count(*) OVER () AS total
 FROM safety_homes h
-WHERE true
+LEFT JOIN towns tw ON tw.code = h.town_code
+LEFT JOIN projects hp ON hp.id = h.project_id
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR h.id > sqlc.narg('after_id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
         SELECT 1 FROM projects p WHERE p.town_code = h.town_code

@@ -5,6 +5,9 @@
 -- project rule already implies, stated here so the intent is plain).
 
 -- name: TeamList :many
+-- The export (api/exports.go) reads this query too, in chunks after
+-- after_id in id order. The total is a window count, recomputed per export
+-- chunk: teams are few (thousands).
 SELECT sqlc.embed(t), p.name AS project_name, p.town_code,
        lf.name AS labour_firm_name, lw.name AS leader_name,
        (SELECT count(*) FROM employments oe WHERE oe.team_id = t.id AND oe.exit_date IS NULL)::int AS on_site_count,
@@ -13,7 +16,8 @@ FROM teams t
 JOIN projects p ON p.id = t.project_id
 LEFT JOIN enterprises lf ON lf.id = t.labour_firm_id
 LEFT JOIN workers lw ON lw.id = t.leader_worker_id
-WHERE (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR t.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR t.labour_firm_id = sqlc.narg('scope_enterprise')
         OR p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
         OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))

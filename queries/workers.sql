@@ -36,7 +36,7 @@
 
 -- name: WorkerList :many
 SELECT sqlc.embed(w),
-       (SELECT count(*) FROM workers cw
+       CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM workers cw
         WHERE (sqlc.narg('scope_worker')::bigint IS NULL OR cw.id = sqlc.narg('scope_worker'))
           AND (sqlc.narg('id_number_hash')::bytea IS NULL OR cw.id_number_hash = sqlc.narg('id_number_hash'))
           AND (sqlc.narg('phone_hash')::bytea IS NULL OR cw.phone_hash = sqlc.narg('phone_hash'))
@@ -45,10 +45,11 @@ SELECT sqlc.embed(w),
           AND (sqlc.narg('born_from')::date IS NULL OR cw.birth_date >= sqlc.narg('born_from'))
           AND (sqlc.narg('born_to')::date IS NULL OR cw.birth_date <= sqlc.narg('born_to'))
           AND (sqlc.narg('active')::boolean IS NULL OR cw.active = sqlc.narg('active'))
-          AND (sqlc.narg('q')::text IS NULL OR cw.name LIKE '%' || sqlc.narg('q') || '%'))::bigint AS total,
+          AND (sqlc.narg('q')::text IS NULL OR cw.name LIKE '%' || sqlc.narg('q') || '%')) ELSE 0 END::bigint AS total,
        coalesce((SELECT true FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL LIMIT 1), false)::boolean AS on_site
 FROM workers w
-WHERE (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR w.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
   AND (sqlc.narg('id_number_hash')::bytea IS NULL OR w.id_number_hash = sqlc.narg('id_number_hash'))
   AND (sqlc.narg('phone_hash')::bytea IS NULL OR w.phone_hash = sqlc.narg('phone_hash'))
   AND (sqlc.narg('gender')::text IS NULL OR w.gender = sqlc.narg('gender'))
@@ -74,7 +75,8 @@ LIMIT @lim OFFSET @off;
 WITH cand AS NOT MATERIALIZED (
     SELECT DISTINCT e.worker_id
     FROM employments e
-    WHERE (sqlc.narg('scope_town')::text IS NULL
+    WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.worker_id > sqlc.narg('after_id'))
+      AND (sqlc.narg('scope_town')::text IS NULL
            OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
       AND (sqlc.narg('scope_enterprise')::bigint IS NULL
            OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
@@ -102,7 +104,7 @@ WITH cand AS NOT MATERIALIZED (
                    OR x.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = sqlc.narg('town_code'))))))
 )
 SELECT sqlc.embed(w),
-       (SELECT count(*) FROM cand c LEFT JOIN workers cw ON cw.id = c.worker_id
+       CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM cand c LEFT JOIN workers cw ON cw.id = c.worker_id
         WHERE (sqlc.narg('scope_worker')::bigint IS NULL OR cw.id = sqlc.narg('scope_worker'))
           AND (sqlc.narg('id_number_hash')::bytea IS NULL OR cw.id_number_hash = sqlc.narg('id_number_hash'))
           AND (sqlc.narg('phone_hash')::bytea IS NULL OR cw.phone_hash = sqlc.narg('phone_hash'))
@@ -111,11 +113,12 @@ SELECT sqlc.embed(w),
           AND (sqlc.narg('born_from')::date IS NULL OR cw.birth_date >= sqlc.narg('born_from'))
           AND (sqlc.narg('born_to')::date IS NULL OR cw.birth_date <= sqlc.narg('born_to'))
           AND (sqlc.narg('active')::boolean IS NULL OR cw.active = sqlc.narg('active'))
-          AND (sqlc.narg('q')::text IS NULL OR cw.name LIKE '%' || sqlc.narg('q') || '%'))::bigint AS total,
+          AND (sqlc.narg('q')::text IS NULL OR cw.name LIKE '%' || sqlc.narg('q') || '%')) ELSE 0 END::bigint AS total,
        coalesce((SELECT true FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL LIMIT 1), false)::boolean AS on_site
 FROM cand
 JOIN workers w ON w.id = cand.worker_id
-WHERE (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR w.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
   AND (sqlc.narg('id_number_hash')::bytea IS NULL OR w.id_number_hash = sqlc.narg('id_number_hash'))
   AND (sqlc.narg('phone_hash')::bytea IS NULL OR w.phone_hash = sqlc.narg('phone_hash'))
   AND (sqlc.narg('gender')::text IS NULL OR w.gender = sqlc.narg('gender'))

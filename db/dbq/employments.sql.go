@@ -201,61 +201,63 @@ func (q *Queries) EmploymentGet(ctx context.Context, arg EmploymentGetParams) (E
 
 const employmentList = `-- name: EmploymentList :many
 
-SELECT e.id, e.worker_id, e.project_id, e.team_id, e.trade, e.entry_date, e.exit_date, e.exit_reason, e.settled_on, e.contract_signed_on, e.contract_confirmed_at, e.daily_wage_fen, e.version, e.created_at, e.updated_at, w.name AS worker_name, p.name AS project_name, t.name AS team_name,
-       (SELECT count(*) FROM employments ce
-        WHERE ($1::text IS NULL
-               OR ce.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $1)))
-          AND ($2::bigint IS NULL
+SELECT e.id, e.worker_id, e.project_id, e.team_id, e.trade, e.entry_date, e.exit_date, e.exit_reason, e.settled_on, e.contract_signed_on, e.contract_confirmed_at, e.daily_wage_fen, e.version, e.created_at, e.updated_at, w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
+       CASE WHEN $1::boolean THEN (SELECT count(*) FROM employments ce
+        WHERE ($2::text IS NULL
+               OR ce.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $2)))
+          AND ($3::bigint IS NULL
                OR ce.project_id = ANY (ARRAY(
                     SELECT sp.id FROM projects sp
-                    WHERE sp.builder_id = $2 OR sp.contractor_id = $2
+                    WHERE sp.builder_id = $3 OR sp.contractor_id = $3
                     UNION
-                    SELECT st.project_id FROM teams st WHERE st.labour_firm_id = $2)))
-          AND ($3::bigint IS NULL OR ce.project_id = $3)
-          AND ($4::bigint IS NULL OR ce.worker_id = $4)
-          AND ($5::bigint IS NULL OR ce.project_id = $5)
-          AND ($6::bigint IS NULL OR ce.worker_id = $6)
-          AND ($7::bigint IS NULL OR ce.team_id = $7)
-          AND ($8::boolean IS NULL OR (ce.exit_date IS NULL) = $8)
-          AND ($9::boolean IS NULL OR (ce.contract_signed_on IS NOT NULL) = $9)
-          AND ($10::boolean IS NULL
-               OR (ce.exit_date IS NOT NULL AND ce.settled_on IS NULL) = $10)
-          AND ($11::date IS NULL OR ce.entry_date >= $11)
-          AND ($12::date IS NULL OR ce.entry_date <= $12))::bigint AS total
+                    SELECT st.project_id FROM teams st WHERE st.labour_firm_id = $3)))
+          AND ($4::bigint IS NULL OR ce.project_id = $4)
+          AND ($5::bigint IS NULL OR ce.worker_id = $5)
+          AND ($6::bigint IS NULL OR ce.project_id = $6)
+          AND ($7::bigint IS NULL OR ce.worker_id = $7)
+          AND ($8::bigint IS NULL OR ce.team_id = $8)
+          AND ($9::boolean IS NULL OR (ce.exit_date IS NULL) = $9)
+          AND ($10::boolean IS NULL OR (ce.contract_signed_on IS NOT NULL) = $10)
+          AND ($11::boolean IS NULL
+               OR (ce.exit_date IS NOT NULL AND ce.settled_on IS NULL) = $11)
+          AND ($12::date IS NULL OR ce.entry_date >= $12)
+          AND ($13::date IS NULL OR ce.entry_date <= $13)) ELSE 0 END::bigint AS total
 FROM employments e
 JOIN workers w ON w.id = e.worker_id
 JOIN projects p ON p.id = e.project_id
 LEFT JOIN teams t ON t.id = e.team_id
-WHERE ($1::text IS NULL
-       OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $1)))
-  AND ($2::bigint IS NULL
+WHERE ($14::bigint IS NULL OR e.id > $14)
+  AND ($2::text IS NULL
+       OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $2)))
+  AND ($3::bigint IS NULL
        OR e.project_id = ANY (ARRAY(
             SELECT sp.id FROM projects sp
-            WHERE sp.builder_id = $2 OR sp.contractor_id = $2
+            WHERE sp.builder_id = $3 OR sp.contractor_id = $3
             UNION
-            SELECT st.project_id FROM teams st WHERE st.labour_firm_id = $2)))
-  AND ($3::bigint IS NULL OR e.project_id = $3)
-  AND ($4::bigint IS NULL OR e.worker_id = $4)
-  AND ($5::bigint IS NULL OR e.project_id = $5)
-  AND ($6::bigint IS NULL OR e.worker_id = $6)
-  AND ($7::bigint IS NULL OR e.team_id = $7)
-  AND ($8::boolean IS NULL OR (e.exit_date IS NULL) = $8)
-  AND ($9::boolean IS NULL OR (e.contract_signed_on IS NOT NULL) = $9)
-  AND ($10::boolean IS NULL
-       OR (e.exit_date IS NOT NULL AND e.settled_on IS NULL) = $10)
-  AND ($11::date IS NULL OR e.entry_date >= $11)
-  AND ($12::date IS NULL OR e.entry_date <= $12)
+            SELECT st.project_id FROM teams st WHERE st.labour_firm_id = $3)))
+  AND ($4::bigint IS NULL OR e.project_id = $4)
+  AND ($5::bigint IS NULL OR e.worker_id = $5)
+  AND ($6::bigint IS NULL OR e.project_id = $6)
+  AND ($7::bigint IS NULL OR e.worker_id = $7)
+  AND ($8::bigint IS NULL OR e.team_id = $8)
+  AND ($9::boolean IS NULL OR (e.exit_date IS NULL) = $9)
+  AND ($10::boolean IS NULL OR (e.contract_signed_on IS NOT NULL) = $10)
+  AND ($11::boolean IS NULL
+       OR (e.exit_date IS NOT NULL AND e.settled_on IS NULL) = $11)
+  AND ($12::date IS NULL OR e.entry_date >= $12)
+  AND ($13::date IS NULL OR e.entry_date <= $13)
 ORDER BY
-  CASE WHEN $13::text = 'entry_date' THEN e.entry_date END ASC,
-  CASE WHEN $13::text = '-entry_date' THEN e.entry_date END DESC,
-  CASE WHEN $13::text = 'exit_date' THEN e.exit_date END ASC,
-  CASE WHEN $13::text = '-exit_date' THEN e.exit_date END DESC,
-  CASE WHEN $13::text = '-id' THEN e.id END DESC,
+  CASE WHEN $15::text = 'entry_date' THEN e.entry_date END ASC,
+  CASE WHEN $15::text = '-entry_date' THEN e.entry_date END DESC,
+  CASE WHEN $15::text = 'exit_date' THEN e.exit_date END ASC,
+  CASE WHEN $15::text = '-exit_date' THEN e.exit_date END DESC,
+  CASE WHEN $15::text = '-id' THEN e.id END DESC,
   e.id ASC
-LIMIT $15 OFFSET $14
+LIMIT $17 OFFSET $16
 `
 
 type EmploymentListParams struct {
+	WithTotal       bool
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -268,6 +270,7 @@ type EmploymentListParams struct {
 	UnsettledExits  *bool
 	EntryFrom       *time.Time
 	EntryTo         *time.Time
+	AfterID         *int64
 	Sort            string
 	Off             int32
 	Lim             int32
@@ -276,6 +279,7 @@ type EmploymentListParams struct {
 type EmploymentListRow struct {
 	Employment  Employment
 	WorkerName  string
+	IDNumberEnc []byte
 	ProjectName string
 	TeamName    *string
 	Total       int64
@@ -289,10 +293,13 @@ type EmploymentListRow struct {
 // that a worker sees only their own employments. The list is written like
 // the worker list (see workers.sql): conditions on employment columns, sets
 // of projects as ARRAY(...) init plans, and the total as a separate count.
-// The total is a separate count (see workers.sql for why); keep its
-// conditions identical to the page's.
+// The total is a separate count (see workers.sql for why), computed only
+// when with_total is set; keep its conditions identical to the page's.
+// The export (api/exports.go) reads this query too, in chunks after
+// after_id in id order without the total; id_number_enc is for it.
 func (q *Queries) EmploymentList(ctx context.Context, arg EmploymentListParams) ([]EmploymentListRow, error) {
 	rows, err := q.db.Query(ctx, employmentList,
+		arg.WithTotal,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -305,6 +312,7 @@ func (q *Queries) EmploymentList(ctx context.Context, arg EmploymentListParams) 
 		arg.UnsettledExits,
 		arg.EntryFrom,
 		arg.EntryTo,
+		arg.AfterID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
@@ -333,6 +341,7 @@ func (q *Queries) EmploymentList(ctx context.Context, arg EmploymentListParams) 
 			&i.Employment.CreatedAt,
 			&i.Employment.UpdatedAt,
 			&i.WorkerName,
+			&i.IDNumberEnc,
 			&i.ProjectName,
 			&i.TeamName,
 			&i.Total,

@@ -272,41 +272,44 @@ func (q *Queries) EnterpriseGet(ctx context.Context, arg EnterpriseGetParams) (E
 
 const enterpriseList = `-- name: EnterpriseList :many
 
-SELECT e.id, e.credit_code, e.name, e.type, e.town_code, e.legal_person, e.contact_name, e.contact_phone_enc, e.contact_phone_hash, e.address, e.active, e.deactivated_at, e.deactivation_reason, e.version, e.created_at, e.updated_at, count(*) OVER () AS total
+SELECT e.id, e.credit_code, e.name, e.type, e.town_code, e.legal_person, e.contact_name, e.contact_phone_enc, e.contact_phone_hash, e.address, e.active, e.deactivated_at, e.deactivation_reason, e.version, e.created_at, e.updated_at, coalesce(tw.name, '')::text AS town_name, count(*) OVER () AS total
 FROM enterprises e
-WHERE ($1::text IS NULL OR e.town_code = $1
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = $1
+LEFT JOIN towns tw ON tw.code = e.town_code
+WHERE ($1::bigint IS NULL OR e.id > $1)
+  AND ($2::text IS NULL OR e.town_code = $2
+        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = $2
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
         OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
-                   WHERE t.labour_firm_id = e.id AND p.town_code = $1))
-  AND ($2::bigint IS NULL OR e.id = $2)
-  AND ($3::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = $3
+                   WHERE t.labour_firm_id = e.id AND p.town_code = $2))
+  AND ($3::bigint IS NULL OR e.id = $3)
+  AND ($4::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = $4
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $3 AND t.labour_firm_id = e.id))
-  AND ($4::bigint IS NULL OR EXISTS (
+        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $4 AND t.labour_firm_id = e.id))
+  AND ($5::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
         LEFT JOIN teams t ON t.id = em.team_id
-        WHERE em.worker_id = $4
+        WHERE em.worker_id = $5
           AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)))
-  AND ($5::text IS NULL OR e.town_code = $5)
-  AND ($6::text IS NULL OR e.type = $6)
-  AND ($7::boolean IS NULL OR e.active = $7)
-  AND ($8::text IS NULL OR EXISTS (
+  AND ($6::text IS NULL OR e.town_code = $6)
+  AND ($7::text IS NULL OR e.type = $7)
+  AND ($8::boolean IS NULL OR e.active = $8)
+  AND ($9::text IS NULL OR EXISTS (
         SELECT 1 FROM enterprise_credit_listings l
-        WHERE l.enterprise_id = e.id AND l.kind = $8 AND l.removed_on IS NULL))
-  AND ($9::text IS NULL OR e.name LIKE '%' || $9 || '%' OR e.credit_code = upper($9))
+        WHERE l.enterprise_id = e.id AND l.kind = $9 AND l.removed_on IS NULL))
+  AND ($10::text IS NULL OR e.name LIKE '%' || $10 || '%' OR e.credit_code = upper($10))
 ORDER BY
-  CASE WHEN $10::text = 'name' THEN e.name END ASC,
-  CASE WHEN $10::text = '-name' THEN e.name END DESC,
-  CASE WHEN $10::text = 'created_at' THEN e.created_at END ASC,
-  CASE WHEN $10::text = '-created_at' THEN e.created_at END DESC,
-  CASE WHEN $10::text = '-id' THEN e.id END DESC,
+  CASE WHEN $11::text = 'name' THEN e.name END ASC,
+  CASE WHEN $11::text = '-name' THEN e.name END DESC,
+  CASE WHEN $11::text = 'created_at' THEN e.created_at END ASC,
+  CASE WHEN $11::text = '-created_at' THEN e.created_at END DESC,
+  CASE WHEN $11::text = '-id' THEN e.id END DESC,
   e.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $13 OFFSET $12
 `
 
 type EnterpriseListParams struct {
+	AfterID         *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -322,23 +325,9 @@ type EnterpriseListParams struct {
 }
 
 type EnterpriseListRow struct {
-	ID                 int64
-	CreditCode         string
-	Name               string
-	Type               string
-	TownCode           string
-	LegalPerson        string
-	ContactName        string
-	ContactPhoneEnc    []byte
-	ContactPhoneHash   []byte
-	Address            string
-	Active             bool
-	DeactivatedAt      *time.Time
-	DeactivationReason *string
-	Version            int32
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	Total              int64
+	Enterprise Enterprise
+	TownName   string
+	Total      int64
 }
 
 // Enterprise scope: a town sees enterprises registered in the town and
@@ -346,8 +335,12 @@ type EnterpriseListRow struct {
 // labour firm of a team); an enterprise sees itself; a project sees the
 // enterprises on it; a worker sees the enterprises of the projects (and
 // teams) they have worked on.
+// The export (api/exports.go) reads this query too, in chunks after
+// after_id in id order; town_name is for it. The total is a window
+// count, recomputed per export chunk: enterprises are few (thousands).
 func (q *Queries) EnterpriseList(ctx context.Context, arg EnterpriseListParams) ([]EnterpriseListRow, error) {
 	rows, err := q.db.Query(ctx, enterpriseList,
+		arg.AfterID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -369,22 +362,23 @@ func (q *Queries) EnterpriseList(ctx context.Context, arg EnterpriseListParams) 
 	for rows.Next() {
 		var i EnterpriseListRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.CreditCode,
-			&i.Name,
-			&i.Type,
-			&i.TownCode,
-			&i.LegalPerson,
-			&i.ContactName,
-			&i.ContactPhoneEnc,
-			&i.ContactPhoneHash,
-			&i.Address,
-			&i.Active,
-			&i.DeactivatedAt,
-			&i.DeactivationReason,
-			&i.Version,
-			&i.CreatedAt,
-			&i.UpdatedAt,
+			&i.Enterprise.ID,
+			&i.Enterprise.CreditCode,
+			&i.Enterprise.Name,
+			&i.Enterprise.Type,
+			&i.Enterprise.TownCode,
+			&i.Enterprise.LegalPerson,
+			&i.Enterprise.ContactName,
+			&i.Enterprise.ContactPhoneEnc,
+			&i.Enterprise.ContactPhoneHash,
+			&i.Enterprise.Address,
+			&i.Enterprise.Active,
+			&i.Enterprise.DeactivatedAt,
+			&i.Enterprise.DeactivationReason,
+			&i.Enterprise.Version,
+			&i.Enterprise.CreatedAt,
+			&i.Enterprise.UpdatedAt,
+			&i.TownName,
 			&i.Total,
 		); err != nil {
 			return nil, err

@@ -158,50 +158,53 @@ func (q *Queries) ProjectGet(ctx context.Context, arg ProjectGetParams) (Project
 
 const projectList = `-- name: ProjectList :many
 
-SELECT p.id, p.code, p.name, p.town_code, p.industry, p.builder_id, p.contractor_id, p.contract_value_fen, p.start_date, p.planned_end_date, p.completed_on, p.status, p.address, p.active, p.deactivated_at, p.deactivation_reason, p.version, p.created_at, p.updated_at, b.name AS builder_name, c.name AS contractor_name,
+SELECT p.id, p.code, p.name, p.town_code, p.industry, p.builder_id, p.contractor_id, p.contract_value_fen, p.start_date, p.planned_end_date, p.completed_on, p.status, p.address, p.active, p.deactivated_at, p.deactivation_reason, p.version, p.created_at, p.updated_at, b.name AS builder_name, c.name AS contractor_name, coalesce(tw.name, '')::text AS town_name,
        (SELECT count(*) FROM project_wage_systems ws WHERE ws.project_id = p.id AND ws.state = 'implemented')::int AS implemented_count,
        (SELECT count(*) FROM project_wage_systems ws WHERE ws.project_id = p.id AND ws.state = 'exempt')::int AS exempt_count,
        count(*) OVER () AS total
 FROM projects p
 JOIN enterprises b ON b.id = p.builder_id
 JOIN enterprises c ON c.id = p.contractor_id
-WHERE ($1::text IS NULL OR p.town_code = $1)
-  AND ($2::bigint IS NULL OR p.builder_id = $2
-        OR p.contractor_id = $2
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $2))
-  AND ($3::bigint IS NULL OR p.id = $3)
-  AND ($4::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $4))
-  AND ($5::text IS NULL OR p.town_code = $5)
-  AND ($6::text IS NULL OR p.status = $6)
-  AND ($7::text IS NULL OR p.industry = $7)
-  AND ($8::bigint IS NULL OR p.builder_id = $8)
-  AND ($9::bigint IS NULL OR p.contractor_id = $9)
-  AND ($10::bigint IS NULL OR p.builder_id = $10
-        OR p.contractor_id = $10
-        OR EXISTS (SELECT 1 FROM teams ft WHERE ft.project_id = p.id AND ft.labour_firm_id = $10))
-  AND ($11::boolean IS NULL OR p.active = $11)
-  AND ($12::text IS NULL OR p.name LIKE '%' || $12 || '%' OR p.code ILIKE $12 || '%')
-  AND ($13::date IS NULL OR p.start_date >= $13)
-  AND ($14::date IS NULL OR p.start_date <= $14)
+LEFT JOIN towns tw ON tw.code = p.town_code
+WHERE ($1::bigint IS NULL OR p.id > $1)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR p.builder_id = $3
+        OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND ($5::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $5))
+  AND ($6::text IS NULL OR p.town_code = $6)
+  AND ($7::text IS NULL OR p.status = $7)
+  AND ($8::text IS NULL OR p.industry = $8)
+  AND ($9::bigint IS NULL OR p.builder_id = $9)
+  AND ($10::bigint IS NULL OR p.contractor_id = $10)
+  AND ($11::bigint IS NULL OR p.builder_id = $11
+        OR p.contractor_id = $11
+        OR EXISTS (SELECT 1 FROM teams ft WHERE ft.project_id = p.id AND ft.labour_firm_id = $11))
+  AND ($12::boolean IS NULL OR p.active = $12)
+  AND ($13::text IS NULL OR p.name LIKE '%' || $13 || '%' OR p.code ILIKE $13 || '%')
+  AND ($14::date IS NULL OR p.start_date >= $14)
+  AND ($15::date IS NULL OR p.start_date <= $15)
   -- Exempt counts as done: only missing and partial systems are "not implemented".
-  AND ($15::text IS NULL OR EXISTS (
+  AND ($16::text IS NULL OR EXISTS (
         SELECT 1 FROM project_wage_systems mws
-        WHERE mws.project_id = p.id AND mws.system = $15
+        WHERE mws.project_id = p.id AND mws.system = $16
           AND mws.state IN ('missing', 'partial')))
 ORDER BY
-  CASE WHEN $16::text = 'name' THEN p.name END ASC,
-  CASE WHEN $16::text = '-name' THEN p.name END DESC,
-  CASE WHEN $16::text = 'start_date' THEN p.start_date END ASC,
-  CASE WHEN $16::text = '-start_date' THEN p.start_date END DESC,
-  CASE WHEN $16::text = 'contract_value_fen' THEN p.contract_value_fen END ASC,
-  CASE WHEN $16::text = '-contract_value_fen' THEN p.contract_value_fen END DESC,
-  CASE WHEN $16::text = '-id' THEN p.id END DESC,
+  CASE WHEN $17::text = 'name' THEN p.name END ASC,
+  CASE WHEN $17::text = '-name' THEN p.name END DESC,
+  CASE WHEN $17::text = 'start_date' THEN p.start_date END ASC,
+  CASE WHEN $17::text = '-start_date' THEN p.start_date END DESC,
+  CASE WHEN $17::text = 'contract_value_fen' THEN p.contract_value_fen END ASC,
+  CASE WHEN $17::text = '-contract_value_fen' THEN p.contract_value_fen END DESC,
+  CASE WHEN $17::text = '-id' THEN p.id END DESC,
   p.id ASC
-LIMIT $18 OFFSET $17
+LIMIT $19 OFFSET $18
 `
 
 type ProjectListParams struct {
+	AfterID           *int64
 	ScopeTown         *string
 	ScopeEnterprise   *int64
 	ScopeProject      *int64
@@ -226,6 +229,7 @@ type ProjectListRow struct {
 	Project          Project
 	BuilderName      string
 	ContractorName   string
+	TownName         string
 	ImplementedCount int32
 	ExemptCount      int32
 	Total            int64
@@ -243,8 +247,13 @@ type ProjectListRow struct {
 //   - XGet, one row as the caller sees it, names its parameters in the
 //     order id, scope_town, scope_enterprise, scope_project, scope_worker;
 //   - XSetActive names them in the order active, reason, id, version.
+//
+// The export (api/exports.go) reads this query too, in chunks after
+// after_id in id order; town_name is for it. The total is a window
+// count, recomputed per export chunk: projects are few (thousands).
 func (q *Queries) ProjectList(ctx context.Context, arg ProjectListParams) ([]ProjectListRow, error) {
 	rows, err := q.db.Query(ctx, projectList,
+		arg.AfterID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -293,6 +302,7 @@ func (q *Queries) ProjectList(ctx context.Context, arg ProjectListParams) ([]Pro
 			&i.Project.UpdatedAt,
 			&i.BuilderName,
 			&i.ContractorName,
+			&i.TownName,
 			&i.ImplementedCount,
 			&i.ExemptCount,
 			&i.Total,

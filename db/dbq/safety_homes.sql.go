@@ -404,36 +404,39 @@ func (q *Queries) SafetyHomeGet(ctx context.Context, arg SafetyHomeGetParams) (S
 
 const safetyHomeList = `-- name: SafetyHomeList :many
 
-SELECT h.id, h.town_code, h.project_id, h.name, h.address, h.established_on, h.active, h.deactivated_at, h.deactivation_reason, h.version, h.created_at, h.updated_at,
+SELECT h.id, h.town_code, h.project_id, h.name, h.address, h.established_on, h.active, h.deactivated_at, h.deactivation_reason, h.version, h.created_at, h.updated_at, coalesce(tw.name, '')::text AS town_name, hp.name AS project_name,
        (SELECT count(*) FROM safety_supervisors s WHERE s.home_id = h.id AND s.active)::bigint AS supervisor_count,
        (SELECT count(*) FROM safety_activities a WHERE a.home_id = h.id AND a.active)::bigint AS activity_count,
        count(*) OVER () AS total
 FROM safety_homes h
-WHERE true
-  AND ($1::text IS NULL OR h.town_code = $1)
-  AND ($2::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $2 OR p.contractor_id = $2
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $2))))
+LEFT JOIN towns tw ON tw.code = h.town_code
+LEFT JOIN projects hp ON hp.id = h.project_id
+WHERE ($1::bigint IS NULL OR h.id > $1)
+  AND ($2::text IS NULL OR h.town_code = $2)
   AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $3 AND p.town_code = h.town_code))
+        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+          AND (p.builder_id = $3 OR p.contractor_id = $3
+               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
   AND ($4::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
+  AND ($5::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $4 AND p.town_code = h.town_code))
-  AND ($5::text IS NULL OR h.town_code = $5)
-  AND ($6::bigint IS NULL OR h.project_id = $6)
-  AND ($7::boolean IS NULL OR h.active = $7)
-  AND ($8::text IS NULL OR h.name LIKE '%' || $8 || '%')
+        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
+  AND ($6::text IS NULL OR h.town_code = $6)
+  AND ($7::bigint IS NULL OR h.project_id = $7)
+  AND ($8::boolean IS NULL OR h.active = $8)
+  AND ($9::text IS NULL OR h.name LIKE '%' || $9 || '%')
 ORDER BY
-  CASE WHEN $9::text = 'name' THEN h.name END ASC,
-  CASE WHEN $9::text = 'established_on' THEN h.established_on END ASC,
-  CASE WHEN $9::text = '-established_on' THEN h.established_on END DESC,
-  CASE WHEN $9::text = '-id' THEN h.id END DESC,
+  CASE WHEN $10::text = 'name' THEN h.name END ASC,
+  CASE WHEN $10::text = 'established_on' THEN h.established_on END ASC,
+  CASE WHEN $10::text = '-established_on' THEN h.established_on END DESC,
+  CASE WHEN $10::text = '-id' THEN h.id END DESC,
   h.id ASC
-LIMIT $11 OFFSET $10
+LIMIT $12 OFFSET $11
 `
 
 type SafetyHomeListParams struct {
+	AfterID         *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -449,6 +452,8 @@ type SafetyHomeListParams struct {
 
 type SafetyHomeListRow struct {
 	SafetyHome      SafetyHome
+	TownName        string
+	ProjectName     *string
 	SupervisorCount int64
 	ActivityCount   int64
 	Total           int64
@@ -459,8 +464,12 @@ type SafetyHomeListRow struct {
 // a project and a worker read the homes in the towns of their projects
 // (for a worker: projects they were ever employed on). Only the city and
 // the home's town write (checked by the handlers).
+// The export (api/exports.go) reads this query too, in chunks after
+// after_id in id order; town_name and project_name are for it. The total
+// is a window count, recomputed per export chunk: homes are few.
 func (q *Queries) SafetyHomeList(ctx context.Context, arg SafetyHomeListParams) ([]SafetyHomeListRow, error) {
 	rows, err := q.db.Query(ctx, safetyHomeList,
+		arg.AfterID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -493,6 +502,8 @@ func (q *Queries) SafetyHomeList(ctx context.Context, arg SafetyHomeListParams) 
 			&i.SafetyHome.Version,
 			&i.SafetyHome.CreatedAt,
 			&i.SafetyHome.UpdatedAt,
+			&i.TownName,
+			&i.ProjectName,
 			&i.SupervisorCount,
 			&i.ActivityCount,
 			&i.Total,

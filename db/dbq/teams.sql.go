@@ -145,28 +145,30 @@ FROM teams t
 JOIN projects p ON p.id = t.project_id
 LEFT JOIN enterprises lf ON lf.id = t.labour_firm_id
 LEFT JOIN workers lw ON lw.id = t.leader_worker_id
-WHERE ($1::text IS NULL OR p.town_code = $1)
-  AND ($2::bigint IS NULL OR t.labour_firm_id = $2
-        OR p.builder_id = $2 OR p.contractor_id = $2
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $2))
-  AND ($3::bigint IS NULL OR p.id = $3)
-  AND ($4::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $4))
-  AND ($5::bigint IS NULL OR t.project_id = $5)
-  AND ($6::bigint IS NULL OR t.labour_firm_id = $6)
-  AND ($7::boolean IS NULL OR t.active = $7)
-  AND ($8::text IS NULL OR t.name LIKE '%' || $8 || '%')
+WHERE ($1::bigint IS NULL OR t.id > $1)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR t.labour_firm_id = $3
+        OR p.builder_id = $3 OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND ($5::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $5))
+  AND ($6::bigint IS NULL OR t.project_id = $6)
+  AND ($7::bigint IS NULL OR t.labour_firm_id = $7)
+  AND ($8::boolean IS NULL OR t.active = $8)
+  AND ($9::text IS NULL OR t.name LIKE '%' || $9 || '%')
 ORDER BY
-  CASE WHEN $9::text = 'name' THEN t.name END ASC,
-  CASE WHEN $9::text = '-name' THEN t.name END DESC,
-  CASE WHEN $9::text = 'created_at' THEN t.created_at END ASC,
-  CASE WHEN $9::text = '-created_at' THEN t.created_at END DESC,
-  CASE WHEN $9::text = '-id' THEN t.id END DESC,
+  CASE WHEN $10::text = 'name' THEN t.name END ASC,
+  CASE WHEN $10::text = '-name' THEN t.name END DESC,
+  CASE WHEN $10::text = 'created_at' THEN t.created_at END ASC,
+  CASE WHEN $10::text = '-created_at' THEN t.created_at END DESC,
+  CASE WHEN $10::text = '-id' THEN t.id END DESC,
   t.id ASC
-LIMIT $11 OFFSET $10
+LIMIT $12 OFFSET $11
 `
 
 type TeamListParams struct {
+	AfterID         *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -195,8 +197,12 @@ type TeamListRow struct {
 // Team scope is the scope of the team's project (see projects.sql); an
 // enterprise also sees every team whose labour firm it is (which the
 // project rule already implies, stated here so the intent is plain).
+// The export (api/exports.go) reads this query too, in chunks after
+// after_id in id order. The total is a window count, recomputed per export
+// chunk: teams are few (thousands).
 func (q *Queries) TeamList(ctx context.Context, arg TeamListParams) ([]TeamListRow, error) {
 	rows, err := q.db.Query(ctx, teamList,
+		arg.AfterID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,

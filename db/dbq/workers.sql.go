@@ -171,40 +171,42 @@ func (q *Queries) WorkerGet(ctx context.Context, arg WorkerGetParams) (WorkerGet
 const workerList = `-- name: WorkerList :many
 
 SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, w.native_province, w.native_region, w.phone_enc, w.phone_hash, w.bank_card_enc, w.bank_name, w.active, w.deactivated_at, w.deactivation_reason, w.version, w.created_at, w.updated_at,
-       (SELECT count(*) FROM workers cw
-        WHERE ($1::bigint IS NULL OR cw.id = $1)
-          AND ($2::bytea IS NULL OR cw.id_number_hash = $2)
-          AND ($3::bytea IS NULL OR cw.phone_hash = $3)
-          AND ($4::text IS NULL OR cw.gender = $4)
-          AND ($5::text IS NULL OR cw.native_province = $5)
-          AND ($6::date IS NULL OR cw.birth_date >= $6)
-          AND ($7::date IS NULL OR cw.birth_date <= $7)
-          AND ($8::boolean IS NULL OR cw.active = $8)
-          AND ($9::text IS NULL OR cw.name LIKE '%' || $9 || '%'))::bigint AS total,
+       CASE WHEN $1::boolean THEN (SELECT count(*) FROM workers cw
+        WHERE ($2::bigint IS NULL OR cw.id = $2)
+          AND ($3::bytea IS NULL OR cw.id_number_hash = $3)
+          AND ($4::bytea IS NULL OR cw.phone_hash = $4)
+          AND ($5::text IS NULL OR cw.gender = $5)
+          AND ($6::text IS NULL OR cw.native_province = $6)
+          AND ($7::date IS NULL OR cw.birth_date >= $7)
+          AND ($8::date IS NULL OR cw.birth_date <= $8)
+          AND ($9::boolean IS NULL OR cw.active = $9)
+          AND ($10::text IS NULL OR cw.name LIKE '%' || $10 || '%')) ELSE 0 END::bigint AS total,
        coalesce((SELECT true FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL LIMIT 1), false)::boolean AS on_site
 FROM workers w
-WHERE ($1::bigint IS NULL OR w.id = $1)
-  AND ($2::bytea IS NULL OR w.id_number_hash = $2)
-  AND ($3::bytea IS NULL OR w.phone_hash = $3)
-  AND ($4::text IS NULL OR w.gender = $4)
-  AND ($5::text IS NULL OR w.native_province = $5)
-  AND ($6::date IS NULL OR w.birth_date >= $6)
-  AND ($7::date IS NULL OR w.birth_date <= $7)
-  AND ($8::boolean IS NULL OR w.active = $8)
-  AND ($9::text IS NULL OR w.name LIKE '%' || $9 || '%')
+WHERE ($11::bigint IS NULL OR w.id > $11)
+  AND ($2::bigint IS NULL OR w.id = $2)
+  AND ($3::bytea IS NULL OR w.id_number_hash = $3)
+  AND ($4::bytea IS NULL OR w.phone_hash = $4)
+  AND ($5::text IS NULL OR w.gender = $5)
+  AND ($6::text IS NULL OR w.native_province = $6)
+  AND ($7::date IS NULL OR w.birth_date >= $7)
+  AND ($8::date IS NULL OR w.birth_date <= $8)
+  AND ($9::boolean IS NULL OR w.active = $9)
+  AND ($10::text IS NULL OR w.name LIKE '%' || $10 || '%')
 ORDER BY
-  CASE WHEN $10::text = 'name' THEN w.name END ASC,
-  CASE WHEN $10::text = '-name' THEN w.name END DESC,
-  CASE WHEN $10::text = 'birth_date' THEN w.birth_date END ASC,
-  CASE WHEN $10::text = '-birth_date' THEN w.birth_date END DESC,
-  CASE WHEN $10::text = 'created_at' THEN w.created_at END ASC,
-  CASE WHEN $10::text = '-created_at' THEN w.created_at END DESC,
-  CASE WHEN $10::text = '-id' THEN w.id END DESC,
+  CASE WHEN $12::text = 'name' THEN w.name END ASC,
+  CASE WHEN $12::text = '-name' THEN w.name END DESC,
+  CASE WHEN $12::text = 'birth_date' THEN w.birth_date END ASC,
+  CASE WHEN $12::text = '-birth_date' THEN w.birth_date END DESC,
+  CASE WHEN $12::text = 'created_at' THEN w.created_at END ASC,
+  CASE WHEN $12::text = '-created_at' THEN w.created_at END DESC,
+  CASE WHEN $12::text = '-id' THEN w.id END DESC,
   w.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $14 OFFSET $13
 `
 
 type WorkerListParams struct {
+	WithTotal      bool
 	ScopeWorker    *int64
 	IDNumberHash   []byte
 	PhoneHash      []byte
@@ -214,6 +216,7 @@ type WorkerListParams struct {
 	BornTo         *time.Time
 	Active         *bool
 	Q              *string
+	AfterID        *int64
 	Sort           string
 	Off            int32
 	Lim            int32
@@ -263,6 +266,7 @@ type WorkerListRow struct {
 // (page and count) identical.
 func (q *Queries) WorkerList(ctx context.Context, arg WorkerListParams) ([]WorkerListRow, error) {
 	rows, err := q.db.Query(ctx, workerList,
+		arg.WithTotal,
 		arg.ScopeWorker,
 		arg.IDNumberHash,
 		arg.PhoneHash,
@@ -272,6 +276,7 @@ func (q *Queries) WorkerList(ctx context.Context, arg WorkerListParams) ([]Worke
 		arg.BornTo,
 		arg.Active,
 		arg.Q,
+		arg.AfterID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
@@ -319,69 +324,72 @@ const workerListByEmployment = `-- name: WorkerListByEmployment :many
 WITH cand AS NOT MATERIALIZED (
     SELECT DISTINCT e.worker_id
     FROM employments e
-    WHERE ($13::text IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $13)))
-      AND ($14::bigint IS NULL
+    WHERE ($11::bigint IS NULL OR e.worker_id > $11)
+      AND ($15::text IS NULL
+           OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $15)))
+      AND ($16::bigint IS NULL
            OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
-                                        WHERE sp.builder_id = $14 OR sp.contractor_id = $14))
-           OR e.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $14)))
-      AND ($15::bigint IS NULL OR e.project_id = $15)
-      AND ($16::bigint IS NULL OR e.project_id = $16)
-      AND ($17::bigint IS NULL OR e.team_id = $17)
-      AND ($18::text IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $18)))
-      AND ($19::boolean IS NOT TRUE OR e.exit_date IS NULL)
-      AND ($19::boolean IS DISTINCT FROM false OR NOT EXISTS (
+                                        WHERE sp.builder_id = $16 OR sp.contractor_id = $16))
+           OR e.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $16)))
+      AND ($17::bigint IS NULL OR e.project_id = $17)
+      AND ($18::bigint IS NULL OR e.project_id = $18)
+      AND ($19::bigint IS NULL OR e.team_id = $19)
+      AND ($20::text IS NULL
+           OR e.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $20)))
+      AND ($21::boolean IS NOT TRUE OR e.exit_date IS NULL)
+      AND ($21::boolean IS DISTINCT FROM false OR NOT EXISTS (
             SELECT 1 FROM employments x
             WHERE x.worker_id = e.worker_id AND x.exit_date IS NULL
-              AND ($13::text IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $13)))
-              AND ($14::bigint IS NULL
+              AND ($15::text IS NULL
+                   OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $15)))
+              AND ($16::bigint IS NULL
                    OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
-                                                WHERE sp.builder_id = $14 OR sp.contractor_id = $14))
-                   OR x.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $14)))
-              AND ($15::bigint IS NULL OR x.project_id = $15)
-              AND ($16::bigint IS NULL OR x.project_id = $16)
-              AND ($17::bigint IS NULL OR x.team_id = $17)
-              AND ($18::text IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $18)))))
+                                                WHERE sp.builder_id = $16 OR sp.contractor_id = $16))
+                   OR x.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $16)))
+              AND ($17::bigint IS NULL OR x.project_id = $17)
+              AND ($18::bigint IS NULL OR x.project_id = $18)
+              AND ($19::bigint IS NULL OR x.team_id = $19)
+              AND ($20::text IS NULL
+                   OR x.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $20)))))
 )
 SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, w.native_province, w.native_region, w.phone_enc, w.phone_hash, w.bank_card_enc, w.bank_name, w.active, w.deactivated_at, w.deactivation_reason, w.version, w.created_at, w.updated_at,
-       (SELECT count(*) FROM cand c LEFT JOIN workers cw ON cw.id = c.worker_id
-        WHERE ($1::bigint IS NULL OR cw.id = $1)
-          AND ($2::bytea IS NULL OR cw.id_number_hash = $2)
-          AND ($3::bytea IS NULL OR cw.phone_hash = $3)
-          AND ($4::text IS NULL OR cw.gender = $4)
-          AND ($5::text IS NULL OR cw.native_province = $5)
-          AND ($6::date IS NULL OR cw.birth_date >= $6)
-          AND ($7::date IS NULL OR cw.birth_date <= $7)
-          AND ($8::boolean IS NULL OR cw.active = $8)
-          AND ($9::text IS NULL OR cw.name LIKE '%' || $9 || '%'))::bigint AS total,
+       CASE WHEN $1::boolean THEN (SELECT count(*) FROM cand c LEFT JOIN workers cw ON cw.id = c.worker_id
+        WHERE ($2::bigint IS NULL OR cw.id = $2)
+          AND ($3::bytea IS NULL OR cw.id_number_hash = $3)
+          AND ($4::bytea IS NULL OR cw.phone_hash = $4)
+          AND ($5::text IS NULL OR cw.gender = $5)
+          AND ($6::text IS NULL OR cw.native_province = $6)
+          AND ($7::date IS NULL OR cw.birth_date >= $7)
+          AND ($8::date IS NULL OR cw.birth_date <= $8)
+          AND ($9::boolean IS NULL OR cw.active = $9)
+          AND ($10::text IS NULL OR cw.name LIKE '%' || $10 || '%')) ELSE 0 END::bigint AS total,
        coalesce((SELECT true FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL LIMIT 1), false)::boolean AS on_site
 FROM cand
 JOIN workers w ON w.id = cand.worker_id
-WHERE ($1::bigint IS NULL OR w.id = $1)
-  AND ($2::bytea IS NULL OR w.id_number_hash = $2)
-  AND ($3::bytea IS NULL OR w.phone_hash = $3)
-  AND ($4::text IS NULL OR w.gender = $4)
-  AND ($5::text IS NULL OR w.native_province = $5)
-  AND ($6::date IS NULL OR w.birth_date >= $6)
-  AND ($7::date IS NULL OR w.birth_date <= $7)
-  AND ($8::boolean IS NULL OR w.active = $8)
-  AND ($9::text IS NULL OR w.name LIKE '%' || $9 || '%')
+WHERE ($11::bigint IS NULL OR w.id > $11)
+  AND ($2::bigint IS NULL OR w.id = $2)
+  AND ($3::bytea IS NULL OR w.id_number_hash = $3)
+  AND ($4::bytea IS NULL OR w.phone_hash = $4)
+  AND ($5::text IS NULL OR w.gender = $5)
+  AND ($6::text IS NULL OR w.native_province = $6)
+  AND ($7::date IS NULL OR w.birth_date >= $7)
+  AND ($8::date IS NULL OR w.birth_date <= $8)
+  AND ($9::boolean IS NULL OR w.active = $9)
+  AND ($10::text IS NULL OR w.name LIKE '%' || $10 || '%')
 ORDER BY
-  CASE WHEN $10::text = 'name' THEN w.name END ASC,
-  CASE WHEN $10::text = '-name' THEN w.name END DESC,
-  CASE WHEN $10::text = 'birth_date' THEN w.birth_date END ASC,
-  CASE WHEN $10::text = '-birth_date' THEN w.birth_date END DESC,
-  CASE WHEN $10::text = 'created_at' THEN w.created_at END ASC,
-  CASE WHEN $10::text = '-created_at' THEN w.created_at END DESC,
-  CASE WHEN $10::text = '-id' THEN w.id END DESC,
+  CASE WHEN $12::text = 'name' THEN w.name END ASC,
+  CASE WHEN $12::text = '-name' THEN w.name END DESC,
+  CASE WHEN $12::text = 'birth_date' THEN w.birth_date END ASC,
+  CASE WHEN $12::text = '-birth_date' THEN w.birth_date END DESC,
+  CASE WHEN $12::text = 'created_at' THEN w.created_at END ASC,
+  CASE WHEN $12::text = '-created_at' THEN w.created_at END DESC,
+  CASE WHEN $12::text = '-id' THEN w.id END DESC,
   w.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $14 OFFSET $13
 `
 
 type WorkerListByEmploymentParams struct {
+	WithTotal       bool
 	ScopeWorker     *int64
 	IDNumberHash    []byte
 	PhoneHash       []byte
@@ -391,6 +399,7 @@ type WorkerListByEmploymentParams struct {
 	BornTo          *time.Time
 	Active          *bool
 	Q               *string
+	AfterID         *int64
 	Sort            string
 	Off             int32
 	Lim             int32
@@ -413,6 +422,7 @@ type WorkerListByEmploymentRow struct {
 // matching employments and none is open.
 func (q *Queries) WorkerListByEmployment(ctx context.Context, arg WorkerListByEmploymentParams) ([]WorkerListByEmploymentRow, error) {
 	rows, err := q.db.Query(ctx, workerListByEmployment,
+		arg.WithTotal,
 		arg.ScopeWorker,
 		arg.IDNumberHash,
 		arg.PhoneHash,
@@ -422,6 +432,7 @@ func (q *Queries) WorkerListByEmployment(ctx context.Context, arg WorkerListByEm
 		arg.BornTo,
 		arg.Active,
 		arg.Q,
+		arg.AfterID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
