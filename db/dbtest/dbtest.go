@@ -114,6 +114,16 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 	if exists {
 		return name, nil
 	}
+	// Templates of earlier migration sets are of no use any more.
+	stale, err := staleTemplates(ctx, admin, name)
+	if err != nil {
+		return "", err
+	}
+	for _, old := range stale {
+		if _, err := admin.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pgx.Identifier{old}.Sanitize())); err != nil {
+			return "", err
+		}
+	}
 	building := name + "_build"
 	if _, err := admin.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", building)); err != nil {
 		return "", err
@@ -161,4 +171,12 @@ func randHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+func staleTemplates(ctx context.Context, admin *pgx.Conn, keep string) ([]string, error) {
+	rows, err := admin.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'anxin\_tpl\_%' AND datname <> $1`, keep)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
