@@ -59,15 +59,18 @@ func New(deps Deps) *fiber.App {
 		WriteTimeout:          10 * time.Minute, // streamed exports
 		IdleTimeout:           120 * time.Second,
 	})
+	m := newMetrics(deps.Pool)
 	app.Use(recover.New())
 	app.Use(requestid.New())
+	app.Use(m.observe(deps.Logger))
+	app.Get("/metrics", m.handler())
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.readyz)
 
 	v1 := app.Group("/api/v1", scopeMiddleware(deps.Scope))
 	s.registerRoutes()
 	for _, r := range s.routes {
-		v1.Add(r.Method, r.Path, r.Handler)
+		v1.Add(r.Method, r.Path, labelled("/api/v1"+r.Path, r.Handler))
 	}
 	app.Get("/api/v1/openapi.json", s.openapi)
 	return app
