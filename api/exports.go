@@ -23,13 +23,19 @@ import (
 // in the API output (the rows go through the same conversion as the
 // list's items); money is in yuan.
 //
-// The rows never all sit in memory: the list query of the entity (with
-// after_id, in id order, without the total) or, for attendance, payroll
-// lines and work records, its export query (queries/exports.sql) is run in
-// chunks of exportChunk rows, paged by key,
-// inside one REPEATABLE READ READ ONLY transaction (one consistent
-// snapshot), and each row is handed to excel.Exporter, which encodes it
-// at once and spills to a temporary file. Only then is the response
+// Every export runs the list query of its entity itself, so each scope
+// rule and filter exists once. The rows never all sit in memory: the
+// query is run in chunks of exportChunk rows, paged by key (after_id in id
+// order; attendance after (date, worker) within its project, the
+// attendance summary after (project, worker)), the list's sort parameter
+// not applying, and without the total where the list computes it
+// separately (skip_total / with_total; the small lists total with a window
+// count, which a chunk of a small table recomputes cheaply). Towns and an
+// enterprise's credit listings are not paged lists (a few dozen rows): they
+// are read at once. All of it happens inside one REPEATABLE READ READ ONLY
+// transaction (one consistent snapshot), and each row is handed to
+// excel.Exporter, which encodes it at once and spills to a temporary
+// file. Only then is the response
 // started: a problem while reading (a database error, more rows than a
 // sheet holds) is still answered as a JSON error. The zip is finally
 // written straight into the response body by a body stream writer, so
@@ -49,7 +55,8 @@ type exportRun func(ctx context.Context, q *dbq.Queries, emit exportEmit) error
 
 // exportSpec is one exportable list.
 type exportSpec struct {
-	entity   string // in the path: /exports/{entity}.xlsx
+	entity   string // in the path: /exports/{entity}.xlsx, and the file's ASCII name
+	path     string // overrides the path (relative to /api/v1) when the list has path parameters
 	title    string // Chinese sheet and file name
 	listPath string // the list route whose filters apply
 	notes    string // added to the summary
@@ -74,12 +81,33 @@ func (s *Server) exportSpecs() []exportSpec {
 		{entity: "payroll-lines", title: "工资明细", listPath: "/payroll-lines", cols: payrollLineExportCols, prepare: s.exportPayrollLines},
 		{entity: "work-records", title: "记工记录", listPath: "/work-records", cols: workRecordExportCols, prepare: s.exportWorkRecords},
 		{entity: "safety-homes", title: "安薪之家", listPath: "/safety-homes", cols: safetyHomeExportCols, prepare: s.exportSafetyHomes},
+		{entity: "towns", title: "镇街名单", listPath: "/towns", cols: townExportCols, prepare: s.exportTowns},
+		{entity: "credit-listings", path: "/exports/enterprises/:id/credit-listings.xlsx", title: "企业信用名单",
+			listPath: "/enterprises/:id/credit-listings", cols: creditListingExportCols, prepare: s.exportCreditListings},
+		{entity: "attendance-summary", title: "考勤汇总", listPath: "/attendance/summary", cols: attendanceSummaryExportCols,
+			prepare: s.exportAttendanceSummary},
+		{entity: "payroll-sheets", title: "工资表", listPath: "/payroll-sheets", cols: payrollSheetExportCols, prepare: s.exportPayrollSheets},
+		{entity: "wage-accounts", title: "工资专用账户", listPath: "/wage-accounts", cols: wageAccountExportCols, prepare: s.exportWageAccounts,
+			notes: "; account numbers masked as in the list"},
+		{entity: "labour-cost-transfers", title: "人工费用拨付", listPath: "/labour-cost-transfers", cols: transferExportCols,
+			prepare: s.exportTransfers},
+		{entity: "wage-deposits", title: "工资保证金", listPath: "/wage-deposits", cols: depositExportCols, prepare: s.exportDeposits},
+		{entity: "wage-deposit-movements", title: "保证金收支", listPath: "/wage-deposit-movements", cols: movementExportCols,
+			prepare: s.exportMovements},
+		{entity: "safety-supervisors", title: "安薪监督员", listPath: "/safety-supervisors", cols: supervisorExportCols,
+			prepare: s.exportSupervisors},
+		{entity: "safety-activities", title: "安薪之家活动", listPath: "/safety-activities", cols: activityExportCols,
+			prepare: s.exportActivities},
 	}
 }
 
 func (s *Server) exportRoutes() {
 	for _, sp := range s.exportSpecs() {
-		s.add(route{Method: "GET", Path: "/exports/" + sp.entity + ".xlsx", Tag: "excel",
+		path := sp.path
+		if path == "" {
+			path = "/exports/" + sp.entity + ".xlsx"
+		}
+		s.add(route{Method: "GET", Path: path, Tag: "excel",
 			Summary: fmt.Sprintf("Export the list GET %s (same filters and scope; personal data masked) as .xlsx, streamed, "+
 				"in key order; the row count is in the X-Export-Rows header%s", sp.listPath, sp.notes),
 			Query: s.listFilters(sp.listPath, sp.params), Produces: xlsxMIME, Handler: s.exportHandler(sp)})
@@ -472,26 +500,27 @@ func (s *Server) exportEmployments(c *fiber.Ctx) (exportRun, error) {
 
 // exportAttendance reads the filters as attendanceList does, except that
 // the project is required for every caller: the keyset (work_date,
-// worker_id) is unique within one project.
+// worker_id) is unique, and the order of the primary key, within one
+// project.
 func (s *Server) exportAttendance(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	f, err := parseAttendanceFilter(c, true)
 	if err != nil {
 		return nil, err
 	}
-	arg := dbq.ExportAttendanceParams{ProjectID: *f.project, DateFrom: f.from, DateTo: f.to,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		WorkerID: f.worker, TeamID: f.team, AfterDate: f.from, AfterWorker: 0, Lim: exportChunk}
+	arg := dbq.AttendanceListParams{SkipTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeWorker: sc.Worker, DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team,
+		Lim: exportChunk}
 	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
 		for {
-			rows, err := q.ExportAttendance(ctx, arg)
+			rows, err := q.AttendanceList(ctx, arg)
 			if err != nil {
 				return err
 			}
 			for _, r := range rows {
 				a := attendanceFrom(r.Attendance, r.WorkerName)
-				hours := (int64(a.Minutes)*100 + 30) / 60 // hundredths of an hour, rounded
-				if err := emit(a.WorkDate.Time, a.WorkerName, s.maskedIDNumber(r.IDNumberEnc), r.TeamName, hours, a.Minutes, a.Source); err != nil {
+				if err := emit(a.WorkDate.Time, a.WorkerName, s.maskedIDNumber(r.IDNumberEnc), r.TeamName, hundredthsOfHour(int64(a.Minutes)),
+					a.Minutes, a.Source); err != nil {
 					return err
 				}
 			}
@@ -499,24 +528,28 @@ func (s *Server) exportAttendance(c *fiber.Ctx) (exportRun, error) {
 				return nil
 			}
 			last := rows[len(rows)-1].Attendance
-			arg.AfterDate, arg.AfterWorker = last.WorkDate, last.WorkerID
+			arg.AfterDate, arg.AfterWorker = &last.WorkDate, last.WorkerID
 		}
 	}, nil
 }
 
+// hundredthsOfHour converts minutes to hundredths of an hour, rounded
+// (shown with two decimals in a Money column).
+func hundredthsOfHour(minutes int64) int64 { return (minutes*100 + 30) / 60 }
+
 func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.ExportPayrollLinesParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		SheetID: qe.id(c, "sheet_id"), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"),
+	arg := dbq.PayrollLineListParams{SkipTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeWorker: sc.Worker, SheetID: qe.id(c, "sheet_id"), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"),
 		Confirmation: qe.enum(c, "confirmation", registry.Confirmations), Unpaid: deref(qe.boolean(c, "unpaid")), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportPayrollLinesRow, error) {
-		arg.AfterID = after
-		return q.ExportPayrollLines(ctx, arg)
-	}, func(r dbq.ExportPayrollLinesRow) int64 { return r.PayrollLine.ID }, func(r dbq.ExportPayrollLinesRow) []any {
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.PayrollLineListRow, error) {
+		arg.AfterID = &after
+		return q.PayrollLineList(ctx, arg)
+	}, func(r dbq.PayrollLineListRow) int64 { return r.PayrollLine.ID }, func(r dbq.PayrollLineListRow) []any {
 		l := payrollLineFrom(dbq.PayrollLineGetRow{PayrollLine: r.PayrollLine, ProjectID: r.ProjectID, Month: r.Month,
 			SheetStatus: r.SheetStatus, WorkerName: r.WorkerName})
 		return []any{l.ID, l.Month, r.ProjectName, l.WorkerName, s.maskedIDNumber(r.IDNumberEnc), l.DaysWorked, l.AmountDueFen,
@@ -528,16 +561,16 @@ func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportWorkRecords(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.ExportWorkRecordsParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
+	arg := dbq.WorkRecordListParams{SkipTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeWorker: sc.Worker, ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Active: qe.boolean(c, "active"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.ExportWorkRecordsRow, error) {
-		arg.AfterID = after
-		return q.ExportWorkRecords(ctx, arg)
-	}, func(r dbq.ExportWorkRecordsRow) int64 { return r.WorkRecord.ID }, func(r dbq.ExportWorkRecordsRow) []any {
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.WorkRecordListRow, error) {
+		arg.AfterID = &after
+		return q.WorkRecordList(ctx, arg)
+	}, func(r dbq.WorkRecordListRow) int64 { return r.WorkRecord.ID }, func(r dbq.WorkRecordListRow) []any {
 		w := workRecordFrom(r.WorkRecord, r.WorkerName)
 		return []any{w.ID, w.WorkDate.Time, r.ProjectName, w.WorkerName, s.maskedIDNumber(r.IDNumberEnc), r.TeamName, w.Item,
 			w.Unit, milliText(w.QuantityMilli), w.AmountFen, w.Active}
@@ -560,5 +593,341 @@ func (s *Server) exportSafetyHomes(c *fiber.Ctx) (exportRun, error) {
 		h := safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
 		return []any{h.ID, h.Name, r.TownName, r.ProjectName, h.Address, h.EstablishedOn.Time, h.SupervisorCount,
 			h.ActivityCount, h.Active}
+	}), nil
+}
+
+// Exports of the smaller lists. Their list queries total with a window
+// count, which each 2,000-row chunk recomputes: the tables are small
+// (towns and credit listings tens of rows, sheets, accounts, transfers,
+// deposits and the safety-home lists thousands to tens of thousands), so
+// that costs a few milliseconds per chunk and keeps one query per list.
+
+var (
+	townExportCols = []excel.Column{
+		col("code", "镇街代码", excel.Text, 14),
+		col("name", "镇街名称", excel.Text, 16),
+		col("sort_order", "排序", excel.Int, 8),
+		activeCol,
+	}
+	creditListingExportCols = []excel.Column{
+		idCol,
+		col("enterprise", "企业名称", excel.Text, 30),
+		enumCol("kind", "名单类型", registry.CreditKinds),
+		col("listed_on", "列入日期", excel.Date, 12),
+		col("removed_on", "移出日期", excel.Date, 12),
+		col("current", "是否在列", excel.Bool, 10),
+		col("authority", "认定机关", excel.Text, 24),
+		col("reason", "列入事由", excel.Text, 30),
+	}
+	attendanceSummaryExportCols = []excel.Column{
+		col("project_id", "项目编号", excel.Int, 10),
+		col("worker_id", "工人编号", excel.Int, 10),
+		col("name", "姓名", excel.Text, 10),
+		col("days", "出勤天数", excel.Int, 10),
+		col("hours", "工时(小时)", excel.Money, 12), // hundredths of an hour, as in the attendance export
+		col("minutes", "出勤分钟", excel.Int, 10),
+		col("first_date", "首次出勤日期", excel.Date, 14),
+		col("last_date", "末次出勤日期", excel.Date, 14),
+	}
+	payrollSheetExportCols = []excel.Column{
+		idCol,
+		col("month", "工资月份", excel.Text, 10),
+		col("project", "项目", excel.Text, 28),
+		enumCol("status", "工资表状态", registry.PayrollStatuses),
+		col("line_count", "人数", excel.Int, 8),
+		col("due", "应发合计(元)", excel.Money, 16),
+		col("paid", "实发合计(元)", excel.Money, 16),
+		col("confirmed", "已确认人数", excel.Int, 12),
+		col("submitted", "提交日期", excel.Date, 12),
+		col("note", "备注", excel.Text, 24),
+	}
+	wageAccountExportCols = []excel.Column{
+		idCol,
+		col("project", "项目", excel.Text, 28),
+		col("bank_name", "开户银行", excel.Text, 22),
+		col("account_name", "账户名称", excel.Text, 26),
+		col("account_no", "账号", excel.Text, 26),
+		col("opened_on", "开户日期", excel.Date, 12),
+		col("closed_on", "销户日期", excel.Date, 12),
+		activeCol,
+	}
+	transferExportCols = []excel.Column{
+		idCol,
+		col("month", "所属月份", excel.Text, 10),
+		col("project", "项目", excel.Text, 28),
+		col("account_id", "专户编号", excel.Int, 10),
+		col("amount", "拨付金额(元)", excel.Money, 16),
+		col("transferred_on", "拨付日期", excel.Date, 12),
+		col("reference", "银行流水号", excel.Text, 24),
+		activeCol,
+	}
+	depositExportCols = []excel.Column{
+		idCol,
+		col("project", "项目", excel.Text, 28),
+		enumCol("form", "缴存形式", registry.DepositForms),
+		col("required", "应缴金额(元)", excel.Money, 16),
+		col("amount", "余额(元)", excel.Money, 16),
+		col("shortfall", "差额(元)", excel.Money, 14),
+		col("bank_name", "存储银行/出具机构", excel.Text, 22),
+		col("reference", "凭证编号", excel.Text, 22),
+		col("paid_on", "缴存日期", excel.Date, 12),
+		col("expires_on", "到期日期", excel.Date, 12),
+		enumCol("status", "状态", registry.DepositStatuses),
+	}
+	movementExportCols = []excel.Column{
+		idCol,
+		col("deposit_id", "保证金编号", excel.Int, 12),
+		col("project", "项目", excel.Text, 28),
+		enumCol("kind", "类型", registry.DepositMovementKinds),
+		col("amount", "金额(元)", excel.Money, 16),
+		col("occurred_on", "发生日期", excel.Date, 12),
+		col("reference", "凭证编号", excel.Text, 22),
+		col("note", "备注", excel.Text, 24),
+	}
+	supervisorExportCols = []excel.Column{
+		idCol,
+		col("name", "姓名", excel.Text, 10),
+		col("phone", "联系电话", excel.Text, 16),
+		col("party_member", "是否党员", excel.Bool, 10),
+		col("home", "所属安薪之家", excel.Text, 26),
+		col("town", "所属镇街", excel.Text, 14),
+		activeCol,
+	}
+	activityExportCols = []excel.Column{
+		idCol,
+		col("held_on", "活动日期", excel.Date, 12),
+		col("title", "活动主题", excel.Text, 28),
+		enumCol("kind", "活动类型", registry.ActivityKinds),
+		col("participants", "参加人数", excel.Int, 10),
+		col("home", "所属安薪之家", excel.Text, 26),
+		col("town", "所属镇街", excel.Text, 14),
+		col("description", "活动内容", excel.Text, 40),
+		activeCol,
+	}
+)
+
+// chinaDatePtr is chinaDate of an optional timestamp.
+func chinaDatePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	d := chinaDate(*t)
+	return &d
+}
+
+// exportTowns reads the town list at once: it is not paged (a few dozen
+// rows) and keeps the list's order (sort_order, code).
+func (s *Server) exportTowns(c *fiber.Ctx) (exportRun, error) {
+	var qe queryErrs
+	arg := dbq.TownListParams{ScopeTown: scopeOf(c).Town, Active: qe.boolean(c, "active"), Q: qe.like(c, "q")}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		rows, err := q.TownList(ctx, arg)
+		if err != nil {
+			return err
+		}
+		for _, t := range rows {
+			o := townFrom(t)
+			if err := emit(o.Code, o.Name, o.SortOrder, o.Active); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+// exportCreditListings exports the credit listings of one enterprise as
+// its list does: the enterprise must be in scope (else 404, answered
+// before the file is started), and the listings are read at once in the
+// list's order (a handful of rows).
+func (s *Server) exportCreditListings(c *fiber.Ctx) (exportRun, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		e, err := enterpriseGetScoped(c, q, id)
+		if err != nil {
+			return err
+		}
+		rows, err := q.EnterpriseCreditListingList(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			l := creditListingFrom(r)
+			if err := emit(l.ID, e.Name, l.Kind, r.ListedOn, r.RemovedOn, l.Current, l.Authority, l.Reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+// exportAttendanceSummary reads the filters as attendanceSummary does and
+// pages by (project_id, worker_id), the list's default order.
+func (s *Server) exportAttendanceSummary(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	project, month, team := qe.id(c, "project_id"), qe.month(c, "month"), qe.id(c, "team_id")
+	qe.required("project_id", project != nil || sc.Worker != nil)
+	qe.required("month", month != nil)
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	arg := dbq.AttendanceSummaryParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		MonthFirst: *month, MonthLast: lastOfMonth(*month), ProjectID: project, TeamID: team, Lim: exportChunk}
+	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
+		for {
+			rows, err := q.AttendanceSummary(ctx, arg)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if err := emit(r.ProjectID, r.WorkerID, r.WorkerName, r.Days, hundredthsOfHour(r.Minutes), r.Minutes,
+					r.FirstDate, r.LastDate); err != nil {
+					return err
+				}
+			}
+			if len(rows) < exportChunk {
+				return nil
+			}
+			last := rows[len(rows)-1]
+			arg.AfterProject, arg.AfterWorker = &last.ProjectID, last.WorkerID
+		}
+	}, nil
+}
+
+func (s *Server) exportPayrollSheets(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.PayrollSheetListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), MonthFrom: qe.month(c, "month_from"), MonthTo: qe.month(c, "month_to"),
+		Status: qe.enum(c, "status", registry.PayrollStatuses), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.PayrollSheetListRow, error) {
+		arg.AfterID = &after
+		return q.PayrollSheetList(ctx, arg)
+	}, func(r dbq.PayrollSheetListRow) int64 { return r.PayrollSheet.ID }, func(r dbq.PayrollSheetListRow) []any {
+		o := payrollSheetFrom(r.PayrollSheet, r.LineCount, r.DueFen, r.PaidFen, r.ConfirmedCount)
+		return []any{o.ID, o.Month, r.ProjectName, o.Status, o.LineCount, o.DueFen, o.PaidFen, o.ConfirmedCount,
+			chinaDatePtr(o.SubmittedAt), o.Note}
+	}), nil
+}
+
+func (s *Server) exportWageAccounts(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.WageAccountListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), TownCode: queryText(c, "town_code"), Active: qe.boolean(c, "active"), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.WageAccountListRow, error) {
+		arg.AfterID = &after
+		return q.WageAccountList(ctx, arg)
+	}, func(r dbq.WageAccountListRow) int64 { return r.WageAccount.ID }, func(r dbq.WageAccountListRow) []any {
+		a := wageAccountFrom(r.WageAccount, true) // masked, as the list shows it
+		return []any{a.ID, r.ProjectName, a.BankName, a.AccountName, a.AccountNo, r.WageAccount.OpenedOn, r.WageAccount.ClosedOn,
+			a.Active}
+	}), nil
+}
+
+func (s *Server) exportTransfers(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.LabourCostTransferListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeWorker: sc.Worker, AccountID: qe.id(c, "account_id"), ProjectID: qe.id(c, "project_id"),
+		MonthFrom: qe.month(c, "month_from"), MonthTo: qe.month(c, "month_to"), Active: qe.boolean(c, "active"), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.LabourCostTransferListRow, error) {
+		arg.AfterID = &after
+		return q.LabourCostTransferList(ctx, arg)
+	}, func(r dbq.LabourCostTransferListRow) int64 { return r.LabourCostTransfer.ID }, func(r dbq.LabourCostTransferListRow) []any {
+		t := transferFrom(r.LabourCostTransfer, r.ProjectID)
+		return []any{t.ID, t.Month, r.ProjectName, t.AccountID, t.AmountFen, t.TransferredOn.Time, t.Reference, t.Active}
+	}), nil
+}
+
+func (s *Server) exportDeposits(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.WageDepositListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+		ProjectID: qe.id(c, "project_id"), TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.DepositStatuses),
+		Form: qe.enum(c, "form", registry.DepositForms), Short: deref(qe.boolean(c, "short")), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.WageDepositListRow, error) {
+		arg.AfterID = &after
+		return q.WageDepositList(ctx, arg)
+	}, func(r dbq.WageDepositListRow) int64 { return r.WageDeposit.ID }, func(r dbq.WageDepositListRow) []any {
+		d := depositFrom(r.WageDeposit)
+		return []any{d.ID, r.ProjectName, d.Form, d.RequiredFen, d.AmountFen, d.ShortfallFen, d.BankName, d.Reference,
+			r.WageDeposit.PaidOn, r.WageDeposit.ExpiresOn, d.Status}
+	}), nil
+}
+
+// exportMovements reads the movement list in id order (sort "id", which
+// only the export uses: the list's default order is by date).
+func (s *Server) exportMovements(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.WageDepositMovementListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeWorker: sc.Worker, DepositID: qe.id(c, "deposit_id"), ProjectID: qe.id(c, "project_id"),
+		Kind: qe.enum(c, "kind", registry.DepositMovementKinds), DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"),
+		Sort: "id", Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.WageDepositMovementListRow, error) {
+		arg.AfterID = &after
+		return q.WageDepositMovementList(ctx, arg)
+	}, func(r dbq.WageDepositMovementListRow) int64 { return r.WageDepositMovement.ID }, func(r dbq.WageDepositMovementListRow) []any {
+		m := movementFrom(r.WageDepositMovement, r.ProjectID)
+		return []any{m.ID, m.DepositID, r.ProjectName, m.Kind, m.AmountFen, m.OccurredOn.Time, m.Reference, m.Note}
+	}), nil
+}
+
+func (s *Server) exportSupervisors(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.SafetySupervisorListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeWorker: sc.Worker, HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"),
+		PartyMember: qe.boolean(c, "party_member"), Active: qe.boolean(c, "active"), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.SafetySupervisorListRow, error) {
+		arg.AfterID = &after
+		return q.SafetySupervisorList(ctx, arg)
+	}, func(r dbq.SafetySupervisorListRow) int64 { return r.SafetySupervisor.ID }, func(r dbq.SafetySupervisorListRow) []any {
+		o := s.supervisorFrom(r.SafetySupervisor, r.TownCode) // phone masked, as in the list
+		return []any{o.ID, o.Name, o.Phone, o.PartyMember, r.HomeName, r.TownName, o.Active}
+	}), nil
+}
+
+func (s *Server) exportActivities(c *fiber.Ctx) (exportRun, error) {
+	sc := scopeOf(c)
+	var qe queryErrs
+	arg := dbq.SafetyActivityListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+		ScopeWorker: sc.Worker, HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"),
+		Kind: qe.enum(c, "kind", registry.ActivityKinds), DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"),
+		Active: qe.boolean(c, "active"), Lim: exportChunk}
+	if err := qe.err(); err != nil {
+		return nil, err
+	}
+	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.SafetyActivityListRow, error) {
+		arg.AfterID = &after
+		return q.SafetyActivityList(ctx, arg)
+	}, func(r dbq.SafetyActivityListRow) int64 { return r.SafetyActivity.ID }, func(r dbq.SafetyActivityListRow) []any {
+		a := activityFrom(r.SafetyActivity, r.TownCode)
+		return []any{a.ID, a.HeldOn.Time, a.Title, a.Kind, a.Participants, r.HomeName, r.TownName, a.Description, a.Active}
 	}), nil
 }

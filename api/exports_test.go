@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,5 +263,179 @@ func TestExportEveryList(t *testing.T) {
 			_, rows = sheetRows(t, d.Body)
 			require.Len(t, rows, 1, "project A is not in town B: header only")
 		})
+	})
+}
+
+// exportMatchesList downloads the export at exportPath+query and checks
+// that it has exactly the items of the list at listPath+query: as many
+// rows, with the same keys (export column keyCol against the list item's
+// field key), and returns the rows (header first).
+func exportMatchesList(t *testing.T, h *harness, exportPath, listPath, query string, keyCol int, key string) [][]string {
+	t.Helper()
+	d := h.download(v1("%s%s", exportPath, query))
+	require.Equal(t, 200, d.Status, "%s%s: %s", exportPath, query, d.Body)
+	_, rows := sheetRows(t, d.Body)
+	sep := "?"
+	if strings.Contains(query, "?") {
+		sep = "&"
+	}
+	list := h.must(200, "GET", v1("%s%s%spage_size=200", listPath, query, sep), nil)
+	items := list.items()
+	require.Len(t, rows, len(items)+1, "%s%s: one row per list item", exportPath, query)
+	require.Equal(t, fmt.Sprint(len(items)), d.Header.Get("X-Export-Rows"))
+	var want, got []string
+	for i, it := range items {
+		switch v := it[key].(type) {
+		case float64:
+			want = append(want, fmt.Sprint(int64(v)))
+		default:
+			want = append(want, fmt.Sprint(v))
+		}
+		got = append(got, cell(rows[i+1], keyCol))
+	}
+	require.ElementsMatch(t, want, got, "%s%s: the list's rows", exportPath, query)
+	return rows
+}
+
+// TestExportTheOtherLists covers the exports of the lists added after the
+// first nine: each equals its list (count and key) unfiltered, filtered,
+// in a town's scope (only the town's rows) and with a filter naming a
+// project outside the scope (nothing, as the list).
+func TestExportTheOtherLists(t *testing.T) {
+	h := setup(t)
+	f := newExportFixture(h)
+	att := h.upload(v1("/projects/%d/imports/attendance", f.ProjectA), xlsxFile(t, "考勤记录", attendanceHeader,
+		[]any{f.IDNumberA, "张三", "2025-03-05", "8", nil, nil},
+		[]any{f.IDNumberA, "张三", "2025-03-06", "7.5", nil, nil}))
+	require.Equal(t, 200, att.Status, string(att.Raw))
+	pay := h.upload(v1("/projects/%d/imports/payroll?month=2025-04", f.ProjectA), xlsxFile(t, "工资表", payrollHeader,
+		[]any{f.IDNumberA, "张三", 22, "6,500.00", "6000", "2025-05-10", "20250510001", nil}))
+	require.Equal(t, 200, pay.Status, string(pay.Raw))
+	h.must(201, "POST", v1("/payroll-sheets"), map[string]any{"project_id": f.ProjectA, "month": "2025-05"})
+	h.must(201, "POST", v1("/payroll-sheets"), map[string]any{"project_id": f.ProjectB, "month": "2025-04"})
+	for i, p := range []int64{f.ProjectA, f.ProjectB} {
+		acc := h.must(201, "POST", v1("/wage-accounts"), map[string]any{"project_id": p, "bank_name": "工商银行",
+			"account_name": fmt.Sprintf("专户%d", i), "account_no": fmt.Sprintf("622202123456789%d", i), "opened_on": "2024-06-15"}).num("id")
+		h.must(201, "POST", v1("/labour-cost-transfers"), map[string]any{"account_id": acc, "month": "2025-02",
+			"amount_fen": 1234567 + i, "transferred_on": "2025-02-10", "reference": fmt.Sprintf("RG-%d", i)})
+		h.must(201, "POST", v1("/wage-deposits"), map[string]any{"project_id": p, "form": "cash", "required_fen": 1000000,
+			"amount_fen": 800000, "bank_name": "工行", "reference": fmt.Sprintf("BZJ-%d", i), "paid_on": "2024-06-20"})
+	}
+	for i, town := range []string{f.TownA, f.TownB} {
+		home := h.must(201, "POST", v1("/safety-homes"), map[string]any{"town_code": town, "name": fmt.Sprintf("安薪之家%d", i),
+			"established_on": "2024-09-01"}).num("id")
+		h.must(201, "POST", v1("/safety-supervisors"), map[string]any{"home_id": home, "name": fmt.Sprintf("监督员%d", i),
+			"phone": fmt.Sprintf("1391234567%d", i), "party_member": i == 0})
+		h.must(201, "POST", v1("/safety-supervisors"), map[string]any{"home_id": home, "name": fmt.Sprintf("监督员%d乙", i)})
+		h.must(201, "POST", v1("/safety-activities"), map[string]any{"home_id": home, "held_on": "2025-01-15",
+			"title": fmt.Sprintf("宣讲%d", i), "kind": "publicity", "participants": 80})
+	}
+	credit := v1("/enterprises/%d/credit-listings", f.BuilderA)
+	h.must(201, "POST", credit, map[string]any{"kind": "arrears_blacklist", "listed_on": "2025-03-01", "authority": "市人社局", "reason": "拖欠工资"})
+	h.must(201, "POST", credit, map[string]any{"kind": "major_violation", "listed_on": "2025-04-01"})
+
+	type exportCase struct {
+		entity, list    string
+		keyCol          int
+		key             string
+		filter, outside string // a filter that narrows; a filter naming what town A does not see
+		sheet, header0  string
+	}
+	pa, pb := fmt.Sprintf("?project_id=%d", f.ProjectA), fmt.Sprintf("?project_id=%d", f.ProjectB)
+	cases := []exportCase{
+		{"towns", "/towns", 0, "code", "?q=330101", "?q=330102", "镇街名单", "镇街代码"},
+		{"payroll-sheets", "/payroll-sheets", 0, "id", pa, pb, "工资表", "编号"},
+		{"wage-accounts", "/wage-accounts", 0, "id", pa, pb, "工资专用账户", "编号"},
+		{"labour-cost-transfers", "/labour-cost-transfers", 0, "id", pa, pb, "人工费用拨付", "编号"},
+		{"wage-deposits", "/wage-deposits", 0, "id", pa, pb, "工资保证金", "编号"},
+		{"wage-deposit-movements", "/wage-deposit-movements", 0, "id", pa, pb, "保证金收支", "编号"},
+		{"safety-supervisors", "/safety-supervisors", 0, "id", "?party_member=true", "?town_code=" + f.TownB, "安薪监督员", "编号"},
+		{"safety-activities", "/safety-activities", 0, "id", "?town_code=" + f.TownA, "?town_code=" + f.TownB, "安薪之家活动", "编号"},
+		{"attendance-summary", "/attendance/summary", 1, "worker_id", pa + "&month=2025-03", pb + "&month=2025-03", "考勤汇总", "项目编号"},
+	}
+	for _, tc := range cases {
+		exportPath := "/exports/" + tc.entity + ".xlsx"
+		t.Run(tc.entity, func(t *testing.T) {
+			var all int
+			if tc.entity != "attendance-summary" { // the summary needs a project
+				d := h.download(v1("%s", exportPath))
+				require.Equal(t, 200, d.Status, string(d.Body))
+				sheet, rows := sheetRows(t, d.Body)
+				require.Equal(t, tc.sheet, sheet)
+				require.Equal(t, tc.header0, rows[0][0])
+				all = len(exportMatchesList(t, h, exportPath, tc.list, "", tc.keyCol, tc.key)) - 1
+				require.GreaterOrEqual(t, all, 2, "both towns have rows")
+			}
+			filtered := exportMatchesList(t, h, exportPath, tc.list, tc.filter, tc.keyCol, tc.key)
+			require.Greater(t, len(filtered), 1, "the filter leaves rows")
+			if all > 0 {
+				require.Less(t, len(filtered)-1, all, "the filter narrows")
+			}
+			h.as(townScope(f.TownA), func() {
+				if all > 0 {
+					rows := exportMatchesList(t, h, exportPath, tc.list, "", tc.keyCol, tc.key)
+					require.Greater(t, len(rows), 1)
+					require.Less(t, len(rows)-1, all, "a town exports only its rows")
+				}
+				rows := exportMatchesList(t, h, exportPath, tc.list, tc.outside, tc.keyCol, tc.key)
+				require.Len(t, rows, 1, "outside the town's scope: header only, as the list is empty")
+			})
+		})
+	}
+
+	t.Run("MaskedAsTheList", func(t *testing.T) {
+		d := h.download(v1("/exports/safety-supervisors.xlsx"))
+		_, rows := sheetRows(t, d.Body)
+		all := flatten(rows)
+		require.NotContains(t, all, "13912345670")
+		list := h.must(200, "GET", v1("/safety-supervisors?page_size=200"), nil).items()
+		for i, it := range list {
+			require.Equal(t, it["phone"], cell(rows[i+1], 2), "phone as the list shows it")
+		}
+		require.Contains(t, all, "139****5670")
+
+		d = h.download(v1("/exports/wage-accounts.xlsx"))
+		_, rows = sheetRows(t, d.Body)
+		require.NotContains(t, flatten(rows), "6222021234567890")
+		for i, it := range h.must(200, "GET", v1("/wage-accounts?page_size=200"), nil).items() {
+			require.Equal(t, it["account_no"], rows[i+1][4], "account number as the list shows it")
+		}
+	})
+	t.Run("Values", func(t *testing.T) {
+		d := h.download(v1("/exports/payroll-sheets.xlsx%s", pa))
+		_, rows := sheetRows(t, d.Body)
+		require.Equal(t, []string{"2025-04", "甲住宅项目", "草稿", "1", "6,500.00", "6,000.00", "0"}, rows[1][1:8])
+		d = h.download(v1("/exports/labour-cost-transfers.xlsx%s", pa))
+		_, rows = sheetRows(t, d.Body)
+		require.Equal(t, []string{"2025-02", "甲住宅项目"}, rows[1][1:3])
+		require.Equal(t, []string{"12,345.67", "2025-02-10", "RG-0", "是"}, rows[1][4:8])
+		d = h.download(v1("/exports/wage-deposits.xlsx%s", pa))
+		_, rows = sheetRows(t, d.Body)
+		require.Equal(t, []string{"甲住宅项目", "现金", "10,000.00", "8,000.00", "2,000.00"}, rows[1][1:6])
+		d = h.download(v1("/exports/attendance-summary.xlsx%s&month=2025-03", pa))
+		_, rows = sheetRows(t, d.Body)
+		require.Equal(t, []string{"张三", "2", "15.50", "930", "2025-03-05", "2025-03-06"}, rows[1][2:8])
+		d = h.download(v1("/exports/safety-activities.xlsx?town_code=%s", f.TownA))
+		_, rows = sheetRows(t, d.Body)
+		require.Equal(t, []string{"2025-01-15", "宣讲0", "普法宣传", "80", "安薪之家0", "甲镇"}, rows[1][1:7])
+	})
+	t.Run("AttendanceSummaryNeedsMonth", func(t *testing.T) {
+		require.Equal(t, 400, h.download(v1("/exports/attendance-summary.xlsx%s", pa)).Status)
+		require.Equal(t, 400, h.download(v1("/exports/attendance-summary.xlsx?month=2025-03")).Status)
+	})
+	t.Run("CreditListings", func(t *testing.T) {
+		path := fmt.Sprintf("/exports/enterprises/%d/credit-listings.xlsx", f.BuilderA)
+		list := fmt.Sprintf("/enterprises/%d/credit-listings", f.BuilderA)
+		rows := exportMatchesList(t, h, path, list, "", 0, "id")
+		require.Len(t, rows, 3)
+		require.Equal(t, []string{"甲建设", "欠薪黑名单"}, rows[2][1:3], "the older listing last, as in the list")
+		h.as(townScope(f.TownA), func() { exportMatchesList(t, h, path, list, "", 0, "id") })
+		h.as(townScope(f.TownB), func() {
+			require.Equal(t, 404, h.do("GET", v1("%s", list), nil).Status)
+			d := h.download(v1("%s", path))
+			require.Equal(t, 404, d.Status, "an enterprise outside the scope: 404, as the list")
+			require.Contains(t, string(d.Body), "not_found")
+		})
+		require.Equal(t, 404, h.download(v1("/exports/enterprises/999999/credit-listings.xlsx")).Status)
 	})
 }

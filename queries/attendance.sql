@@ -43,11 +43,35 @@ LEFT JOIN LATERAL (
 ORDER BY r.idx;
 
 -- name: AttendanceList :many
-SELECT sqlc.embed(a), w.name AS worker_name, count(*) OVER () AS total
+-- The total is a separate count (see workers.sql for why: a window count
+-- made page 1 read every matching row), computed unless skip_total is
+-- set; Postgres drops it at planning time when it is. Keep its conditions
+-- identical to the page's (it leaves out the join to workers, which the
+-- foreign key makes a no-op).
+-- The export (api/exports.go) reads this query too, with skip_total, in
+-- chunks of 2,000 after (after_date, after_worker), which is the order of
+-- the primary key when project_id is given (the export requires it);
+-- id_number_enc and team_name are for it.
+SELECT sqlc.embed(a), w.name AS worker_name, w.id_number_enc, t.name AS team_name,
+       CASE WHEN @skip_total::boolean THEN 0 ELSE (SELECT count(*) FROM attendance ca
+        JOIN projects cp ON cp.id = ca.project_id
+        WHERE ca.work_date BETWEEN @date_from AND @date_to
+        AND (sqlc.narg('scope_town')::text IS NULL OR cp.town_code = sqlc.narg('scope_town'))
+        AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR cp.builder_id = sqlc.narg('scope_enterprise')
+              OR cp.contractor_id = sqlc.narg('scope_enterprise')
+              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+        AND (sqlc.narg('scope_project')::bigint IS NULL OR cp.id = sqlc.narg('scope_project'))
+        AND (sqlc.narg('scope_worker')::bigint IS NULL OR ca.worker_id = sqlc.narg('scope_worker'))
+        AND (sqlc.narg('project_id')::bigint IS NULL OR ca.project_id = sqlc.narg('project_id'))
+        AND (sqlc.narg('worker_id')::bigint IS NULL OR ca.worker_id = sqlc.narg('worker_id'))
+        AND (sqlc.narg('team_id')::bigint IS NULL OR ca.team_id = sqlc.narg('team_id'))) END::bigint AS total
 FROM attendance a
 JOIN projects p ON p.id = a.project_id
 JOIN workers w ON w.id = a.worker_id
+LEFT JOIN teams t ON t.id = a.team_id
 WHERE a.work_date BETWEEN @date_from AND @date_to
+  AND (sqlc.narg('after_date')::date IS NULL
+       OR (a.work_date, a.worker_id) > (sqlc.narg('after_date')::date, @after_worker::bigint))
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -91,6 +115,10 @@ RETURNING (created_at = now())::boolean AS inserted;
 -- the names looked up per result row: joining workers before grouping let
 -- the planner pick a merge join that walked the whole workers index
 -- (seconds at city scale).
+-- The export (api/exports.go) reads this query too, in chunks of 2,000
+-- after (after_project, after_worker) in (project, worker) order. The
+-- total is a window count, recomputed per export chunk: a project's month
+-- has a few hundred workers (one chunk), so that costs little.
 WITH s AS (
     SELECT a.project_id, a.worker_id,
            (count(*) FILTER (WHERE a.minutes > 0))::bigint AS days,
@@ -114,6 +142,8 @@ SELECT s.project_id, s.worker_id,
        s.days, s.minutes, s.first_date, s.last_date,
        count(*) OVER () AS total
 FROM s
+WHERE (sqlc.narg('after_project')::bigint IS NULL
+       OR (s.project_id, s.worker_id) > (sqlc.narg('after_project')::bigint, @after_worker::bigint))
 ORDER BY
   CASE WHEN @sort::text = '-days' THEN s.days END DESC,
   CASE WHEN @sort::text = '-minutes' THEN s.minutes END DESC,

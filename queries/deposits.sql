@@ -5,10 +5,15 @@
 -- workers see no deposits.
 
 -- name: WageDepositList :many
-SELECT sqlc.embed(d), count(*) OVER () AS total
+-- The export (api/exports.go) reads this query too, in chunks of 2,000
+-- after after_id in id order. The total is a window count, recomputed per
+-- export chunk: deposits are few (about one per project at city scale), so that costs little.
+-- project_name is for it.
+SELECT sqlc.embed(d), p.name AS project_name, count(*) OVER () AS total
 FROM wage_deposits d
 JOIN projects p ON p.id = d.project_id
-WHERE sqlc.narg('scope_worker')::bigint IS NULL
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR d.id > sqlc.narg('after_id'))
+  AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -64,11 +69,17 @@ WHERE id = @id
 RETURNING *;
 
 -- name: WageDepositMovementList :many
-SELECT sqlc.embed(m), d.project_id, count(*) OVER () AS total
+-- The export (api/exports.go) reads this query too, in chunks of 2,000
+-- after after_id with sort 'id' (id order; not offered to the API, whose
+-- default order is by date). The total is a window count, recomputed per
+-- export chunk: movements are few (a handful per deposit), so that costs
+-- little. project_name is for the export.
+SELECT sqlc.embed(m), d.project_id, p.name AS project_name, count(*) OVER () AS total
 FROM wage_deposit_movements m
 JOIN wage_deposits d ON d.id = m.deposit_id
 JOIN projects p ON p.id = d.project_id
-WHERE sqlc.narg('scope_worker')::bigint IS NULL
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR m.id > sqlc.narg('after_id'))
+  AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -80,6 +91,7 @@ WHERE sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('date_from')::date IS NULL OR m.occurred_on >= sqlc.narg('date_from'))
   AND (sqlc.narg('date_to')::date IS NULL OR m.occurred_on <= sqlc.narg('date_to'))
 ORDER BY
+  CASE WHEN @sort::text = 'id' THEN m.id END ASC,
   CASE WHEN @sort::text = '-occurred_on' THEN m.occurred_on END DESC,
   CASE WHEN @sort::text = '-id' THEN m.id END DESC,
   m.occurred_on ASC, m.id ASC

@@ -5,7 +5,12 @@
 -- workers' pay), only their own lines.
 
 -- name: PayrollSheetList :many
-SELECT sqlc.embed(s), t.line_count, t.due_fen, t.paid_fen, t.confirmed_count, count(*) OVER () AS total
+-- The export (api/exports.go) reads this query too, in chunks of 2,000
+-- after after_id in id order. The total is a window count, recomputed per
+-- export chunk: sheets are few (about 24,000: a project a month at city scale), so that costs little.
+-- project_name is for it.
+SELECT sqlc.embed(s), p.name AS project_name, t.line_count, t.due_fen, t.paid_fen, t.confirmed_count,
+       count(*) OVER () AS total
 FROM payroll_sheets s
 JOIN projects p ON p.id = s.project_id
 CROSS JOIN LATERAL (
@@ -14,7 +19,8 @@ CROSS JOIN LATERAL (
            coalesce(sum(l.amount_paid_fen), 0)::bigint AS paid_fen,
            (count(*) FILTER (WHERE l.confirmation = 'confirmed'))::bigint AS confirmed_count
     FROM payroll_lines l WHERE l.sheet_id = s.id) t
-WHERE sqlc.narg('scope_worker')::bigint IS NULL
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR s.id > sqlc.narg('after_id'))
+  AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -75,13 +81,34 @@ WHERE id = @id AND version = @version AND status = @from_status
 RETURNING *;
 
 -- name: PayrollLineList :many
-SELECT sqlc.embed(l), s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name,
-       count(*) OVER () AS total
+-- The total is a separate count as in AttendanceList (computed unless
+-- skip_total is set; keep its conditions identical to the page's). The
+-- export (api/exports.go) reads this query too, with skip_total, in chunks
+-- of 2,000 after after_id in id order; id_number_enc and project_name are
+-- for it.
+SELECT sqlc.embed(l), s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name, w.id_number_enc,
+       p.name AS project_name,
+       CASE WHEN @skip_total::boolean THEN 0 ELSE (SELECT count(*) FROM payroll_lines cl
+        JOIN payroll_sheets cs ON cs.id = cl.sheet_id
+        JOIN projects cp ON cp.id = cs.project_id
+        WHERE true
+        AND (sqlc.narg('scope_town')::text IS NULL OR cp.town_code = sqlc.narg('scope_town'))
+        AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR cp.builder_id = sqlc.narg('scope_enterprise')
+              OR cp.contractor_id = sqlc.narg('scope_enterprise')
+              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+        AND (sqlc.narg('scope_project')::bigint IS NULL OR cp.id = sqlc.narg('scope_project'))
+        AND (sqlc.narg('scope_worker')::bigint IS NULL OR cl.worker_id = sqlc.narg('scope_worker'))
+        AND (sqlc.narg('sheet_id')::bigint IS NULL OR cl.sheet_id = sqlc.narg('sheet_id'))
+        AND (sqlc.narg('project_id')::bigint IS NULL OR cs.project_id = sqlc.narg('project_id'))
+        AND (sqlc.narg('worker_id')::bigint IS NULL OR cl.worker_id = sqlc.narg('worker_id'))
+        AND (sqlc.narg('confirmation')::text IS NULL OR cl.confirmation = sqlc.narg('confirmation'))
+        AND (NOT @unpaid::boolean OR cl.amount_paid_fen < cl.amount_due_fen)) END::bigint AS total
 FROM payroll_lines l
 JOIN payroll_sheets s ON s.id = l.sheet_id
 JOIN projects p ON p.id = s.project_id
 JOIN workers w ON w.id = l.worker_id
-WHERE (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR l.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
         OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))

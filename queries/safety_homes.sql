@@ -77,10 +77,16 @@ WHERE id = @id AND version = @version
 RETURNING *;
 
 -- name: SafetySupervisorList :many
-SELECT sqlc.embed(s), h.town_code, count(*) OVER () AS total
+-- The export (api/exports.go) reads this query too, in chunks of 2,000
+-- after after_id in id order. The total is a window count, recomputed per
+-- export chunk: supervisors are few (a few per home at city scale), so that costs little.
+-- town_name and home_name are for it.
+SELECT sqlc.embed(s), h.town_code, coalesce(tw.name, '')::text AS town_name, h.name AS home_name,
+       count(*) OVER () AS total
 FROM safety_supervisors s
 JOIN safety_homes h ON h.id = s.home_id
-WHERE true
+LEFT JOIN towns tw ON tw.code = h.town_code
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR s.id > sqlc.narg('after_id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
         SELECT 1 FROM projects p WHERE p.town_code = h.town_code
@@ -139,10 +145,16 @@ WHERE id = @id AND version = @version
 RETURNING *;
 
 -- name: SafetyActivityList :many
-SELECT sqlc.embed(a), h.town_code, count(*) OVER () AS total
+-- The export (api/exports.go) reads this query too, in chunks of 2,000
+-- after after_id in id order. The total is a window count, recomputed per
+-- export chunk: activities are few (tens per home and year at city scale), so that costs little.
+-- town_name and home_name are for it.
+SELECT sqlc.embed(a), h.town_code, coalesce(tw.name, '')::text AS town_name, h.name AS home_name,
+       count(*) OVER () AS total
 FROM safety_activities a
 JOIN safety_homes h ON h.id = a.home_id
-WHERE true
+LEFT JOIN towns tw ON tw.code = h.town_code
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR a.id > sqlc.narg('after_id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
         SELECT 1 FROM projects p WHERE p.town_code = h.town_code

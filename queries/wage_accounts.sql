@@ -4,10 +4,15 @@
 -- Scope as in attendance.sql; workers see no accounts or transfers.
 
 -- name: WageAccountList :many
-SELECT sqlc.embed(a), count(*) OVER () AS total
+-- The export (api/exports.go) reads this query too, in chunks of 2,000
+-- after after_id in id order. The total is a window count, recomputed per
+-- export chunk: accounts are few (one per project, thousands at city scale), so that costs little.
+-- project_name is for it.
+SELECT sqlc.embed(a), p.name AS project_name, count(*) OVER () AS total
 FROM wage_accounts a
 JOIN projects p ON p.id = a.project_id
-WHERE sqlc.narg('scope_worker')::bigint IS NULL
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR a.id > sqlc.narg('after_id'))
+  AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -58,11 +63,16 @@ WHERE id = @id AND version = @version
 RETURNING *;
 
 -- name: LabourCostTransferList :many
-SELECT sqlc.embed(t), a.project_id, count(*) OVER () AS total
+-- The export (api/exports.go) reads this query too, in chunks of 2,000
+-- after after_id in id order. The total is a window count, recomputed per
+-- export chunk: transfers are few (a project a month, tens of thousands at city scale), so that costs little.
+-- project_name is for it.
+SELECT sqlc.embed(t), a.project_id, p.name AS project_name, count(*) OVER () AS total
 FROM labour_cost_transfers t
 JOIN wage_accounts a ON a.id = t.account_id
 JOIN projects p ON p.id = a.project_id
-WHERE sqlc.narg('scope_worker')::bigint IS NULL
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR t.id > sqlc.narg('after_id'))
+  AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')

@@ -3,11 +3,33 @@
 -- with a reason, never deleted. Scope as in attendance.sql.
 
 -- name: WorkRecordList :many
-SELECT sqlc.embed(r), w.name AS worker_name, count(*) OVER () AS total
+-- The total is a separate count as in AttendanceList (computed unless
+-- skip_total is set; keep its conditions identical to the page's). The
+-- export (api/exports.go) reads this query too, with skip_total, in chunks
+-- of 2,000 after after_id in id order; id_number_enc, project_name and
+-- team_name are for it.
+SELECT sqlc.embed(r), w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
+       CASE WHEN @skip_total::boolean THEN 0 ELSE (SELECT count(*) FROM work_records cr
+        JOIN projects cp ON cp.id = cr.project_id
+        WHERE true
+        AND (sqlc.narg('scope_town')::text IS NULL OR cp.town_code = sqlc.narg('scope_town'))
+        AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR cp.builder_id = sqlc.narg('scope_enterprise')
+              OR cp.contractor_id = sqlc.narg('scope_enterprise')
+              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
+        AND (sqlc.narg('scope_project')::bigint IS NULL OR cp.id = sqlc.narg('scope_project'))
+        AND (sqlc.narg('scope_worker')::bigint IS NULL OR cr.worker_id = sqlc.narg('scope_worker'))
+        AND (sqlc.narg('project_id')::bigint IS NULL OR cr.project_id = sqlc.narg('project_id'))
+        AND (sqlc.narg('worker_id')::bigint IS NULL OR cr.worker_id = sqlc.narg('worker_id'))
+        AND (sqlc.narg('team_id')::bigint IS NULL OR cr.team_id = sqlc.narg('team_id'))
+        AND (sqlc.narg('date_from')::date IS NULL OR cr.work_date >= sqlc.narg('date_from'))
+        AND (sqlc.narg('date_to')::date IS NULL OR cr.work_date <= sqlc.narg('date_to'))
+        AND (sqlc.narg('active')::boolean IS NULL OR cr.active = sqlc.narg('active'))) END::bigint AS total
 FROM work_records r
 JOIN projects p ON p.id = r.project_id
 JOIN workers w ON w.id = r.worker_id
-WHERE (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
+LEFT JOIN teams t ON t.id = r.team_id
+WHERE (sqlc.narg('after_id')::bigint IS NULL OR r.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
         OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))

@@ -11,27 +11,43 @@ import (
 )
 
 const attendanceList = `-- name: AttendanceList :many
-SELECT a.project_id, a.worker_id, a.work_date, a.team_id, a.minutes, a.source, a.created_at, w.name AS worker_name, count(*) OVER () AS total
+SELECT a.project_id, a.worker_id, a.work_date, a.team_id, a.minutes, a.source, a.created_at, w.name AS worker_name, w.id_number_enc, t.name AS team_name,
+       CASE WHEN $1::boolean THEN 0 ELSE (SELECT count(*) FROM attendance ca
+        JOIN projects cp ON cp.id = ca.project_id
+        WHERE ca.work_date BETWEEN $2 AND $3
+        AND ($4::text IS NULL OR cp.town_code = $4)
+        AND ($5::bigint IS NULL OR cp.builder_id = $5
+              OR cp.contractor_id = $5
+              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = $5))
+        AND ($6::bigint IS NULL OR cp.id = $6)
+        AND ($7::bigint IS NULL OR ca.worker_id = $7)
+        AND ($8::bigint IS NULL OR ca.project_id = $8)
+        AND ($9::bigint IS NULL OR ca.worker_id = $9)
+        AND ($10::bigint IS NULL OR ca.team_id = $10)) END::bigint AS total
 FROM attendance a
 JOIN projects p ON p.id = a.project_id
 JOIN workers w ON w.id = a.worker_id
-WHERE a.work_date BETWEEN $1 AND $2
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
-  AND ($6::bigint IS NULL OR a.worker_id = $6)
-  AND ($7::bigint IS NULL OR a.project_id = $7)
-  AND ($8::bigint IS NULL OR a.worker_id = $8)
-  AND ($9::bigint IS NULL OR a.team_id = $9)
+LEFT JOIN teams t ON t.id = a.team_id
+WHERE a.work_date BETWEEN $2 AND $3
+  AND ($11::date IS NULL
+       OR (a.work_date, a.worker_id) > ($11::date, $12::bigint))
+  AND ($4::text IS NULL OR p.town_code = $4)
+  AND ($5::bigint IS NULL OR p.builder_id = $5
+        OR p.contractor_id = $5
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
+  AND ($6::bigint IS NULL OR p.id = $6)
+  AND ($7::bigint IS NULL OR a.worker_id = $7)
+  AND ($8::bigint IS NULL OR a.project_id = $8)
+  AND ($9::bigint IS NULL OR a.worker_id = $9)
+  AND ($10::bigint IS NULL OR a.team_id = $10)
 ORDER BY
-  CASE WHEN $10::text = '-work_date' THEN a.work_date END DESC,
+  CASE WHEN $13::text = '-work_date' THEN a.work_date END DESC,
   a.work_date ASC, a.project_id ASC, a.worker_id ASC
-LIMIT $12 OFFSET $11
+LIMIT $15 OFFSET $14
 `
 
 type AttendanceListParams struct {
+	SkipTotal       bool
 	DateFrom        time.Time
 	DateTo          time.Time
 	ScopeTown       *string
@@ -41,19 +57,33 @@ type AttendanceListParams struct {
 	ProjectID       *int64
 	WorkerID        *int64
 	TeamID          *int64
+	AfterDate       *time.Time
+	AfterWorker     int64
 	Sort            string
 	Off             int32
 	Lim             int32
 }
 
 type AttendanceListRow struct {
-	Attendance Attendance
-	WorkerName string
-	Total      int64
+	Attendance  Attendance
+	WorkerName  string
+	IDNumberEnc []byte
+	TeamName    *string
+	Total       int64
 }
 
+// The total is a separate count (see workers.sql for why: a window count
+// made page 1 read every matching row), computed unless skip_total is
+// set; Postgres drops it at planning time when it is. Keep its conditions
+// identical to the page's (it leaves out the join to workers, which the
+// foreign key makes a no-op).
+// The export (api/exports.go) reads this query too, with skip_total, in
+// chunks of 2,000 after (after_date, after_worker), which is the order of
+// the primary key when project_id is given (the export requires it);
+// id_number_enc and team_name are for it.
 func (q *Queries) AttendanceList(ctx context.Context, arg AttendanceListParams) ([]AttendanceListRow, error) {
 	rows, err := q.db.Query(ctx, attendanceList,
+		arg.SkipTotal,
 		arg.DateFrom,
 		arg.DateTo,
 		arg.ScopeTown,
@@ -63,6 +93,8 @@ func (q *Queries) AttendanceList(ctx context.Context, arg AttendanceListParams) 
 		arg.ProjectID,
 		arg.WorkerID,
 		arg.TeamID,
+		arg.AfterDate,
+		arg.AfterWorker,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
@@ -83,6 +115,8 @@ func (q *Queries) AttendanceList(ctx context.Context, arg AttendanceListParams) 
 			&i.Attendance.Source,
 			&i.Attendance.CreatedAt,
 			&i.WorkerName,
+			&i.IDNumberEnc,
+			&i.TeamName,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -103,15 +137,15 @@ WITH s AS (
            min(a.work_date)::date AS first_date, max(a.work_date)::date AS last_date
     FROM attendance a
     JOIN projects p ON p.id = a.project_id
-    WHERE a.work_date BETWEEN $4 AND $5
-      AND ($6::text IS NULL OR p.town_code = $6)
-      AND ($7::bigint IS NULL OR p.builder_id = $7
-            OR p.contractor_id = $7
-            OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $7))
-      AND ($8::bigint IS NULL OR p.id = $8)
-      AND ($9::bigint IS NULL OR a.worker_id = $9)
-      AND ($10::bigint IS NULL OR a.project_id = $10)
-      AND ($11::bigint IS NULL OR a.team_id = $11)
+    WHERE a.work_date BETWEEN $6 AND $7
+      AND ($8::text IS NULL OR p.town_code = $8)
+      AND ($9::bigint IS NULL OR p.builder_id = $9
+            OR p.contractor_id = $9
+            OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $9))
+      AND ($10::bigint IS NULL OR p.id = $10)
+      AND ($11::bigint IS NULL OR a.worker_id = $11)
+      AND ($12::bigint IS NULL OR a.project_id = $12)
+      AND ($13::bigint IS NULL OR a.team_id = $13)
     GROUP BY a.project_id, a.worker_id
 )
 SELECT s.project_id, s.worker_id,
@@ -119,14 +153,18 @@ SELECT s.project_id, s.worker_id,
        s.days, s.minutes, s.first_date, s.last_date,
        count(*) OVER () AS total
 FROM s
+WHERE ($1::bigint IS NULL
+       OR (s.project_id, s.worker_id) > ($1::bigint, $2::bigint))
 ORDER BY
-  CASE WHEN $1::text = '-days' THEN s.days END DESC,
-  CASE WHEN $1::text = '-minutes' THEN s.minutes END DESC,
+  CASE WHEN $3::text = '-days' THEN s.days END DESC,
+  CASE WHEN $3::text = '-minutes' THEN s.minutes END DESC,
   s.project_id ASC, s.worker_id ASC
-LIMIT $3 OFFSET $2
+LIMIT $5 OFFSET $4
 `
 
 type AttendanceSummaryParams struct {
+	AfterProject    *int64
+	AfterWorker     int64
 	Sort            string
 	Off             int32
 	Lim             int32
@@ -156,8 +194,14 @@ type AttendanceSummaryRow struct {
 // the names looked up per result row: joining workers before grouping let
 // the planner pick a merge join that walked the whole workers index
 // (seconds at city scale).
+// The export (api/exports.go) reads this query too, in chunks of 2,000
+// after (after_project, after_worker) in (project, worker) order. The
+// total is a window count, recomputed per export chunk: a project's month
+// has a few hundred workers (one chunk), so that costs little.
 func (q *Queries) AttendanceSummary(ctx context.Context, arg AttendanceSummaryParams) ([]AttendanceSummaryRow, error) {
 	rows, err := q.db.Query(ctx, attendanceSummary,
+		arg.AfterProject,
+		arg.AfterWorker,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,

@@ -143,29 +143,31 @@ func (q *Queries) WageDepositGet(ctx context.Context, arg WageDepositGetParams) 
 
 const wageDepositList = `-- name: WageDepositList :many
 
-SELECT d.id, d.project_id, d.form, d.required_fen, d.amount_fen, d.bank_name, d.reference, d.paid_on, d.expires_on, d.status, d.version, d.created_at, d.updated_at, count(*) OVER () AS total
+SELECT d.id, d.project_id, d.form, d.required_fen, d.amount_fen, d.bank_name, d.reference, d.paid_on, d.expires_on, d.status, d.version, d.created_at, d.updated_at, p.name AS project_name, count(*) OVER () AS total
 FROM wage_deposits d
 JOIN projects p ON p.id = d.project_id
-WHERE $1::bigint IS NULL
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR d.project_id = $5)
-  AND ($6::text IS NULL OR p.town_code = $6)
-  AND ($7::text IS NULL OR d.status = $7)
-  AND ($8::text IS NULL OR d.form = $8)
-  AND (NOT $9::boolean OR (d.status = 'active' AND d.amount_fen < d.required_fen))
+WHERE ($1::bigint IS NULL OR d.id > $1)
+  AND $2::bigint IS NULL
+  AND ($3::text IS NULL OR p.town_code = $3)
+  AND ($4::bigint IS NULL OR p.builder_id = $4
+        OR p.contractor_id = $4
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
+  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($6::bigint IS NULL OR d.project_id = $6)
+  AND ($7::text IS NULL OR p.town_code = $7)
+  AND ($8::text IS NULL OR d.status = $8)
+  AND ($9::text IS NULL OR d.form = $9)
+  AND (NOT $10::boolean OR (d.status = 'active' AND d.amount_fen < d.required_fen))
 ORDER BY
-  CASE WHEN $10::text = 'expires_on' THEN d.expires_on END ASC,
-  CASE WHEN $10::text = '-amount_fen' THEN d.amount_fen END DESC,
-  CASE WHEN $10::text = '-id' THEN d.id END DESC,
+  CASE WHEN $11::text = 'expires_on' THEN d.expires_on END ASC,
+  CASE WHEN $11::text = '-amount_fen' THEN d.amount_fen END DESC,
+  CASE WHEN $11::text = '-id' THEN d.id END DESC,
   d.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $13 OFFSET $12
 `
 
 type WageDepositListParams struct {
+	AfterID         *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -182,6 +184,7 @@ type WageDepositListParams struct {
 
 type WageDepositListRow struct {
 	WageDeposit WageDeposit
+	ProjectName string
 	Total       int64
 }
 
@@ -190,8 +193,13 @@ type WageDepositListRow struct {
 // payment and top_up add, payout subtracts, release returns the whole
 // balance and sets the deposit released. Scope as in attendance.sql;
 // workers see no deposits.
+// The export (api/exports.go) reads this query too, in chunks of 2,000
+// after after_id in id order. The total is a window count, recomputed per
+// export chunk: deposits are few (about one per project at city scale), so that costs little.
+// project_name is for it.
 func (q *Queries) WageDepositList(ctx context.Context, arg WageDepositListParams) ([]WageDepositListRow, error) {
 	rows, err := q.db.Query(ctx, wageDepositList,
+		arg.AfterID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
@@ -226,6 +234,7 @@ func (q *Queries) WageDepositList(ctx context.Context, arg WageDepositListParams
 			&i.WageDeposit.Version,
 			&i.WageDeposit.CreatedAt,
 			&i.WageDeposit.UpdatedAt,
+			&i.ProjectName,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -353,29 +362,32 @@ func (q *Queries) WageDepositMovementGet(ctx context.Context, arg WageDepositMov
 }
 
 const wageDepositMovementList = `-- name: WageDepositMovementList :many
-SELECT m.id, m.deposit_id, m.kind, m.amount_fen, m.occurred_on, m.reference, m.note, m.created_at, d.project_id, count(*) OVER () AS total
+SELECT m.id, m.deposit_id, m.kind, m.amount_fen, m.occurred_on, m.reference, m.note, m.created_at, d.project_id, p.name AS project_name, count(*) OVER () AS total
 FROM wage_deposit_movements m
 JOIN wage_deposits d ON d.id = m.deposit_id
 JOIN projects p ON p.id = d.project_id
-WHERE $1::bigint IS NULL
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR m.deposit_id = $5)
-  AND ($6::bigint IS NULL OR d.project_id = $6)
-  AND ($7::text IS NULL OR m.kind = $7)
-  AND ($8::date IS NULL OR m.occurred_on >= $8)
-  AND ($9::date IS NULL OR m.occurred_on <= $9)
+WHERE ($1::bigint IS NULL OR m.id > $1)
+  AND $2::bigint IS NULL
+  AND ($3::text IS NULL OR p.town_code = $3)
+  AND ($4::bigint IS NULL OR p.builder_id = $4
+        OR p.contractor_id = $4
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
+  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($6::bigint IS NULL OR m.deposit_id = $6)
+  AND ($7::bigint IS NULL OR d.project_id = $7)
+  AND ($8::text IS NULL OR m.kind = $8)
+  AND ($9::date IS NULL OR m.occurred_on >= $9)
+  AND ($10::date IS NULL OR m.occurred_on <= $10)
 ORDER BY
-  CASE WHEN $10::text = '-occurred_on' THEN m.occurred_on END DESC,
-  CASE WHEN $10::text = '-id' THEN m.id END DESC,
+  CASE WHEN $11::text = 'id' THEN m.id END ASC,
+  CASE WHEN $11::text = '-occurred_on' THEN m.occurred_on END DESC,
+  CASE WHEN $11::text = '-id' THEN m.id END DESC,
   m.occurred_on ASC, m.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $13 OFFSET $12
 `
 
 type WageDepositMovementListParams struct {
+	AfterID         *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -393,11 +405,18 @@ type WageDepositMovementListParams struct {
 type WageDepositMovementListRow struct {
 	WageDepositMovement WageDepositMovement
 	ProjectID           int64
+	ProjectName         string
 	Total               int64
 }
 
+// The export (api/exports.go) reads this query too, in chunks of 2,000
+// after after_id with sort 'id' (id order; not offered to the API, whose
+// default order is by date). The total is a window count, recomputed per
+// export chunk: movements are few (a handful per deposit), so that costs
+// little. project_name is for the export.
 func (q *Queries) WageDepositMovementList(ctx context.Context, arg WageDepositMovementListParams) ([]WageDepositMovementListRow, error) {
 	rows, err := q.db.Query(ctx, wageDepositMovementList,
+		arg.AfterID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
@@ -428,6 +447,7 @@ func (q *Queries) WageDepositMovementList(ctx context.Context, arg WageDepositMo
 			&i.WageDepositMovement.Note,
 			&i.WageDepositMovement.CreatedAt,
 			&i.ProjectID,
+			&i.ProjectName,
 			&i.Total,
 		); err != nil {
 			return nil, err

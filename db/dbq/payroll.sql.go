@@ -176,32 +176,49 @@ func (q *Queries) PayrollLineGet(ctx context.Context, arg PayrollLineGetParams) 
 }
 
 const payrollLineList = `-- name: PayrollLineList :many
-SELECT l.id, l.sheet_id, l.worker_id, l.team_id, l.days_worked, l.amount_due_fen, l.amount_paid_fen, l.paid_on, l.transfer_ref, l.paid_via, l.confirmation, l.confirmed_at, l.dispute_reason, l.version, l.created_at, l.updated_at, s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name,
-       count(*) OVER () AS total
+SELECT l.id, l.sheet_id, l.worker_id, l.team_id, l.days_worked, l.amount_due_fen, l.amount_paid_fen, l.paid_on, l.transfer_ref, l.paid_via, l.confirmation, l.confirmed_at, l.dispute_reason, l.version, l.created_at, l.updated_at, s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name, w.id_number_enc,
+       p.name AS project_name,
+       CASE WHEN $1::boolean THEN 0 ELSE (SELECT count(*) FROM payroll_lines cl
+        JOIN payroll_sheets cs ON cs.id = cl.sheet_id
+        JOIN projects cp ON cp.id = cs.project_id
+        WHERE true
+        AND ($2::text IS NULL OR cp.town_code = $2)
+        AND ($3::bigint IS NULL OR cp.builder_id = $3
+              OR cp.contractor_id = $3
+              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = $3))
+        AND ($4::bigint IS NULL OR cp.id = $4)
+        AND ($5::bigint IS NULL OR cl.worker_id = $5)
+        AND ($6::bigint IS NULL OR cl.sheet_id = $6)
+        AND ($7::bigint IS NULL OR cs.project_id = $7)
+        AND ($8::bigint IS NULL OR cl.worker_id = $8)
+        AND ($9::text IS NULL OR cl.confirmation = $9)
+        AND (NOT $10::boolean OR cl.amount_paid_fen < cl.amount_due_fen)) END::bigint AS total
 FROM payroll_lines l
 JOIN payroll_sheets s ON s.id = l.sheet_id
 JOIN projects p ON p.id = s.project_id
 JOIN workers w ON w.id = l.worker_id
-WHERE ($1::text IS NULL OR p.town_code = $1)
-  AND ($2::bigint IS NULL OR p.builder_id = $2
-        OR p.contractor_id = $2
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $2))
-  AND ($3::bigint IS NULL OR p.id = $3)
-  AND ($4::bigint IS NULL OR l.worker_id = $4)
-  AND ($5::bigint IS NULL OR l.sheet_id = $5)
-  AND ($6::bigint IS NULL OR s.project_id = $6)
-  AND ($7::bigint IS NULL OR l.worker_id = $7)
-  AND ($8::text IS NULL OR l.confirmation = $8)
-  AND (NOT $9::boolean OR l.amount_paid_fen < l.amount_due_fen)
+WHERE ($11::bigint IS NULL OR l.id > $11)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR p.builder_id = $3
+        OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND ($5::bigint IS NULL OR l.worker_id = $5)
+  AND ($6::bigint IS NULL OR l.sheet_id = $6)
+  AND ($7::bigint IS NULL OR s.project_id = $7)
+  AND ($8::bigint IS NULL OR l.worker_id = $8)
+  AND ($9::text IS NULL OR l.confirmation = $9)
+  AND (NOT $10::boolean OR l.amount_paid_fen < l.amount_due_fen)
 ORDER BY
-  CASE WHEN $10::text = '-month' THEN s.month END DESC,
-  CASE WHEN $10::text = '-amount_due_fen' THEN l.amount_due_fen END DESC,
-  CASE WHEN $10::text = '-id' THEN l.id END DESC,
+  CASE WHEN $12::text = '-month' THEN s.month END DESC,
+  CASE WHEN $12::text = '-amount_due_fen' THEN l.amount_due_fen END DESC,
+  CASE WHEN $12::text = '-id' THEN l.id END DESC,
   l.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $14 OFFSET $13
 `
 
 type PayrollLineListParams struct {
+	SkipTotal       bool
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -211,6 +228,7 @@ type PayrollLineListParams struct {
 	WorkerID        *int64
 	Confirmation    *string
 	Unpaid          bool
+	AfterID         *int64
 	Sort            string
 	Off             int32
 	Lim             int32
@@ -222,11 +240,19 @@ type PayrollLineListRow struct {
 	Month       time.Time
 	SheetStatus string
 	WorkerName  string
+	IDNumberEnc []byte
+	ProjectName string
 	Total       int64
 }
 
+// The total is a separate count as in AttendanceList (computed unless
+// skip_total is set; keep its conditions identical to the page's). The
+// export (api/exports.go) reads this query too, with skip_total, in chunks
+// of 2,000 after after_id in id order; id_number_enc and project_name are
+// for it.
 func (q *Queries) PayrollLineList(ctx context.Context, arg PayrollLineListParams) ([]PayrollLineListRow, error) {
 	rows, err := q.db.Query(ctx, payrollLineList,
+		arg.SkipTotal,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -236,6 +262,7 @@ func (q *Queries) PayrollLineList(ctx context.Context, arg PayrollLineListParams
 		arg.WorkerID,
 		arg.Confirmation,
 		arg.Unpaid,
+		arg.AfterID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
@@ -268,6 +295,8 @@ func (q *Queries) PayrollLineList(ctx context.Context, arg PayrollLineListParams
 			&i.Month,
 			&i.SheetStatus,
 			&i.WorkerName,
+			&i.IDNumberEnc,
+			&i.ProjectName,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -474,7 +503,8 @@ func (q *Queries) PayrollSheetGet(ctx context.Context, arg PayrollSheetGetParams
 
 const payrollSheetList = `-- name: PayrollSheetList :many
 
-SELECT s.id, s.project_id, s.month, s.status, s.submitted_at, s.note, s.version, s.created_at, s.updated_at, t.line_count, t.due_fen, t.paid_fen, t.confirmed_count, count(*) OVER () AS total
+SELECT s.id, s.project_id, s.month, s.status, s.submitted_at, s.note, s.version, s.created_at, s.updated_at, p.name AS project_name, t.line_count, t.due_fen, t.paid_fen, t.confirmed_count,
+       count(*) OVER () AS total
 FROM payroll_sheets s
 JOIN projects p ON p.id = s.project_id
 CROSS JOIN LATERAL (
@@ -483,25 +513,27 @@ CROSS JOIN LATERAL (
            coalesce(sum(l.amount_paid_fen), 0)::bigint AS paid_fen,
            (count(*) FILTER (WHERE l.confirmation = 'confirmed'))::bigint AS confirmed_count
     FROM payroll_lines l WHERE l.sheet_id = s.id) t
-WHERE $1::bigint IS NULL
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR s.project_id = $5)
-  AND ($6::date IS NULL OR s.month >= $6)
-  AND ($7::date IS NULL OR s.month <= $7)
-  AND ($8::text IS NULL OR s.status = $8)
+WHERE ($1::bigint IS NULL OR s.id > $1)
+  AND $2::bigint IS NULL
+  AND ($3::text IS NULL OR p.town_code = $3)
+  AND ($4::bigint IS NULL OR p.builder_id = $4
+        OR p.contractor_id = $4
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
+  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($6::bigint IS NULL OR s.project_id = $6)
+  AND ($7::date IS NULL OR s.month >= $7)
+  AND ($8::date IS NULL OR s.month <= $8)
+  AND ($9::text IS NULL OR s.status = $9)
 ORDER BY
-  CASE WHEN $9::text = 'month' THEN s.month END ASC,
-  CASE WHEN $9::text = '-month' THEN s.month END DESC,
-  CASE WHEN $9::text = '-id' THEN s.id END DESC,
+  CASE WHEN $10::text = 'month' THEN s.month END ASC,
+  CASE WHEN $10::text = '-month' THEN s.month END DESC,
+  CASE WHEN $10::text = '-id' THEN s.id END DESC,
   s.id ASC
-LIMIT $11 OFFSET $10
+LIMIT $12 OFFSET $11
 `
 
 type PayrollSheetListParams struct {
+	AfterID         *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -517,6 +549,7 @@ type PayrollSheetListParams struct {
 
 type PayrollSheetListRow struct {
 	PayrollSheet   PayrollSheet
+	ProjectName    string
 	LineCount      int64
 	DueFen         int64
 	PaidFen        int64
@@ -529,8 +562,13 @@ type PayrollSheetListRow struct {
 // a paid sheet are read-only except the worker's confirmation. Scope as in
 // attendance.sql; a worker sees no sheets (their totals would show other
 // workers' pay), only their own lines.
+// The export (api/exports.go) reads this query too, in chunks of 2,000
+// after after_id in id order. The total is a window count, recomputed per
+// export chunk: sheets are few (about 24,000: a project a month at city scale), so that costs little.
+// project_name is for it.
 func (q *Queries) PayrollSheetList(ctx context.Context, arg PayrollSheetListParams) ([]PayrollSheetListRow, error) {
 	rows, err := q.db.Query(ctx, payrollSheetList,
+		arg.AfterID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
@@ -560,6 +598,7 @@ func (q *Queries) PayrollSheetList(ctx context.Context, arg PayrollSheetListPara
 			&i.PayrollSheet.Version,
 			&i.PayrollSheet.CreatedAt,
 			&i.PayrollSheet.UpdatedAt,
+			&i.ProjectName,
 			&i.LineCount,
 			&i.DueFen,
 			&i.PaidFen,

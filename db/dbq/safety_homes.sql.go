@@ -112,35 +112,38 @@ func (q *Queries) SafetyActivityGet(ctx context.Context, arg SafetyActivityGetPa
 }
 
 const safetyActivityList = `-- name: SafetyActivityList :many
-SELECT a.id, a.home_id, a.held_on, a.title, a.kind, a.participants, a.description, a.active, a.deactivated_at, a.deactivation_reason, a.version, a.created_at, a.updated_at, h.town_code, count(*) OVER () AS total
+SELECT a.id, a.home_id, a.held_on, a.title, a.kind, a.participants, a.description, a.active, a.deactivated_at, a.deactivation_reason, a.version, a.created_at, a.updated_at, h.town_code, coalesce(tw.name, '')::text AS town_name, h.name AS home_name,
+       count(*) OVER () AS total
 FROM safety_activities a
 JOIN safety_homes h ON h.id = a.home_id
-WHERE true
-  AND ($1::text IS NULL OR h.town_code = $1)
-  AND ($2::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $2 OR p.contractor_id = $2
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $2))))
+LEFT JOIN towns tw ON tw.code = h.town_code
+WHERE ($1::bigint IS NULL OR a.id > $1)
+  AND ($2::text IS NULL OR h.town_code = $2)
   AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $3 AND p.town_code = h.town_code))
+        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+          AND (p.builder_id = $3 OR p.contractor_id = $3
+               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
   AND ($4::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
+  AND ($5::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $4 AND p.town_code = h.town_code))
-  AND ($5::bigint IS NULL OR a.home_id = $5)
-  AND ($6::text IS NULL OR h.town_code = $6)
-  AND ($7::text IS NULL OR a.kind = $7)
-  AND ($8::date IS NULL OR a.held_on >= $8)
-  AND ($9::date IS NULL OR a.held_on <= $9)
-  AND ($10::boolean IS NULL OR a.active = $10)
+        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
+  AND ($6::bigint IS NULL OR a.home_id = $6)
+  AND ($7::text IS NULL OR h.town_code = $7)
+  AND ($8::text IS NULL OR a.kind = $8)
+  AND ($9::date IS NULL OR a.held_on >= $9)
+  AND ($10::date IS NULL OR a.held_on <= $10)
+  AND ($11::boolean IS NULL OR a.active = $11)
 ORDER BY
-  CASE WHEN $11::text = 'held_on' THEN a.held_on END ASC,
-  CASE WHEN $11::text = '-held_on' THEN a.held_on END DESC,
-  CASE WHEN $11::text = '-id' THEN a.id END DESC,
+  CASE WHEN $12::text = 'held_on' THEN a.held_on END ASC,
+  CASE WHEN $12::text = '-held_on' THEN a.held_on END DESC,
+  CASE WHEN $12::text = '-id' THEN a.id END DESC,
   a.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $14 OFFSET $13
 `
 
 type SafetyActivityListParams struct {
+	AfterID         *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -159,11 +162,18 @@ type SafetyActivityListParams struct {
 type SafetyActivityListRow struct {
 	SafetyActivity SafetyActivity
 	TownCode       string
+	TownName       string
+	HomeName       string
 	Total          int64
 }
 
+// The export (api/exports.go) reads this query too, in chunks of 2,000
+// after after_id in id order. The total is a window count, recomputed per
+// export chunk: activities are few (tens per home and year at city scale), so that costs little.
+// town_name and home_name are for it.
 func (q *Queries) SafetyActivityList(ctx context.Context, arg SafetyActivityListParams) ([]SafetyActivityListRow, error) {
 	rows, err := q.db.Query(ctx, safetyActivityList,
+		arg.AfterID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -200,6 +210,8 @@ func (q *Queries) SafetyActivityList(ctx context.Context, arg SafetyActivityList
 			&i.SafetyActivity.CreatedAt,
 			&i.SafetyActivity.UpdatedAt,
 			&i.TownCode,
+			&i.TownName,
+			&i.HomeName,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -702,32 +714,35 @@ func (q *Queries) SafetySupervisorGet(ctx context.Context, arg SafetySupervisorG
 }
 
 const safetySupervisorList = `-- name: SafetySupervisorList :many
-SELECT s.id, s.home_id, s.name, s.phone_enc, s.phone_hash, s.party_member, s.active, s.deactivated_at, s.deactivation_reason, s.version, s.created_at, s.updated_at, h.town_code, count(*) OVER () AS total
+SELECT s.id, s.home_id, s.name, s.phone_enc, s.phone_hash, s.party_member, s.active, s.deactivated_at, s.deactivation_reason, s.version, s.created_at, s.updated_at, h.town_code, coalesce(tw.name, '')::text AS town_name, h.name AS home_name,
+       count(*) OVER () AS total
 FROM safety_supervisors s
 JOIN safety_homes h ON h.id = s.home_id
-WHERE true
-  AND ($1::text IS NULL OR h.town_code = $1)
-  AND ($2::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $2 OR p.contractor_id = $2
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $2))))
+LEFT JOIN towns tw ON tw.code = h.town_code
+WHERE ($1::bigint IS NULL OR s.id > $1)
+  AND ($2::text IS NULL OR h.town_code = $2)
   AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $3 AND p.town_code = h.town_code))
+        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+          AND (p.builder_id = $3 OR p.contractor_id = $3
+               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
   AND ($4::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
+  AND ($5::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $4 AND p.town_code = h.town_code))
-  AND ($5::bigint IS NULL OR s.home_id = $5)
-  AND ($6::text IS NULL OR h.town_code = $6)
-  AND ($7::boolean IS NULL OR s.party_member = $7)
-  AND ($8::boolean IS NULL OR s.active = $8)
+        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
+  AND ($6::bigint IS NULL OR s.home_id = $6)
+  AND ($7::text IS NULL OR h.town_code = $7)
+  AND ($8::boolean IS NULL OR s.party_member = $8)
+  AND ($9::boolean IS NULL OR s.active = $9)
 ORDER BY
-  CASE WHEN $9::text = 'name' THEN s.name END ASC,
-  CASE WHEN $9::text = '-id' THEN s.id END DESC,
+  CASE WHEN $10::text = 'name' THEN s.name END ASC,
+  CASE WHEN $10::text = '-id' THEN s.id END DESC,
   s.id ASC
-LIMIT $11 OFFSET $10
+LIMIT $12 OFFSET $11
 `
 
 type SafetySupervisorListParams struct {
+	AfterID         *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -744,11 +759,18 @@ type SafetySupervisorListParams struct {
 type SafetySupervisorListRow struct {
 	SafetySupervisor SafetySupervisor
 	TownCode         string
+	TownName         string
+	HomeName         string
 	Total            int64
 }
 
+// The export (api/exports.go) reads this query too, in chunks of 2,000
+// after after_id in id order. The total is a window count, recomputed per
+// export chunk: supervisors are few (a few per home at city scale), so that costs little.
+// town_name and home_name are for it.
 func (q *Queries) SafetySupervisorList(ctx context.Context, arg SafetySupervisorListParams) ([]SafetySupervisorListRow, error) {
 	rows, err := q.db.Query(ctx, safetySupervisorList,
+		arg.AfterID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -782,6 +804,8 @@ func (q *Queries) SafetySupervisorList(ctx context.Context, arg SafetySupervisor
 			&i.SafetySupervisor.CreatedAt,
 			&i.SafetySupervisor.UpdatedAt,
 			&i.TownCode,
+			&i.TownName,
+			&i.HomeName,
 			&i.Total,
 		); err != nil {
 			return nil, err

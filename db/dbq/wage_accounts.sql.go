@@ -139,31 +139,33 @@ func (q *Queries) LabourCostTransferGet(ctx context.Context, arg LabourCostTrans
 }
 
 const labourCostTransferList = `-- name: LabourCostTransferList :many
-SELECT t.id, t.account_id, t.month, t.amount_fen, t.transferred_on, t.reference, t.active, t.deactivated_at, t.deactivation_reason, t.version, t.created_at, t.updated_at, a.project_id, count(*) OVER () AS total
+SELECT t.id, t.account_id, t.month, t.amount_fen, t.transferred_on, t.reference, t.active, t.deactivated_at, t.deactivation_reason, t.version, t.created_at, t.updated_at, a.project_id, p.name AS project_name, count(*) OVER () AS total
 FROM labour_cost_transfers t
 JOIN wage_accounts a ON a.id = t.account_id
 JOIN projects p ON p.id = a.project_id
-WHERE $1::bigint IS NULL
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR t.account_id = $5)
-  AND ($6::bigint IS NULL OR a.project_id = $6)
-  AND ($7::date IS NULL OR t.month >= $7)
-  AND ($8::date IS NULL OR t.month <= $8)
-  AND ($9::boolean IS NULL OR t.active = $9)
+WHERE ($1::bigint IS NULL OR t.id > $1)
+  AND $2::bigint IS NULL
+  AND ($3::text IS NULL OR p.town_code = $3)
+  AND ($4::bigint IS NULL OR p.builder_id = $4
+        OR p.contractor_id = $4
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
+  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($6::bigint IS NULL OR t.account_id = $6)
+  AND ($7::bigint IS NULL OR a.project_id = $7)
+  AND ($8::date IS NULL OR t.month >= $8)
+  AND ($9::date IS NULL OR t.month <= $9)
+  AND ($10::boolean IS NULL OR t.active = $10)
 ORDER BY
-  CASE WHEN $10::text = 'month' THEN t.month END ASC,
-  CASE WHEN $10::text = '-month' THEN t.month END DESC,
-  CASE WHEN $10::text = '-transferred_on' THEN t.transferred_on END DESC,
-  CASE WHEN $10::text = '-id' THEN t.id END DESC,
+  CASE WHEN $11::text = 'month' THEN t.month END ASC,
+  CASE WHEN $11::text = '-month' THEN t.month END DESC,
+  CASE WHEN $11::text = '-transferred_on' THEN t.transferred_on END DESC,
+  CASE WHEN $11::text = '-id' THEN t.id END DESC,
   t.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $13 OFFSET $12
 `
 
 type LabourCostTransferListParams struct {
+	AfterID         *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -181,11 +183,17 @@ type LabourCostTransferListParams struct {
 type LabourCostTransferListRow struct {
 	LabourCostTransfer LabourCostTransfer
 	ProjectID          int64
+	ProjectName        string
 	Total              int64
 }
 
+// The export (api/exports.go) reads this query too, in chunks of 2,000
+// after after_id in id order. The total is a window count, recomputed per
+// export chunk: transfers are few (a project a month, tens of thousands at city scale), so that costs little.
+// project_name is for it.
 func (q *Queries) LabourCostTransferList(ctx context.Context, arg LabourCostTransferListParams) ([]LabourCostTransferListRow, error) {
 	rows, err := q.db.Query(ctx, labourCostTransferList,
+		arg.AfterID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
@@ -220,6 +228,7 @@ func (q *Queries) LabourCostTransferList(ctx context.Context, arg LabourCostTran
 			&i.LabourCostTransfer.CreatedAt,
 			&i.LabourCostTransfer.UpdatedAt,
 			&i.ProjectID,
+			&i.ProjectName,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -325,27 +334,29 @@ func (q *Queries) WageAccountGet(ctx context.Context, arg WageAccountGetParams) 
 
 const wageAccountList = `-- name: WageAccountList :many
 
-SELECT a.id, a.project_id, a.bank_name, a.account_name, a.account_no, a.opened_on, a.closed_on, a.active, a.deactivated_at, a.deactivation_reason, a.version, a.created_at, a.updated_at, count(*) OVER () AS total
+SELECT a.id, a.project_id, a.bank_name, a.account_name, a.account_no, a.opened_on, a.closed_on, a.active, a.deactivated_at, a.deactivation_reason, a.version, a.created_at, a.updated_at, p.name AS project_name, count(*) OVER () AS total
 FROM wage_accounts a
 JOIN projects p ON p.id = a.project_id
-WHERE $1::bigint IS NULL
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR a.project_id = $5)
-  AND ($6::text IS NULL OR p.town_code = $6)
-  AND ($7::boolean IS NULL OR a.active = $7)
+WHERE ($1::bigint IS NULL OR a.id > $1)
+  AND $2::bigint IS NULL
+  AND ($3::text IS NULL OR p.town_code = $3)
+  AND ($4::bigint IS NULL OR p.builder_id = $4
+        OR p.contractor_id = $4
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
+  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($6::bigint IS NULL OR a.project_id = $6)
+  AND ($7::text IS NULL OR p.town_code = $7)
+  AND ($8::boolean IS NULL OR a.active = $8)
 ORDER BY
-  CASE WHEN $8::text = 'opened_on' THEN a.opened_on END ASC,
-  CASE WHEN $8::text = '-opened_on' THEN a.opened_on END DESC,
-  CASE WHEN $8::text = '-id' THEN a.id END DESC,
+  CASE WHEN $9::text = 'opened_on' THEN a.opened_on END ASC,
+  CASE WHEN $9::text = '-opened_on' THEN a.opened_on END DESC,
+  CASE WHEN $9::text = '-id' THEN a.id END DESC,
   a.id ASC
-LIMIT $10 OFFSET $9
+LIMIT $11 OFFSET $10
 `
 
 type WageAccountListParams struct {
+	AfterID         *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -360,6 +371,7 @@ type WageAccountListParams struct {
 
 type WageAccountListRow struct {
 	WageAccount WageAccount
+	ProjectName string
 	Total       int64
 }
 
@@ -367,8 +379,13 @@ type WageAccountListRow struct {
 // monthly labour-cost transfers 人工费用拨付 into them. Transfers are
 // append-only: a wrong one is deactivated with a reason and entered anew.
 // Scope as in attendance.sql; workers see no accounts or transfers.
+// The export (api/exports.go) reads this query too, in chunks of 2,000
+// after after_id in id order. The total is a window count, recomputed per
+// export chunk: accounts are few (one per project, thousands at city scale), so that costs little.
+// project_name is for it.
 func (q *Queries) WageAccountList(ctx context.Context, arg WageAccountListParams) ([]WageAccountListRow, error) {
 	rows, err := q.db.Query(ctx, wageAccountList,
+		arg.AfterID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
@@ -401,6 +418,7 @@ func (q *Queries) WageAccountList(ctx context.Context, arg WageAccountListParams
 			&i.WageAccount.Version,
 			&i.WageAccount.CreatedAt,
 			&i.WageAccount.UpdatedAt,
+			&i.ProjectName,
 			&i.Total,
 		); err != nil {
 			return nil, err

@@ -118,32 +118,50 @@ func (q *Queries) WorkRecordGet(ctx context.Context, arg WorkRecordGetParams) (W
 
 const workRecordList = `-- name: WorkRecordList :many
 
-SELECT r.id, r.project_id, r.worker_id, r.team_id, r.work_date, r.item, r.unit, r.quantity_milli, r.amount_fen, r.active, r.deactivated_at, r.deactivation_reason, r.version, r.created_at, r.updated_at, w.name AS worker_name, count(*) OVER () AS total
+SELECT r.id, r.project_id, r.worker_id, r.team_id, r.work_date, r.item, r.unit, r.quantity_milli, r.amount_fen, r.active, r.deactivated_at, r.deactivation_reason, r.version, r.created_at, r.updated_at, w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
+       CASE WHEN $1::boolean THEN 0 ELSE (SELECT count(*) FROM work_records cr
+        JOIN projects cp ON cp.id = cr.project_id
+        WHERE true
+        AND ($2::text IS NULL OR cp.town_code = $2)
+        AND ($3::bigint IS NULL OR cp.builder_id = $3
+              OR cp.contractor_id = $3
+              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = $3))
+        AND ($4::bigint IS NULL OR cp.id = $4)
+        AND ($5::bigint IS NULL OR cr.worker_id = $5)
+        AND ($6::bigint IS NULL OR cr.project_id = $6)
+        AND ($7::bigint IS NULL OR cr.worker_id = $7)
+        AND ($8::bigint IS NULL OR cr.team_id = $8)
+        AND ($9::date IS NULL OR cr.work_date >= $9)
+        AND ($10::date IS NULL OR cr.work_date <= $10)
+        AND ($11::boolean IS NULL OR cr.active = $11)) END::bigint AS total
 FROM work_records r
 JOIN projects p ON p.id = r.project_id
 JOIN workers w ON w.id = r.worker_id
-WHERE ($1::text IS NULL OR p.town_code = $1)
-  AND ($2::bigint IS NULL OR p.builder_id = $2
-        OR p.contractor_id = $2
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $2))
-  AND ($3::bigint IS NULL OR p.id = $3)
-  AND ($4::bigint IS NULL OR r.worker_id = $4)
-  AND ($5::bigint IS NULL OR r.project_id = $5)
-  AND ($6::bigint IS NULL OR r.worker_id = $6)
-  AND ($7::bigint IS NULL OR r.team_id = $7)
-  AND ($8::date IS NULL OR r.work_date >= $8)
-  AND ($9::date IS NULL OR r.work_date <= $9)
-  AND ($10::boolean IS NULL OR r.active = $10)
+LEFT JOIN teams t ON t.id = r.team_id
+WHERE ($12::bigint IS NULL OR r.id > $12)
+  AND ($2::text IS NULL OR p.town_code = $2)
+  AND ($3::bigint IS NULL OR p.builder_id = $3
+        OR p.contractor_id = $3
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
+  AND ($4::bigint IS NULL OR p.id = $4)
+  AND ($5::bigint IS NULL OR r.worker_id = $5)
+  AND ($6::bigint IS NULL OR r.project_id = $6)
+  AND ($7::bigint IS NULL OR r.worker_id = $7)
+  AND ($8::bigint IS NULL OR r.team_id = $8)
+  AND ($9::date IS NULL OR r.work_date >= $9)
+  AND ($10::date IS NULL OR r.work_date <= $10)
+  AND ($11::boolean IS NULL OR r.active = $11)
 ORDER BY
-  CASE WHEN $11::text = 'work_date' THEN r.work_date END ASC,
-  CASE WHEN $11::text = '-work_date' THEN r.work_date END DESC,
-  CASE WHEN $11::text = '-amount_fen' THEN r.amount_fen END DESC,
-  CASE WHEN $11::text = '-id' THEN r.id END DESC,
+  CASE WHEN $13::text = 'work_date' THEN r.work_date END ASC,
+  CASE WHEN $13::text = '-work_date' THEN r.work_date END DESC,
+  CASE WHEN $13::text = '-amount_fen' THEN r.amount_fen END DESC,
+  CASE WHEN $13::text = '-id' THEN r.id END DESC,
   r.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $15 OFFSET $14
 `
 
 type WorkRecordListParams struct {
+	SkipTotal       bool
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -154,22 +172,32 @@ type WorkRecordListParams struct {
 	DateFrom        *time.Time
 	DateTo          *time.Time
 	Active          *bool
+	AfterID         *int64
 	Sort            string
 	Off             int32
 	Lim             int32
 }
 
 type WorkRecordListRow struct {
-	WorkRecord WorkRecord
-	WorkerName string
-	Total      int64
+	WorkRecord  WorkRecord
+	WorkerName  string
+	IDNumberEnc []byte
+	ProjectName string
+	TeamName    *string
+	Total       int64
 }
 
 // Work records 记工计量: piece work or measured quantities per worker and
 // day. Quantities are thousandths of the unit. Records are deactivated
 // with a reason, never deleted. Scope as in attendance.sql.
+// The total is a separate count as in AttendanceList (computed unless
+// skip_total is set; keep its conditions identical to the page's). The
+// export (api/exports.go) reads this query too, with skip_total, in chunks
+// of 2,000 after after_id in id order; id_number_enc, project_name and
+// team_name are for it.
 func (q *Queries) WorkRecordList(ctx context.Context, arg WorkRecordListParams) ([]WorkRecordListRow, error) {
 	rows, err := q.db.Query(ctx, workRecordList,
+		arg.SkipTotal,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -180,6 +208,7 @@ func (q *Queries) WorkRecordList(ctx context.Context, arg WorkRecordListParams) 
 		arg.DateFrom,
 		arg.DateTo,
 		arg.Active,
+		arg.AfterID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
@@ -208,6 +237,9 @@ func (q *Queries) WorkRecordList(ctx context.Context, arg WorkRecordListParams) 
 			&i.WorkRecord.CreatedAt,
 			&i.WorkRecord.UpdatedAt,
 			&i.WorkerName,
+			&i.IDNumberEnc,
+			&i.ProjectName,
+			&i.TeamName,
 			&i.Total,
 		); err != nil {
 			return nil, err
