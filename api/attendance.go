@@ -233,7 +233,7 @@ func (s *Server) attendanceList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	arg := dbq.AttendanceListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.AttendanceListParams{WithTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team, Sort: p.Sort}
 	q := s.listQueries()
 	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceListRow, error) {

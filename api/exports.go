@@ -508,7 +508,7 @@ func (s *Server) exportAttendance(c *fiber.Ctx) (exportRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	arg := dbq.AttendanceListParams{SkipTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+	arg := dbq.AttendanceListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
 		ScopeWorker: sc.Worker, DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team,
 		Lim: exportChunk}
 	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
@@ -540,7 +540,7 @@ func hundredthsOfHour(minutes int64) int64 { return (minutes*100 + 30) / 60 }
 func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.PayrollLineListParams{SkipTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+	arg := dbq.PayrollLineListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
 		ScopeWorker: sc.Worker, SheetID: qe.id(c, "sheet_id"), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"),
 		Confirmation: qe.enum(c, "confirmation", registry.Confirmations), Unpaid: deref(qe.boolean(c, "unpaid")), Lim: exportChunk}
 	if err := qe.err(); err != nil {
@@ -561,7 +561,7 @@ func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportWorkRecords(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.WorkRecordListParams{SkipTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
+	arg := dbq.WorkRecordListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
 		ScopeWorker: sc.Worker, ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Active: qe.boolean(c, "active"), Lim: exportChunk}
 	if err := qe.err(); err != nil {

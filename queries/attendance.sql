@@ -44,16 +44,16 @@ ORDER BY r.idx;
 
 -- name: AttendanceList :many
 -- The total is a separate count (see workers.sql for why: a window count
--- made page 1 read every matching row), computed unless skip_total is
--- set; Postgres drops it at planning time when it is. Keep its conditions
+-- made page 1 read every matching row), computed only with with_total;
+-- Postgres drops it at planning time without. Keep its conditions
 -- identical to the page's (it leaves out the join to workers, which the
 -- foreign key makes a no-op).
--- The export (api/exports.go) reads this query too, with skip_total, in
+-- The export (api/exports.go) reads this query too, without with_total, in
 -- chunks of 2,000 after (after_date, after_worker), which is the order of
 -- the primary key when project_id is given (the export requires it);
 -- id_number_enc and team_name are for it.
 SELECT sqlc.embed(a), w.name AS worker_name, w.id_number_enc, t.name AS team_name,
-       CASE WHEN @skip_total::boolean THEN 0 ELSE (SELECT count(*) FROM attendance ca
+       CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM attendance ca
         JOIN projects cp ON cp.id = ca.project_id
         WHERE ca.work_date BETWEEN @date_from AND @date_to
         AND (sqlc.narg('scope_town')::text IS NULL OR cp.town_code = sqlc.narg('scope_town'))
@@ -64,7 +64,7 @@ SELECT sqlc.embed(a), w.name AS worker_name, w.id_number_enc, t.name AS team_nam
         AND (sqlc.narg('scope_worker')::bigint IS NULL OR ca.worker_id = sqlc.narg('scope_worker'))
         AND (sqlc.narg('project_id')::bigint IS NULL OR ca.project_id = sqlc.narg('project_id'))
         AND (sqlc.narg('worker_id')::bigint IS NULL OR ca.worker_id = sqlc.narg('worker_id'))
-        AND (sqlc.narg('team_id')::bigint IS NULL OR ca.team_id = sqlc.narg('team_id'))) END::bigint AS total
+        AND (sqlc.narg('team_id')::bigint IS NULL OR ca.team_id = sqlc.narg('team_id'))) ELSE 0 END::bigint AS total
 FROM attendance a
 JOIN projects p ON p.id = a.project_id
 JOIN workers w ON w.id = a.worker_id

@@ -82,13 +82,13 @@ RETURNING *;
 
 -- name: PayrollLineList :many
 -- The total is a separate count as in AttendanceList (computed unless
--- skip_total is set; keep its conditions identical to the page's). The
--- export (api/exports.go) reads this query too, with skip_total, in chunks
+-- with_total is false; keep its conditions identical to the page's). The
+-- export (api/exports.go) reads this query too, without with_total, in chunks
 -- of 2,000 after after_id in id order; id_number_enc and project_name are
 -- for it.
 SELECT sqlc.embed(l), s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name, w.id_number_enc,
        p.name AS project_name,
-       CASE WHEN @skip_total::boolean THEN 0 ELSE (SELECT count(*) FROM payroll_lines cl
+       CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM payroll_lines cl
         JOIN payroll_sheets cs ON cs.id = cl.sheet_id
         JOIN projects cp ON cp.id = cs.project_id
         WHERE true
@@ -102,7 +102,7 @@ SELECT sqlc.embed(l), s.project_id, s.month, s.status AS sheet_status, w.name AS
         AND (sqlc.narg('project_id')::bigint IS NULL OR cs.project_id = sqlc.narg('project_id'))
         AND (sqlc.narg('worker_id')::bigint IS NULL OR cl.worker_id = sqlc.narg('worker_id'))
         AND (sqlc.narg('confirmation')::text IS NULL OR cl.confirmation = sqlc.narg('confirmation'))
-        AND (NOT @unpaid::boolean OR cl.amount_paid_fen < cl.amount_due_fen)) END::bigint AS total
+        AND (NOT @unpaid::boolean OR cl.amount_paid_fen < cl.amount_due_fen)) ELSE 0 END::bigint AS total
 FROM payroll_lines l
 JOIN payroll_sheets s ON s.id = l.sheet_id
 JOIN projects p ON p.id = s.project_id

@@ -4,12 +4,12 @@
 
 -- name: WorkRecordList :many
 -- The total is a separate count as in AttendanceList (computed unless
--- skip_total is set; keep its conditions identical to the page's). The
--- export (api/exports.go) reads this query too, with skip_total, in chunks
+-- with_total is false; keep its conditions identical to the page's). The
+-- export (api/exports.go) reads this query too, without with_total, in chunks
 -- of 2,000 after after_id in id order; id_number_enc, project_name and
 -- team_name are for it.
 SELECT sqlc.embed(r), w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
-       CASE WHEN @skip_total::boolean THEN 0 ELSE (SELECT count(*) FROM work_records cr
+       CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM work_records cr
         JOIN projects cp ON cp.id = cr.project_id
         WHERE true
         AND (sqlc.narg('scope_town')::text IS NULL OR cp.town_code = sqlc.narg('scope_town'))
@@ -23,7 +23,7 @@ SELECT sqlc.embed(r), w.name AS worker_name, w.id_number_enc, p.name AS project_
         AND (sqlc.narg('team_id')::bigint IS NULL OR cr.team_id = sqlc.narg('team_id'))
         AND (sqlc.narg('date_from')::date IS NULL OR cr.work_date >= sqlc.narg('date_from'))
         AND (sqlc.narg('date_to')::date IS NULL OR cr.work_date <= sqlc.narg('date_to'))
-        AND (sqlc.narg('active')::boolean IS NULL OR cr.active = sqlc.narg('active'))) END::bigint AS total
+        AND (sqlc.narg('active')::boolean IS NULL OR cr.active = sqlc.narg('active'))) ELSE 0 END::bigint AS total
 FROM work_records r
 JOIN projects p ON p.id = r.project_id
 JOIN workers w ON w.id = r.worker_id

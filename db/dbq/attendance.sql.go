@@ -12,7 +12,7 @@ import (
 
 const attendanceList = `-- name: AttendanceList :many
 SELECT a.project_id, a.worker_id, a.work_date, a.team_id, a.minutes, a.source, a.created_at, w.name AS worker_name, w.id_number_enc, t.name AS team_name,
-       CASE WHEN $1::boolean THEN 0 ELSE (SELECT count(*) FROM attendance ca
+       CASE WHEN $1::boolean THEN (SELECT count(*) FROM attendance ca
         JOIN projects cp ON cp.id = ca.project_id
         WHERE ca.work_date BETWEEN $2 AND $3
         AND ($4::text IS NULL OR cp.town_code = $4)
@@ -23,7 +23,7 @@ SELECT a.project_id, a.worker_id, a.work_date, a.team_id, a.minutes, a.source, a
         AND ($7::bigint IS NULL OR ca.worker_id = $7)
         AND ($8::bigint IS NULL OR ca.project_id = $8)
         AND ($9::bigint IS NULL OR ca.worker_id = $9)
-        AND ($10::bigint IS NULL OR ca.team_id = $10)) END::bigint AS total
+        AND ($10::bigint IS NULL OR ca.team_id = $10)) ELSE 0 END::bigint AS total
 FROM attendance a
 JOIN projects p ON p.id = a.project_id
 JOIN workers w ON w.id = a.worker_id
@@ -47,7 +47,7 @@ LIMIT $15 OFFSET $14
 `
 
 type AttendanceListParams struct {
-	SkipTotal       bool
+	WithTotal       bool
 	DateFrom        time.Time
 	DateTo          time.Time
 	ScopeTown       *string
@@ -73,17 +73,17 @@ type AttendanceListRow struct {
 }
 
 // The total is a separate count (see workers.sql for why: a window count
-// made page 1 read every matching row), computed unless skip_total is
-// set; Postgres drops it at planning time when it is. Keep its conditions
+// made page 1 read every matching row), computed only with with_total;
+// Postgres drops it at planning time without. Keep its conditions
 // identical to the page's (it leaves out the join to workers, which the
 // foreign key makes a no-op).
-// The export (api/exports.go) reads this query too, with skip_total, in
+// The export (api/exports.go) reads this query too, without with_total, in
 // chunks of 2,000 after (after_date, after_worker), which is the order of
 // the primary key when project_id is given (the export requires it);
 // id_number_enc and team_name are for it.
 func (q *Queries) AttendanceList(ctx context.Context, arg AttendanceListParams) ([]AttendanceListRow, error) {
 	rows, err := q.db.Query(ctx, attendanceList,
-		arg.SkipTotal,
+		arg.WithTotal,
 		arg.DateFrom,
 		arg.DateTo,
 		arg.ScopeTown,

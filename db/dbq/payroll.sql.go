@@ -178,7 +178,7 @@ func (q *Queries) PayrollLineGet(ctx context.Context, arg PayrollLineGetParams) 
 const payrollLineList = `-- name: PayrollLineList :many
 SELECT l.id, l.sheet_id, l.worker_id, l.team_id, l.days_worked, l.amount_due_fen, l.amount_paid_fen, l.paid_on, l.transfer_ref, l.paid_via, l.confirmation, l.confirmed_at, l.dispute_reason, l.version, l.created_at, l.updated_at, s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name, w.id_number_enc,
        p.name AS project_name,
-       CASE WHEN $1::boolean THEN 0 ELSE (SELECT count(*) FROM payroll_lines cl
+       CASE WHEN $1::boolean THEN (SELECT count(*) FROM payroll_lines cl
         JOIN payroll_sheets cs ON cs.id = cl.sheet_id
         JOIN projects cp ON cp.id = cs.project_id
         WHERE true
@@ -192,7 +192,7 @@ SELECT l.id, l.sheet_id, l.worker_id, l.team_id, l.days_worked, l.amount_due_fen
         AND ($7::bigint IS NULL OR cs.project_id = $7)
         AND ($8::bigint IS NULL OR cl.worker_id = $8)
         AND ($9::text IS NULL OR cl.confirmation = $9)
-        AND (NOT $10::boolean OR cl.amount_paid_fen < cl.amount_due_fen)) END::bigint AS total
+        AND (NOT $10::boolean OR cl.amount_paid_fen < cl.amount_due_fen)) ELSE 0 END::bigint AS total
 FROM payroll_lines l
 JOIN payroll_sheets s ON s.id = l.sheet_id
 JOIN projects p ON p.id = s.project_id
@@ -218,7 +218,7 @@ LIMIT $14 OFFSET $13
 `
 
 type PayrollLineListParams struct {
-	SkipTotal       bool
+	WithTotal       bool
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -246,13 +246,13 @@ type PayrollLineListRow struct {
 }
 
 // The total is a separate count as in AttendanceList (computed unless
-// skip_total is set; keep its conditions identical to the page's). The
-// export (api/exports.go) reads this query too, with skip_total, in chunks
+// with_total is false; keep its conditions identical to the page's). The
+// export (api/exports.go) reads this query too, without with_total, in chunks
 // of 2,000 after after_id in id order; id_number_enc and project_name are
 // for it.
 func (q *Queries) PayrollLineList(ctx context.Context, arg PayrollLineListParams) ([]PayrollLineListRow, error) {
 	rows, err := q.db.Query(ctx, payrollLineList,
-		arg.SkipTotal,
+		arg.WithTotal,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,

@@ -119,7 +119,7 @@ func (q *Queries) WorkRecordGet(ctx context.Context, arg WorkRecordGetParams) (W
 const workRecordList = `-- name: WorkRecordList :many
 
 SELECT r.id, r.project_id, r.worker_id, r.team_id, r.work_date, r.item, r.unit, r.quantity_milli, r.amount_fen, r.active, r.deactivated_at, r.deactivation_reason, r.version, r.created_at, r.updated_at, w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
-       CASE WHEN $1::boolean THEN 0 ELSE (SELECT count(*) FROM work_records cr
+       CASE WHEN $1::boolean THEN (SELECT count(*) FROM work_records cr
         JOIN projects cp ON cp.id = cr.project_id
         WHERE true
         AND ($2::text IS NULL OR cp.town_code = $2)
@@ -133,7 +133,7 @@ SELECT r.id, r.project_id, r.worker_id, r.team_id, r.work_date, r.item, r.unit, 
         AND ($8::bigint IS NULL OR cr.team_id = $8)
         AND ($9::date IS NULL OR cr.work_date >= $9)
         AND ($10::date IS NULL OR cr.work_date <= $10)
-        AND ($11::boolean IS NULL OR cr.active = $11)) END::bigint AS total
+        AND ($11::boolean IS NULL OR cr.active = $11)) ELSE 0 END::bigint AS total
 FROM work_records r
 JOIN projects p ON p.id = r.project_id
 JOIN workers w ON w.id = r.worker_id
@@ -161,7 +161,7 @@ LIMIT $15 OFFSET $14
 `
 
 type WorkRecordListParams struct {
-	SkipTotal       bool
+	WithTotal       bool
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -191,13 +191,13 @@ type WorkRecordListRow struct {
 // day. Quantities are thousandths of the unit. Records are deactivated
 // with a reason, never deleted. Scope as in attendance.sql.
 // The total is a separate count as in AttendanceList (computed unless
-// skip_total is set; keep its conditions identical to the page's). The
-// export (api/exports.go) reads this query too, with skip_total, in chunks
+// with_total is false; keep its conditions identical to the page's). The
+// export (api/exports.go) reads this query too, without with_total, in chunks
 // of 2,000 after after_id in id order; id_number_enc, project_name and
 // team_name are for it.
 func (q *Queries) WorkRecordList(ctx context.Context, arg WorkRecordListParams) ([]WorkRecordListRow, error) {
 	rows, err := q.db.Query(ctx, workRecordList,
-		arg.SkipTotal,
+		arg.WithTotal,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
