@@ -147,7 +147,12 @@ func (s *Server) depositList(c *fiber.Ctx) error {
 }
 
 // depositGetScoped loads a deposit the caller may see (else not found).
-var depositGetScoped = scopedGet((*dbq.Queries).WageDepositGet)
+func depositGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageDeposit, error) {
+	sc := scopeOf(c)
+	r, err := oneRow(q.WageDepositList(c.UserContext(), dbq.WageDepositListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+	return r.WageDeposit, err
+}
 
 // depositDates are the parsed optional dates of a deposit body; set is
 // true when the field was present (an empty string clears it).
@@ -307,15 +312,17 @@ func (s *Server) movementList(c *fiber.Ctx) error {
 	return listPage(c, p, func(lim, off int32) ([]dbq.WageDepositMovementListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WageDepositMovementList(c.UserContext(), arg)
-	}, func(r dbq.WageDepositMovementListRow) int64 { return r.Total }, func(r dbq.WageDepositMovementListRow) movementOut {
-		return movementFrom(r.WageDepositMovement, r.ProjectID)
-	})
+	}, func(r dbq.WageDepositMovementListRow) int64 { return r.Total }, movementRowOut)
 }
 
 // movementGetScoped loads a movement the caller may see (else not found).
-var movementGetScoped = scopedGet((*dbq.Queries).WageDepositMovementGet)
+func movementGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageDepositMovementListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.WageDepositMovementList(c.UserContext(), dbq.WageDepositMovementListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
-func movementRowOut(m dbq.WageDepositMovementGetRow) movementOut {
+func movementRowOut(m dbq.WageDepositMovementListRow) movementOut {
 	return movementFrom(m.WageDepositMovement, m.ProjectID)
 }
 

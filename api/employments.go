@@ -100,7 +100,7 @@ func (s *Server) employmentRoutes() {
 	s.add(route{Method: "POST", Path: "/employments/:id/confirm-contract", Tag: "employments", Summary: "The worker confirms their labour contract", Body: employmentConfirmIn{}, Out: employmentOut{}, Handler: s.employmentConfirmContract})
 }
 
-func employmentFrom(r dbq.EmploymentGetRow) employmentOut {
+func employmentFrom(r dbq.EmploymentListRow) employmentOut {
 	e := r.Employment
 	status := "on_site"
 	switch {
@@ -134,13 +134,16 @@ func (s *Server) employmentList(c *fiber.Ctx) error {
 	return listPage(c, p, func(lim, off int32) ([]dbq.EmploymentListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.EmploymentList(c.UserContext(), arg)
-	}, func(r dbq.EmploymentListRow) int64 { return r.Total }, func(r dbq.EmploymentListRow) employmentOut {
-		return employmentFrom(dbq.EmploymentGetRow{Employment: r.Employment, WorkerName: r.WorkerName, ProjectName: r.ProjectName, TeamName: r.TeamName})
-	})
+	}, func(r dbq.EmploymentListRow) int64 { return r.Total }, employmentFrom)
 }
 
-// employmentGetScoped loads an employment the caller may see (else not found).
-var employmentGetScoped = scopedGet((*dbq.Queries).EmploymentGet)
+// employmentGetScoped loads an employment the caller may see (else not
+// found): EmploymentList narrowed to the id.
+func employmentGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.EmploymentListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.EmploymentList(c.UserContext(), dbq.EmploymentListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
 // contractDate checks a contract date against the entry date: a contract
 // may be signed up to 30 days before entry (the table's rule).
@@ -289,7 +292,7 @@ func (s *Server) employmentChange(c *fiber.Ctx, change func(q *dbq.Queries, cur 
 	if err != nil {
 		return err
 	}
-	return changeRow(s, c, id, employmentGetScoped, func(q *dbq.Queries, cur dbq.EmploymentGetRow) (employmentOut, error) {
+	return changeRow(s, c, id, employmentGetScoped, func(q *dbq.Queries, cur dbq.EmploymentListRow) (employmentOut, error) {
 		if err := change(q, cur.Employment); err != nil {
 			return employmentOut{}, err
 		}

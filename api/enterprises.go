@@ -88,8 +88,14 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 	})
 }
 
-// enterpriseGetScoped loads an enterprise the caller may see (else not found).
-var enterpriseGetScoped = scopedGet((*dbq.Queries).EnterpriseGet)
+// enterpriseGetScoped loads an enterprise the caller may see (else not
+// found): EnterpriseList narrowed to the id.
+func enterpriseGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.Enterprise, error) {
+	sc := scopeOf(c)
+	r, err := oneRow(q.EnterpriseList(c.UserContext(), dbq.EnterpriseListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+	return r.Enterprise, err
+}
 
 // validate checks the fields present in in; on create every required
 // field must be present.

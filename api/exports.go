@@ -432,8 +432,7 @@ func (s *Server) exportTeams(c *fiber.Ctx) (exportRun, error) {
 		arg.AfterID = &after
 		return q.TeamList(ctx, arg)
 	}, func(r dbq.TeamListRow) int64 { return r.Team.ID }, func(r dbq.TeamListRow) []any {
-		t := teamFrom(dbq.TeamGetRow{Team: r.Team, ProjectName: r.ProjectName, TownCode: r.TownCode,
-			LabourFirmName: r.LabourFirmName, LeaderName: r.LeaderName, OnSiteCount: r.OnSiteCount})
+		t := teamFrom(r)
 		return []any{t.ID, t.Name, t.ProjectName, t.LabourFirmName, t.Trade, t.LeaderName, t.OnSiteCount, t.Active}
 	}), nil
 }
@@ -490,8 +489,7 @@ func (s *Server) exportEmployments(c *fiber.Ctx) (exportRun, error) {
 		arg.AfterID = &after
 		return q.EmploymentList(ctx, arg)
 	}, func(r dbq.EmploymentListRow) int64 { return r.Employment.ID }, func(r dbq.EmploymentListRow) []any {
-		e := employmentFrom(dbq.EmploymentGetRow{Employment: r.Employment, WorkerName: r.WorkerName,
-			ProjectName: r.ProjectName, TeamName: r.TeamName})
+		e := employmentFrom(r)
 		x := r.Employment
 		return []any{e.ID, e.WorkerName, s.maskedIDNumber(r.IDNumberEnc), e.ProjectName, e.TeamName, e.Trade, x.EntryDate,
 			x.ExitDate, e.ExitReason, x.SettledOn, e.Status, x.ContractSignedOn, e.ContractConfirmedAt != nil, e.DailyWageFen}
@@ -550,8 +548,7 @@ func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
 		arg.AfterID = &after
 		return q.PayrollLineList(ctx, arg)
 	}, func(r dbq.PayrollLineListRow) int64 { return r.PayrollLine.ID }, func(r dbq.PayrollLineListRow) []any {
-		l := payrollLineFrom(dbq.PayrollLineGetRow{PayrollLine: r.PayrollLine, ProjectID: r.ProjectID, Month: r.Month,
-			SheetStatus: r.SheetStatus, WorkerName: r.WorkerName})
+		l := payrollLineFrom(r)
 		return []any{l.ID, l.Month, r.ProjectName, l.WorkerName, s.maskedIDNumber(r.IDNumberEnc), l.DaysWorked, l.AmountDueFen,
 			l.AmountPaidFen, l.UnpaidFen, r.PayrollLine.PaidOn, l.TransferRef, l.PaidVia, l.SheetStatus, l.Confirmation,
 			l.DisputeReason}

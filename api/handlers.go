@@ -68,27 +68,19 @@ func (s *Server) inTx(c *fiber.Ctx, fn func(q *dbq.Queries) error) error {
 // answered 404), so that ids cannot be probed.
 type rowGetter[K, Row any] func(c *fiber.Ctx, q *dbq.Queries, key K) (Row, error)
 
-// scopedGetParams is the parameter struct of every XGet query of one row
-// in the caller's scope: queries/*.sql name the parameters in this order,
-// so sqlc generates structs of this one underlying type.
-type scopedGetParams interface {
-	~struct {
-		ID              int64
-		ScopeTown       *string
-		ScopeEnterprise *int64
-		ScopeProject    *int64
-		ScopeWorker     *int64
+// oneRow is the row a list query narrowed to one id (its id filter, limit
+// 1) returned: the scope and visibility rules of an entity are written once,
+// in its list query, and a get by id goes through it. No row (a missing id
+// or one outside the caller's scope) is pgx.ErrNoRows, answered 404.
+func oneRow[R any](rows []R, err error) (R, error) {
+	var zero R
+	if err != nil {
+		return zero, err
 	}
-}
-
-// scopedGet turns an XGet query, e.g. (*dbq.Queries).TeamGet, into a
-// rowGetter by id.
-func scopedGet[P scopedGetParams, Row any](get func(*dbq.Queries, context.Context, P) (Row, error)) rowGetter[int64, Row] {
-	return func(c *fiber.Ctx, q *dbq.Queries, id int64) (Row, error) {
-		sc := scopeOf(c)
-		return get(q, c.UserContext(), P{ID: id,
-			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
+	if len(rows) == 0 {
+		return zero, pgx.ErrNoRows
 	}
+	return rows[0], nil
 }
 
 // idParam reads the :id path parameter (see pathID).

@@ -100,7 +100,7 @@ func payrollSheetFrom(s dbq.PayrollSheet, lines, due, paid, confirmed int64) pay
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
-func payrollLineFrom(r dbq.PayrollLineGetRow) payrollLineOut {
+func payrollLineFrom(r dbq.PayrollLineListRow) payrollLineOut {
 	l := r.PayrollLine
 	return payrollLineOut{ID: l.ID, SheetID: l.SheetID, ProjectID: r.ProjectID, Month: monthString(r.Month), SheetStatus: r.SheetStatus,
 		WorkerID: l.WorkerID, WorkerName: r.WorkerName, TeamID: l.TeamID, DaysWorked: l.DaysWorked, AmountDueFen: l.AmountDueFen,
@@ -160,15 +160,18 @@ func (s *Server) payrollSheetList(c *fiber.Ctx) error {
 	return listPage(c, p, func(lim, off int32) ([]dbq.PayrollSheetListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.PayrollSheetList(c.UserContext(), arg)
-	}, func(r dbq.PayrollSheetListRow) int64 { return r.Total }, func(r dbq.PayrollSheetListRow) payrollSheetOut {
-		return payrollSheetFrom(r.PayrollSheet, r.LineCount, r.DueFen, r.PaidFen, r.ConfirmedCount)
-	})
+	}, func(r dbq.PayrollSheetListRow) int64 { return r.Total }, sheetRowOut)
 }
 
-// payrollSheetGetScoped loads a sheet the caller may see (else not found).
-var payrollSheetGetScoped = scopedGet((*dbq.Queries).PayrollSheetGet)
+// payrollSheetGetScoped loads a sheet the caller may see (else not
+// found): PayrollSheetList narrowed to the id.
+func payrollSheetGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.PayrollSheetListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.PayrollSheetList(c.UserContext(), dbq.PayrollSheetListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
-func sheetRowOut(r dbq.PayrollSheetGetRow) payrollSheetOut {
+func sheetRowOut(r dbq.PayrollSheetListRow) payrollSheetOut {
 	return payrollSheetFrom(r.PayrollSheet, r.LineCount, r.DueFen, r.PaidFen, r.ConfirmedCount)
 }
 
@@ -191,7 +194,7 @@ func (s *Server) payrollSheetCreate(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	var out dbq.PayrollSheetGetRow
+	var out dbq.PayrollSheetListRow
 	err := s.inTx(c, func(q *dbq.Queries) error {
 		if err := s.labourProjectWritable(c, q, *in.ProjectID); err != nil {
 			return err
@@ -200,7 +203,7 @@ func (s *Server) payrollSheetCreate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		out = dbq.PayrollSheetGetRow{PayrollSheet: sh}
+		out = dbq.PayrollSheetListRow{PayrollSheet: sh}
 		return nil
 	})
 	if err != nil {
@@ -233,7 +236,7 @@ func (s *Server) payrollSheetUpdate(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	return changeRow(s, c, id, payrollSheetGetScoped, func(q *dbq.Queries, cur dbq.PayrollSheetGetRow) (payrollSheetOut, error) {
+	return changeRow(s, c, id, payrollSheetGetScoped, func(q *dbq.Queries, cur dbq.PayrollSheetListRow) (payrollSheetOut, error) {
 		note := cur.PayrollSheet.Note
 		set(&note, in.Note)
 		if _, err := q.PayrollSheetUpdate(c.UserContext(), dbq.PayrollSheetUpdateParams{ID: id, Version: *in.Version, Note: note}); err != nil {
@@ -268,7 +271,7 @@ func (s *Server) payrollSheetAdvance(from, to string) fiber.Handler {
 		if in.Version == nil {
 			return errField("version", "required", "必填")
 		}
-		return changeRow(s, c, id, payrollSheetGetScoped, func(q *dbq.Queries, cur dbq.PayrollSheetGetRow) (payrollSheetOut, error) {
+		return changeRow(s, c, id, payrollSheetGetScoped, func(q *dbq.Queries, cur dbq.PayrollSheetListRow) (payrollSheetOut, error) {
 			if cur.PayrollSheet.Version != *in.Version {
 				return payrollSheetOut{}, errVersionConflict
 			}
@@ -306,14 +309,16 @@ func (s *Server) payrollLineList(c *fiber.Ctx) error {
 	return listPage(c, p, func(lim, off int32) ([]dbq.PayrollLineListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.PayrollLineList(c.UserContext(), arg)
-	}, func(r dbq.PayrollLineListRow) int64 { return r.Total }, func(r dbq.PayrollLineListRow) payrollLineOut {
-		return payrollLineFrom(dbq.PayrollLineGetRow{PayrollLine: r.PayrollLine, ProjectID: r.ProjectID, Month: r.Month,
-			SheetStatus: r.SheetStatus, WorkerName: r.WorkerName})
-	})
+	}, func(r dbq.PayrollLineListRow) int64 { return r.Total }, payrollLineFrom)
 }
 
-// payrollLineGetScoped loads a line the caller may see (else not found).
-var payrollLineGetScoped = scopedGet((*dbq.Queries).PayrollLineGet)
+// payrollLineGetScoped loads a line the caller may see (else not found):
+// PayrollLineList narrowed to the id.
+func payrollLineGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.PayrollLineListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.PayrollLineList(c.UserContext(), dbq.PayrollLineListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
 // payrollLineValues are a line's values after a create or update is
 // applied, checked together.
@@ -409,7 +414,7 @@ func (s *Server) payrollLineCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var out dbq.PayrollLineGetRow
+	var out dbq.PayrollLineListRow
 	err = s.inTx(c, func(q *dbq.Queries) error {
 		sh, err := s.sheetForLineWrite(c, q, *in.SheetID, true)
 		if err != nil {
@@ -457,7 +462,7 @@ func (s *Server) payrollLineUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return changeRow(s, c, id, payrollLineGetScoped, func(q *dbq.Queries, cur dbq.PayrollLineGetRow) (payrollLineOut, error) {
+	return changeRow(s, c, id, payrollLineGetScoped, func(q *dbq.Queries, cur dbq.PayrollLineListRow) (payrollLineOut, error) {
 		l := cur.PayrollLine
 		if in.SheetID != nil && *in.SheetID != l.SheetID {
 			return payrollLineOut{}, errField("sheet_id", "immutable", "所属工资表不可修改")
@@ -523,7 +528,7 @@ func (s *Server) payrollLineConfirm(confirmation string) fiber.Handler {
 		if err := v.err(); err != nil {
 			return err
 		}
-		return changeRow(s, c, id, payrollLineGetScoped, func(q *dbq.Queries, cur dbq.PayrollLineGetRow) (payrollLineOut, error) {
+		return changeRow(s, c, id, payrollLineGetScoped, func(q *dbq.Queries, cur dbq.PayrollLineListRow) (payrollLineOut, error) {
 			sh, err := q.PayrollSheetLock(c.UserContext(), cur.PayrollLine.SheetID)
 			if err != nil {
 				return payrollLineOut{}, err

@@ -180,12 +180,17 @@ func (s *Server) projectList(c *fiber.Ctx) error {
 	})
 }
 
-// projectGetScoped loads a project the caller may see (else not found).
-var projectGetScoped = scopedGet((*dbq.Queries).ProjectGet)
+// projectGetScoped loads a project the caller may see (else not found):
+// ProjectList narrowed to the id.
+func projectGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.ProjectListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.ProjectList(c.UserContext(), dbq.ProjectListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
 // projectManaged loads a project the caller may see and change (see
 // canManageProject).
-func projectManaged(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.ProjectGetRow, error) {
+func projectManaged(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.ProjectListRow, error) {
 	r, err := projectGetScoped(c, q, id)
 	if err == nil && !canManageProject(scopeOf(c), r.Project.TownCode, r.Project.BuilderID, r.Project.ContractorID) {
 		return r, errProjectNotYours
@@ -399,7 +404,7 @@ func (s *Server) projectUpdate(c *fiber.Ctx) error {
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	return changeRow(s, c, id, projectManaged, func(q *dbq.Queries, cur dbq.ProjectGetRow) (projectOut, error) {
+	return changeRow(s, c, id, projectManaged, func(q *dbq.Queries, cur dbq.ProjectListRow) (projectOut, error) {
 		sc := scopeOf(c)
 		old := cur.Project
 		p := dbq.ProjectUpdateParams{ID: id, Version: *in.Version, Code: old.Code, Name: old.Name, TownCode: old.TownCode,
@@ -455,7 +460,7 @@ func (s *Server) projectUpdate(c *fiber.Ctx) error {
 
 func (s *Server) projectSetActive(active bool) fiber.Handler {
 	return setActiveHandler(s, active, nil, idParam, projectManaged, (*dbq.Queries).ProjectSetActive,
-		func(c *fiber.Ctx, q *dbq.Queries, cur dbq.ProjectGetRow, p dbq.Project) (any, error) {
+		func(c *fiber.Ctx, q *dbq.Queries, cur dbq.ProjectListRow, p dbq.Project) (any, error) {
 			return projectOutFull(c, q, p, cur.BuilderName, cur.ContractorName)
 		})
 }
@@ -491,7 +496,7 @@ func (s *Server) projectWageSystemUpdate(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	return changeRow(s, c, id, projectGetScoped, func(q *dbq.Queries, _ dbq.ProjectGetRow) (wageSystemOut, error) {
+	return changeRow(s, c, id, projectGetScoped, func(q *dbq.Queries, _ dbq.ProjectListRow) (wageSystemOut, error) {
 		cur, err := q.ProjectWageSystemGet(c.UserContext(), dbq.ProjectWageSystemGetParams{ProjectID: id, System: system})
 		if err != nil {
 			return wageSystemOut{}, err

@@ -194,9 +194,13 @@ func (s *Server) safetyHomeList(c *fiber.Ctx) error {
 }
 
 // safetyHomeGetScoped loads a home the caller may see (else not found).
-var safetyHomeGetScoped = scopedGet((*dbq.Queries).SafetyHomeGet)
+func safetyHomeGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetyHomeListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.SafetyHomeList(c.UserContext(), dbq.SafetyHomeListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
-func homeRowOut(r dbq.SafetyHomeGetRow) safetyHomeOut {
+func homeRowOut(r dbq.SafetyHomeListRow) safetyHomeOut {
 	return safetyHomeFrom(r.SafetyHome, r.SupervisorCount, r.ActivityCount)
 }
 
@@ -287,7 +291,7 @@ func (s *Server) safetyHomeUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return changeRow(s, c, id, safetyHomeGetScoped, func(q *dbq.Queries, cur dbq.SafetyHomeGetRow) (safetyHomeOut, error) {
+	return changeRow(s, c, id, safetyHomeGetScoped, func(q *dbq.Queries, cur dbq.SafetyHomeListRow) (safetyHomeOut, error) {
 		h := cur.SafetyHome
 		p := dbq.SafetyHomeUpdateParams{ID: id, Version: *in.Version, ProjectID: h.ProjectID, Name: h.Name, Address: h.Address,
 			EstablishedOn: h.EstablishedOn}
@@ -312,7 +316,7 @@ func (s *Server) safetyHomeUpdate(c *fiber.Ctx) error {
 
 func (s *Server) safetyHomeSetActive(active bool) fiber.Handler {
 	return setActiveHandler(s, active, safetyWriter, idParam, safetyHomeGetScoped, (*dbq.Queries).SafetyHomeSetActive,
-		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetyHomeGetRow, h dbq.SafetyHome) (any, error) {
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetyHomeListRow, h dbq.SafetyHome) (any, error) {
 			cur.SafetyHome = h
 			return homeRowOut(cur), nil
 		})
@@ -358,9 +362,13 @@ func (s *Server) supervisorList(c *fiber.Ctx) error {
 }
 
 // supervisorGetScoped loads a supervisor the caller may see (else not found).
-var supervisorGetScoped = scopedGet((*dbq.Queries).SafetySupervisorGet)
+func supervisorGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetySupervisorListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.SafetySupervisorList(c.UserContext(), dbq.SafetySupervisorListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
-func (s *Server) supervisorRowOut(r dbq.SafetySupervisorGetRow) supervisorOut {
+func (s *Server) supervisorRowOut(r dbq.SafetySupervisorListRow) supervisorOut {
 	return s.supervisorFrom(r.SafetySupervisor, r.TownCode)
 }
 
@@ -432,7 +440,7 @@ func (s *Server) supervisorUpdate(c *fiber.Ctx) error {
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	return changeRow(s, c, id, supervisorGetScoped, func(q *dbq.Queries, cur dbq.SafetySupervisorGetRow) (supervisorOut, error) {
+	return changeRow(s, c, id, supervisorGetScoped, func(q *dbq.Queries, cur dbq.SafetySupervisorListRow) (supervisorOut, error) {
 		r := cur.SafetySupervisor
 		if in.HomeID != nil && *in.HomeID != r.HomeID {
 			return supervisorOut{}, errField("home_id", "immutable", "所属安薪之家不可修改")
@@ -457,7 +465,7 @@ func (s *Server) supervisorUpdate(c *fiber.Ctx) error {
 
 func (s *Server) supervisorSetActive(active bool) fiber.Handler {
 	return setActiveHandler(s, active, safetyWriter, idParam, supervisorGetScoped, (*dbq.Queries).SafetySupervisorSetActive,
-		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetySupervisorGetRow, r dbq.SafetySupervisor) (any, error) {
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetySupervisorListRow, r dbq.SafetySupervisor) (any, error) {
 			return s.supervisorFrom(r, cur.TownCode), nil
 		})
 }
@@ -485,9 +493,13 @@ func (s *Server) activityList(c *fiber.Ctx) error {
 }
 
 // activityGetScoped loads an activity the caller may see (else not found).
-var activityGetScoped = scopedGet((*dbq.Queries).SafetyActivityGet)
+func activityGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetyActivityListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.SafetyActivityList(c.UserContext(), dbq.SafetyActivityListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
-func activityRowOut(r dbq.SafetyActivityGetRow) activityOut {
+func activityRowOut(r dbq.SafetyActivityListRow) activityOut {
 	return activityFrom(r.SafetyActivity, r.TownCode)
 }
 
@@ -554,7 +566,7 @@ func (s *Server) activityUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return changeRow(s, c, id, activityGetScoped, func(q *dbq.Queries, cur dbq.SafetyActivityGetRow) (activityOut, error) {
+	return changeRow(s, c, id, activityGetScoped, func(q *dbq.Queries, cur dbq.SafetyActivityListRow) (activityOut, error) {
 		a := cur.SafetyActivity
 		if in.HomeID != nil && *in.HomeID != a.HomeID {
 			return activityOut{}, errField("home_id", "immutable", "所属安薪之家不可修改")
@@ -578,7 +590,7 @@ func (s *Server) activityUpdate(c *fiber.Ctx) error {
 
 func (s *Server) activitySetActive(active bool) fiber.Handler {
 	return setActiveHandler(s, active, safetyWriter, idParam, activityGetScoped, (*dbq.Queries).SafetyActivitySetActive,
-		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetyActivityGetRow, a dbq.SafetyActivity) (any, error) {
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetyActivityListRow, a dbq.SafetyActivity) (any, error) {
 			return activityFrom(a, cur.TownCode), nil
 		})
 }

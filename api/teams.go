@@ -60,7 +60,7 @@ func (s *Server) teamRoutes() {
 	s.add(route{Method: "POST", Path: "/teams/:id/reactivate", Tag: "teams", Summary: "Reactivate a team", Body: activeIn{}, Out: teamOut{}, Handler: s.teamSetActive(true)})
 }
 
-func teamFrom(r dbq.TeamGetRow) teamOut {
+func teamFrom(r dbq.TeamListRow) teamOut {
 	t := r.Team
 	return teamOut{ID: t.ID, ProjectID: t.ProjectID, ProjectName: r.ProjectName, TownCode: r.TownCode,
 		LabourFirmID: t.LabourFirmID, LabourFirmName: r.LabourFirmName, Name: t.Name, Trade: t.Trade,
@@ -85,14 +85,15 @@ func (s *Server) teamList(c *fiber.Ctx) error {
 	return listPage(c, p, func(lim, off int32) ([]dbq.TeamListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.TeamList(c.UserContext(), arg)
-	}, func(r dbq.TeamListRow) int64 { return r.Total }, func(r dbq.TeamListRow) teamOut {
-		return teamFrom(dbq.TeamGetRow{Team: r.Team, ProjectName: r.ProjectName, TownCode: r.TownCode,
-			LabourFirmName: r.LabourFirmName, LeaderName: r.LeaderName, OnSiteCount: r.OnSiteCount})
-	})
+	}, func(r dbq.TeamListRow) int64 { return r.Total }, teamFrom)
 }
 
 // teamGetScoped loads a team the caller may see (else not found).
-var teamGetScoped = scopedGet((*dbq.Queries).TeamGet)
+func teamGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.TeamListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.TeamList(c.UserContext(), dbq.TeamListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
 func (in *teamIn) validate(create bool) error {
 	var v check
@@ -195,7 +196,7 @@ func (s *Server) teamUpdate(c *fiber.Ctx) error {
 	if err := in.validate(false); err != nil {
 		return err
 	}
-	return changeRow(s, c, id, teamGetScoped, func(q *dbq.Queries, cur dbq.TeamGetRow) (teamOut, error) {
+	return changeRow(s, c, id, teamGetScoped, func(q *dbq.Queries, cur dbq.TeamListRow) (teamOut, error) {
 		t := cur.Team
 		if in.ProjectID != nil && *in.ProjectID != t.ProjectID {
 			return teamOut{}, errField("project_id", "immutable", "班组所属项目不可修改")
@@ -228,7 +229,7 @@ func (s *Server) teamUpdate(c *fiber.Ctx) error {
 
 func (s *Server) teamSetActive(active bool) fiber.Handler {
 	return setActiveHandler(s, active, staffWriter, idParam, teamGetScoped, (*dbq.Queries).TeamSetActive,
-		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.TeamGetRow, t dbq.Team) (any, error) {
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.TeamListRow, t dbq.Team) (any, error) {
 			cur.Team = t
 			return teamFrom(cur), nil
 		})

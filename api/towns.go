@@ -68,7 +68,7 @@ func townCodeParam(c *fiber.Ctx) (string, error) { return c.Params("code"), nil 
 
 // townGetScoped loads a town the caller may see (a town officer: their own).
 func townGetScoped(c *fiber.Ctx, q *dbq.Queries, code string) (dbq.Town, error) {
-	return q.TownGet(c.UserContext(), dbq.TownGetParams{Code: code, ScopeTown: scopeOf(c).Town})
+	return oneRow(q.TownList(c.UserContext(), dbq.TownListParams{Code: &code, ScopeTown: scopeOf(c).Town}))
 }
 
 func (v *check) outline(raw json.RawMessage) {

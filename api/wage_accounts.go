@@ -147,7 +147,12 @@ func (s *Server) wageAccountList(c *fiber.Ctx) error {
 }
 
 // wageAccountGetScoped loads a wage account the caller may see (else not found).
-var wageAccountGetScoped = scopedGet((*dbq.Queries).WageAccountGet)
+func wageAccountGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageAccount, error) {
+	sc := scopeOf(c)
+	r, err := oneRow(q.WageAccountList(c.UserContext(), dbq.WageAccountListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+	return r.WageAccount, err
+}
 
 // wageAccountRowOut renders one account, its number unmasked.
 func wageAccountRowOut(a dbq.WageAccount) wageAccountOut { return wageAccountFrom(a, false) }
@@ -283,15 +288,17 @@ func (s *Server) transferList(c *fiber.Ctx) error {
 	return listPage(c, p, func(lim, off int32) ([]dbq.LabourCostTransferListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.LabourCostTransferList(c.UserContext(), arg)
-	}, func(r dbq.LabourCostTransferListRow) int64 { return r.Total }, func(r dbq.LabourCostTransferListRow) transferOut {
-		return transferFrom(r.LabourCostTransfer, r.ProjectID)
-	})
+	}, func(r dbq.LabourCostTransferListRow) int64 { return r.Total }, transferRowOut)
 }
 
 // transferGetScoped loads a transfer the caller may see (else not found).
-var transferGetScoped = scopedGet((*dbq.Queries).LabourCostTransferGet)
+func transferGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LabourCostTransferListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.LabourCostTransferList(c.UserContext(), dbq.LabourCostTransferListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
-func transferRowOut(t dbq.LabourCostTransferGetRow) transferOut {
+func transferRowOut(t dbq.LabourCostTransferListRow) transferOut {
 	return transferFrom(t.LabourCostTransfer, t.ProjectID)
 }
 
@@ -352,7 +359,7 @@ func (s *Server) transferCreate(c *fiber.Ctx) error {
 // transferDeactivate deactivates a wrong transfer; transfers are
 // append-only, so it cannot be undone (the right one is entered anew).
 func (s *Server) transferDeactivate() fiber.Handler {
-	active := func(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LabourCostTransferGetRow, error) {
+	active := func(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LabourCostTransferListRow, error) {
 		t, err := transferGetScoped(c, q, id)
 		if err == nil && !t.LabourCostTransfer.Active {
 			return t, errTransition("already_inactive", "该拨付记录已停用")
@@ -363,7 +370,7 @@ func (s *Server) transferDeactivate() fiber.Handler {
 		return q.LabourCostTransferDeactivate(ctx, dbq.LabourCostTransferDeactivateParams{ID: a.ID, Version: a.Version, Reason: a.Reason})
 	}
 	return setActiveHandler(s, false, staffWriter, idParam, active, deactivate,
-		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.LabourCostTransferGetRow, t dbq.LabourCostTransfer) (any, error) {
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.LabourCostTransferListRow, t dbq.LabourCostTransfer) (any, error) {
 			return transferFrom(t, cur.ProjectID), nil
 		})
 }

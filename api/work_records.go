@@ -85,15 +85,17 @@ func (s *Server) workRecordList(c *fiber.Ctx) error {
 	return listPage(c, p, func(lim, off int32) ([]dbq.WorkRecordListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WorkRecordList(c.UserContext(), arg)
-	}, func(r dbq.WorkRecordListRow) int64 { return r.Total }, func(r dbq.WorkRecordListRow) workRecordOut {
-		return workRecordFrom(r.WorkRecord, r.WorkerName)
-	})
+	}, func(r dbq.WorkRecordListRow) int64 { return r.Total }, workRecordRowOut)
 }
 
 // workRecordGetScoped loads a work record the caller may see (else not found).
-var workRecordGetScoped = scopedGet((*dbq.Queries).WorkRecordGet)
+func workRecordGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WorkRecordListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.WorkRecordList(c.UserContext(), dbq.WorkRecordListParams{ID: &id,
+		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
-func workRecordRowOut(r dbq.WorkRecordGetRow) workRecordOut {
+func workRecordRowOut(r dbq.WorkRecordListRow) workRecordOut {
 	return workRecordFrom(r.WorkRecord, r.WorkerName)
 }
 
@@ -176,7 +178,7 @@ func (s *Server) workRecordUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return changeRow(s, c, id, workRecordGetScoped, func(q *dbq.Queries, cur dbq.WorkRecordGetRow) (workRecordOut, error) {
+	return changeRow(s, c, id, workRecordGetScoped, func(q *dbq.Queries, cur dbq.WorkRecordListRow) (workRecordOut, error) {
 		r := cur.WorkRecord
 		if in.ProjectID != nil && *in.ProjectID != r.ProjectID {
 			return workRecordOut{}, errField("project_id", "immutable", "所属项目不可修改，请停用后重新登记")
@@ -214,7 +216,7 @@ func (s *Server) workRecordUpdate(c *fiber.Ctx) error {
 
 func (s *Server) workRecordSetActive(active bool) fiber.Handler {
 	return setActiveHandler(s, active, staffWriter, idParam, workRecordGetScoped, (*dbq.Queries).WorkRecordSetActive,
-		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.WorkRecordGetRow, r dbq.WorkRecord) (any, error) {
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.WorkRecordListRow, r dbq.WorkRecord) (any, error) {
 			return workRecordFrom(r, cur.WorkerName), nil
 		})
 }

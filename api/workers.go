@@ -200,10 +200,20 @@ func yearsBefore(t time.Time, n int) time.Time {
 	return r
 }
 
-// workerGetScoped loads a worker the caller may see (else not found).
-var workerGetScoped = scopedGet((*dbq.Queries).WorkerGet)
+// workerGetScoped loads a worker the caller may see (else not found):
+// the list query the list handler would run for the caller's scope
+// (byEmployment), narrowed to the id.
+func workerGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WorkerListRow, error) {
+	sc := scopeOf(c)
+	if (workerFilter{}).byEmployment(sc) {
+		r, err := oneRow(q.WorkerListByEmployment(c.UserContext(), dbq.WorkerListByEmploymentParams{ID: &id,
+			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		return dbq.WorkerListRow(r), err
+	}
+	return oneRow(q.WorkerList(c.UserContext(), dbq.WorkerListParams{ID: &id, ScopeWorker: sc.Worker, Lim: 1}))
+}
 
-func (s *Server) workerRowOut(r dbq.WorkerGetRow) workerOut { return s.workerFrom(r.Worker, r.OnSite) }
+func (s *Server) workerRowOut(r dbq.WorkerListRow) workerOut { return s.workerFrom(r.Worker, r.OnSite) }
 
 // validate checks the fields present in in and normalises phone and bank
 // card; on create the ID number is parsed (as of now) and returned.
@@ -294,7 +304,7 @@ func (s *Server) workerUpdate(c *fiber.Ctx) error {
 	if _, err := in.validate(false, s.deps.Now()); err != nil {
 		return err
 	}
-	return changeRow(s, c, id, workerGetScoped, func(q *dbq.Queries, cur dbq.WorkerGetRow) (workerOut, error) {
+	return changeRow(s, c, id, workerGetScoped, func(q *dbq.Queries, cur dbq.WorkerListRow) (workerOut, error) {
 		w := cur.Worker
 		p := dbq.WorkerUpdateParams{ID: id, Version: *in.Version, Name: w.Name, PhoneEnc: w.PhoneEnc, PhoneHash: w.PhoneHash,
 			BankCardEnc: w.BankCardEnc, BankName: w.BankName}
@@ -321,7 +331,7 @@ func (s *Server) workerUpdate(c *fiber.Ctx) error {
 
 func (s *Server) workerSetActive(active bool) fiber.Handler {
 	return setActiveHandler(s, active, staffWriter, idParam, workerGetScoped, (*dbq.Queries).WorkerSetActive,
-		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.WorkerGetRow, w dbq.Worker) (any, error) {
+		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.WorkerListRow, w dbq.Worker) (any, error) {
 			return s.workerFrom(w, cur.OnSite), nil
 		})
 }

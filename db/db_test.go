@@ -36,7 +36,8 @@ func TestInTxRollsBackOnError(t *testing.T) {
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
-	_, err = dbq.New(pool).TownGet(ctx, dbq.TownGetParams{Code: "330100"})
+	var code string
+	err = pool.QueryRow(ctx, "SELECT code FROM towns WHERE code = $1", "330100").Scan(&code)
 	require.ErrorIs(t, db.MapError(err), db.ErrNotFound)
 }
 

@@ -13,6 +13,7 @@ SELECT sqlc.embed(d), p.name AS project_name, count(*) OVER () AS total
 FROM wage_deposits d
 JOIN projects p ON p.id = d.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR d.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR d.id = sqlc.narg('id'))
   AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
@@ -30,18 +31,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN d.id END DESC,
   d.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: WageDepositGet :one
-SELECT d.*
-FROM wage_deposits d
-JOIN projects p ON p.id = d.project_id
-WHERE d.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL;
 
 -- name: WageDepositLock :one
 -- Locks a deposit (already found in scope) for a movement or an update.
@@ -79,6 +68,7 @@ FROM wage_deposit_movements m
 JOIN wage_deposits d ON d.id = m.deposit_id
 JOIN projects p ON p.id = d.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR m.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR m.id = sqlc.narg('id'))
   AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
@@ -96,19 +86,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN m.id END DESC,
   m.occurred_on ASC, m.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: WageDepositMovementGet :one
-SELECT sqlc.embed(m), d.project_id
-FROM wage_deposit_movements m
-JOIN wage_deposits d ON d.id = m.deposit_id
-JOIN projects p ON p.id = d.project_id
-WHERE m.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL;
 
 -- name: WageDepositMovementCreate :one
 INSERT INTO wage_deposit_movements (deposit_id, kind, amount_fen, occurred_on, reference, note)

@@ -38,6 +38,7 @@ JOIN workers w ON w.id = e.worker_id
 JOIN projects p ON p.id = e.project_id
 LEFT JOIN teams t ON t.id = e.team_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR e.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL
        OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL
@@ -65,20 +66,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN e.id END DESC,
   e.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: EmploymentGet :one
-SELECT sqlc.embed(e), w.name AS worker_name, p.name AS project_name, t.name AS team_name
-FROM employments e
-JOIN workers w ON w.id = e.worker_id
-JOIN projects p ON p.id = e.project_id
-LEFT JOIN teams t ON t.id = e.team_id
-WHERE e.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR e.worker_id = sqlc.narg('scope_worker'));
 
 -- name: EmploymentCreate :one
 INSERT INTO employments (worker_id, project_id, team_id, trade, entry_date, contract_signed_on, daily_wage_fen)

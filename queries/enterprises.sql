@@ -12,6 +12,7 @@ SELECT sqlc.embed(e), coalesce(tw.name, '')::text AS town_name, count(*) OVER ()
 FROM enterprises e
 LEFT JOIN towns tw ON tw.code = e.town_code
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR e.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR e.town_code = sqlc.narg('scope_town')
         OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = sqlc.narg('scope_town')
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
@@ -42,25 +43,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN e.id END DESC,
   e.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: EnterpriseGet :one
-SELECT e.* FROM enterprises e
-WHERE e.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR e.town_code = sqlc.narg('scope_town')
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = sqlc.narg('scope_town')
-                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
-                   WHERE t.labour_firm_id = e.id AND p.town_code = sqlc.narg('scope_town')))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR e.id = sqlc.narg('scope_enterprise'))
-  AND (sqlc.narg('scope_project')::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project')
-                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = sqlc.narg('scope_project') AND t.labour_firm_id = e.id))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
-        LEFT JOIN teams t ON t.id = em.team_id
-        WHERE em.worker_id = sqlc.narg('scope_worker')
-          AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)));
 
 -- name: EnterpriseCreate :one
 INSERT INTO enterprises (credit_code, name, type, town_code, legal_person, contact_name,

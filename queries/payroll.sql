@@ -20,6 +20,7 @@ CROSS JOIN LATERAL (
            (count(*) FILTER (WHERE l.confirmation = 'confirmed'))::bigint AS confirmed_count
     FROM payroll_lines l WHERE l.sheet_id = s.id) t
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR s.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR s.id = sqlc.narg('id'))
   AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
@@ -36,24 +37,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN s.id END DESC,
   s.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: PayrollSheetGet :one
-SELECT sqlc.embed(s), t.line_count, t.due_fen, t.paid_fen, t.confirmed_count
-FROM payroll_sheets s
-JOIN projects p ON p.id = s.project_id
-CROSS JOIN LATERAL (
-    SELECT count(*)::bigint AS line_count,
-           coalesce(sum(l.amount_due_fen), 0)::bigint AS due_fen,
-           coalesce(sum(l.amount_paid_fen), 0)::bigint AS paid_fen,
-           (count(*) FILTER (WHERE l.confirmation = 'confirmed'))::bigint AS confirmed_count
-    FROM payroll_lines l WHERE l.sheet_id = s.id) t
-WHERE s.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL;
 
 -- name: PayrollSheetLock :one
 -- Locks a sheet (already found in scope) against a concurrent status
@@ -108,6 +91,7 @@ JOIN payroll_sheets s ON s.id = l.sheet_id
 JOIN projects p ON p.id = s.project_id
 JOIN workers w ON w.id = l.worker_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR l.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR l.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -125,20 +109,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN l.id END DESC,
   l.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: PayrollLineGet :one
-SELECT sqlc.embed(l), s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name
-FROM payroll_lines l
-JOIN payroll_sheets s ON s.id = l.sheet_id
-JOIN projects p ON p.id = s.project_id
-JOIN workers w ON w.id = l.worker_id
-WHERE l.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR l.worker_id = sqlc.narg('scope_worker'));
 
 -- name: PayrollLineCreate :one
 INSERT INTO payroll_lines (sheet_id, worker_id, team_id, days_worked, amount_due_fen, amount_paid_fen,

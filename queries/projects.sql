@@ -5,11 +5,15 @@
 -- a team; a project user that project; a worker the projects they have an
 -- employment on (current or past).
 --
--- Conventions of every file here, which the API relies on (one Go helper
--- serves all queries of a kind, by converting one parameter struct):
---   * XGet, one row as the caller sees it, names its parameters in the
---     order id, scope_town, scope_enterprise, scope_project, scope_worker;
---   * XSetActive names them in the order active, reason, id, version.
+-- Conventions of every file here, which the API relies on:
+--   * each entity states its scope and visibility once, in its XList
+--     query; XList takes an optional id filter, and a get of one row as
+--     the caller sees it is XList narrowed to that id (api/*.go,
+--     xGetScoped). With custom plans (db.Open) the id folds the other
+--     filters away, so the get stays an index look-up;
+--   * XSetActive names its parameters in the order active, reason, id,
+--     version (one Go helper serves all, by converting one parameter
+--     struct).
 
 -- name: ProjectList :many
 -- The export (api/exports.go) reads this query too, in chunks after
@@ -24,6 +28,7 @@ JOIN enterprises b ON b.id = p.builder_id
 JOIN enterprises c ON c.id = p.contractor_id
 LEFT JOIN towns tw ON tw.code = p.town_code
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR p.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR p.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -58,20 +63,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN p.id END DESC,
   p.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: ProjectGet :one
-SELECT sqlc.embed(p), b.name AS builder_name, c.name AS contractor_name
-FROM projects p
-JOIN enterprises b ON b.id = p.builder_id
-JOIN enterprises c ON c.id = p.contractor_id
-WHERE p.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = sqlc.narg('scope_worker')));
 
 -- name: ProjectEnterpriseGet :one
 -- A party a project write names (builder, contractor, labour firm),

@@ -16,6 +16,7 @@ FROM safety_homes h
 LEFT JOIN towns tw ON tw.code = h.town_code
 LEFT JOIN projects hp ON hp.id = h.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR h.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR h.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
         SELECT 1 FROM projects p WHERE p.town_code = h.town_code
@@ -37,23 +38,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN h.id END DESC,
   h.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: SafetyHomeGet :one
-SELECT sqlc.embed(h),
-       (SELECT count(*) FROM safety_supervisors s WHERE s.home_id = h.id AND s.active)::bigint AS supervisor_count,
-       (SELECT count(*) FROM safety_activities a WHERE a.home_id = h.id AND a.active)::bigint AS activity_count
-FROM safety_homes h
-WHERE h.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project') AND p.town_code = h.town_code))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = sqlc.narg('scope_worker') AND p.town_code = h.town_code));
 
 -- name: SafetyHomeCreate :one
 INSERT INTO safety_homes (town_code, project_id, name, address, established_on)
@@ -87,6 +71,7 @@ FROM safety_supervisors s
 JOIN safety_homes h ON h.id = s.home_id
 LEFT JOIN towns tw ON tw.code = h.town_code
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR s.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR s.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
         SELECT 1 FROM projects p WHERE p.town_code = h.town_code
@@ -106,22 +91,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN s.id END DESC,
   s.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: SafetySupervisorGet :one
-SELECT sqlc.embed(s), h.town_code
-FROM safety_supervisors s
-JOIN safety_homes h ON h.id = s.home_id
-WHERE s.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project') AND p.town_code = h.town_code))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = sqlc.narg('scope_worker') AND p.town_code = h.town_code));
 
 -- name: SafetySupervisorCreate :one
 INSERT INTO safety_supervisors (home_id, name, phone_enc, phone_hash, party_member)
@@ -155,6 +124,7 @@ FROM safety_activities a
 JOIN safety_homes h ON h.id = a.home_id
 LEFT JOIN towns tw ON tw.code = h.town_code
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR a.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR a.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
         SELECT 1 FROM projects p WHERE p.town_code = h.town_code
@@ -177,22 +147,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN a.id END DESC,
   a.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: SafetyActivityGet :one
-SELECT sqlc.embed(a), h.town_code
-FROM safety_activities a
-JOIN safety_homes h ON h.id = a.home_id
-WHERE a.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project') AND p.town_code = h.town_code))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = sqlc.narg('scope_worker') AND p.town_code = h.town_code));
 
 -- name: SafetyActivityCreate :one
 INSERT INTO safety_activities (home_id, held_on, title, kind, participants, description)

@@ -17,6 +17,7 @@ JOIN projects p ON p.id = t.project_id
 LEFT JOIN enterprises lf ON lf.id = t.labour_firm_id
 LEFT JOIN workers lw ON lw.id = t.leader_worker_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR t.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR t.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR t.labour_firm_id = sqlc.narg('scope_enterprise')
         OR p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -36,23 +37,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN t.id END DESC,
   t.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: TeamGet :one
-SELECT sqlc.embed(t), p.name AS project_name, p.town_code,
-       lf.name AS labour_firm_name, lw.name AS leader_name,
-       (SELECT count(*) FROM employments oe WHERE oe.team_id = t.id AND oe.exit_date IS NULL)::int AS on_site_count
-FROM teams t
-JOIN projects p ON p.id = t.project_id
-LEFT JOIN enterprises lf ON lf.id = t.labour_firm_id
-LEFT JOIN workers lw ON lw.id = t.leader_worker_id
-WHERE t.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR t.labour_firm_id = sqlc.narg('scope_enterprise')
-        OR p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = sqlc.narg('scope_worker')));
 
 -- name: TeamRef :one
 -- A team a write names, unscoped (the caller has already been checked

@@ -1,14 +1,11 @@
 -- name: TownList :many
+-- A get by code is this query narrowed by the code filter (api/towns.go).
 SELECT * FROM towns
 WHERE (sqlc.narg('scope_town')::text IS NULL OR code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('code')::text IS NULL OR code = sqlc.narg('code'))
   AND (sqlc.narg('active')::boolean IS NULL OR active = sqlc.narg('active'))
   AND (sqlc.narg('q')::text IS NULL OR name LIKE '%' || sqlc.narg('q') || '%' OR code LIKE sqlc.narg('q') || '%')
 ORDER BY sort_order, code;
-
--- name: TownGet :one
-SELECT * FROM towns
-WHERE code = @code
-  AND (sqlc.narg('scope_town')::text IS NULL OR code = sqlc.narg('scope_town'));
 
 -- name: TownCreate :one
 INSERT INTO towns (code, name, outline, sort_order)

@@ -12,6 +12,7 @@ SELECT sqlc.embed(a), p.name AS project_name, count(*) OVER () AS total
 FROM wage_accounts a
 JOIN projects p ON p.id = a.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR a.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR a.id = sqlc.narg('id'))
   AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
@@ -27,18 +28,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN a.id END DESC,
   a.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: WageAccountGet :one
-SELECT a.*
-FROM wage_accounts a
-JOIN projects p ON p.id = a.project_id
-WHERE a.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL;
 
 -- name: WageAccountCreate :one
 INSERT INTO wage_accounts (project_id, bank_name, account_name, account_no, opened_on, closed_on)
@@ -72,6 +61,7 @@ FROM labour_cost_transfers t
 JOIN wage_accounts a ON a.id = t.account_id
 JOIN projects p ON p.id = a.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR t.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR t.id = sqlc.narg('id'))
   AND sqlc.narg('scope_worker')::bigint IS NULL
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
@@ -90,19 +80,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN t.id END DESC,
   t.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: LabourCostTransferGet :one
-SELECT sqlc.embed(t), a.project_id
-FROM labour_cost_transfers t
-JOIN wage_accounts a ON a.id = t.account_id
-JOIN projects p ON p.id = a.project_id
-WHERE t.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL;
 
 -- name: LabourCostTransferCreate :one
 INSERT INTO labour_cost_transfers (account_id, month, amount_fen, transferred_on, reference)

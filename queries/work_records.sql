@@ -29,6 +29,7 @@ JOIN projects p ON p.id = r.project_id
 JOIN workers w ON w.id = r.worker_id
 LEFT JOIN teams t ON t.id = r.team_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR r.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR r.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
   AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
         OR p.contractor_id = sqlc.narg('scope_enterprise')
@@ -48,19 +49,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN r.id END DESC,
   r.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: WorkRecordGet :one
-SELECT sqlc.embed(r), w.name AS worker_name
-FROM work_records r
-JOIN projects p ON p.id = r.project_id
-JOIN workers w ON w.id = r.worker_id
-WHERE r.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR r.worker_id = sqlc.narg('scope_worker'));
 
 -- name: WorkRecordCreate :one
 INSERT INTO work_records (project_id, worker_id, team_id, work_date, item, unit, quantity_milli, amount_fen)

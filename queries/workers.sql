@@ -30,7 +30,8 @@
 --     an EXISTS in the select list as a hash of every open employment
 --     (175,000 at city scale) instead of 20 index probes.
 -- WorkerList serves callers without employment conditions (the city, or a
--- worker); WorkerListByEmployment everyone else. Keep their worker filters
+-- worker); WorkerListByEmployment everyone else. A get by id is either
+-- query narrowed by its id filter (api/workers.go, workerGetScoped). Keep their worker filters
 -- and sorts in step, and each query's two copies of the worker filters
 -- (page and count) identical.
 
@@ -49,6 +50,7 @@ SELECT sqlc.embed(w),
        coalesce((SELECT true FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL LIMIT 1), false)::boolean AS on_site
 FROM workers w
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR w.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR w.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
   AND (sqlc.narg('id_number_hash')::bytea IS NULL OR w.id_number_hash = sqlc.narg('id_number_hash'))
   AND (sqlc.narg('phone_hash')::bytea IS NULL OR w.phone_hash = sqlc.narg('phone_hash'))
@@ -76,6 +78,7 @@ WITH cand AS NOT MATERIALIZED (
     SELECT DISTINCT e.worker_id
     FROM employments e
     WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.worker_id > sqlc.narg('after_id'))
+      AND (sqlc.narg('id')::bigint IS NULL OR e.worker_id = sqlc.narg('id'))
       AND (sqlc.narg('scope_town')::text IS NULL
            OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
       AND (sqlc.narg('scope_enterprise')::bigint IS NULL
@@ -118,6 +121,7 @@ SELECT sqlc.embed(w),
 FROM cand
 JOIN workers w ON w.id = cand.worker_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR w.id > sqlc.narg('after_id'))
+  AND (sqlc.narg('id')::bigint IS NULL OR w.id = sqlc.narg('id'))
   AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
   AND (sqlc.narg('id_number_hash')::bytea IS NULL OR w.id_number_hash = sqlc.narg('id_number_hash'))
   AND (sqlc.narg('phone_hash')::bytea IS NULL OR w.phone_hash = sqlc.narg('phone_hash'))
@@ -137,25 +141,6 @@ ORDER BY
   CASE WHEN @sort::text = '-id' THEN w.id END DESC,
   w.id ASC
 LIMIT @lim OFFSET @off;
-
--- name: WorkerGet :one
-SELECT sqlc.embed(w),
-       EXISTS (SELECT 1 FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL)::boolean AS on_site
-FROM workers w
-WHERE w.id = @id
-  AND (sqlc.narg('scope_town')::text IS NULL OR EXISTS (
-        SELECT 1 FROM employments e JOIN projects p ON p.id = e.project_id
-        WHERE e.worker_id = w.id AND p.town_code = sqlc.narg('scope_town')))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments e
-        JOIN projects p ON p.id = e.project_id
-        LEFT JOIN teams t ON t.id = e.team_id
-        WHERE e.worker_id = w.id
-          AND (p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-               OR t.labour_firm_id = sqlc.narg('scope_enterprise'))))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments e WHERE e.worker_id = w.id AND e.project_id = sqlc.narg('scope_project')))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'));
 
 -- name: WorkerByIDNumberHash :one
 -- Unscoped: whoever holds the full ID number may name the worker (to enter

@@ -93,81 +93,35 @@ func (q *Queries) WageDepositCreate(ctx context.Context, arg WageDepositCreatePa
 	return i, err
 }
 
-const wageDepositGet = `-- name: WageDepositGet :one
-SELECT d.id, d.project_id, d.form, d.required_fen, d.amount_fen, d.bank_name, d.reference, d.paid_on, d.expires_on, d.status, d.version, d.created_at, d.updated_at
-FROM wage_deposits d
-JOIN projects p ON p.id = d.project_id
-WHERE d.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND $5::bigint IS NULL
-`
-
-type WageDepositGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-func (q *Queries) WageDepositGet(ctx context.Context, arg WageDepositGetParams) (WageDeposit, error) {
-	row := q.db.QueryRow(ctx, wageDepositGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i WageDeposit
-	err := row.Scan(
-		&i.ID,
-		&i.ProjectID,
-		&i.Form,
-		&i.RequiredFen,
-		&i.AmountFen,
-		&i.BankName,
-		&i.Reference,
-		&i.PaidOn,
-		&i.ExpiresOn,
-		&i.Status,
-		&i.Version,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const wageDepositList = `-- name: WageDepositList :many
 
 SELECT d.id, d.project_id, d.form, d.required_fen, d.amount_fen, d.bank_name, d.reference, d.paid_on, d.expires_on, d.status, d.version, d.created_at, d.updated_at, p.name AS project_name, count(*) OVER () AS total
 FROM wage_deposits d
 JOIN projects p ON p.id = d.project_id
 WHERE ($1::bigint IS NULL OR d.id > $1)
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
-  AND ($6::bigint IS NULL OR d.project_id = $6)
-  AND ($7::text IS NULL OR p.town_code = $7)
-  AND ($8::text IS NULL OR d.status = $8)
-  AND ($9::text IS NULL OR d.form = $9)
-  AND (NOT $10::boolean OR (d.status = 'active' AND d.amount_fen < d.required_fen))
+  AND ($2::bigint IS NULL OR d.id = $2)
+  AND $3::bigint IS NULL
+  AND ($4::text IS NULL OR p.town_code = $4)
+  AND ($5::bigint IS NULL OR p.builder_id = $5
+        OR p.contractor_id = $5
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
+  AND ($6::bigint IS NULL OR p.id = $6)
+  AND ($7::bigint IS NULL OR d.project_id = $7)
+  AND ($8::text IS NULL OR p.town_code = $8)
+  AND ($9::text IS NULL OR d.status = $9)
+  AND ($10::text IS NULL OR d.form = $10)
+  AND (NOT $11::boolean OR (d.status = 'active' AND d.amount_fen < d.required_fen))
 ORDER BY
-  CASE WHEN $11::text = 'expires_on' THEN d.expires_on END ASC,
-  CASE WHEN $11::text = '-amount_fen' THEN d.amount_fen END DESC,
-  CASE WHEN $11::text = '-id' THEN d.id END DESC,
+  CASE WHEN $12::text = 'expires_on' THEN d.expires_on END ASC,
+  CASE WHEN $12::text = '-amount_fen' THEN d.amount_fen END DESC,
+  CASE WHEN $12::text = '-id' THEN d.id END DESC,
   d.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $14 OFFSET $13
 `
 
 type WageDepositListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -200,6 +154,7 @@ type WageDepositListRow struct {
 func (q *Queries) WageDepositList(ctx context.Context, arg WageDepositListParams) ([]WageDepositListRow, error) {
 	rows, err := q.db.Query(ctx, wageDepositList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
@@ -311,83 +266,35 @@ func (q *Queries) WageDepositMovementCreate(ctx context.Context, arg WageDeposit
 	return i, err
 }
 
-const wageDepositMovementGet = `-- name: WageDepositMovementGet :one
-SELECT m.id, m.deposit_id, m.kind, m.amount_fen, m.occurred_on, m.reference, m.note, m.created_at, d.project_id
-FROM wage_deposit_movements m
-JOIN wage_deposits d ON d.id = m.deposit_id
-JOIN projects p ON p.id = d.project_id
-WHERE m.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND $5::bigint IS NULL
-`
-
-type WageDepositMovementGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type WageDepositMovementGetRow struct {
-	WageDepositMovement WageDepositMovement
-	ProjectID           int64
-}
-
-func (q *Queries) WageDepositMovementGet(ctx context.Context, arg WageDepositMovementGetParams) (WageDepositMovementGetRow, error) {
-	row := q.db.QueryRow(ctx, wageDepositMovementGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i WageDepositMovementGetRow
-	err := row.Scan(
-		&i.WageDepositMovement.ID,
-		&i.WageDepositMovement.DepositID,
-		&i.WageDepositMovement.Kind,
-		&i.WageDepositMovement.AmountFen,
-		&i.WageDepositMovement.OccurredOn,
-		&i.WageDepositMovement.Reference,
-		&i.WageDepositMovement.Note,
-		&i.WageDepositMovement.CreatedAt,
-		&i.ProjectID,
-	)
-	return i, err
-}
-
 const wageDepositMovementList = `-- name: WageDepositMovementList :many
 SELECT m.id, m.deposit_id, m.kind, m.amount_fen, m.occurred_on, m.reference, m.note, m.created_at, d.project_id, p.name AS project_name, count(*) OVER () AS total
 FROM wage_deposit_movements m
 JOIN wage_deposits d ON d.id = m.deposit_id
 JOIN projects p ON p.id = d.project_id
 WHERE ($1::bigint IS NULL OR m.id > $1)
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
-  AND ($6::bigint IS NULL OR m.deposit_id = $6)
-  AND ($7::bigint IS NULL OR d.project_id = $7)
-  AND ($8::text IS NULL OR m.kind = $8)
-  AND ($9::date IS NULL OR m.occurred_on >= $9)
-  AND ($10::date IS NULL OR m.occurred_on <= $10)
+  AND ($2::bigint IS NULL OR m.id = $2)
+  AND $3::bigint IS NULL
+  AND ($4::text IS NULL OR p.town_code = $4)
+  AND ($5::bigint IS NULL OR p.builder_id = $5
+        OR p.contractor_id = $5
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
+  AND ($6::bigint IS NULL OR p.id = $6)
+  AND ($7::bigint IS NULL OR m.deposit_id = $7)
+  AND ($8::bigint IS NULL OR d.project_id = $8)
+  AND ($9::text IS NULL OR m.kind = $9)
+  AND ($10::date IS NULL OR m.occurred_on >= $10)
+  AND ($11::date IS NULL OR m.occurred_on <= $11)
 ORDER BY
-  CASE WHEN $11::text = 'id' THEN m.id END ASC,
-  CASE WHEN $11::text = '-occurred_on' THEN m.occurred_on END DESC,
-  CASE WHEN $11::text = '-id' THEN m.id END DESC,
+  CASE WHEN $12::text = 'id' THEN m.id END ASC,
+  CASE WHEN $12::text = '-occurred_on' THEN m.occurred_on END DESC,
+  CASE WHEN $12::text = '-id' THEN m.id END DESC,
   m.occurred_on ASC, m.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $14 OFFSET $13
 `
 
 type WageDepositMovementListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -417,6 +324,7 @@ type WageDepositMovementListRow struct {
 func (q *Queries) WageDepositMovementList(ctx context.Context, arg WageDepositMovementListParams) ([]WageDepositMovementListRow, error) {
 	rows, err := q.db.Query(ctx, wageDepositMovementList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,

@@ -137,68 +137,6 @@ func (q *Queries) EmploymentExit(ctx context.Context, arg EmploymentExitParams) 
 	return i, err
 }
 
-const employmentGet = `-- name: EmploymentGet :one
-SELECT e.id, e.worker_id, e.project_id, e.team_id, e.trade, e.entry_date, e.exit_date, e.exit_reason, e.settled_on, e.contract_signed_on, e.contract_confirmed_at, e.daily_wage_fen, e.version, e.created_at, e.updated_at, w.name AS worker_name, p.name AS project_name, t.name AS team_name
-FROM employments e
-JOIN workers w ON w.id = e.worker_id
-JOIN projects p ON p.id = e.project_id
-LEFT JOIN teams t ON t.id = e.team_id
-WHERE e.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR e.worker_id = $5)
-`
-
-type EmploymentGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type EmploymentGetRow struct {
-	Employment  Employment
-	WorkerName  string
-	ProjectName string
-	TeamName    *string
-}
-
-func (q *Queries) EmploymentGet(ctx context.Context, arg EmploymentGetParams) (EmploymentGetRow, error) {
-	row := q.db.QueryRow(ctx, employmentGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i EmploymentGetRow
-	err := row.Scan(
-		&i.Employment.ID,
-		&i.Employment.WorkerID,
-		&i.Employment.ProjectID,
-		&i.Employment.TeamID,
-		&i.Employment.Trade,
-		&i.Employment.EntryDate,
-		&i.Employment.ExitDate,
-		&i.Employment.ExitReason,
-		&i.Employment.SettledOn,
-		&i.Employment.ContractSignedOn,
-		&i.Employment.ContractConfirmedAt,
-		&i.Employment.DailyWageFen,
-		&i.Employment.Version,
-		&i.Employment.CreatedAt,
-		&i.Employment.UpdatedAt,
-		&i.WorkerName,
-		&i.ProjectName,
-		&i.TeamName,
-	)
-	return i, err
-}
-
 const employmentList = `-- name: EmploymentList :many
 
 SELECT e.id, e.worker_id, e.project_id, e.team_id, e.trade, e.entry_date, e.exit_date, e.exit_reason, e.settled_on, e.contract_signed_on, e.contract_confirmed_at, e.daily_wage_fen, e.version, e.created_at, e.updated_at, w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
@@ -227,6 +165,7 @@ JOIN workers w ON w.id = e.worker_id
 JOIN projects p ON p.id = e.project_id
 LEFT JOIN teams t ON t.id = e.team_id
 WHERE ($14::bigint IS NULL OR e.id > $14)
+  AND ($15::bigint IS NULL OR e.id = $15)
   AND ($2::text IS NULL
        OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $2)))
   AND ($3::bigint IS NULL
@@ -247,13 +186,13 @@ WHERE ($14::bigint IS NULL OR e.id > $14)
   AND ($12::date IS NULL OR e.entry_date >= $12)
   AND ($13::date IS NULL OR e.entry_date <= $13)
 ORDER BY
-  CASE WHEN $15::text = 'entry_date' THEN e.entry_date END ASC,
-  CASE WHEN $15::text = '-entry_date' THEN e.entry_date END DESC,
-  CASE WHEN $15::text = 'exit_date' THEN e.exit_date END ASC,
-  CASE WHEN $15::text = '-exit_date' THEN e.exit_date END DESC,
-  CASE WHEN $15::text = '-id' THEN e.id END DESC,
+  CASE WHEN $16::text = 'entry_date' THEN e.entry_date END ASC,
+  CASE WHEN $16::text = '-entry_date' THEN e.entry_date END DESC,
+  CASE WHEN $16::text = 'exit_date' THEN e.exit_date END ASC,
+  CASE WHEN $16::text = '-exit_date' THEN e.exit_date END DESC,
+  CASE WHEN $16::text = '-id' THEN e.id END DESC,
   e.id ASC
-LIMIT $17 OFFSET $16
+LIMIT $18 OFFSET $17
 `
 
 type EmploymentListParams struct {
@@ -271,6 +210,7 @@ type EmploymentListParams struct {
 	EntryFrom       *time.Time
 	EntryTo         *time.Time
 	AfterID         *int64
+	ID              *int64
 	Sort            string
 	Off             int32
 	Lim             int32
@@ -313,6 +253,7 @@ func (q *Queries) EmploymentList(ctx context.Context, arg EmploymentListParams) 
 		arg.EntryFrom,
 		arg.EntryTo,
 		arg.AfterID,
+		arg.ID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,

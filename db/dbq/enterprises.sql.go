@@ -212,104 +212,48 @@ func (q *Queries) EnterpriseCreditListingUpdate(ctx context.Context, arg Enterpr
 	return i, err
 }
 
-const enterpriseGet = `-- name: EnterpriseGet :one
-SELECT e.id, e.credit_code, e.name, e.type, e.town_code, e.legal_person, e.contact_name, e.contact_phone_enc, e.contact_phone_hash, e.address, e.active, e.deactivated_at, e.deactivation_reason, e.version, e.created_at, e.updated_at FROM enterprises e
-WHERE e.id = $1
-  AND ($2::text IS NULL OR e.town_code = $2
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = $2
-                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
-                   WHERE t.labour_firm_id = e.id AND p.town_code = $2))
-  AND ($3::bigint IS NULL OR e.id = $3)
-  AND ($4::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = $4
-                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $4 AND t.labour_firm_id = e.id))
-  AND ($5::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
-        LEFT JOIN teams t ON t.id = em.team_id
-        WHERE em.worker_id = $5
-          AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)))
-`
-
-type EnterpriseGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-func (q *Queries) EnterpriseGet(ctx context.Context, arg EnterpriseGetParams) (Enterprise, error) {
-	row := q.db.QueryRow(ctx, enterpriseGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i Enterprise
-	err := row.Scan(
-		&i.ID,
-		&i.CreditCode,
-		&i.Name,
-		&i.Type,
-		&i.TownCode,
-		&i.LegalPerson,
-		&i.ContactName,
-		&i.ContactPhoneEnc,
-		&i.ContactPhoneHash,
-		&i.Address,
-		&i.Active,
-		&i.DeactivatedAt,
-		&i.DeactivationReason,
-		&i.Version,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const enterpriseList = `-- name: EnterpriseList :many
 
 SELECT e.id, e.credit_code, e.name, e.type, e.town_code, e.legal_person, e.contact_name, e.contact_phone_enc, e.contact_phone_hash, e.address, e.active, e.deactivated_at, e.deactivation_reason, e.version, e.created_at, e.updated_at, coalesce(tw.name, '')::text AS town_name, count(*) OVER () AS total
 FROM enterprises e
 LEFT JOIN towns tw ON tw.code = e.town_code
 WHERE ($1::bigint IS NULL OR e.id > $1)
-  AND ($2::text IS NULL OR e.town_code = $2
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = $2
+  AND ($2::bigint IS NULL OR e.id = $2)
+  AND ($3::text IS NULL OR e.town_code = $3
+        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = $3
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
         OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
-                   WHERE t.labour_firm_id = e.id AND p.town_code = $2))
-  AND ($3::bigint IS NULL OR e.id = $3)
-  AND ($4::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = $4
+                   WHERE t.labour_firm_id = e.id AND p.town_code = $3))
+  AND ($4::bigint IS NULL OR e.id = $4)
+  AND ($5::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = $5
                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $4 AND t.labour_firm_id = e.id))
-  AND ($5::bigint IS NULL OR EXISTS (
+        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $5 AND t.labour_firm_id = e.id))
+  AND ($6::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
         LEFT JOIN teams t ON t.id = em.team_id
-        WHERE em.worker_id = $5
+        WHERE em.worker_id = $6
           AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)))
-  AND ($6::text IS NULL OR e.town_code = $6)
-  AND ($7::text IS NULL OR e.type = $7)
-  AND ($8::boolean IS NULL OR e.active = $8)
-  AND ($9::text IS NULL OR EXISTS (
+  AND ($7::text IS NULL OR e.town_code = $7)
+  AND ($8::text IS NULL OR e.type = $8)
+  AND ($9::boolean IS NULL OR e.active = $9)
+  AND ($10::text IS NULL OR EXISTS (
         SELECT 1 FROM enterprise_credit_listings l
-        WHERE l.enterprise_id = e.id AND l.kind = $9 AND l.removed_on IS NULL))
-  AND ($10::text IS NULL OR e.name LIKE '%' || $10 || '%' OR e.credit_code = upper($10))
+        WHERE l.enterprise_id = e.id AND l.kind = $10 AND l.removed_on IS NULL))
+  AND ($11::text IS NULL OR e.name LIKE '%' || $11 || '%' OR e.credit_code = upper($11))
 ORDER BY
-  CASE WHEN $11::text = 'name' THEN e.name END ASC,
-  CASE WHEN $11::text = '-name' THEN e.name END DESC,
-  CASE WHEN $11::text = 'created_at' THEN e.created_at END ASC,
-  CASE WHEN $11::text = '-created_at' THEN e.created_at END DESC,
-  CASE WHEN $11::text = '-id' THEN e.id END DESC,
+  CASE WHEN $12::text = 'name' THEN e.name END ASC,
+  CASE WHEN $12::text = '-name' THEN e.name END DESC,
+  CASE WHEN $12::text = 'created_at' THEN e.created_at END ASC,
+  CASE WHEN $12::text = '-created_at' THEN e.created_at END DESC,
+  CASE WHEN $12::text = '-id' THEN e.id END DESC,
   e.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $14 OFFSET $13
 `
 
 type EnterpriseListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -341,6 +285,7 @@ type EnterpriseListRow struct {
 func (q *Queries) EnterpriseList(ctx context.Context, arg EnterpriseListParams) ([]EnterpriseListRow, error) {
 	rows, err := q.db.Query(ctx, enterpriseList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,

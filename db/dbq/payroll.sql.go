@@ -110,71 +110,6 @@ func (q *Queries) PayrollLineCreate(ctx context.Context, arg PayrollLineCreatePa
 	return i, err
 }
 
-const payrollLineGet = `-- name: PayrollLineGet :one
-SELECT l.id, l.sheet_id, l.worker_id, l.team_id, l.days_worked, l.amount_due_fen, l.amount_paid_fen, l.paid_on, l.transfer_ref, l.paid_via, l.confirmation, l.confirmed_at, l.dispute_reason, l.version, l.created_at, l.updated_at, s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name
-FROM payroll_lines l
-JOIN payroll_sheets s ON s.id = l.sheet_id
-JOIN projects p ON p.id = s.project_id
-JOIN workers w ON w.id = l.worker_id
-WHERE l.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR l.worker_id = $5)
-`
-
-type PayrollLineGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type PayrollLineGetRow struct {
-	PayrollLine PayrollLine
-	ProjectID   int64
-	Month       time.Time
-	SheetStatus string
-	WorkerName  string
-}
-
-func (q *Queries) PayrollLineGet(ctx context.Context, arg PayrollLineGetParams) (PayrollLineGetRow, error) {
-	row := q.db.QueryRow(ctx, payrollLineGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i PayrollLineGetRow
-	err := row.Scan(
-		&i.PayrollLine.ID,
-		&i.PayrollLine.SheetID,
-		&i.PayrollLine.WorkerID,
-		&i.PayrollLine.TeamID,
-		&i.PayrollLine.DaysWorked,
-		&i.PayrollLine.AmountDueFen,
-		&i.PayrollLine.AmountPaidFen,
-		&i.PayrollLine.PaidOn,
-		&i.PayrollLine.TransferRef,
-		&i.PayrollLine.PaidVia,
-		&i.PayrollLine.Confirmation,
-		&i.PayrollLine.ConfirmedAt,
-		&i.PayrollLine.DisputeReason,
-		&i.PayrollLine.Version,
-		&i.PayrollLine.CreatedAt,
-		&i.PayrollLine.UpdatedAt,
-		&i.ProjectID,
-		&i.Month,
-		&i.SheetStatus,
-		&i.WorkerName,
-	)
-	return i, err
-}
-
 const payrollLineList = `-- name: PayrollLineList :many
 SELECT l.id, l.sheet_id, l.worker_id, l.team_id, l.days_worked, l.amount_due_fen, l.amount_paid_fen, l.paid_on, l.transfer_ref, l.paid_via, l.confirmation, l.confirmed_at, l.dispute_reason, l.version, l.created_at, l.updated_at, s.project_id, s.month, s.status AS sheet_status, w.name AS worker_name, w.id_number_enc,
        p.name AS project_name,
@@ -198,6 +133,7 @@ JOIN payroll_sheets s ON s.id = l.sheet_id
 JOIN projects p ON p.id = s.project_id
 JOIN workers w ON w.id = l.worker_id
 WHERE ($11::bigint IS NULL OR l.id > $11)
+  AND ($12::bigint IS NULL OR l.id = $12)
   AND ($2::text IS NULL OR p.town_code = $2)
   AND ($3::bigint IS NULL OR p.builder_id = $3
         OR p.contractor_id = $3
@@ -210,11 +146,11 @@ WHERE ($11::bigint IS NULL OR l.id > $11)
   AND ($9::text IS NULL OR l.confirmation = $9)
   AND (NOT $10::boolean OR l.amount_paid_fen < l.amount_due_fen)
 ORDER BY
-  CASE WHEN $12::text = '-month' THEN s.month END DESC,
-  CASE WHEN $12::text = '-amount_due_fen' THEN l.amount_due_fen END DESC,
-  CASE WHEN $12::text = '-id' THEN l.id END DESC,
+  CASE WHEN $13::text = '-month' THEN s.month END DESC,
+  CASE WHEN $13::text = '-amount_due_fen' THEN l.amount_due_fen END DESC,
+  CASE WHEN $13::text = '-id' THEN l.id END DESC,
   l.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $15 OFFSET $14
 `
 
 type PayrollLineListParams struct {
@@ -229,6 +165,7 @@ type PayrollLineListParams struct {
 	Confirmation    *string
 	Unpaid          bool
 	AfterID         *int64
+	ID              *int64
 	Sort            string
 	Off             int32
 	Lim             int32
@@ -263,6 +200,7 @@ func (q *Queries) PayrollLineList(ctx context.Context, arg PayrollLineListParams
 		arg.Confirmation,
 		arg.Unpaid,
 		arg.AfterID,
+		arg.ID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
@@ -439,68 +377,6 @@ func (q *Queries) PayrollSheetCreate(ctx context.Context, arg PayrollSheetCreate
 	return i, err
 }
 
-const payrollSheetGet = `-- name: PayrollSheetGet :one
-SELECT s.id, s.project_id, s.month, s.status, s.submitted_at, s.note, s.version, s.created_at, s.updated_at, t.line_count, t.due_fen, t.paid_fen, t.confirmed_count
-FROM payroll_sheets s
-JOIN projects p ON p.id = s.project_id
-CROSS JOIN LATERAL (
-    SELECT count(*)::bigint AS line_count,
-           coalesce(sum(l.amount_due_fen), 0)::bigint AS due_fen,
-           coalesce(sum(l.amount_paid_fen), 0)::bigint AS paid_fen,
-           (count(*) FILTER (WHERE l.confirmation = 'confirmed'))::bigint AS confirmed_count
-    FROM payroll_lines l WHERE l.sheet_id = s.id) t
-WHERE s.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND $5::bigint IS NULL
-`
-
-type PayrollSheetGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type PayrollSheetGetRow struct {
-	PayrollSheet   PayrollSheet
-	LineCount      int64
-	DueFen         int64
-	PaidFen        int64
-	ConfirmedCount int64
-}
-
-func (q *Queries) PayrollSheetGet(ctx context.Context, arg PayrollSheetGetParams) (PayrollSheetGetRow, error) {
-	row := q.db.QueryRow(ctx, payrollSheetGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i PayrollSheetGetRow
-	err := row.Scan(
-		&i.PayrollSheet.ID,
-		&i.PayrollSheet.ProjectID,
-		&i.PayrollSheet.Month,
-		&i.PayrollSheet.Status,
-		&i.PayrollSheet.SubmittedAt,
-		&i.PayrollSheet.Note,
-		&i.PayrollSheet.Version,
-		&i.PayrollSheet.CreatedAt,
-		&i.PayrollSheet.UpdatedAt,
-		&i.LineCount,
-		&i.DueFen,
-		&i.PaidFen,
-		&i.ConfirmedCount,
-	)
-	return i, err
-}
-
 const payrollSheetList = `-- name: PayrollSheetList :many
 
 SELECT s.id, s.project_id, s.month, s.status, s.submitted_at, s.note, s.version, s.created_at, s.updated_at, p.name AS project_name, t.line_count, t.due_fen, t.paid_fen, t.confirmed_count,
@@ -514,26 +390,28 @@ CROSS JOIN LATERAL (
            (count(*) FILTER (WHERE l.confirmation = 'confirmed'))::bigint AS confirmed_count
     FROM payroll_lines l WHERE l.sheet_id = s.id) t
 WHERE ($1::bigint IS NULL OR s.id > $1)
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
-  AND ($6::bigint IS NULL OR s.project_id = $6)
-  AND ($7::date IS NULL OR s.month >= $7)
-  AND ($8::date IS NULL OR s.month <= $8)
-  AND ($9::text IS NULL OR s.status = $9)
+  AND ($2::bigint IS NULL OR s.id = $2)
+  AND $3::bigint IS NULL
+  AND ($4::text IS NULL OR p.town_code = $4)
+  AND ($5::bigint IS NULL OR p.builder_id = $5
+        OR p.contractor_id = $5
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
+  AND ($6::bigint IS NULL OR p.id = $6)
+  AND ($7::bigint IS NULL OR s.project_id = $7)
+  AND ($8::date IS NULL OR s.month >= $8)
+  AND ($9::date IS NULL OR s.month <= $9)
+  AND ($10::text IS NULL OR s.status = $10)
 ORDER BY
-  CASE WHEN $10::text = 'month' THEN s.month END ASC,
-  CASE WHEN $10::text = '-month' THEN s.month END DESC,
-  CASE WHEN $10::text = '-id' THEN s.id END DESC,
+  CASE WHEN $11::text = 'month' THEN s.month END ASC,
+  CASE WHEN $11::text = '-month' THEN s.month END DESC,
+  CASE WHEN $11::text = '-id' THEN s.id END DESC,
   s.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $13 OFFSET $12
 `
 
 type PayrollSheetListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -569,6 +447,7 @@ type PayrollSheetListRow struct {
 func (q *Queries) PayrollSheetList(ctx context.Context, arg PayrollSheetListParams) ([]PayrollSheetListRow, error) {
 	rows, err := q.db.Query(ctx, payrollSheetList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,

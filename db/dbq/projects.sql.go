@@ -92,70 +92,6 @@ func (q *Queries) ProjectEnterpriseGet(ctx context.Context, id int64) (ProjectEn
 	return i, err
 }
 
-const projectGet = `-- name: ProjectGet :one
-SELECT p.id, p.code, p.name, p.town_code, p.industry, p.builder_id, p.contractor_id, p.contract_value_fen, p.start_date, p.planned_end_date, p.completed_on, p.status, p.address, p.active, p.deactivated_at, p.deactivation_reason, p.version, p.created_at, p.updated_at, b.name AS builder_name, c.name AS contractor_name
-FROM projects p
-JOIN enterprises b ON b.id = p.builder_id
-JOIN enterprises c ON c.id = p.contractor_id
-WHERE p.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $5))
-`
-
-type ProjectGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type ProjectGetRow struct {
-	Project        Project
-	BuilderName    string
-	ContractorName string
-}
-
-func (q *Queries) ProjectGet(ctx context.Context, arg ProjectGetParams) (ProjectGetRow, error) {
-	row := q.db.QueryRow(ctx, projectGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i ProjectGetRow
-	err := row.Scan(
-		&i.Project.ID,
-		&i.Project.Code,
-		&i.Project.Name,
-		&i.Project.TownCode,
-		&i.Project.Industry,
-		&i.Project.BuilderID,
-		&i.Project.ContractorID,
-		&i.Project.ContractValueFen,
-		&i.Project.StartDate,
-		&i.Project.PlannedEndDate,
-		&i.Project.CompletedOn,
-		&i.Project.Status,
-		&i.Project.Address,
-		&i.Project.Active,
-		&i.Project.DeactivatedAt,
-		&i.Project.DeactivationReason,
-		&i.Project.Version,
-		&i.Project.CreatedAt,
-		&i.Project.UpdatedAt,
-		&i.BuilderName,
-		&i.ContractorName,
-	)
-	return i, err
-}
-
 const projectList = `-- name: ProjectList :many
 
 SELECT p.id, p.code, p.name, p.town_code, p.industry, p.builder_id, p.contractor_id, p.contract_value_fen, p.start_date, p.planned_end_date, p.completed_on, p.status, p.address, p.active, p.deactivated_at, p.deactivation_reason, p.version, p.created_at, p.updated_at, b.name AS builder_name, c.name AS contractor_name, coalesce(tw.name, '')::text AS town_name,
@@ -167,44 +103,46 @@ JOIN enterprises b ON b.id = p.builder_id
 JOIN enterprises c ON c.id = p.contractor_id
 LEFT JOIN towns tw ON tw.code = p.town_code
 WHERE ($1::bigint IS NULL OR p.id > $1)
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $5))
-  AND ($6::text IS NULL OR p.town_code = $6)
-  AND ($7::text IS NULL OR p.status = $7)
-  AND ($8::text IS NULL OR p.industry = $8)
-  AND ($9::bigint IS NULL OR p.builder_id = $9)
-  AND ($10::bigint IS NULL OR p.contractor_id = $10)
-  AND ($11::bigint IS NULL OR p.builder_id = $11
-        OR p.contractor_id = $11
-        OR EXISTS (SELECT 1 FROM teams ft WHERE ft.project_id = p.id AND ft.labour_firm_id = $11))
-  AND ($12::boolean IS NULL OR p.active = $12)
-  AND ($13::text IS NULL OR p.name LIKE '%' || $13 || '%' OR p.code ILIKE $13 || '%')
-  AND ($14::date IS NULL OR p.start_date >= $14)
-  AND ($15::date IS NULL OR p.start_date <= $15)
+  AND ($2::bigint IS NULL OR p.id = $2)
+  AND ($3::text IS NULL OR p.town_code = $3)
+  AND ($4::bigint IS NULL OR p.builder_id = $4
+        OR p.contractor_id = $4
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
+  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($6::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $6))
+  AND ($7::text IS NULL OR p.town_code = $7)
+  AND ($8::text IS NULL OR p.status = $8)
+  AND ($9::text IS NULL OR p.industry = $9)
+  AND ($10::bigint IS NULL OR p.builder_id = $10)
+  AND ($11::bigint IS NULL OR p.contractor_id = $11)
+  AND ($12::bigint IS NULL OR p.builder_id = $12
+        OR p.contractor_id = $12
+        OR EXISTS (SELECT 1 FROM teams ft WHERE ft.project_id = p.id AND ft.labour_firm_id = $12))
+  AND ($13::boolean IS NULL OR p.active = $13)
+  AND ($14::text IS NULL OR p.name LIKE '%' || $14 || '%' OR p.code ILIKE $14 || '%')
+  AND ($15::date IS NULL OR p.start_date >= $15)
+  AND ($16::date IS NULL OR p.start_date <= $16)
   -- Exempt counts as done: only missing and partial systems are "not implemented".
-  AND ($16::text IS NULL OR EXISTS (
+  AND ($17::text IS NULL OR EXISTS (
         SELECT 1 FROM project_wage_systems mws
-        WHERE mws.project_id = p.id AND mws.system = $16
+        WHERE mws.project_id = p.id AND mws.system = $17
           AND mws.state IN ('missing', 'partial')))
 ORDER BY
-  CASE WHEN $17::text = 'name' THEN p.name END ASC,
-  CASE WHEN $17::text = '-name' THEN p.name END DESC,
-  CASE WHEN $17::text = 'start_date' THEN p.start_date END ASC,
-  CASE WHEN $17::text = '-start_date' THEN p.start_date END DESC,
-  CASE WHEN $17::text = 'contract_value_fen' THEN p.contract_value_fen END ASC,
-  CASE WHEN $17::text = '-contract_value_fen' THEN p.contract_value_fen END DESC,
-  CASE WHEN $17::text = '-id' THEN p.id END DESC,
+  CASE WHEN $18::text = 'name' THEN p.name END ASC,
+  CASE WHEN $18::text = '-name' THEN p.name END DESC,
+  CASE WHEN $18::text = 'start_date' THEN p.start_date END ASC,
+  CASE WHEN $18::text = '-start_date' THEN p.start_date END DESC,
+  CASE WHEN $18::text = 'contract_value_fen' THEN p.contract_value_fen END ASC,
+  CASE WHEN $18::text = '-contract_value_fen' THEN p.contract_value_fen END DESC,
+  CASE WHEN $18::text = '-id' THEN p.id END DESC,
   p.id ASC
-LIMIT $19 OFFSET $18
+LIMIT $20 OFFSET $19
 `
 
 type ProjectListParams struct {
 	AfterID           *int64
+	ID                *int64
 	ScopeTown         *string
 	ScopeEnterprise   *int64
 	ScopeProject      *int64
@@ -242,11 +180,15 @@ type ProjectListRow struct {
 // a team; a project user that project; a worker the projects they have an
 // employment on (current or past).
 //
-// Conventions of every file here, which the API relies on (one Go helper
-// serves all queries of a kind, by converting one parameter struct):
-//   - XGet, one row as the caller sees it, names its parameters in the
-//     order id, scope_town, scope_enterprise, scope_project, scope_worker;
-//   - XSetActive names them in the order active, reason, id, version.
+// Conventions of every file here, which the API relies on:
+//   - each entity states its scope and visibility once, in its XList
+//     query; XList takes an optional id filter, and a get of one row as
+//     the caller sees it is XList narrowed to that id (api/*.go,
+//     xGetScoped). With custom plans (db.Open) the id folds the other
+//     filters away, so the get stays an index look-up;
+//   - XSetActive names its parameters in the order active, reason, id,
+//     version (one Go helper serves all, by converting one parameter
+//     struct).
 //
 // The export (api/exports.go) reads this query too, in chunks after
 // after_id in id order; town_name is for it. The total is a window
@@ -254,6 +196,7 @@ type ProjectListRow struct {
 func (q *Queries) ProjectList(ctx context.Context, arg ProjectListParams) ([]ProjectListRow, error) {
 	rows, err := q.db.Query(ctx, projectList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,

@@ -53,64 +53,6 @@ func (q *Queries) SafetyActivityCreate(ctx context.Context, arg SafetyActivityCr
 	return i, err
 }
 
-const safetyActivityGet = `-- name: SafetyActivityGet :one
-SELECT a.id, a.home_id, a.held_on, a.title, a.kind, a.participants, a.description, a.active, a.deactivated_at, a.deactivation_reason, a.version, a.created_at, a.updated_at, h.town_code
-FROM safety_activities a
-JOIN safety_homes h ON h.id = a.home_id
-WHERE a.id = $1
-  AND ($2::text IS NULL OR h.town_code = $2)
-  AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $3 OR p.contractor_id = $3
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
-  AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
-  AND ($5::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
-`
-
-type SafetyActivityGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type SafetyActivityGetRow struct {
-	SafetyActivity SafetyActivity
-	TownCode       string
-}
-
-func (q *Queries) SafetyActivityGet(ctx context.Context, arg SafetyActivityGetParams) (SafetyActivityGetRow, error) {
-	row := q.db.QueryRow(ctx, safetyActivityGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i SafetyActivityGetRow
-	err := row.Scan(
-		&i.SafetyActivity.ID,
-		&i.SafetyActivity.HomeID,
-		&i.SafetyActivity.HeldOn,
-		&i.SafetyActivity.Title,
-		&i.SafetyActivity.Kind,
-		&i.SafetyActivity.Participants,
-		&i.SafetyActivity.Description,
-		&i.SafetyActivity.Active,
-		&i.SafetyActivity.DeactivatedAt,
-		&i.SafetyActivity.DeactivationReason,
-		&i.SafetyActivity.Version,
-		&i.SafetyActivity.CreatedAt,
-		&i.SafetyActivity.UpdatedAt,
-		&i.TownCode,
-	)
-	return i, err
-}
-
 const safetyActivityList = `-- name: SafetyActivityList :many
 SELECT a.id, a.home_id, a.held_on, a.title, a.kind, a.participants, a.description, a.active, a.deactivated_at, a.deactivation_reason, a.version, a.created_at, a.updated_at, h.town_code, coalesce(tw.name, '')::text AS town_name, h.name AS home_name,
        count(*) OVER () AS total
@@ -118,32 +60,34 @@ FROM safety_activities a
 JOIN safety_homes h ON h.id = a.home_id
 LEFT JOIN towns tw ON tw.code = h.town_code
 WHERE ($1::bigint IS NULL OR a.id > $1)
-  AND ($2::text IS NULL OR h.town_code = $2)
-  AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $3 OR p.contractor_id = $3
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
+  AND ($2::bigint IS NULL OR a.id = $2)
+  AND ($3::text IS NULL OR h.town_code = $3)
   AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
+        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+          AND (p.builder_id = $4 OR p.contractor_id = $4
+               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))))
   AND ($5::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM projects p WHERE p.id = $5 AND p.town_code = h.town_code))
+  AND ($6::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
-  AND ($6::bigint IS NULL OR a.home_id = $6)
-  AND ($7::text IS NULL OR h.town_code = $7)
-  AND ($8::text IS NULL OR a.kind = $8)
-  AND ($9::date IS NULL OR a.held_on >= $9)
-  AND ($10::date IS NULL OR a.held_on <= $10)
-  AND ($11::boolean IS NULL OR a.active = $11)
+        WHERE se.worker_id = $6 AND p.town_code = h.town_code))
+  AND ($7::bigint IS NULL OR a.home_id = $7)
+  AND ($8::text IS NULL OR h.town_code = $8)
+  AND ($9::text IS NULL OR a.kind = $9)
+  AND ($10::date IS NULL OR a.held_on >= $10)
+  AND ($11::date IS NULL OR a.held_on <= $11)
+  AND ($12::boolean IS NULL OR a.active = $12)
 ORDER BY
-  CASE WHEN $12::text = 'held_on' THEN a.held_on END ASC,
-  CASE WHEN $12::text = '-held_on' THEN a.held_on END DESC,
-  CASE WHEN $12::text = '-id' THEN a.id END DESC,
+  CASE WHEN $13::text = 'held_on' THEN a.held_on END ASC,
+  CASE WHEN $13::text = '-held_on' THEN a.held_on END DESC,
+  CASE WHEN $13::text = '-id' THEN a.id END DESC,
   a.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $15 OFFSET $14
 `
 
 type SafetyActivityListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -174,6 +118,7 @@ type SafetyActivityListRow struct {
 func (q *Queries) SafetyActivityList(ctx context.Context, arg SafetyActivityListParams) ([]SafetyActivityListRow, error) {
 	rows, err := q.db.Query(ctx, safetyActivityList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -354,66 +299,6 @@ func (q *Queries) SafetyHomeCreate(ctx context.Context, arg SafetyHomeCreatePara
 	return i, err
 }
 
-const safetyHomeGet = `-- name: SafetyHomeGet :one
-SELECT h.id, h.town_code, h.project_id, h.name, h.address, h.established_on, h.active, h.deactivated_at, h.deactivation_reason, h.version, h.created_at, h.updated_at,
-       (SELECT count(*) FROM safety_supervisors s WHERE s.home_id = h.id AND s.active)::bigint AS supervisor_count,
-       (SELECT count(*) FROM safety_activities a WHERE a.home_id = h.id AND a.active)::bigint AS activity_count
-FROM safety_homes h
-WHERE h.id = $1
-  AND ($2::text IS NULL OR h.town_code = $2)
-  AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $3 OR p.contractor_id = $3
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
-  AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
-  AND ($5::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
-`
-
-type SafetyHomeGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type SafetyHomeGetRow struct {
-	SafetyHome      SafetyHome
-	SupervisorCount int64
-	ActivityCount   int64
-}
-
-func (q *Queries) SafetyHomeGet(ctx context.Context, arg SafetyHomeGetParams) (SafetyHomeGetRow, error) {
-	row := q.db.QueryRow(ctx, safetyHomeGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i SafetyHomeGetRow
-	err := row.Scan(
-		&i.SafetyHome.ID,
-		&i.SafetyHome.TownCode,
-		&i.SafetyHome.ProjectID,
-		&i.SafetyHome.Name,
-		&i.SafetyHome.Address,
-		&i.SafetyHome.EstablishedOn,
-		&i.SafetyHome.Active,
-		&i.SafetyHome.DeactivatedAt,
-		&i.SafetyHome.DeactivationReason,
-		&i.SafetyHome.Version,
-		&i.SafetyHome.CreatedAt,
-		&i.SafetyHome.UpdatedAt,
-		&i.SupervisorCount,
-		&i.ActivityCount,
-	)
-	return i, err
-}
-
 const safetyHomeList = `-- name: SafetyHomeList :many
 
 SELECT h.id, h.town_code, h.project_id, h.name, h.address, h.established_on, h.active, h.deactivated_at, h.deactivation_reason, h.version, h.created_at, h.updated_at, coalesce(tw.name, '')::text AS town_name, hp.name AS project_name,
@@ -424,31 +309,33 @@ FROM safety_homes h
 LEFT JOIN towns tw ON tw.code = h.town_code
 LEFT JOIN projects hp ON hp.id = h.project_id
 WHERE ($1::bigint IS NULL OR h.id > $1)
-  AND ($2::text IS NULL OR h.town_code = $2)
-  AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $3 OR p.contractor_id = $3
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
+  AND ($2::bigint IS NULL OR h.id = $2)
+  AND ($3::text IS NULL OR h.town_code = $3)
   AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
+        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+          AND (p.builder_id = $4 OR p.contractor_id = $4
+               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))))
   AND ($5::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM projects p WHERE p.id = $5 AND p.town_code = h.town_code))
+  AND ($6::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
-  AND ($6::text IS NULL OR h.town_code = $6)
-  AND ($7::bigint IS NULL OR h.project_id = $7)
-  AND ($8::boolean IS NULL OR h.active = $8)
-  AND ($9::text IS NULL OR h.name LIKE '%' || $9 || '%')
+        WHERE se.worker_id = $6 AND p.town_code = h.town_code))
+  AND ($7::text IS NULL OR h.town_code = $7)
+  AND ($8::bigint IS NULL OR h.project_id = $8)
+  AND ($9::boolean IS NULL OR h.active = $9)
+  AND ($10::text IS NULL OR h.name LIKE '%' || $10 || '%')
 ORDER BY
-  CASE WHEN $10::text = 'name' THEN h.name END ASC,
-  CASE WHEN $10::text = 'established_on' THEN h.established_on END ASC,
-  CASE WHEN $10::text = '-established_on' THEN h.established_on END DESC,
-  CASE WHEN $10::text = '-id' THEN h.id END DESC,
+  CASE WHEN $11::text = 'name' THEN h.name END ASC,
+  CASE WHEN $11::text = 'established_on' THEN h.established_on END ASC,
+  CASE WHEN $11::text = '-established_on' THEN h.established_on END DESC,
+  CASE WHEN $11::text = '-id' THEN h.id END DESC,
   h.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $13 OFFSET $12
 `
 
 type SafetyHomeListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -482,6 +369,7 @@ type SafetyHomeListRow struct {
 func (q *Queries) SafetyHomeList(ctx context.Context, arg SafetyHomeListParams) ([]SafetyHomeListRow, error) {
 	rows, err := q.db.Query(ctx, safetyHomeList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,
@@ -656,63 +544,6 @@ func (q *Queries) SafetySupervisorCreate(ctx context.Context, arg SafetySupervis
 	return i, err
 }
 
-const safetySupervisorGet = `-- name: SafetySupervisorGet :one
-SELECT s.id, s.home_id, s.name, s.phone_enc, s.phone_hash, s.party_member, s.active, s.deactivated_at, s.deactivation_reason, s.version, s.created_at, s.updated_at, h.town_code
-FROM safety_supervisors s
-JOIN safety_homes h ON h.id = s.home_id
-WHERE s.id = $1
-  AND ($2::text IS NULL OR h.town_code = $2)
-  AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $3 OR p.contractor_id = $3
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
-  AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
-  AND ($5::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
-`
-
-type SafetySupervisorGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type SafetySupervisorGetRow struct {
-	SafetySupervisor SafetySupervisor
-	TownCode         string
-}
-
-func (q *Queries) SafetySupervisorGet(ctx context.Context, arg SafetySupervisorGetParams) (SafetySupervisorGetRow, error) {
-	row := q.db.QueryRow(ctx, safetySupervisorGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i SafetySupervisorGetRow
-	err := row.Scan(
-		&i.SafetySupervisor.ID,
-		&i.SafetySupervisor.HomeID,
-		&i.SafetySupervisor.Name,
-		&i.SafetySupervisor.PhoneEnc,
-		&i.SafetySupervisor.PhoneHash,
-		&i.SafetySupervisor.PartyMember,
-		&i.SafetySupervisor.Active,
-		&i.SafetySupervisor.DeactivatedAt,
-		&i.SafetySupervisor.DeactivationReason,
-		&i.SafetySupervisor.Version,
-		&i.SafetySupervisor.CreatedAt,
-		&i.SafetySupervisor.UpdatedAt,
-		&i.TownCode,
-	)
-	return i, err
-}
-
 const safetySupervisorList = `-- name: SafetySupervisorList :many
 SELECT s.id, s.home_id, s.name, s.phone_enc, s.phone_hash, s.party_member, s.active, s.deactivated_at, s.deactivation_reason, s.version, s.created_at, s.updated_at, h.town_code, coalesce(tw.name, '')::text AS town_name, h.name AS home_name,
        count(*) OVER () AS total
@@ -720,29 +551,31 @@ FROM safety_supervisors s
 JOIN safety_homes h ON h.id = s.home_id
 LEFT JOIN towns tw ON tw.code = h.town_code
 WHERE ($1::bigint IS NULL OR s.id > $1)
-  AND ($2::text IS NULL OR h.town_code = $2)
-  AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $3 OR p.contractor_id = $3
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))))
+  AND ($2::bigint IS NULL OR s.id = $2)
+  AND ($3::text IS NULL OR h.town_code = $3)
   AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $4 AND p.town_code = h.town_code))
+        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+          AND (p.builder_id = $4 OR p.contractor_id = $4
+               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))))
   AND ($5::bigint IS NULL OR EXISTS (
+        SELECT 1 FROM projects p WHERE p.id = $5 AND p.town_code = h.town_code))
+  AND ($6::bigint IS NULL OR EXISTS (
         SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $5 AND p.town_code = h.town_code))
-  AND ($6::bigint IS NULL OR s.home_id = $6)
-  AND ($7::text IS NULL OR h.town_code = $7)
-  AND ($8::boolean IS NULL OR s.party_member = $8)
-  AND ($9::boolean IS NULL OR s.active = $9)
+        WHERE se.worker_id = $6 AND p.town_code = h.town_code))
+  AND ($7::bigint IS NULL OR s.home_id = $7)
+  AND ($8::text IS NULL OR h.town_code = $8)
+  AND ($9::boolean IS NULL OR s.party_member = $9)
+  AND ($10::boolean IS NULL OR s.active = $10)
 ORDER BY
-  CASE WHEN $10::text = 'name' THEN s.name END ASC,
-  CASE WHEN $10::text = '-id' THEN s.id END DESC,
+  CASE WHEN $11::text = 'name' THEN s.name END ASC,
+  CASE WHEN $11::text = '-id' THEN s.id END DESC,
   s.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $13 OFFSET $12
 `
 
 type SafetySupervisorListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -771,6 +604,7 @@ type SafetySupervisorListRow struct {
 func (q *Queries) SafetySupervisorList(ctx context.Context, arg SafetySupervisorListParams) ([]SafetySupervisorListRow, error) {
 	rows, err := q.db.Query(ctx, safetySupervisorList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,

@@ -49,72 +49,6 @@ func (q *Queries) TeamCreate(ctx context.Context, arg TeamCreateParams) (Team, e
 	return i, err
 }
 
-const teamGet = `-- name: TeamGet :one
-SELECT t.id, t.project_id, t.labour_firm_id, t.name, t.trade, t.leader_worker_id, t.active, t.deactivated_at, t.deactivation_reason, t.version, t.created_at, t.updated_at, p.name AS project_name, p.town_code,
-       lf.name AS labour_firm_name, lw.name AS leader_name,
-       (SELECT count(*) FROM employments oe WHERE oe.team_id = t.id AND oe.exit_date IS NULL)::int AS on_site_count
-FROM teams t
-JOIN projects p ON p.id = t.project_id
-LEFT JOIN enterprises lf ON lf.id = t.labour_firm_id
-LEFT JOIN workers lw ON lw.id = t.leader_worker_id
-WHERE t.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR t.labour_firm_id = $3
-        OR p.builder_id = $3 OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $5))
-`
-
-type TeamGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type TeamGetRow struct {
-	Team           Team
-	ProjectName    string
-	TownCode       string
-	LabourFirmName *string
-	LeaderName     *string
-	OnSiteCount    int32
-}
-
-func (q *Queries) TeamGet(ctx context.Context, arg TeamGetParams) (TeamGetRow, error) {
-	row := q.db.QueryRow(ctx, teamGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i TeamGetRow
-	err := row.Scan(
-		&i.Team.ID,
-		&i.Team.ProjectID,
-		&i.Team.LabourFirmID,
-		&i.Team.Name,
-		&i.Team.Trade,
-		&i.Team.LeaderWorkerID,
-		&i.Team.Active,
-		&i.Team.DeactivatedAt,
-		&i.Team.DeactivationReason,
-		&i.Team.Version,
-		&i.Team.CreatedAt,
-		&i.Team.UpdatedAt,
-		&i.ProjectName,
-		&i.TownCode,
-		&i.LabourFirmName,
-		&i.LeaderName,
-		&i.OnSiteCount,
-	)
-	return i, err
-}
-
 const teamLeaderEligible = `-- name: TeamLeaderEligible :one
 SELECT EXISTS (
     SELECT 1 FROM employments
@@ -146,29 +80,31 @@ JOIN projects p ON p.id = t.project_id
 LEFT JOIN enterprises lf ON lf.id = t.labour_firm_id
 LEFT JOIN workers lw ON lw.id = t.leader_worker_id
 WHERE ($1::bigint IS NULL OR t.id > $1)
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR t.labour_firm_id = $3
-        OR p.builder_id = $3 OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $5))
-  AND ($6::bigint IS NULL OR t.project_id = $6)
-  AND ($7::bigint IS NULL OR t.labour_firm_id = $7)
-  AND ($8::boolean IS NULL OR t.active = $8)
-  AND ($9::text IS NULL OR t.name LIKE '%' || $9 || '%')
+  AND ($2::bigint IS NULL OR t.id = $2)
+  AND ($3::text IS NULL OR p.town_code = $3)
+  AND ($4::bigint IS NULL OR t.labour_firm_id = $4
+        OR p.builder_id = $4 OR p.contractor_id = $4
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
+  AND ($5::bigint IS NULL OR p.id = $5)
+  AND ($6::bigint IS NULL
+        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $6))
+  AND ($7::bigint IS NULL OR t.project_id = $7)
+  AND ($8::bigint IS NULL OR t.labour_firm_id = $8)
+  AND ($9::boolean IS NULL OR t.active = $9)
+  AND ($10::text IS NULL OR t.name LIKE '%' || $10 || '%')
 ORDER BY
-  CASE WHEN $10::text = 'name' THEN t.name END ASC,
-  CASE WHEN $10::text = '-name' THEN t.name END DESC,
-  CASE WHEN $10::text = 'created_at' THEN t.created_at END ASC,
-  CASE WHEN $10::text = '-created_at' THEN t.created_at END DESC,
-  CASE WHEN $10::text = '-id' THEN t.id END DESC,
+  CASE WHEN $11::text = 'name' THEN t.name END ASC,
+  CASE WHEN $11::text = '-name' THEN t.name END DESC,
+  CASE WHEN $11::text = 'created_at' THEN t.created_at END ASC,
+  CASE WHEN $11::text = '-created_at' THEN t.created_at END DESC,
+  CASE WHEN $11::text = '-id' THEN t.id END DESC,
   t.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $13 OFFSET $12
 `
 
 type TeamListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
 	ScopeProject    *int64
@@ -203,6 +139,7 @@ type TeamListRow struct {
 func (q *Queries) TeamList(ctx context.Context, arg TeamListParams) ([]TeamListRow, error) {
 	rows, err := q.db.Query(ctx, teamList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
 		arg.ScopeProject,

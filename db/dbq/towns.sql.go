@@ -46,51 +46,30 @@ func (q *Queries) TownCreate(ctx context.Context, arg TownCreateParams) (Town, e
 	return i, err
 }
 
-const townGet = `-- name: TownGet :one
-SELECT code, name, outline, sort_order, active, deactivated_at, deactivation_reason, version, created_at, updated_at FROM towns
-WHERE code = $1
-  AND ($2::text IS NULL OR code = $2)
-`
-
-type TownGetParams struct {
-	Code      string
-	ScopeTown *string
-}
-
-func (q *Queries) TownGet(ctx context.Context, arg TownGetParams) (Town, error) {
-	row := q.db.QueryRow(ctx, townGet, arg.Code, arg.ScopeTown)
-	var i Town
-	err := row.Scan(
-		&i.Code,
-		&i.Name,
-		&i.Outline,
-		&i.SortOrder,
-		&i.Active,
-		&i.DeactivatedAt,
-		&i.DeactivationReason,
-		&i.Version,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const townList = `-- name: TownList :many
 SELECT code, name, outline, sort_order, active, deactivated_at, deactivation_reason, version, created_at, updated_at FROM towns
 WHERE ($1::text IS NULL OR code = $1)
-  AND ($2::boolean IS NULL OR active = $2)
-  AND ($3::text IS NULL OR name LIKE '%' || $3 || '%' OR code LIKE $3 || '%')
+  AND ($2::text IS NULL OR code = $2)
+  AND ($3::boolean IS NULL OR active = $3)
+  AND ($4::text IS NULL OR name LIKE '%' || $4 || '%' OR code LIKE $4 || '%')
 ORDER BY sort_order, code
 `
 
 type TownListParams struct {
 	ScopeTown *string
+	Code      *string
 	Active    *bool
 	Q         *string
 }
 
+// A get by code is this query narrowed by the code filter (api/towns.go).
 func (q *Queries) TownList(ctx context.Context, arg TownListParams) ([]Town, error) {
-	rows, err := q.db.Query(ctx, townList, arg.ScopeTown, arg.Active, arg.Q)
+	rows, err := q.db.Query(ctx, townList,
+		arg.ScopeTown,
+		arg.Code,
+		arg.Active,
+		arg.Q,
+	)
 	if err != nil {
 		return nil, err
 	}

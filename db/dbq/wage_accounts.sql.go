@@ -84,88 +84,36 @@ func (q *Queries) LabourCostTransferDeactivate(ctx context.Context, arg LabourCo
 	return i, err
 }
 
-const labourCostTransferGet = `-- name: LabourCostTransferGet :one
-SELECT t.id, t.account_id, t.month, t.amount_fen, t.transferred_on, t.reference, t.active, t.deactivated_at, t.deactivation_reason, t.version, t.created_at, t.updated_at, a.project_id
-FROM labour_cost_transfers t
-JOIN wage_accounts a ON a.id = t.account_id
-JOIN projects p ON p.id = a.project_id
-WHERE t.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND $5::bigint IS NULL
-`
-
-type LabourCostTransferGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type LabourCostTransferGetRow struct {
-	LabourCostTransfer LabourCostTransfer
-	ProjectID          int64
-}
-
-func (q *Queries) LabourCostTransferGet(ctx context.Context, arg LabourCostTransferGetParams) (LabourCostTransferGetRow, error) {
-	row := q.db.QueryRow(ctx, labourCostTransferGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i LabourCostTransferGetRow
-	err := row.Scan(
-		&i.LabourCostTransfer.ID,
-		&i.LabourCostTransfer.AccountID,
-		&i.LabourCostTransfer.Month,
-		&i.LabourCostTransfer.AmountFen,
-		&i.LabourCostTransfer.TransferredOn,
-		&i.LabourCostTransfer.Reference,
-		&i.LabourCostTransfer.Active,
-		&i.LabourCostTransfer.DeactivatedAt,
-		&i.LabourCostTransfer.DeactivationReason,
-		&i.LabourCostTransfer.Version,
-		&i.LabourCostTransfer.CreatedAt,
-		&i.LabourCostTransfer.UpdatedAt,
-		&i.ProjectID,
-	)
-	return i, err
-}
-
 const labourCostTransferList = `-- name: LabourCostTransferList :many
 SELECT t.id, t.account_id, t.month, t.amount_fen, t.transferred_on, t.reference, t.active, t.deactivated_at, t.deactivation_reason, t.version, t.created_at, t.updated_at, a.project_id, p.name AS project_name, count(*) OVER () AS total
 FROM labour_cost_transfers t
 JOIN wage_accounts a ON a.id = t.account_id
 JOIN projects p ON p.id = a.project_id
 WHERE ($1::bigint IS NULL OR t.id > $1)
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
-  AND ($6::bigint IS NULL OR t.account_id = $6)
-  AND ($7::bigint IS NULL OR a.project_id = $7)
-  AND ($8::date IS NULL OR t.month >= $8)
-  AND ($9::date IS NULL OR t.month <= $9)
-  AND ($10::boolean IS NULL OR t.active = $10)
+  AND ($2::bigint IS NULL OR t.id = $2)
+  AND $3::bigint IS NULL
+  AND ($4::text IS NULL OR p.town_code = $4)
+  AND ($5::bigint IS NULL OR p.builder_id = $5
+        OR p.contractor_id = $5
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
+  AND ($6::bigint IS NULL OR p.id = $6)
+  AND ($7::bigint IS NULL OR t.account_id = $7)
+  AND ($8::bigint IS NULL OR a.project_id = $8)
+  AND ($9::date IS NULL OR t.month >= $9)
+  AND ($10::date IS NULL OR t.month <= $10)
+  AND ($11::boolean IS NULL OR t.active = $11)
 ORDER BY
-  CASE WHEN $11::text = 'month' THEN t.month END ASC,
-  CASE WHEN $11::text = '-month' THEN t.month END DESC,
-  CASE WHEN $11::text = '-transferred_on' THEN t.transferred_on END DESC,
-  CASE WHEN $11::text = '-id' THEN t.id END DESC,
+  CASE WHEN $12::text = 'month' THEN t.month END ASC,
+  CASE WHEN $12::text = '-month' THEN t.month END DESC,
+  CASE WHEN $12::text = '-transferred_on' THEN t.transferred_on END DESC,
+  CASE WHEN $12::text = '-id' THEN t.id END DESC,
   t.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $14 OFFSET $13
 `
 
 type LabourCostTransferListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -194,6 +142,7 @@ type LabourCostTransferListRow struct {
 func (q *Queries) LabourCostTransferList(ctx context.Context, arg LabourCostTransferListParams) ([]LabourCostTransferListRow, error) {
 	rows, err := q.db.Query(ctx, labourCostTransferList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,
@@ -284,79 +233,33 @@ func (q *Queries) WageAccountCreate(ctx context.Context, arg WageAccountCreatePa
 	return i, err
 }
 
-const wageAccountGet = `-- name: WageAccountGet :one
-SELECT a.id, a.project_id, a.bank_name, a.account_name, a.account_no, a.opened_on, a.closed_on, a.active, a.deactivated_at, a.deactivation_reason, a.version, a.created_at, a.updated_at
-FROM wage_accounts a
-JOIN projects p ON p.id = a.project_id
-WHERE a.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND $5::bigint IS NULL
-`
-
-type WageAccountGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-func (q *Queries) WageAccountGet(ctx context.Context, arg WageAccountGetParams) (WageAccount, error) {
-	row := q.db.QueryRow(ctx, wageAccountGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i WageAccount
-	err := row.Scan(
-		&i.ID,
-		&i.ProjectID,
-		&i.BankName,
-		&i.AccountName,
-		&i.AccountNo,
-		&i.OpenedOn,
-		&i.ClosedOn,
-		&i.Active,
-		&i.DeactivatedAt,
-		&i.DeactivationReason,
-		&i.Version,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const wageAccountList = `-- name: WageAccountList :many
 
 SELECT a.id, a.project_id, a.bank_name, a.account_name, a.account_no, a.opened_on, a.closed_on, a.active, a.deactivated_at, a.deactivation_reason, a.version, a.created_at, a.updated_at, p.name AS project_name, count(*) OVER () AS total
 FROM wage_accounts a
 JOIN projects p ON p.id = a.project_id
 WHERE ($1::bigint IS NULL OR a.id > $1)
-  AND $2::bigint IS NULL
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
-  AND ($6::bigint IS NULL OR a.project_id = $6)
-  AND ($7::text IS NULL OR p.town_code = $7)
-  AND ($8::boolean IS NULL OR a.active = $8)
+  AND ($2::bigint IS NULL OR a.id = $2)
+  AND $3::bigint IS NULL
+  AND ($4::text IS NULL OR p.town_code = $4)
+  AND ($5::bigint IS NULL OR p.builder_id = $5
+        OR p.contractor_id = $5
+        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
+  AND ($6::bigint IS NULL OR p.id = $6)
+  AND ($7::bigint IS NULL OR a.project_id = $7)
+  AND ($8::text IS NULL OR p.town_code = $8)
+  AND ($9::boolean IS NULL OR a.active = $9)
 ORDER BY
-  CASE WHEN $9::text = 'opened_on' THEN a.opened_on END ASC,
-  CASE WHEN $9::text = '-opened_on' THEN a.opened_on END DESC,
-  CASE WHEN $9::text = '-id' THEN a.id END DESC,
+  CASE WHEN $10::text = 'opened_on' THEN a.opened_on END ASC,
+  CASE WHEN $10::text = '-opened_on' THEN a.opened_on END DESC,
+  CASE WHEN $10::text = '-id' THEN a.id END DESC,
   a.id ASC
-LIMIT $11 OFFSET $10
+LIMIT $12 OFFSET $11
 `
 
 type WageAccountListParams struct {
 	AfterID         *int64
+	ID              *int64
 	ScopeWorker     *int64
 	ScopeTown       *string
 	ScopeEnterprise *int64
@@ -386,6 +289,7 @@ type WageAccountListRow struct {
 func (q *Queries) WageAccountList(ctx context.Context, arg WageAccountListParams) ([]WageAccountListRow, error) {
 	rows, err := q.db.Query(ctx, wageAccountList,
 		arg.AfterID,
+		arg.ID,
 		arg.ScopeWorker,
 		arg.ScopeTown,
 		arg.ScopeEnterprise,

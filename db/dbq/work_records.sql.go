@@ -59,63 +59,6 @@ func (q *Queries) WorkRecordCreate(ctx context.Context, arg WorkRecordCreatePara
 	return i, err
 }
 
-const workRecordGet = `-- name: WorkRecordGet :one
-SELECT r.id, r.project_id, r.worker_id, r.team_id, r.work_date, r.item, r.unit, r.quantity_milli, r.amount_fen, r.active, r.deactivated_at, r.deactivation_reason, r.version, r.created_at, r.updated_at, w.name AS worker_name
-FROM work_records r
-JOIN projects p ON p.id = r.project_id
-JOIN workers w ON w.id = r.worker_id
-WHERE r.id = $1
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR r.worker_id = $5)
-`
-
-type WorkRecordGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type WorkRecordGetRow struct {
-	WorkRecord WorkRecord
-	WorkerName string
-}
-
-func (q *Queries) WorkRecordGet(ctx context.Context, arg WorkRecordGetParams) (WorkRecordGetRow, error) {
-	row := q.db.QueryRow(ctx, workRecordGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i WorkRecordGetRow
-	err := row.Scan(
-		&i.WorkRecord.ID,
-		&i.WorkRecord.ProjectID,
-		&i.WorkRecord.WorkerID,
-		&i.WorkRecord.TeamID,
-		&i.WorkRecord.WorkDate,
-		&i.WorkRecord.Item,
-		&i.WorkRecord.Unit,
-		&i.WorkRecord.QuantityMilli,
-		&i.WorkRecord.AmountFen,
-		&i.WorkRecord.Active,
-		&i.WorkRecord.DeactivatedAt,
-		&i.WorkRecord.DeactivationReason,
-		&i.WorkRecord.Version,
-		&i.WorkRecord.CreatedAt,
-		&i.WorkRecord.UpdatedAt,
-		&i.WorkerName,
-	)
-	return i, err
-}
-
 const workRecordList = `-- name: WorkRecordList :many
 
 SELECT r.id, r.project_id, r.worker_id, r.team_id, r.work_date, r.item, r.unit, r.quantity_milli, r.amount_fen, r.active, r.deactivated_at, r.deactivation_reason, r.version, r.created_at, r.updated_at, w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
@@ -139,6 +82,7 @@ JOIN projects p ON p.id = r.project_id
 JOIN workers w ON w.id = r.worker_id
 LEFT JOIN teams t ON t.id = r.team_id
 WHERE ($12::bigint IS NULL OR r.id > $12)
+  AND ($13::bigint IS NULL OR r.id = $13)
   AND ($2::text IS NULL OR p.town_code = $2)
   AND ($3::bigint IS NULL OR p.builder_id = $3
         OR p.contractor_id = $3
@@ -152,12 +96,12 @@ WHERE ($12::bigint IS NULL OR r.id > $12)
   AND ($10::date IS NULL OR r.work_date <= $10)
   AND ($11::boolean IS NULL OR r.active = $11)
 ORDER BY
-  CASE WHEN $13::text = 'work_date' THEN r.work_date END ASC,
-  CASE WHEN $13::text = '-work_date' THEN r.work_date END DESC,
-  CASE WHEN $13::text = '-amount_fen' THEN r.amount_fen END DESC,
-  CASE WHEN $13::text = '-id' THEN r.id END DESC,
+  CASE WHEN $14::text = 'work_date' THEN r.work_date END ASC,
+  CASE WHEN $14::text = '-work_date' THEN r.work_date END DESC,
+  CASE WHEN $14::text = '-amount_fen' THEN r.amount_fen END DESC,
+  CASE WHEN $14::text = '-id' THEN r.id END DESC,
   r.id ASC
-LIMIT $15 OFFSET $14
+LIMIT $16 OFFSET $15
 `
 
 type WorkRecordListParams struct {
@@ -173,6 +117,7 @@ type WorkRecordListParams struct {
 	DateTo          *time.Time
 	Active          *bool
 	AfterID         *int64
+	ID              *int64
 	Sort            string
 	Off             int32
 	Lim             int32
@@ -209,6 +154,7 @@ func (q *Queries) WorkRecordList(ctx context.Context, arg WorkRecordListParams) 
 		arg.DateTo,
 		arg.Active,
 		arg.AfterID,
+		arg.ID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,

@@ -102,72 +102,6 @@ func (q *Queries) WorkerCreate(ctx context.Context, arg WorkerCreateParams) (Wor
 	return i, err
 }
 
-const workerGet = `-- name: WorkerGet :one
-SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, w.native_province, w.native_region, w.phone_enc, w.phone_hash, w.bank_card_enc, w.bank_name, w.active, w.deactivated_at, w.deactivation_reason, w.version, w.created_at, w.updated_at,
-       EXISTS (SELECT 1 FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL)::boolean AS on_site
-FROM workers w
-WHERE w.id = $1
-  AND ($2::text IS NULL OR EXISTS (
-        SELECT 1 FROM employments e JOIN projects p ON p.id = e.project_id
-        WHERE e.worker_id = w.id AND p.town_code = $2))
-  AND ($3::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments e
-        JOIN projects p ON p.id = e.project_id
-        LEFT JOIN teams t ON t.id = e.team_id
-        WHERE e.worker_id = w.id
-          AND (p.builder_id = $3 OR p.contractor_id = $3
-               OR t.labour_firm_id = $3)))
-  AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments e WHERE e.worker_id = w.id AND e.project_id = $4))
-  AND ($5::bigint IS NULL OR w.id = $5)
-`
-
-type WorkerGetParams struct {
-	ID              int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-}
-
-type WorkerGetRow struct {
-	Worker Worker
-	OnSite bool
-}
-
-func (q *Queries) WorkerGet(ctx context.Context, arg WorkerGetParams) (WorkerGetRow, error) {
-	row := q.db.QueryRow(ctx, workerGet,
-		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
-	var i WorkerGetRow
-	err := row.Scan(
-		&i.Worker.ID,
-		&i.Worker.Name,
-		&i.Worker.IDNumberEnc,
-		&i.Worker.IDNumberHash,
-		&i.Worker.Gender,
-		&i.Worker.BirthDate,
-		&i.Worker.NativeProvince,
-		&i.Worker.NativeRegion,
-		&i.Worker.PhoneEnc,
-		&i.Worker.PhoneHash,
-		&i.Worker.BankCardEnc,
-		&i.Worker.BankName,
-		&i.Worker.Active,
-		&i.Worker.DeactivatedAt,
-		&i.Worker.DeactivationReason,
-		&i.Worker.Version,
-		&i.Worker.CreatedAt,
-		&i.Worker.UpdatedAt,
-		&i.OnSite,
-	)
-	return i, err
-}
-
 const workerList = `-- name: WorkerList :many
 
 SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, w.native_province, w.native_region, w.phone_enc, w.phone_hash, w.bank_card_enc, w.bank_name, w.active, w.deactivated_at, w.deactivation_reason, w.version, w.created_at, w.updated_at,
@@ -184,6 +118,7 @@ SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, 
        coalesce((SELECT true FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL LIMIT 1), false)::boolean AS on_site
 FROM workers w
 WHERE ($11::bigint IS NULL OR w.id > $11)
+  AND ($12::bigint IS NULL OR w.id = $12)
   AND ($2::bigint IS NULL OR w.id = $2)
   AND ($3::bytea IS NULL OR w.id_number_hash = $3)
   AND ($4::bytea IS NULL OR w.phone_hash = $4)
@@ -194,15 +129,15 @@ WHERE ($11::bigint IS NULL OR w.id > $11)
   AND ($9::boolean IS NULL OR w.active = $9)
   AND ($10::text IS NULL OR w.name LIKE '%' || $10 || '%')
 ORDER BY
-  CASE WHEN $12::text = 'name' THEN w.name END ASC,
-  CASE WHEN $12::text = '-name' THEN w.name END DESC,
-  CASE WHEN $12::text = 'birth_date' THEN w.birth_date END ASC,
-  CASE WHEN $12::text = '-birth_date' THEN w.birth_date END DESC,
-  CASE WHEN $12::text = 'created_at' THEN w.created_at END ASC,
-  CASE WHEN $12::text = '-created_at' THEN w.created_at END DESC,
-  CASE WHEN $12::text = '-id' THEN w.id END DESC,
+  CASE WHEN $13::text = 'name' THEN w.name END ASC,
+  CASE WHEN $13::text = '-name' THEN w.name END DESC,
+  CASE WHEN $13::text = 'birth_date' THEN w.birth_date END ASC,
+  CASE WHEN $13::text = '-birth_date' THEN w.birth_date END DESC,
+  CASE WHEN $13::text = 'created_at' THEN w.created_at END ASC,
+  CASE WHEN $13::text = '-created_at' THEN w.created_at END DESC,
+  CASE WHEN $13::text = '-id' THEN w.id END DESC,
   w.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $15 OFFSET $14
 `
 
 type WorkerListParams struct {
@@ -217,6 +152,7 @@ type WorkerListParams struct {
 	Active         *bool
 	Q              *string
 	AfterID        *int64
+	ID             *int64
 	Sort           string
 	Off            int32
 	Lim            int32
@@ -261,7 +197,8 @@ type WorkerListRow struct {
 //     (175,000 at city scale) instead of 20 index probes.
 //
 // WorkerList serves callers without employment conditions (the city, or a
-// worker); WorkerListByEmployment everyone else. Keep their worker filters
+// worker); WorkerListByEmployment everyone else. A get by id is either
+// query narrowed by its id filter (api/workers.go, workerGetScoped). Keep their worker filters
 // and sorts in step, and each query's two copies of the worker filters
 // (page and count) identical.
 func (q *Queries) WorkerList(ctx context.Context, arg WorkerListParams) ([]WorkerListRow, error) {
@@ -277,6 +214,7 @@ func (q *Queries) WorkerList(ctx context.Context, arg WorkerListParams) ([]Worke
 		arg.Active,
 		arg.Q,
 		arg.AfterID,
+		arg.ID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
@@ -325,32 +263,33 @@ WITH cand AS NOT MATERIALIZED (
     SELECT DISTINCT e.worker_id
     FROM employments e
     WHERE ($11::bigint IS NULL OR e.worker_id > $11)
-      AND ($15::text IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $15)))
-      AND ($16::bigint IS NULL
+      AND ($12::bigint IS NULL OR e.worker_id = $12)
+      AND ($16::text IS NULL
+           OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $16)))
+      AND ($17::bigint IS NULL
            OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
-                                        WHERE sp.builder_id = $16 OR sp.contractor_id = $16))
-           OR e.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $16)))
-      AND ($17::bigint IS NULL OR e.project_id = $17)
+                                        WHERE sp.builder_id = $17 OR sp.contractor_id = $17))
+           OR e.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $17)))
       AND ($18::bigint IS NULL OR e.project_id = $18)
-      AND ($19::bigint IS NULL OR e.team_id = $19)
-      AND ($20::text IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $20)))
-      AND ($21::boolean IS NOT TRUE OR e.exit_date IS NULL)
-      AND ($21::boolean IS DISTINCT FROM false OR NOT EXISTS (
+      AND ($19::bigint IS NULL OR e.project_id = $19)
+      AND ($20::bigint IS NULL OR e.team_id = $20)
+      AND ($21::text IS NULL
+           OR e.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $21)))
+      AND ($22::boolean IS NOT TRUE OR e.exit_date IS NULL)
+      AND ($22::boolean IS DISTINCT FROM false OR NOT EXISTS (
             SELECT 1 FROM employments x
             WHERE x.worker_id = e.worker_id AND x.exit_date IS NULL
-              AND ($15::text IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $15)))
-              AND ($16::bigint IS NULL
+              AND ($16::text IS NULL
+                   OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $16)))
+              AND ($17::bigint IS NULL
                    OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
-                                                WHERE sp.builder_id = $16 OR sp.contractor_id = $16))
-                   OR x.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $16)))
-              AND ($17::bigint IS NULL OR x.project_id = $17)
+                                                WHERE sp.builder_id = $17 OR sp.contractor_id = $17))
+                   OR x.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $17)))
               AND ($18::bigint IS NULL OR x.project_id = $18)
-              AND ($19::bigint IS NULL OR x.team_id = $19)
-              AND ($20::text IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $20)))))
+              AND ($19::bigint IS NULL OR x.project_id = $19)
+              AND ($20::bigint IS NULL OR x.team_id = $20)
+              AND ($21::text IS NULL
+                   OR x.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $21)))))
 )
 SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, w.native_province, w.native_region, w.phone_enc, w.phone_hash, w.bank_card_enc, w.bank_name, w.active, w.deactivated_at, w.deactivation_reason, w.version, w.created_at, w.updated_at,
        CASE WHEN $1::boolean THEN (SELECT count(*) FROM cand c LEFT JOIN workers cw ON cw.id = c.worker_id
@@ -367,6 +306,7 @@ SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, 
 FROM cand
 JOIN workers w ON w.id = cand.worker_id
 WHERE ($11::bigint IS NULL OR w.id > $11)
+  AND ($12::bigint IS NULL OR w.id = $12)
   AND ($2::bigint IS NULL OR w.id = $2)
   AND ($3::bytea IS NULL OR w.id_number_hash = $3)
   AND ($4::bytea IS NULL OR w.phone_hash = $4)
@@ -377,15 +317,15 @@ WHERE ($11::bigint IS NULL OR w.id > $11)
   AND ($9::boolean IS NULL OR w.active = $9)
   AND ($10::text IS NULL OR w.name LIKE '%' || $10 || '%')
 ORDER BY
-  CASE WHEN $12::text = 'name' THEN w.name END ASC,
-  CASE WHEN $12::text = '-name' THEN w.name END DESC,
-  CASE WHEN $12::text = 'birth_date' THEN w.birth_date END ASC,
-  CASE WHEN $12::text = '-birth_date' THEN w.birth_date END DESC,
-  CASE WHEN $12::text = 'created_at' THEN w.created_at END ASC,
-  CASE WHEN $12::text = '-created_at' THEN w.created_at END DESC,
-  CASE WHEN $12::text = '-id' THEN w.id END DESC,
+  CASE WHEN $13::text = 'name' THEN w.name END ASC,
+  CASE WHEN $13::text = '-name' THEN w.name END DESC,
+  CASE WHEN $13::text = 'birth_date' THEN w.birth_date END ASC,
+  CASE WHEN $13::text = '-birth_date' THEN w.birth_date END DESC,
+  CASE WHEN $13::text = 'created_at' THEN w.created_at END ASC,
+  CASE WHEN $13::text = '-created_at' THEN w.created_at END DESC,
+  CASE WHEN $13::text = '-id' THEN w.id END DESC,
   w.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $15 OFFSET $14
 `
 
 type WorkerListByEmploymentParams struct {
@@ -400,6 +340,7 @@ type WorkerListByEmploymentParams struct {
 	Active          *bool
 	Q               *string
 	AfterID         *int64
+	ID              *int64
 	Sort            string
 	Off             int32
 	Lim             int32
@@ -433,6 +374,7 @@ func (q *Queries) WorkerListByEmployment(ctx context.Context, arg WorkerListByEm
 		arg.Active,
 		arg.Q,
 		arg.AfterID,
+		arg.ID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
