@@ -235,7 +235,7 @@ func (s *Server) attendanceList(c *fiber.Ctx) error {
 	}
 	arg := dbq.AttendanceListParams{WithTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team, Sort: p.Sort}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.AttendanceList(c.UserContext(), arg)
@@ -259,7 +259,7 @@ func (s *Server) attendanceSummary(c *fiber.Ctx) error {
 	}
 	arg := dbq.AttendanceSummaryParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
 		MonthFirst: *month, MonthLast: lastOfMonth(*month), ProjectID: project, TeamID: team, Sort: p.Sort}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceSummaryRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.AttendanceSummary(c.UserContext(), arg)

@@ -137,7 +137,7 @@ func (s *Server) depositList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.WageDepositListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WageDepositList(c.UserContext(), arg)
@@ -308,7 +308,7 @@ func (s *Server) movementList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.WageDepositMovementListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WageDepositMovementList(c.UserContext(), arg)

@@ -130,7 +130,7 @@ func (s *Server) employmentList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.EmploymentListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.EmploymentList(c.UserContext(), arg)

@@ -79,7 +79,7 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.EnterpriseListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.EnterpriseList(c.UserContext(), arg)

@@ -222,12 +222,9 @@ func setActiveHandler[K, Cur, Row any, P activeParams[K]](s *Server, active bool
 
 // ---- lists ----
 
-// listQueries is what list queries run on. Their "(@x IS NULL OR …)"
-// filters need plans made for the actual values, which every pool opened
-// by db.Open gets (plan_cache_mode = force_custom_plan).
-func (s *Server) listQueries() *dbq.Queries { return dbq.New(s.deps.Pool) }
-
-// listPage answers a list request with one page. fetch reads the rows at
+// listPage answers a list request with one page. (List queries filter with
+// "(@x IS NULL OR …)", which needs plans made for the actual values: every
+// pool from db.Open forces them.) fetch reads the rows at
 // limit and offset; every row carries the total (count(*) OVER () or a
 // separate count, see workers.sql), which total reads; out renders a row.
 // A page past the end has no row to carry the total, so then the total is

@@ -156,7 +156,7 @@ func (s *Server) payrollSheetList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.PayrollSheetListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.PayrollSheetList(c.UserContext(), arg)
@@ -305,7 +305,7 @@ func (s *Server) payrollLineList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.PayrollLineListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.PayrollLineList(c.UserContext(), arg)

@@ -171,7 +171,7 @@ func (s *Server) projectList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.ProjectListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.ProjectList(c.UserContext(), arg)

@@ -184,7 +184,7 @@ func (s *Server) safetyHomeList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.SafetyHomeListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.SafetyHomeList(c.UserContext(), arg)
@@ -352,7 +352,7 @@ func (s *Server) supervisorList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.SafetySupervisorListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.SafetySupervisorList(c.UserContext(), arg)
@@ -483,7 +483,7 @@ func (s *Server) activityList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.SafetyActivityListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.SafetyActivityList(c.UserContext(), arg)

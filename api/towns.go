@@ -52,7 +52,7 @@ func (s *Server) townList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	rows, err := s.listQueries().TownList(c.UserContext(), arg)
+	rows, err := dbq.New(s.deps.Pool).TownList(c.UserContext(), arg)
 	if err != nil {
 		return err
 	}

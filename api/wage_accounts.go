@@ -137,7 +137,7 @@ func (s *Server) wageAccountList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.WageAccountListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WageAccountList(c.UserContext(), arg)
@@ -284,7 +284,7 @@ func (s *Server) transferList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.LabourCostTransferListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.LabourCostTransferList(c.UserContext(), arg)

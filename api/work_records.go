@@ -81,7 +81,7 @@ func (s *Server) workRecordList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.WorkRecordListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WorkRecordList(c.UserContext(), arg)

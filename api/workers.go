@@ -164,7 +164,7 @@ func (s *Server) workerList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := s.listQueries()
+	q := dbq.New(s.deps.Pool)
 	if f.byEmployment(sc) {
 		arg := dbq.WorkerListByEmploymentParams{
 			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
