@@ -14,6 +14,13 @@ type Activities struct {
 	DB *pgxpool.Pool
 	// Logger receives the activities' own records; nil means slog.Default().
 	Logger *slog.Logger
+	// AuditArchiveDir is where AuditRetention writes the system-log months
+	// it archives (config AuditArchiveDir); AuditRetention refuses to run
+	// without it.
+	AuditArchiveDir string
+	// AuditRetentionMonths is how many whole months of system log are kept
+	// (config AuditRetentionMonths); 0 means audit.DefaultRetentionMonths.
+	AuditRetentionMonths int
 }
 
 func (a *Activities) logger() *slog.Logger {

@@ -11,11 +11,14 @@ import (
 	"github.com/anxin-city/anxin/seed"
 )
 
-// dbDigest is a digest of every row of every registry table.
+// dbDigest is a digest of every row of every table but the system log
+// (which records the requests themselves) and the sessions (which record
+// when a session was last used).
 func (h *harness) dbDigest() string {
 	h.t.Helper()
 	ctx := context.Background()
-	rows, err := h.pool.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'goose%' ORDER BY 1`)
+	rows, err := h.pool.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'goose%'
+		AND tablename NOT LIKE 'audit%' AND tablename <> 'sessions' ORDER BY 1`)
 	require.NoError(h.t, err)
 	var tables []string
 	for rows.Next() {
@@ -44,6 +47,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	doc, err := openapi3.NewLoader().LoadFromData(h.must(200, "GET", "/api/v1/openapi.json", nil).Raw)
 	require.NoError(t, err)
+	h.currentToken() // signed in before the digest
 	before := h.dbDigest()
 
 	bodies := []string{
@@ -58,7 +62,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	sent := 0
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			if method == "GET" {
+			if method == "GET" || op.RequestBody == nil {
 				continue
 			}
 			concrete := strings.NewReplacer("{id}", "1", "{code}", "330101", "{listing}", "1", "{system}", "real_name").Replace(path)

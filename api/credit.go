@@ -36,11 +36,11 @@ func creditListingFrom(l dbq.EnterpriseCreditListing) creditListingOut {
 }
 
 func (s *Server) creditListingRoutes() {
-	s.add(route{Method: "GET", Path: "/enterprises/:id/credit-listings", Tag: "enterprises", Summary: "List an enterprise's credit listings (blacklist, violations)",
+	s.add(route{Method: "GET", Path: "/enterprises/:id/credit-listings", Perm: "credit:read", Tag: "enterprises", Summary: "List an enterprise's credit listings (blacklist, violations)",
 		Out: listOut[creditListingOut]{}, Handler: s.creditListingList})
-	s.add(route{Method: "POST", Path: "/enterprises/:id/credit-listings", Tag: "enterprises", Summary: "List an enterprise on a credit list (city only)",
+	s.add(route{Method: "POST", Path: "/enterprises/:id/credit-listings", Perm: "credit:write", Tag: "enterprises", Summary: "List an enterprise on a credit list (city only)",
 		Body: creditListingIn{}, Out: creditListingOut{}, Status: 201, Handler: s.creditListingCreate})
-	s.add(route{Method: "PATCH", Path: "/enterprises/:id/credit-listings/:listing", Tag: "enterprises", Summary: "Update or remove a credit listing (city only)",
+	s.add(route{Method: "PATCH", Path: "/enterprises/:id/credit-listings/:listing", Perm: "credit:write", Tag: "enterprises", Summary: "Update or remove a credit listing (city only)",
 		Body: creditListingIn{}, Out: creditListingOut{}, Handler: s.creditListingUpdate})
 }
 
@@ -82,9 +82,6 @@ func (in *creditListingIn) validate(create bool) error {
 }
 
 func (s *Server) creditListingCreate(c *fiber.Ctx) error {
-	if err := requireCity(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -110,9 +107,6 @@ func (s *Server) creditListingCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) creditListingUpdate(c *fiber.Ctx) error {
-	if err := requireCity(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err

@@ -100,7 +100,7 @@ var (
 )
 
 func (s *Server) depositRoutes() {
-	s.add(route{Method: "GET", Path: "/wage-deposits", Tag: "wage-deposits", Summary: "List wage guarantee deposits in scope",
+	s.add(route{Method: "GET", Path: "/wage-deposits", Perm: "deposits:read", Tag: "wage-deposits", Summary: "List wage guarantee deposits in scope",
 		Query: append(pageParams(depositSorts...),
 			param{Name: "project_id", Type: "integer"},
 			param{Name: "town_code", Type: "string"},
@@ -108,11 +108,11 @@ func (s *Server) depositRoutes() {
 			param{Name: "form", Type: "string", Enum: registry.DepositForms.Codes},
 			param{Name: "short", Type: "boolean", Desc: "only active deposits below the required amount"}),
 		Out: listOut[depositOut]{}, Handler: s.depositList})
-	s.add(route{Method: "GET", Path: "/wage-deposits/:id", Tag: "wage-deposits", Summary: "Get a wage guarantee deposit", Out: depositOut{}, Handler: getHandler(s, idParam, depositGetScoped, depositFrom)})
-	s.add(route{Method: "POST", Path: "/wage-deposits", Tag: "wage-deposits", Summary: "Register a wage guarantee deposit (an amount is recorded as its first payment)", Body: depositIn{}, Out: depositOut{}, Status: 201, Handler: s.depositCreate})
-	s.add(route{Method: "PATCH", Path: "/wage-deposits/:id", Tag: "wage-deposits", Summary: "Update a deposit's details (not its balance)", Body: depositIn{}, Out: depositOut{}, Handler: s.depositUpdate})
+	s.add(route{Method: "GET", Path: "/wage-deposits/:id", Perm: "deposits:read", Tag: "wage-deposits", Summary: "Get a wage guarantee deposit", Out: depositOut{}, Handler: getHandler(s, idParam, depositGetScoped, depositFrom)})
+	s.add(route{Method: "POST", Path: "/wage-deposits", Perm: "deposits:write", Tag: "wage-deposits", Summary: "Register a wage guarantee deposit (an amount is recorded as its first payment)", Body: depositIn{}, Out: depositOut{}, Status: 201, Handler: s.depositCreate})
+	s.add(route{Method: "PATCH", Path: "/wage-deposits/:id", Perm: "deposits:write", Tag: "wage-deposits", Summary: "Update a deposit's details (not its balance)", Body: depositIn{}, Out: depositOut{}, Handler: s.depositUpdate})
 
-	s.add(route{Method: "GET", Path: "/wage-deposit-movements", Tag: "wage-deposits", Summary: "List deposit movements in scope",
+	s.add(route{Method: "GET", Path: "/wage-deposit-movements", Perm: "deposits:read", Tag: "wage-deposits", Summary: "List deposit movements in scope",
 		Query: append(pageParams(movementSorts...),
 			param{Name: "deposit_id", Type: "integer"},
 			param{Name: "project_id", Type: "integer"},
@@ -120,8 +120,8 @@ func (s *Server) depositRoutes() {
 			param{Name: "date_from", Type: "string", Desc: "YYYY-MM-DD"},
 			param{Name: "date_to", Type: "string", Desc: "YYYY-MM-DD"}),
 		Out: listOut[movementOut]{}, Handler: s.movementList})
-	s.add(route{Method: "GET", Path: "/wage-deposit-movements/:id", Tag: "wage-deposits", Summary: "Get a deposit movement", Out: movementOut{}, Handler: getHandler(s, idParam, movementGetScoped, movementRowOut)})
-	s.add(route{Method: "POST", Path: "/wage-deposit-movements", Tag: "wage-deposits", Summary: "Record a payment, payout, top-up or release; updates the balance", Body: movementIn{}, Out: movementResultOut{}, Status: 201, Handler: s.movementCreate})
+	s.add(route{Method: "GET", Path: "/wage-deposit-movements/:id", Perm: "deposits:read", Tag: "wage-deposits", Summary: "Get a deposit movement", Out: movementOut{}, Handler: getHandler(s, idParam, movementGetScoped, movementRowOut)})
+	s.add(route{Method: "POST", Path: "/wage-deposit-movements", Perm: "deposits:write", Tag: "wage-deposits", Summary: "Record a payment, payout, top-up or release; updates the balance", Body: movementIn{}, Out: movementResultOut{}, Status: 201, Handler: s.movementCreate})
 }
 
 func (s *Server) depositList(c *fiber.Ctx) error {
@@ -201,9 +201,6 @@ func (in *depositIn) validate(create bool, today time.Time) (depositDates, error
 }
 
 func (s *Server) depositCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in depositIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -239,9 +236,6 @@ func errDepositReleased() *Error {
 }
 
 func (s *Server) depositUpdate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -330,9 +324,6 @@ func movementRowOut(m dbq.WageDepositMovementListRow) movementOut {
 const maxFen = 1_000_000_000_000_000
 
 func (s *Server) movementCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in movementIn
 	if err := decodeBody(c, &in); err != nil {
 		return err

@@ -167,6 +167,13 @@ func TestWageDepositScopes(t *testing.T) {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
 			defer func() { h.scope = api.Scope{} }()
+			if sc.Worker != nil { // workers have no access to deposits at all
+				h.must(403, "GET", dp, nil)
+				h.must(403, "GET", "/api/v1/wage-deposits", nil)
+				h.must(403, "GET", "/api/v1/wage-deposit-movements", nil)
+				h.must(403, "POST", "/api/v1/wage-deposit-movements", map[string]any{"deposit_id": d, "kind": "payout", "amount_fen": 1, "occurred_on": "2025-01-02"})
+				return
+			}
 			h.must(404, "GET", dp, nil)
 			require.Empty(t, h.must(200, "GET", "/api/v1/wage-deposits", nil).items())
 			require.Empty(t, h.must(200, "GET", "/api/v1/wage-deposit-movements", nil).items())

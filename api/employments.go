@@ -81,7 +81,7 @@ var employmentSorts = []string{"entry_date", "-entry_date", "exit_date", "-exit_
 var employmentStatusLabels = map[string]string{"on_site": "在场", "exited": "已退场", "settled": "已结算"}
 
 func (s *Server) employmentRoutes() {
-	s.add(route{Method: "GET", Path: "/employments", Tag: "employments", Summary: "List employments in scope",
+	s.add(route{Method: "GET", Path: "/employments", Perm: "employments:read", Tag: "employments", Summary: "List employments in scope",
 		Query: append(pageParams(employmentSorts...),
 			param{Name: "project_id", Type: "integer"},
 			param{Name: "worker_id", Type: "integer"},
@@ -92,12 +92,12 @@ func (s *Server) employmentRoutes() {
 			param{Name: "entry_from", Type: "string", Desc: "entry on or after (YYYY-MM-DD)"},
 			param{Name: "entry_to", Type: "string", Desc: "entry on or before (YYYY-MM-DD)"}),
 		Out: listOut[employmentOut]{}, Handler: s.employmentList})
-	s.add(route{Method: "GET", Path: "/employments/:id", Tag: "employments", Summary: "Get an employment", Out: employmentOut{}, Handler: getHandler(s, idParam, employmentGetScoped, employmentFrom)})
-	s.add(route{Method: "POST", Path: "/employments", Tag: "employments", Summary: "Enter a worker on a project (entry 进场)", Body: employmentIn{}, Out: employmentOut{}, Status: 201, Handler: s.employmentCreate})
-	s.add(route{Method: "PATCH", Path: "/employments/:id", Tag: "employments", Summary: "Update team, trade, contract date or daily wage", Body: employmentPatchIn{}, Out: employmentOut{}, Handler: s.employmentUpdate})
-	s.add(route{Method: "POST", Path: "/employments/:id/exit", Tag: "employments", Summary: "Record the exit 退场 of a worker", Body: employmentExitIn{}, Out: employmentOut{}, Handler: s.employmentExit})
-	s.add(route{Method: "POST", Path: "/employments/:id/settle", Tag: "employments", Summary: "Record the exit settlement 退场结算 (after the exit)", Body: employmentSettleIn{}, Out: employmentOut{}, Handler: s.employmentSettle})
-	s.add(route{Method: "POST", Path: "/employments/:id/confirm-contract", Tag: "employments", Summary: "The worker confirms their labour contract", Body: employmentConfirmIn{}, Out: employmentOut{}, Handler: s.employmentConfirmContract})
+	s.add(route{Method: "GET", Path: "/employments/:id", Perm: "employments:read", Tag: "employments", Summary: "Get an employment", Out: employmentOut{}, Handler: getHandler(s, idParam, employmentGetScoped, employmentFrom)})
+	s.add(route{Method: "POST", Path: "/employments", Perm: "employments:write", Tag: "employments", Summary: "Enter a worker on a project (entry 进场)", Body: employmentIn{}, Out: employmentOut{}, Status: 201, Handler: s.employmentCreate})
+	s.add(route{Method: "PATCH", Path: "/employments/:id", Perm: "employments:write", Tag: "employments", Summary: "Update team, trade, contract date or daily wage", Body: employmentPatchIn{}, Out: employmentOut{}, Handler: s.employmentUpdate})
+	s.add(route{Method: "POST", Path: "/employments/:id/exit", Perm: "employments:write", Tag: "employments", Summary: "Record the exit 退场 of a worker", Body: employmentExitIn{}, Out: employmentOut{}, Handler: s.employmentExit})
+	s.add(route{Method: "POST", Path: "/employments/:id/settle", Perm: "employments:write", Tag: "employments", Summary: "Record the exit settlement 退场结算 (after the exit)", Body: employmentSettleIn{}, Out: employmentOut{}, Handler: s.employmentSettle})
+	s.add(route{Method: "POST", Path: "/employments/:id/confirm-contract", Perm: "employments:confirm", Tag: "employments", Summary: "The worker confirms their labour contract", Body: employmentConfirmIn{}, Out: employmentOut{}, Handler: s.employmentConfirmContract})
 }
 
 func employmentFrom(r dbq.EmploymentListRow) employmentOut {
@@ -244,9 +244,6 @@ func (s *Server) employmentWorker(c *fiber.Ctx, q *dbq.Queries, in *employmentIn
 }
 
 func (s *Server) employmentCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in employmentIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -302,9 +299,6 @@ func (s *Server) employmentChange(c *fiber.Ctx, change func(q *dbq.Queries, cur 
 }
 
 func (s *Server) employmentUpdate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in employmentPatchIn
 	keys, err := decodeBodyKeys(c, &in)
 	if err != nil {
@@ -359,9 +353,6 @@ func (s *Server) employmentUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) employmentExit(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in employmentExitIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -387,9 +378,6 @@ func (s *Server) employmentExit(c *fiber.Ctx) error {
 }
 
 func (s *Server) employmentSettle(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in employmentSettleIn
 	if err := decodeBody(c, &in); err != nil {
 		return err

@@ -50,7 +50,7 @@ func (s *Server) enterpriseFrom(e dbq.Enterprise) enterpriseOut {
 var enterpriseSorts = []string{"name", "-name", "created_at", "-created_at", "-id"}
 
 func (s *Server) enterpriseRoutes() {
-	s.add(route{Method: "GET", Path: "/enterprises", Tag: "enterprises", Summary: "List enterprises in scope",
+	s.add(route{Method: "GET", Path: "/enterprises", Perm: "enterprises:read", Tag: "enterprises", Summary: "List enterprises in scope",
 		Query: append(pageParams(enterpriseSorts...),
 			param{Name: "town_code", Type: "string"},
 			param{Name: "type", Type: "string", Enum: registry.EnterpriseTypes.Codes},
@@ -58,11 +58,11 @@ func (s *Server) enterpriseRoutes() {
 			param{Name: "active", Type: "boolean"},
 			param{Name: "q", Type: "string", Desc: "name contains, or exact credit code"}),
 		Out: listOut[enterpriseOut]{}, Handler: s.enterpriseList})
-	s.add(route{Method: "GET", Path: "/enterprises/:id", Tag: "enterprises", Summary: "Get an enterprise", Out: enterpriseOut{}, Handler: getHandler(s, idParam, enterpriseGetScoped, s.enterpriseFrom)})
-	s.add(route{Method: "POST", Path: "/enterprises", Tag: "enterprises", Summary: "Register an enterprise", Body: enterpriseIn{}, Out: enterpriseOut{}, Status: 201, Handler: s.enterpriseCreate})
-	s.add(route{Method: "PATCH", Path: "/enterprises/:id", Tag: "enterprises", Summary: "Update an enterprise", Body: enterpriseIn{}, Out: enterpriseOut{}, Handler: s.enterpriseUpdate})
-	s.add(route{Method: "POST", Path: "/enterprises/:id/deactivate", Tag: "enterprises", Summary: "Deactivate an enterprise", Body: activeIn{}, Out: enterpriseOut{}, Handler: s.enterpriseSetActive(false)})
-	s.add(route{Method: "POST", Path: "/enterprises/:id/reactivate", Tag: "enterprises", Summary: "Reactivate an enterprise", Body: activeIn{}, Out: enterpriseOut{}, Handler: s.enterpriseSetActive(true)})
+	s.add(route{Method: "GET", Path: "/enterprises/:id", Perm: "enterprises:read", Tag: "enterprises", Summary: "Get an enterprise", Out: enterpriseOut{}, Handler: getHandler(s, idParam, enterpriseGetScoped, s.enterpriseFrom)})
+	s.add(route{Method: "POST", Path: "/enterprises", Perm: "enterprises:register", Tag: "enterprises", Summary: "Register an enterprise", Body: enterpriseIn{}, Out: enterpriseOut{}, Status: 201, Handler: s.enterpriseCreate})
+	s.add(route{Method: "PATCH", Path: "/enterprises/:id", Perm: "enterprises:write", Tag: "enterprises", Summary: "Update an enterprise", Body: enterpriseIn{}, Out: enterpriseOut{}, Handler: s.enterpriseUpdate})
+	s.add(route{Method: "POST", Path: "/enterprises/:id/deactivate", Perm: "enterprises:register", Tag: "enterprises", Summary: "Deactivate an enterprise", Body: activeIn{}, Out: enterpriseOut{}, Handler: s.enterpriseSetActive(false)})
+	s.add(route{Method: "POST", Path: "/enterprises/:id/reactivate", Perm: "enterprises:register", Tag: "enterprises", Summary: "Reactivate an enterprise", Body: activeIn{}, Out: enterpriseOut{}, Handler: s.enterpriseSetActive(true)})
 	s.creditListingRoutes()
 }
 
@@ -132,9 +132,6 @@ func (in *enterpriseIn) validate(create bool) error {
 }
 
 func (s *Server) enterpriseCreate(c *fiber.Ctx) error {
-	if err := governmentWriter(c); err != nil {
-		return err
-	}
 	var in enterpriseIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -161,9 +158,6 @@ func (s *Server) enterpriseCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
-	if err := enterpriseWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -213,6 +207,6 @@ func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) enterpriseSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, governmentWriter, idParam, enterpriseGetScoped, (*dbq.Queries).EnterpriseSetActive,
+	return setActiveHandler(s, active, nil, idParam, enterpriseGetScoped, (*dbq.Queries).EnterpriseSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, _, e dbq.Enterprise) (any, error) { return s.enterpriseFrom(e), nil })
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,6 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/anxin-city/anxin/api"
+	"github.com/anxin-city/anxin/audit"
+	"github.com/anxin-city/anxin/authz"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/pii"
@@ -44,14 +48,32 @@ func benchIDNumber(i int) string {
 	return first + string(c)
 }
 
-// benchApp is the API on a fresh database, without a testing.T harness.
-func benchApp(b *testing.B) (*fiber.App, *pgxpool.Pool, *pii.Keyring) {
+// benchApp is the API on a fresh database, without a testing.T harness,
+// and the token of a city supervisor.
+func benchApp(b *testing.B) (*fiber.App, *pgxpool.Pool, *pii.Keyring, string) {
 	b.Helper()
 	pool := dbtest.New(b)
 	keys, err := pii.New(pii.GenerateKey())
 	require.NoError(b, err)
-	app := api.New(api.Deps{Pool: pool, PII: keys, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	return app, pool, keys
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	az, err := authz.New(context.Background(), pool, log)
+	require.NoError(b, err)
+	w := audit.NewWriter(pool, log)
+	b.Cleanup(w.Close)
+	app := api.New(api.Deps{Pool: pool, PII: keys, Logger: log, Authz: az, Audit: w})
+	var id int64
+	require.NoError(b, pool.QueryRow(context.Background(), `INSERT INTO accounts (username, display_name, role, password_hash)
+		VALUES ('bench', 'bench', 'city_supervisor', $1) RETURNING id`, testPasswordHash()).Scan(&id))
+	require.NoError(b, az.Grant(id, "city_supervisor", "city"))
+	req, err := http.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"username":"bench","password":"`+testPassword+`"}`))
+	require.NoError(b, err)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := app.Test(req, -1)
+	require.NoError(b, err)
+	var out struct{ Token string }
+	require.NoError(b, json.NewDecoder(res.Body).Decode(&out))
+	require.NotEmpty(b, out.Token)
+	return app, pool, keys, out.Token
 }
 
 // benchProject creates a town, two enterprises, a project and a team in SQL.
@@ -105,12 +127,13 @@ func BenchmarkImportRoster10k(b *testing.B) {
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		app, pool, _ := benchApp(b)
+		app, pool, _, token := benchApp(b)
 		project := benchProject(b, pool)
 		body, ct := multipartBody(b, file)
 		req, err := http.NewRequest("POST", fmt.Sprintf("/api/v1/projects/%d/imports/workers", project), body)
 		require.NoError(b, err)
 		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Authorization", "Bearer "+token)
 		b.StartTimer()
 		t0 := time.Now()
 		res, err := app.Test(req, -1)
@@ -140,7 +163,7 @@ func BenchmarkExportWorkers(b *testing.B) {
 		n, err = strconv.Atoi(v)
 		require.NoError(b, err)
 	}
-	app, pool, keys := benchApp(b)
+	app, pool, keys, token := benchApp(b)
 	ctx := context.Background()
 	t0 := time.Now()
 	const chunk = 50_000
@@ -209,7 +232,10 @@ func BenchmarkExportWorkers(b *testing.B) {
 		wg.Add(1)
 		go sample(stop, &wg)
 		start := time.Now()
-		res, err := http.Get(url)
+		req, err := http.NewRequest("GET", url, nil)
+		require.NoError(b, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
 		require.NoError(b, err)
 		size, err = io.Copy(io.Discard, res.Body)
 		require.NoError(b, err)

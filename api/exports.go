@@ -107,11 +107,22 @@ func (s *Server) exportRoutes() {
 		if path == "" {
 			path = "/exports/" + sp.entity + ".xlsx"
 		}
-		s.add(route{Method: "GET", Path: path, Tag: "excel",
+		s.add(route{Method: "GET", Path: path, Perm: s.permOf("GET", sp.listPath), Tag: "excel",
 			Summary: fmt.Sprintf("Export the list GET %s (same filters and scope; personal data masked) as .xlsx, streamed, "+
 				"in key order; the row count is in the X-Export-Rows header%s", sp.listPath, sp.notes),
 			Query: s.listFilters(sp.listPath, sp.params), Produces: xlsxMIME, Handler: s.exportHandler(sp)})
 	}
+}
+
+// permOf is the permission of a registered route (an export needs what
+// its list needs).
+func (s *Server) permOf(method, path string) string {
+	for _, r := range s.routes {
+		if r.Method == method && r.Path == path {
+			return r.Perm
+		}
+	}
+	panic("api: no route " + method + " " + path)
 }
 
 // listFilters returns the query parameters of a list route without

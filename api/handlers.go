@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
@@ -27,38 +28,51 @@ func (s *Server) today() time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// staffWriter refuses writes by workers: registry and labour records are
-// kept by officers, enterprises and project staff (each within their
-// scope); a worker reads them and confirms their own.
-func staffWriter(c *fiber.Ctx) error {
-	if scopeOf(c).Worker != nil {
-		return errForbidden
-	}
-	return nil
-}
+const (
+	txKey    = "anxin.tx"
+	afterKey = "anxin.after"
+)
 
-// governmentWriter admits the government side only (city and town
-// officers): registering or deactivating enterprises is theirs to do.
-func governmentWriter(c *fiber.Ctx) error {
-	if sc := scopeOf(c); sc.Enterprise != nil || sc.Project != nil || sc.Worker != nil {
-		return errForbidden
-	}
-	return nil
-}
-
-// enterpriseWriter admits the government side and enterprise users (an
-// enterprise keeps its own contact details up to date; the row scope in SQL
-// keeps it to itself).
-func enterpriseWriter(c *fiber.Ctx) error {
-	if sc := scopeOf(c); sc.Project != nil || sc.Worker != nil {
-		return errForbidden
-	}
-	return nil
-}
-
-// inTx runs fn in one transaction of the request.
+// inTx runs fn in one transaction of the request. The transaction carries
+// the caller (audit.SetActor), so that every row it changes is recorded in
+// the system log with who changed it, from where and in which request.
+// Functions registered with afterCommit run once it has committed.
 func (s *Server) inTx(c *fiber.Ctx, fn func(q *dbq.Queries) error) error {
-	return db.InTx(c.UserContext(), s.deps.Pool, func(q *dbq.Queries, _ pgx.Tx) error { return fn(q) })
+	ctx := c.UserContext()
+	err := db.InTx(ctx, s.deps.Pool, func(q *dbq.Queries, tx pgx.Tx) error {
+		if err := audit.SetActor(ctx, tx, s.actor(c)); err != nil {
+			return err
+		}
+		c.Locals(txKey, tx)
+		defer c.Locals(txKey, nil)
+		return fn(q)
+	})
+	hooks, _ := c.Locals(afterKey).([]func())
+	c.Locals(afterKey, nil)
+	if err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		h()
+	}
+	return nil
+}
+
+// txOf is the transaction inTx is running for this request.
+func (s *Server) txOf(c *fiber.Ctx) pgx.Tx {
+	tx, ok := c.Locals(txKey).(pgx.Tx)
+	if !ok {
+		panic("api: txOf outside inTx")
+	}
+	return tx
+}
+
+// afterCommit runs fn once the request's transaction has committed (and
+// never if it rolls back), e.g. to update in-memory state that must not
+// run ahead of the database.
+func (s *Server) afterCommit(c *fiber.Ctx, fn func()) {
+	hooks, _ := c.Locals(afterKey).([]func())
+	c.Locals(afterKey, append(hooks, fn))
 }
 
 // ---- one row ----

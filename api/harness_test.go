@@ -2,44 +2,178 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/anxin-city/anxin/api"
+	"github.com/anxin-city/anxin/audit"
+	"github.com/anxin-city/anxin/auth"
+	"github.com/anxin-city/anxin/authz"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/pii"
 )
 
-// harness is one test's API on its own database. Its scope is what the
-// next request is made as (city by default).
+// harness is one test's API on its own database, with the real
+// authorizer and system log. Requests are made as a signed-in account:
+// by default one whose role and binding match scope (city: a city
+// supervisor; a town: a town officer; an enterprise: an enterprise user;
+// a project: its labour manager; a worker: that worker), or, when role is
+// set, a city account of that role. anon sends no token; token, when set,
+// is sent instead.
 type harness struct {
 	t     *testing.T
 	app   *fiber.App
 	pool  *pgxpool.Pool
 	keys  *pii.Keyring
+	authz *authz.Authorizer
+	audit *audit.Writer
 	scope api.Scope
+	role  string
+	anon  bool
+	token string
+
+	tokens   map[string]string // by role and scope
+	accounts int               // made so far
+	now      time.Time
 }
 
 func setup(t *testing.T) *harness {
 	t.Helper()
 	t.Parallel()
+	return setupWith(t, nil)
+}
+
+// setupWith builds the harness; adjust (if not nil) may change the
+// dependencies before the API is built.
+func setupWith(t *testing.T, adjust func(*api.Deps)) *harness {
+	t.Helper()
 	pool := dbtest.New(t)
 	keys, err := pii.New(pii.GenerateKey())
 	require.NoError(t, err)
-	h := &harness{t: t, pool: pool, keys: keys}
-	h.app = api.New(api.Deps{
-		Pool: pool, PII: keys,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Scope:  func(*fiber.Ctx) (api.Scope, error) { return h.scope, nil },
-	})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	az, err := authz.New(context.Background(), pool, log)
+	require.NoError(t, err)
+	w := audit.NewWriter(pool, log)
+	t.Cleanup(w.Close)
+	h := &harness{t: t, pool: pool, keys: keys, authz: az, audit: w, tokens: map[string]string{}}
+	deps := api.Deps{Pool: pool, PII: keys, Logger: log, Authz: az, Audit: w, LoginRate: 1 << 20}
+	if adjust != nil {
+		adjust(&deps)
+	}
+	h.app = api.New(deps)
 	return h
+}
+
+// testPassword is the password of every account the harness makes.
+const testPassword = "Test#Pass2026"
+
+var testPasswordHash = sync.OnceValue(func() string {
+	h, err := auth.HashPassword(context.Background(), testPassword)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// roleFor is the role of an account with this scope.
+func roleFor(sc api.Scope) string {
+	switch {
+	case sc.Worker != nil:
+		return "worker"
+	case sc.Project != nil:
+		return "project_manager"
+	case sc.Enterprise != nil:
+		return "enterprise_user"
+	case sc.Town != nil:
+		return "town_officer"
+	}
+	return "city_supervisor"
+}
+
+// account makes (once per role and scope) an account and returns its id
+// and login name.
+func (h *harness) account(role string, sc api.Scope) (int64, string) {
+	h.t.Helper()
+	h.accounts++
+	username := fmt.Sprintf("t.%s.%d", strings.ReplaceAll(role, "_", "-"), h.accounts)
+	if sc.Worker != nil {
+		username = fmt.Sprintf("worker-%d", *sc.Worker)
+	}
+	var id int64
+	var domain string
+	err := h.pool.QueryRow(context.Background(), `
+		INSERT INTO accounts (username, display_name, role, town_code, enterprise_id, project_id, worker_id, password_hash)
+		VALUES ($1, $1, $2, $3, $4, $5, $6, $7)
+		RETURNING id, domain`,
+		username, role, sc.Town, sc.Enterprise, sc.Project, sc.Worker, testPasswordHash()).Scan(&id, &domain)
+	require.NoError(h.t, err)
+	require.NoError(h.t, h.authz.Grant(id, role, domain))
+	return id, username
+}
+
+// login signs in and returns the token.
+func (h *harness) login(username, password string) string {
+	h.t.Helper()
+	r := h.doAs("", "POST", "/api/v1/auth/login", map[string]any{"username": username, "password": password})
+	require.Equal(h.t, 200, r.Status, "login %s: %s", username, r.Raw)
+	tok, _ := r.Body["token"].(string)
+	require.NotEmpty(h.t, tok)
+	return tok
+}
+
+// tokenFor returns a signed-in token for role (city_supervisor etc.) and
+// scope, making the account on first use.
+func (h *harness) tokenFor(role string, sc api.Scope) string {
+	h.t.Helper()
+	key := role + "|" + scopeKey(sc)
+	if tok, ok := h.tokens[key]; ok {
+		return tok
+	}
+	_, username := h.account(role, sc)
+	tok := h.login(username, testPassword)
+	h.tokens[key] = tok
+	return tok
+}
+
+func scopeKey(sc api.Scope) string {
+	var b strings.Builder
+	if sc.Town != nil {
+		fmt.Fprintf(&b, "t%s", *sc.Town)
+	}
+	for _, p := range []*int64{sc.Enterprise, sc.Project, sc.Worker} {
+		if p != nil {
+			fmt.Fprintf(&b, "|%d", *p)
+		} else {
+			b.WriteString("|-")
+		}
+	}
+	return b.String()
+}
+
+// currentToken is the token the next request is sent with ("" for none).
+func (h *harness) currentToken() string {
+	switch {
+	case h.anon:
+		return ""
+	case h.token != "":
+		return h.token
+	case h.role != "":
+		return h.tokenFor(h.role, api.Scope{})
+	}
+	return h.tokenFor(roleFor(h.scope), h.scope)
 }
 
 // resp is a decoded JSON response.
@@ -77,6 +211,19 @@ func (r resp) items() []map[string]any {
 
 func (h *harness) do(method, path string, body any) resp {
 	h.t.Helper()
+	return h.doAs(h.currentToken(), method, path, body)
+}
+
+// authorize adds the current token to a request built by hand.
+func (h *harness) authorize(req *http.Request) {
+	if tok := h.currentToken(); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+}
+
+// doAs performs a request with the given token ("" for none).
+func (h *harness) doAs(token, method, path string, body any) resp {
+	h.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -90,6 +237,9 @@ func (h *harness) do(method, path string, body any) resp {
 	req := httptest.NewRequest(method, path, rd)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := h.app.Test(req, -1)
 	require.NoError(h.t, err)

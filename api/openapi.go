@@ -14,8 +14,16 @@ import (
 // route is one API operation: what Fiber serves and what the OpenAPI
 // document says about it, kept in one table so they cannot drift apart.
 type route struct {
-	Method  string
-	Path    string // Fiber syntax, relative to /api/v1, e.g. /enterprises/:id
+	Method string
+	Path   string // Fiber syntax, relative to /api/v1, e.g. /enterprises/:id
+	// Who may call it — exactly one of: Perm, the casbin permission
+	// "object:action" the caller's role must hold in their domain
+	// (docs/PERMISSIONS.md); Self, any signed-in user about their own
+	// account (allowed even while a password change is due); Public, no
+	// sign-in (login and worker self-registration, rate-limited).
+	Perm    string
+	Self    bool
+	Public  bool
 	Tag     string
 	Summary string // English, for developers
 	Query   []param
@@ -35,7 +43,30 @@ type param struct {
 	Enum             []string
 }
 
-func (s *Server) add(r route) { s.routes = append(s.routes, r) }
+func (s *Server) add(r route) {
+	n := 0
+	for _, b := range []bool{r.Perm != "", r.Self, r.Public} {
+		if b {
+			n++
+		}
+	}
+	if n != 1 {
+		panic("api: route " + r.Method + " " + r.Path + " must have exactly one of Perm, Self, Public")
+	}
+	s.routes = append(s.routes, r)
+}
+
+// access is who may call the route, as documented: "public", "self" or
+// the permission.
+func (r route) access() string {
+	switch {
+	case r.Public:
+		return "public"
+	case r.Self:
+		return "self"
+	}
+	return r.Perm
+}
 
 // pageParams are the paging and sorting parameters of every list.
 func pageParams(sorts ...string) []param {
@@ -93,6 +124,12 @@ func (s *Server) buildOpenAPI() map[string]any {
 			"tags":        []string{r.Tag},
 			"summary":     r.Summary,
 			"operationId": operationID(r.Method, r.Path),
+			// who may call it: "public", "self" (any signed-in user) or
+			// the permission object:action (docs/PERMISSIONS.md)
+			"x-permission": r.access(),
+		}
+		if r.Public {
+			op["security"] = []any{}
 		}
 		if len(params) > 0 {
 			op["parameters"] = params
@@ -129,8 +166,10 @@ func (s *Server) buildOpenAPI() map[string]any {
 			"version":     "v1",
 			"description": "Registry of towns, enterprises, projects, teams, workers and their labour data. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}.",
 		},
-		"paths":      paths,
-		"components": map[string]any{"schemas": schemas},
+		"paths": paths,
+		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{
+			"session": map[string]any{"type": "http", "scheme": "bearer", "description": "token from POST /api/v1/auth/login"}}},
+		"security": []any{map[string]any{"session": []any{}}},
 	}
 }
 

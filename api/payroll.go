@@ -115,20 +115,20 @@ var (
 )
 
 func (s *Server) payrollRoutes() {
-	s.add(route{Method: "GET", Path: "/payroll-sheets", Tag: "payroll", Summary: "List payroll sheets in scope, with totals (not for workers)",
+	s.add(route{Method: "GET", Path: "/payroll-sheets", Perm: "payroll:read", Tag: "payroll", Summary: "List payroll sheets in scope, with totals (not for workers)",
 		Query: append(pageParams(payrollSheetSorts...),
 			param{Name: "project_id", Type: "integer"},
 			param{Name: "month_from", Type: "string", Desc: "YYYY-MM"},
 			param{Name: "month_to", Type: "string", Desc: "YYYY-MM"},
 			param{Name: "status", Type: "string", Enum: registry.PayrollStatuses.Codes}),
 		Out: listOut[payrollSheetOut]{}, Handler: s.payrollSheetList})
-	s.add(route{Method: "GET", Path: "/payroll-sheets/:id", Tag: "payroll", Summary: "Get a payroll sheet with totals", Out: payrollSheetOut{}, Handler: getHandler(s, idParam, payrollSheetGetScoped, sheetRowOut)})
-	s.add(route{Method: "POST", Path: "/payroll-sheets", Tag: "payroll", Summary: "Create a monthly payroll sheet (draft)", Body: payrollSheetIn{}, Out: payrollSheetOut{}, Status: 201, Handler: s.payrollSheetCreate})
-	s.add(route{Method: "PATCH", Path: "/payroll-sheets/:id", Tag: "payroll", Summary: "Update a payroll sheet's note", Body: payrollSheetIn{}, Out: payrollSheetOut{}, Handler: s.payrollSheetUpdate})
-	s.add(route{Method: "POST", Path: "/payroll-sheets/:id/submit", Tag: "payroll", Summary: "Submit a draft sheet (needs at least one line)", Body: versionIn{}, Out: payrollSheetOut{}, Handler: s.payrollSheetAdvance("draft", "submitted")})
-	s.add(route{Method: "POST", Path: "/payroll-sheets/:id/pay", Tag: "payroll", Summary: "Mark a submitted sheet paid; its lines become read-only", Body: versionIn{}, Out: payrollSheetOut{}, Handler: s.payrollSheetAdvance("submitted", "paid")})
+	s.add(route{Method: "GET", Path: "/payroll-sheets/:id", Perm: "payroll:read", Tag: "payroll", Summary: "Get a payroll sheet with totals", Out: payrollSheetOut{}, Handler: getHandler(s, idParam, payrollSheetGetScoped, sheetRowOut)})
+	s.add(route{Method: "POST", Path: "/payroll-sheets", Perm: "payroll:write", Tag: "payroll", Summary: "Create a monthly payroll sheet (draft)", Body: payrollSheetIn{}, Out: payrollSheetOut{}, Status: 201, Handler: s.payrollSheetCreate})
+	s.add(route{Method: "PATCH", Path: "/payroll-sheets/:id", Perm: "payroll:write", Tag: "payroll", Summary: "Update a payroll sheet's note", Body: payrollSheetIn{}, Out: payrollSheetOut{}, Handler: s.payrollSheetUpdate})
+	s.add(route{Method: "POST", Path: "/payroll-sheets/:id/submit", Perm: "payroll:write", Tag: "payroll", Summary: "Submit a draft sheet (needs at least one line)", Body: versionIn{}, Out: payrollSheetOut{}, Handler: s.payrollSheetAdvance("draft", "submitted")})
+	s.add(route{Method: "POST", Path: "/payroll-sheets/:id/pay", Perm: "payroll:write", Tag: "payroll", Summary: "Mark a submitted sheet paid; its lines become read-only", Body: versionIn{}, Out: payrollSheetOut{}, Handler: s.payrollSheetAdvance("submitted", "paid")})
 
-	s.add(route{Method: "GET", Path: "/payroll-lines", Tag: "payroll", Summary: "List payroll lines in scope (a worker sees their own)",
+	s.add(route{Method: "GET", Path: "/payroll-lines", Perm: "payroll-lines:read", Tag: "payroll", Summary: "List payroll lines in scope (a worker sees their own)",
 		Query: append(pageParams(payrollLineSorts...),
 			param{Name: "sheet_id", Type: "integer"},
 			param{Name: "project_id", Type: "integer"},
@@ -136,11 +136,11 @@ func (s *Server) payrollRoutes() {
 			param{Name: "confirmation", Type: "string", Enum: registry.Confirmations.Codes},
 			param{Name: "unpaid", Type: "boolean", Desc: "only lines paid less than due"}),
 		Out: listOut[payrollLineOut]{}, Handler: s.payrollLineList})
-	s.add(route{Method: "GET", Path: "/payroll-lines/:id", Tag: "payroll", Summary: "Get a payroll line", Out: payrollLineOut{}, Handler: getHandler(s, idParam, payrollLineGetScoped, payrollLineFrom)})
-	s.add(route{Method: "POST", Path: "/payroll-lines", Tag: "payroll", Summary: "Add a worker's line to a sheet that is not paid", Body: payrollLineIn{}, Out: payrollLineOut{}, Status: 201, Handler: s.payrollLineCreate})
-	s.add(route{Method: "PATCH", Path: "/payroll-lines/:id", Tag: "payroll", Summary: "Change a line of a sheet that is not paid", Body: payrollLineIn{}, Out: payrollLineOut{}, Handler: s.payrollLineUpdate})
-	s.add(route{Method: "POST", Path: "/payroll-lines/:id/confirm", Tag: "payroll", Summary: "The worker confirms their line", Body: payrollConfirmIn{}, Out: payrollLineOut{}, Handler: s.payrollLineConfirm("confirmed")})
-	s.add(route{Method: "POST", Path: "/payroll-lines/:id/dispute", Tag: "payroll", Summary: "The worker disputes their line, with a reason", Body: payrollConfirmIn{}, Out: payrollLineOut{}, Handler: s.payrollLineConfirm("disputed")})
+	s.add(route{Method: "GET", Path: "/payroll-lines/:id", Perm: "payroll-lines:read", Tag: "payroll", Summary: "Get a payroll line", Out: payrollLineOut{}, Handler: getHandler(s, idParam, payrollLineGetScoped, payrollLineFrom)})
+	s.add(route{Method: "POST", Path: "/payroll-lines", Perm: "payroll-lines:write", Tag: "payroll", Summary: "Add a worker's line to a sheet that is not paid", Body: payrollLineIn{}, Out: payrollLineOut{}, Status: 201, Handler: s.payrollLineCreate})
+	s.add(route{Method: "PATCH", Path: "/payroll-lines/:id", Perm: "payroll-lines:write", Tag: "payroll", Summary: "Change a line of a sheet that is not paid", Body: payrollLineIn{}, Out: payrollLineOut{}, Handler: s.payrollLineUpdate})
+	s.add(route{Method: "POST", Path: "/payroll-lines/:id/confirm", Perm: "payroll-lines:confirm", Tag: "payroll", Summary: "The worker confirms their line", Body: payrollConfirmIn{}, Out: payrollLineOut{}, Handler: s.payrollLineConfirm("confirmed")})
+	s.add(route{Method: "POST", Path: "/payroll-lines/:id/dispute", Perm: "payroll-lines:confirm", Tag: "payroll", Summary: "The worker disputes their line, with a reason", Body: payrollConfirmIn{}, Out: payrollLineOut{}, Handler: s.payrollLineConfirm("disputed")})
 }
 
 func (s *Server) payrollSheetList(c *fiber.Ctx) error {
@@ -176,9 +176,6 @@ func sheetRowOut(r dbq.PayrollSheetListRow) payrollSheetOut {
 }
 
 func (s *Server) payrollSheetCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in payrollSheetIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -213,9 +210,6 @@ func (s *Server) payrollSheetCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) payrollSheetUpdate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -257,9 +251,6 @@ func errTransition(code, msg string) *Error {
 // payrollSheetAdvance moves a sheet from one status to the next.
 func (s *Server) payrollSheetAdvance(from, to string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := staffWriter(c); err != nil {
-			return err
-		}
 		id, err := pathID(c, "id")
 		if err != nil {
 			return err
@@ -403,9 +394,6 @@ func (s *Server) sheetForLineWrite(c *fiber.Ctx, q *dbq.Queries, sheetID int64, 
 }
 
 func (s *Server) payrollLineCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in payrollLineIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -447,9 +435,6 @@ func (s *Server) payrollLineCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) payrollLineUpdate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err

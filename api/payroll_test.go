@@ -189,8 +189,8 @@ func TestPayrollWorkerConfirmation(t *testing.T) {
 	h.scope = w1
 	lines := h.must(200, "GET", "/api/v1/payroll-lines", nil)
 	require.Len(t, lines.items(), 1, "a worker sees only their own lines")
-	require.Empty(t, h.must(200, "GET", "/api/v1/payroll-sheets", nil).items(), "and no sheets")
-	h.must(404, "GET", fmt.Sprintf("/api/v1/payroll-sheets/%d", sheet), nil)
+	h.must(403, "GET", "/api/v1/payroll-sheets", nil) // and no sheets
+	h.must(403, "GET", fmt.Sprintf("/api/v1/payroll-sheets/%d", sheet), nil)
 	h.must(403, "PATCH", l1, map[string]any{"amount_due_fen": 1, "version": 1})
 	r = h.must(409, "POST", l1+"/confirm", map[string]any{"version": 9})
 	require.Equal(t, "version_conflict", r.code())
@@ -233,9 +233,14 @@ func TestPayrollScopes(t *testing.T) {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
 			defer func() { h.scope = api.Scope{} }()
-			h.must(404, "GET", sp, nil)
+			if sc.Worker != nil { // workers read their own lines, never sheets
+				h.must(403, "GET", sp, nil)
+				h.must(403, "GET", "/api/v1/payroll-sheets", nil)
+			} else {
+				h.must(404, "GET", sp, nil)
+				require.Empty(t, h.must(200, "GET", "/api/v1/payroll-sheets", nil).items())
+			}
 			h.must(404, "GET", lp, nil)
-			require.Empty(t, h.must(200, "GET", "/api/v1/payroll-sheets", nil).items())
 			require.Empty(t, h.must(200, "GET", "/api/v1/payroll-lines", nil).items())
 			if sc.Worker == nil {
 				h.must(404, "POST", sp+"/submit", map[string]any{"version": 1})

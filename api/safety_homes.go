@@ -120,33 +120,33 @@ var (
 )
 
 func (s *Server) safetyHomeRoutes() {
-	s.add(route{Method: "GET", Path: "/safety-homes", Tag: "safety-homes", Summary: "List wage-safety homes in scope",
+	s.add(route{Method: "GET", Path: "/safety-homes", Perm: "safety:read", Tag: "safety-homes", Summary: "List wage-safety homes in scope",
 		Query: append(pageParams(safetyHomeSorts...),
 			param{Name: "town_code", Type: "string"},
 			param{Name: "project_id", Type: "integer"},
 			param{Name: "active", Type: "boolean"},
 			param{Name: "q", Type: "string", Desc: "name contains"}),
 		Out: listOut[safetyHomeOut]{}, Handler: s.safetyHomeList})
-	s.add(route{Method: "GET", Path: "/safety-homes/:id", Tag: "safety-homes", Summary: "Get a wage-safety home", Out: safetyHomeOut{}, Handler: getHandler(s, idParam, safetyHomeGetScoped, homeRowOut)})
-	s.add(route{Method: "POST", Path: "/safety-homes", Tag: "safety-homes", Summary: "Register a wage-safety home (city or its town)", Body: safetyHomeIn{}, Out: safetyHomeOut{}, Status: 201, Handler: s.safetyHomeCreate})
-	s.add(route{Method: "PATCH", Path: "/safety-homes/:id", Tag: "safety-homes", Summary: "Update a wage-safety home", Body: safetyHomeIn{}, Out: safetyHomeOut{}, Handler: s.safetyHomeUpdate})
-	s.add(route{Method: "POST", Path: "/safety-homes/:id/deactivate", Tag: "safety-homes", Summary: "Deactivate a wage-safety home", Body: activeIn{}, Out: safetyHomeOut{}, Handler: s.safetyHomeSetActive(false)})
-	s.add(route{Method: "POST", Path: "/safety-homes/:id/reactivate", Tag: "safety-homes", Summary: "Reactivate a wage-safety home", Body: activeIn{}, Out: safetyHomeOut{}, Handler: s.safetyHomeSetActive(true)})
+	s.add(route{Method: "GET", Path: "/safety-homes/:id", Perm: "safety:read", Tag: "safety-homes", Summary: "Get a wage-safety home", Out: safetyHomeOut{}, Handler: getHandler(s, idParam, safetyHomeGetScoped, homeRowOut)})
+	s.add(route{Method: "POST", Path: "/safety-homes", Perm: "safety:write", Tag: "safety-homes", Summary: "Register a wage-safety home (city or its town)", Body: safetyHomeIn{}, Out: safetyHomeOut{}, Status: 201, Handler: s.safetyHomeCreate})
+	s.add(route{Method: "PATCH", Path: "/safety-homes/:id", Perm: "safety:write", Tag: "safety-homes", Summary: "Update a wage-safety home", Body: safetyHomeIn{}, Out: safetyHomeOut{}, Handler: s.safetyHomeUpdate})
+	s.add(route{Method: "POST", Path: "/safety-homes/:id/deactivate", Perm: "safety:write", Tag: "safety-homes", Summary: "Deactivate a wage-safety home", Body: activeIn{}, Out: safetyHomeOut{}, Handler: s.safetyHomeSetActive(false)})
+	s.add(route{Method: "POST", Path: "/safety-homes/:id/reactivate", Perm: "safety:write", Tag: "safety-homes", Summary: "Reactivate a wage-safety home", Body: activeIn{}, Out: safetyHomeOut{}, Handler: s.safetyHomeSetActive(true)})
 
-	s.add(route{Method: "GET", Path: "/safety-supervisors", Tag: "safety-homes", Summary: "List wage-safety supervisors in scope (phones masked)",
+	s.add(route{Method: "GET", Path: "/safety-supervisors", Perm: "safety:read", Tag: "safety-homes", Summary: "List wage-safety supervisors in scope (phones masked)",
 		Query: append(pageParams(supervisorSorts...),
 			param{Name: "home_id", Type: "integer"},
 			param{Name: "town_code", Type: "string"},
 			param{Name: "party_member", Type: "boolean"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[supervisorOut]{}, Handler: s.supervisorList})
-	s.add(route{Method: "GET", Path: "/safety-supervisors/:id", Tag: "safety-homes", Summary: "Get a wage-safety supervisor", Out: supervisorOut{}, Handler: getHandler(s, idParam, supervisorGetScoped, s.supervisorRowOut)})
-	s.add(route{Method: "POST", Path: "/safety-supervisors", Tag: "safety-homes", Summary: "Add a supervisor to a home", Body: supervisorIn{}, Out: supervisorOut{}, Status: 201, Handler: s.supervisorCreate})
-	s.add(route{Method: "PATCH", Path: "/safety-supervisors/:id", Tag: "safety-homes", Summary: "Update a supervisor", Body: supervisorIn{}, Out: supervisorOut{}, Handler: s.supervisorUpdate})
-	s.add(route{Method: "POST", Path: "/safety-supervisors/:id/deactivate", Tag: "safety-homes", Summary: "Deactivate a supervisor", Body: activeIn{}, Out: supervisorOut{}, Handler: s.supervisorSetActive(false)})
-	s.add(route{Method: "POST", Path: "/safety-supervisors/:id/reactivate", Tag: "safety-homes", Summary: "Reactivate a supervisor", Body: activeIn{}, Out: supervisorOut{}, Handler: s.supervisorSetActive(true)})
+	s.add(route{Method: "GET", Path: "/safety-supervisors/:id", Perm: "safety:read", Tag: "safety-homes", Summary: "Get a wage-safety supervisor", Out: supervisorOut{}, Handler: getHandler(s, idParam, supervisorGetScoped, s.supervisorRowOut)})
+	s.add(route{Method: "POST", Path: "/safety-supervisors", Perm: "safety:write", Tag: "safety-homes", Summary: "Add a supervisor to a home", Body: supervisorIn{}, Out: supervisorOut{}, Status: 201, Handler: s.supervisorCreate})
+	s.add(route{Method: "PATCH", Path: "/safety-supervisors/:id", Perm: "safety:write", Tag: "safety-homes", Summary: "Update a supervisor", Body: supervisorIn{}, Out: supervisorOut{}, Handler: s.supervisorUpdate})
+	s.add(route{Method: "POST", Path: "/safety-supervisors/:id/deactivate", Perm: "safety:write", Tag: "safety-homes", Summary: "Deactivate a supervisor", Body: activeIn{}, Out: supervisorOut{}, Handler: s.supervisorSetActive(false)})
+	s.add(route{Method: "POST", Path: "/safety-supervisors/:id/reactivate", Perm: "safety:write", Tag: "safety-homes", Summary: "Reactivate a supervisor", Body: activeIn{}, Out: supervisorOut{}, Handler: s.supervisorSetActive(true)})
 
-	s.add(route{Method: "GET", Path: "/safety-activities", Tag: "safety-homes", Summary: "List wage-safety home activities in scope",
+	s.add(route{Method: "GET", Path: "/safety-activities", Perm: "safety:read", Tag: "safety-homes", Summary: "List wage-safety home activities in scope",
 		Query: append(pageParams(activitySorts...),
 			param{Name: "home_id", Type: "integer"},
 			param{Name: "town_code", Type: "string"},
@@ -155,20 +155,11 @@ func (s *Server) safetyHomeRoutes() {
 			param{Name: "date_to", Type: "string", Desc: "YYYY-MM-DD"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[activityOut]{}, Handler: s.activityList})
-	s.add(route{Method: "GET", Path: "/safety-activities/:id", Tag: "safety-homes", Summary: "Get a wage-safety home activity", Out: activityOut{}, Handler: getHandler(s, idParam, activityGetScoped, activityRowOut)})
-	s.add(route{Method: "POST", Path: "/safety-activities", Tag: "safety-homes", Summary: "Record an activity of a home", Body: activityIn{}, Out: activityOut{}, Status: 201, Handler: s.activityCreate})
-	s.add(route{Method: "PATCH", Path: "/safety-activities/:id", Tag: "safety-homes", Summary: "Update an activity", Body: activityIn{}, Out: activityOut{}, Handler: s.activityUpdate})
-	s.add(route{Method: "POST", Path: "/safety-activities/:id/deactivate", Tag: "safety-homes", Summary: "Deactivate an activity record", Body: activeIn{}, Out: activityOut{}, Handler: s.activitySetActive(false)})
-	s.add(route{Method: "POST", Path: "/safety-activities/:id/reactivate", Tag: "safety-homes", Summary: "Reactivate an activity record", Body: activeIn{}, Out: activityOut{}, Handler: s.activitySetActive(true)})
-}
-
-// safetyWriter admits the city and towns; the row scope (own town) is
-// then enforced by the scoped get.
-func safetyWriter(c *fiber.Ctx) error {
-	if sc := scopeOf(c); !sc.IsCity() && sc.Town == nil {
-		return errForbidden
-	}
-	return nil
+	s.add(route{Method: "GET", Path: "/safety-activities/:id", Perm: "safety:read", Tag: "safety-homes", Summary: "Get a wage-safety home activity", Out: activityOut{}, Handler: getHandler(s, idParam, activityGetScoped, activityRowOut)})
+	s.add(route{Method: "POST", Path: "/safety-activities", Perm: "safety:write", Tag: "safety-homes", Summary: "Record an activity of a home", Body: activityIn{}, Out: activityOut{}, Status: 201, Handler: s.activityCreate})
+	s.add(route{Method: "PATCH", Path: "/safety-activities/:id", Perm: "safety:write", Tag: "safety-homes", Summary: "Update an activity", Body: activityIn{}, Out: activityOut{}, Handler: s.activityUpdate})
+	s.add(route{Method: "POST", Path: "/safety-activities/:id/deactivate", Perm: "safety:write", Tag: "safety-homes", Summary: "Deactivate an activity record", Body: activeIn{}, Out: activityOut{}, Handler: s.activitySetActive(false)})
+	s.add(route{Method: "POST", Path: "/safety-activities/:id/reactivate", Perm: "safety:write", Tag: "safety-homes", Summary: "Reactivate an activity record", Body: activeIn{}, Out: activityOut{}, Handler: s.activitySetActive(true)})
 }
 
 func (s *Server) safetyHomeList(c *fiber.Ctx) error {
@@ -245,9 +236,6 @@ func (s *Server) homeProject(c *fiber.Ctx, q *dbq.Queries, id int64, town string
 }
 
 func (s *Server) safetyHomeCreate(c *fiber.Ctx) error {
-	if err := safetyWriter(c); err != nil {
-		return err
-	}
 	var in safetyHomeIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -276,9 +264,6 @@ func (s *Server) safetyHomeCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) safetyHomeUpdate(c *fiber.Ctx) error {
-	if err := safetyWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -315,7 +300,7 @@ func (s *Server) safetyHomeUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) safetyHomeSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, safetyWriter, idParam, safetyHomeGetScoped, (*dbq.Queries).SafetyHomeSetActive,
+	return setActiveHandler(s, active, nil, idParam, safetyHomeGetScoped, (*dbq.Queries).SafetyHomeSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetyHomeListRow, h dbq.SafetyHome) (any, error) {
 			cur.SafetyHome = h
 			return homeRowOut(cur), nil
@@ -393,9 +378,6 @@ func (in *supervisorIn) validate(create bool) error {
 }
 
 func (s *Server) supervisorCreate(c *fiber.Ctx) error {
-	if err := safetyWriter(c); err != nil {
-		return err
-	}
 	var in supervisorIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -426,9 +408,6 @@ func (s *Server) supervisorCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) supervisorUpdate(c *fiber.Ctx) error {
-	if err := safetyWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -464,7 +443,7 @@ func (s *Server) supervisorUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) supervisorSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, safetyWriter, idParam, supervisorGetScoped, (*dbq.Queries).SafetySupervisorSetActive,
+	return setActiveHandler(s, active, nil, idParam, supervisorGetScoped, (*dbq.Queries).SafetySupervisorSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetySupervisorListRow, r dbq.SafetySupervisor) (any, error) {
 			return s.supervisorFrom(r, cur.TownCode), nil
 		})
@@ -521,9 +500,6 @@ func (in *activityIn) validate(create bool) (*time.Time, error) {
 }
 
 func (s *Server) activityCreate(c *fiber.Ctx) error {
-	if err := safetyWriter(c); err != nil {
-		return err
-	}
 	var in activityIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -551,9 +527,6 @@ func (s *Server) activityCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) activityUpdate(c *fiber.Ctx) error {
-	if err := safetyWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -589,7 +562,7 @@ func (s *Server) activityUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) activitySetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, safetyWriter, idParam, activityGetScoped, (*dbq.Queries).SafetyActivitySetActive,
+	return setActiveHandler(s, active, nil, idParam, activityGetScoped, (*dbq.Queries).SafetyActivitySetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.SafetyActivityListRow, a dbq.SafetyActivity) (any, error) {
 			return activityFrom(a, cur.TownCode), nil
 		})

@@ -16,29 +16,10 @@ type Scope struct {
 	Worker     *int64  // workers: their own worker id
 }
 
-// ScopeFunc resolves the caller's scope from a request. Until login and
-// permissions land (the next issue), the server is built with a function
-// that gives every caller the city scope; tests build it with others.
-type ScopeFunc func(c *fiber.Ctx) (Scope, error)
-
-// CityScope is the unrestricted scope of city supervisors.
-func CityScope(*fiber.Ctx) (Scope, error) { return Scope{}, nil }
-
 const scopeKey = "anxin.scope"
 
-func scopeMiddleware(f ScopeFunc) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		s, err := f(c)
-		if err != nil {
-			return err
-		}
-		c.Locals(scopeKey, s)
-		return c.Next()
-	}
-}
-
-// scopeOf returns the scope resolved for this request. A request without
-// one never reaches a handler (the middleware runs on every /api/v1 route),
+// scopeOf returns the scope resolved for this request (by the guard, from
+// the caller's account). A request without one never reaches a handler,
 // so a missing scope is a programming error and answered as internal.
 func scopeOf(c *fiber.Ctx) Scope {
 	s, ok := c.Locals(scopeKey).(Scope)
@@ -51,12 +32,4 @@ func scopeOf(c *fiber.Ctx) Scope {
 // IsCity reports whether the scope is unrestricted.
 func (s Scope) IsCity() bool {
 	return s.Town == nil && s.Enterprise == nil && s.Project == nil && s.Worker == nil
-}
-
-// requireCity refuses callers below the city level.
-func requireCity(c *fiber.Ctx) error {
-	if !scopeOf(c).IsCity() {
-		return errForbidden
-	}
-	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,8 +22,21 @@ type Deps struct {
 	PII      *pii.Keyring
 	Temporal client.Client // may be nil (then /readyz does not check it)
 	Logger   *slog.Logger
-	Scope    ScopeFunc // nil means CityScope (until authentication lands)
-	Version  string
+	// Authz decides function permissions (casbin, *authz.Authorizer);
+	// Audit takes the per-request access log (*audit.Writer). Both required.
+	Authz   Authorizer
+	Audit   AuditLog
+	Version string
+	// DevMode admits the demo accounts (refused otherwise).
+	DevMode bool
+	// SessionTTL is the absolute life of a session (default 12 h);
+	// SessionIdle ends it earlier after that long without a request
+	// (default 2 h).
+	SessionTTL  time.Duration
+	SessionIdle time.Duration
+	// LoginRate caps sign-in and registration attempts per client IP and
+	// minute (default 20), before the per-account lockout.
+	LoginRate int
 	// BodyLimit caps a request body in bytes (default 32 MiB, enough for
 	// an Excel import of a large roster).
 	BodyLimit int
@@ -40,8 +55,17 @@ func New(deps Deps) *fiber.App {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	if deps.Scope == nil {
-		deps.Scope = CityScope
+	if deps.Authz == nil || deps.Audit == nil {
+		panic("api: Deps.Authz and Deps.Audit are required")
+	}
+	if deps.SessionTTL == 0 {
+		deps.SessionTTL = 12 * time.Hour
+	}
+	if deps.SessionIdle == 0 {
+		deps.SessionIdle = 2 * time.Hour
+	}
+	if deps.LoginRate == 0 {
+		deps.LoginRate = 20
 	}
 	if deps.BodyLimit == 0 {
 		deps.BodyLimit = 32 << 20
@@ -61,16 +85,28 @@ func New(deps Deps) *fiber.App {
 	})
 	m := newMetrics(deps.Pool)
 	app.Use(recover.New())
+	app.Use(helmet.New(helmet.Config{
+		// the API serves JSON and downloads only: nothing may be framed,
+		// sniffed or run as a page
+		ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+		HSTSMaxAge:            31536000,
+		ReferrerPolicy:        "no-referrer",
+	}))
 	app.Use(requestid.New())
 	app.Use(m.observe(deps.Logger))
 	app.Get("/metrics", m.handler())
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.readyz)
 
-	v1 := app.Group("/api/v1", scopeMiddleware(deps.Scope))
+	v1 := app.Group("/api/v1")
 	s.registerRoutes()
 	for _, r := range s.routes {
-		v1.Add(r.Method, r.Path, labelled("/api/v1"+r.Path, r.Handler))
+		h := labelled("/api/v1"+r.Path, s.guard(r))
+		if r.Public {
+			v1.Add(r.Method, r.Path, labelled("/api/v1"+r.Path, s.rateLimit(r)), h)
+			continue
+		}
+		v1.Add(r.Method, r.Path, h)
 	}
 	app.Get("/api/v1/openapi.json", s.openapi)
 	return app
@@ -103,6 +139,8 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 }
 
 func (s *Server) registerRoutes() {
+	s.authRoutes()
+	s.accountRoutes()
 	s.townRoutes()
 	s.enterpriseRoutes()
 	s.projectRoutes()
@@ -116,4 +154,22 @@ func (s *Server) registerRoutes() {
 	s.depositRoutes()
 	s.safetyHomeRoutes()
 	s.excelRoutes() // last: exports document the filters of the list routes above
+}
+
+// rateLimit caps the attempts on a public route (sign-in, registration)
+// per client IP, in memory per process (a sliding window of a minute).
+// Refusals are logged like every other request.
+func (s *Server) rateLimit(r route) fiber.Handler {
+	action := r.Method + " /api/v1" + r.Path
+	return limiter.New(limiter.Config{
+		Max:               s.deps.LoginRate,
+		Expiration:        time.Minute,
+		LimiterMiddleware: limiter.SlidingWindow{},
+		KeyGenerator:      func(c *fiber.Ctx) string { return c.IP() },
+		LimitReached: func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderRetryAfter, "60")
+			s.logAccess(c, action, errTooManyRequests)
+			return errTooManyRequests
+		},
+	})
 }

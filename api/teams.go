@@ -46,18 +46,18 @@ type teamIn struct {
 var teamSorts = []string{"name", "-name", "created_at", "-created_at", "-id"}
 
 func (s *Server) teamRoutes() {
-	s.add(route{Method: "GET", Path: "/teams", Tag: "teams", Summary: "List teams in scope",
+	s.add(route{Method: "GET", Path: "/teams", Perm: "teams:read", Tag: "teams", Summary: "List teams in scope",
 		Query: append(pageParams(teamSorts...),
 			param{Name: "project_id", Type: "integer"},
 			param{Name: "labour_firm_id", Type: "integer"},
 			param{Name: "active", Type: "boolean"},
 			param{Name: "q", Type: "string", Desc: "name contains"}),
 		Out: listOut[teamOut]{}, Handler: s.teamList})
-	s.add(route{Method: "GET", Path: "/teams/:id", Tag: "teams", Summary: "Get a team", Out: teamOut{}, Handler: getHandler(s, idParam, teamGetScoped, teamFrom)})
-	s.add(route{Method: "POST", Path: "/teams", Tag: "teams", Summary: "Create a team on a project", Body: teamIn{}, Out: teamOut{}, Status: 201, Handler: s.teamCreate})
-	s.add(route{Method: "PATCH", Path: "/teams/:id", Tag: "teams", Summary: "Update a team", Body: teamIn{}, Out: teamOut{}, Handler: s.teamUpdate})
-	s.add(route{Method: "POST", Path: "/teams/:id/deactivate", Tag: "teams", Summary: "Deactivate a team", Body: activeIn{}, Out: teamOut{}, Handler: s.teamSetActive(false)})
-	s.add(route{Method: "POST", Path: "/teams/:id/reactivate", Tag: "teams", Summary: "Reactivate a team", Body: activeIn{}, Out: teamOut{}, Handler: s.teamSetActive(true)})
+	s.add(route{Method: "GET", Path: "/teams/:id", Perm: "teams:read", Tag: "teams", Summary: "Get a team", Out: teamOut{}, Handler: getHandler(s, idParam, teamGetScoped, teamFrom)})
+	s.add(route{Method: "POST", Path: "/teams", Perm: "teams:write", Tag: "teams", Summary: "Create a team on a project", Body: teamIn{}, Out: teamOut{}, Status: 201, Handler: s.teamCreate})
+	s.add(route{Method: "PATCH", Path: "/teams/:id", Perm: "teams:write", Tag: "teams", Summary: "Update a team", Body: teamIn{}, Out: teamOut{}, Handler: s.teamUpdate})
+	s.add(route{Method: "POST", Path: "/teams/:id/deactivate", Perm: "teams:write", Tag: "teams", Summary: "Deactivate a team", Body: activeIn{}, Out: teamOut{}, Handler: s.teamSetActive(false)})
+	s.add(route{Method: "POST", Path: "/teams/:id/reactivate", Perm: "teams:write", Tag: "teams", Summary: "Reactivate a team", Body: activeIn{}, Out: teamOut{}, Handler: s.teamSetActive(true)})
 }
 
 func teamFrom(r dbq.TeamListRow) teamOut {
@@ -147,9 +147,6 @@ func teamRefs(c *fiber.Ctx, q *dbq.Queries, project int64, labourFirm, leader *i
 }
 
 func (s *Server) teamCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in teamIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -181,9 +178,6 @@ func (s *Server) teamCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) teamUpdate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -228,7 +222,7 @@ func (s *Server) teamUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) teamSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, staffWriter, idParam, teamGetScoped, (*dbq.Queries).TeamSetActive,
+	return setActiveHandler(s, active, nil, idParam, teamGetScoped, (*dbq.Queries).TeamSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.TeamListRow, t dbq.Team) (any, error) {
 			cur.Team = t
 			return teamFrom(cur), nil

@@ -183,7 +183,7 @@ func init() {
 // query parameters of the lists they mirror.
 func (s *Server) excelRoutes() {
 	for _, ts := range templateSpecs {
-		s.add(route{Method: "GET", Path: "/templates/" + ts.name + ".xlsx", Tag: "excel",
+		s.add(route{Method: "GET", Path: "/templates/" + ts.name + ".xlsx", Perm: "templates:read", Tag: "excel",
 			Summary:  "Download the Excel import template for " + ts.what,
 			Produces: xlsxMIME, Handler: s.templateGet(ts)})
 	}

@@ -26,7 +26,9 @@ type download struct {
 
 func (h *harness) download(path string) download {
 	h.t.Helper()
-	res, err := h.app.Test(httptest.NewRequest("GET", path, nil), -1)
+	req := httptest.NewRequest("GET", path, nil)
+	h.authorize(req)
+	res, err := h.app.Test(req, -1)
 	require.NoError(h.t, err)
 	body, err := io.ReadAll(res.Body)
 	require.NoError(h.t, err)
@@ -45,6 +47,7 @@ func (h *harness) upload(path string, data []byte) resp {
 	require.NoError(h.t, mw.Close())
 	req := httptest.NewRequest("POST", path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	h.authorize(req)
 	res, err := h.app.Test(req, -1)
 	require.NoError(h.t, err)
 	raw, err := io.ReadAll(res.Body)

@@ -36,14 +36,14 @@ func townFrom(t dbq.Town) townOut {
 var townCodeRe = regexp.MustCompile(`^[0-9]{6,12}$`)
 
 func (s *Server) townRoutes() {
-	s.add(route{Method: "GET", Path: "/towns", Tag: "towns", Summary: "List towns (streets) in scope",
+	s.add(route{Method: "GET", Path: "/towns", Perm: "towns:read", Tag: "towns", Summary: "List towns (streets) in scope",
 		Query: []param{{Name: "active", Type: "boolean"}, {Name: "q", Type: "string", Desc: "name contains / code prefix"}},
 		Out:   listOut[townOut]{}, Handler: s.townList})
-	s.add(route{Method: "GET", Path: "/towns/:code", Tag: "towns", Summary: "Get a town", Out: townOut{}, Handler: getHandler(s, townCodeParam, townGetScoped, townFrom)})
-	s.add(route{Method: "POST", Path: "/towns", Tag: "towns", Summary: "Create a town", Body: townIn{}, Out: townOut{}, Status: 201, Handler: s.townCreate})
-	s.add(route{Method: "PATCH", Path: "/towns/:code", Tag: "towns", Summary: "Update a town", Body: townIn{}, Out: townOut{}, Handler: s.townUpdate})
-	s.add(route{Method: "POST", Path: "/towns/:code/deactivate", Tag: "towns", Summary: "Deactivate a town", Body: activeIn{}, Out: townOut{}, Handler: s.townSetActive(false)})
-	s.add(route{Method: "POST", Path: "/towns/:code/reactivate", Tag: "towns", Summary: "Reactivate a town", Body: activeIn{}, Out: townOut{}, Handler: s.townSetActive(true)})
+	s.add(route{Method: "GET", Path: "/towns/:code", Perm: "towns:read", Tag: "towns", Summary: "Get a town", Out: townOut{}, Handler: getHandler(s, townCodeParam, townGetScoped, townFrom)})
+	s.add(route{Method: "POST", Path: "/towns", Perm: "towns:write", Tag: "towns", Summary: "Create a town", Body: townIn{}, Out: townOut{}, Status: 201, Handler: s.townCreate})
+	s.add(route{Method: "PATCH", Path: "/towns/:code", Perm: "towns:write", Tag: "towns", Summary: "Update a town", Body: townIn{}, Out: townOut{}, Handler: s.townUpdate})
+	s.add(route{Method: "POST", Path: "/towns/:code/deactivate", Perm: "towns:write", Tag: "towns", Summary: "Deactivate a town", Body: activeIn{}, Out: townOut{}, Handler: s.townSetActive(false)})
+	s.add(route{Method: "POST", Path: "/towns/:code/reactivate", Perm: "towns:write", Tag: "towns", Summary: "Reactivate a town", Body: activeIn{}, Out: townOut{}, Handler: s.townSetActive(true)})
 }
 
 func (s *Server) townList(c *fiber.Ctx) error {
@@ -92,9 +92,6 @@ func (v *check) outline(raw json.RawMessage) {
 }
 
 func (s *Server) townCreate(c *fiber.Ctx) error {
-	if err := requireCity(c); err != nil {
-		return err
-	}
 	var in townIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -125,9 +122,6 @@ func (s *Server) townCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) townUpdate(c *fiber.Ctx) error {
-	if err := requireCity(c); err != nil {
-		return err
-	}
 	var in townIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -158,6 +152,6 @@ func (s *Server) townUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) townSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, requireCity, townCodeParam, townGetScoped, (*dbq.Queries).TownSetActive,
+	return setActiveHandler(s, active, nil, townCodeParam, townGetScoped, (*dbq.Queries).TownSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, _, t dbq.Town) (any, error) { return townFrom(t), nil })
 }

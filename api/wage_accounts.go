@@ -100,19 +100,19 @@ var (
 )
 
 func (s *Server) wageAccountRoutes() {
-	s.add(route{Method: "GET", Path: "/wage-accounts", Tag: "wage-accounts", Summary: "List dedicated wage accounts in scope (account numbers masked)",
+	s.add(route{Method: "GET", Path: "/wage-accounts", Perm: "wage-accounts:read", Tag: "wage-accounts", Summary: "List dedicated wage accounts in scope (account numbers masked)",
 		Query: append(pageParams(wageAccountSorts...),
 			param{Name: "project_id", Type: "integer"},
 			param{Name: "town_code", Type: "string"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[wageAccountOut]{}, Handler: s.wageAccountList})
-	s.add(route{Method: "GET", Path: "/wage-accounts/:id", Tag: "wage-accounts", Summary: "Get a dedicated wage account", Out: wageAccountOut{}, Handler: getHandler(s, idParam, wageAccountGetScoped, wageAccountRowOut)})
-	s.add(route{Method: "POST", Path: "/wage-accounts", Tag: "wage-accounts", Summary: "Register a project's dedicated wage account", Body: wageAccountIn{}, Out: wageAccountOut{}, Status: 201, Handler: s.wageAccountCreate})
-	s.add(route{Method: "PATCH", Path: "/wage-accounts/:id", Tag: "wage-accounts", Summary: "Update a dedicated wage account", Body: wageAccountIn{}, Out: wageAccountOut{}, Handler: s.wageAccountUpdate})
-	s.add(route{Method: "POST", Path: "/wage-accounts/:id/deactivate", Tag: "wage-accounts", Summary: "Deactivate a wage account", Body: activeIn{}, Out: wageAccountOut{}, Handler: s.wageAccountSetActive(false)})
-	s.add(route{Method: "POST", Path: "/wage-accounts/:id/reactivate", Tag: "wage-accounts", Summary: "Reactivate a wage account", Body: activeIn{}, Out: wageAccountOut{}, Handler: s.wageAccountSetActive(true)})
+	s.add(route{Method: "GET", Path: "/wage-accounts/:id", Perm: "wage-accounts:read", Tag: "wage-accounts", Summary: "Get a dedicated wage account", Out: wageAccountOut{}, Handler: getHandler(s, idParam, wageAccountGetScoped, wageAccountRowOut)})
+	s.add(route{Method: "POST", Path: "/wage-accounts", Perm: "wage-accounts:write", Tag: "wage-accounts", Summary: "Register a project's dedicated wage account", Body: wageAccountIn{}, Out: wageAccountOut{}, Status: 201, Handler: s.wageAccountCreate})
+	s.add(route{Method: "PATCH", Path: "/wage-accounts/:id", Perm: "wage-accounts:write", Tag: "wage-accounts", Summary: "Update a dedicated wage account", Body: wageAccountIn{}, Out: wageAccountOut{}, Handler: s.wageAccountUpdate})
+	s.add(route{Method: "POST", Path: "/wage-accounts/:id/deactivate", Perm: "wage-accounts:write", Tag: "wage-accounts", Summary: "Deactivate a wage account", Body: activeIn{}, Out: wageAccountOut{}, Handler: s.wageAccountSetActive(false)})
+	s.add(route{Method: "POST", Path: "/wage-accounts/:id/reactivate", Perm: "wage-accounts:write", Tag: "wage-accounts", Summary: "Reactivate a wage account", Body: activeIn{}, Out: wageAccountOut{}, Handler: s.wageAccountSetActive(true)})
 
-	s.add(route{Method: "GET", Path: "/labour-cost-transfers", Tag: "wage-accounts", Summary: "List labour-cost transfers in scope",
+	s.add(route{Method: "GET", Path: "/labour-cost-transfers", Perm: "wage-accounts:read", Tag: "wage-accounts", Summary: "List labour-cost transfers in scope",
 		Query: append(pageParams(transferSorts...),
 			param{Name: "account_id", Type: "integer"},
 			param{Name: "project_id", Type: "integer"},
@@ -120,9 +120,9 @@ func (s *Server) wageAccountRoutes() {
 			param{Name: "month_to", Type: "string", Desc: "YYYY-MM"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[transferOut]{}, Handler: s.transferList})
-	s.add(route{Method: "GET", Path: "/labour-cost-transfers/:id", Tag: "wage-accounts", Summary: "Get a labour-cost transfer", Out: transferOut{}, Handler: getHandler(s, idParam, transferGetScoped, transferRowOut)})
-	s.add(route{Method: "POST", Path: "/labour-cost-transfers", Tag: "wage-accounts", Summary: "Record a labour-cost transfer into a wage account (append-only)", Body: transferIn{}, Out: transferOut{}, Status: 201, Handler: s.transferCreate})
-	s.add(route{Method: "POST", Path: "/labour-cost-transfers/:id/deactivate", Tag: "wage-accounts", Summary: "Deactivate a wrong transfer, with a reason", Body: deactivateIn{}, Out: transferOut{}, Handler: s.transferDeactivate()})
+	s.add(route{Method: "GET", Path: "/labour-cost-transfers/:id", Perm: "wage-accounts:read", Tag: "wage-accounts", Summary: "Get a labour-cost transfer", Out: transferOut{}, Handler: getHandler(s, idParam, transferGetScoped, transferRowOut)})
+	s.add(route{Method: "POST", Path: "/labour-cost-transfers", Perm: "wage-accounts:write", Tag: "wage-accounts", Summary: "Record a labour-cost transfer into a wage account (append-only)", Body: transferIn{}, Out: transferOut{}, Status: 201, Handler: s.transferCreate})
+	s.add(route{Method: "POST", Path: "/labour-cost-transfers/:id/deactivate", Perm: "wage-accounts:write", Tag: "wage-accounts", Summary: "Deactivate a wrong transfer, with a reason", Body: deactivateIn{}, Out: transferOut{}, Handler: s.transferDeactivate()})
 }
 
 func (s *Server) wageAccountList(c *fiber.Ctx) error {
@@ -193,9 +193,6 @@ func checkAccountDates(opened time.Time, closed *time.Time) error {
 }
 
 func (s *Server) wageAccountCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in wageAccountIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -223,9 +220,6 @@ func (s *Server) wageAccountCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) wageAccountUpdate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -265,7 +259,7 @@ func (s *Server) wageAccountUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) wageAccountSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, staffWriter, idParam, wageAccountGetScoped, (*dbq.Queries).WageAccountSetActive,
+	return setActiveHandler(s, active, nil, idParam, wageAccountGetScoped, (*dbq.Queries).WageAccountSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, _, a dbq.WageAccount) (any, error) {
 			return wageAccountRowOut(a), nil
 		})
@@ -303,9 +297,6 @@ func transferRowOut(t dbq.LabourCostTransferListRow) transferOut {
 }
 
 func (s *Server) transferCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in transferIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -369,7 +360,7 @@ func (s *Server) transferDeactivate() fiber.Handler {
 	deactivate := func(q *dbq.Queries, ctx context.Context, a activeArgs[int64]) (dbq.LabourCostTransfer, error) {
 		return q.LabourCostTransferDeactivate(ctx, dbq.LabourCostTransferDeactivateParams{ID: a.ID, Version: a.Version, Reason: a.Reason})
 	}
-	return setActiveHandler(s, false, staffWriter, idParam, active, deactivate,
+	return setActiveHandler(s, false, nil, idParam, active, deactivate,
 		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.LabourCostTransferListRow, t dbq.LabourCostTransfer) (any, error) {
 			return transferFrom(t, cur.ProjectID), nil
 		})

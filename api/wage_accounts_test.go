@@ -123,6 +123,13 @@ func TestWageAccountScopes(t *testing.T) {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
 			defer func() { h.scope = api.Scope{} }()
+			if sc.Worker != nil { // workers have no access to wage accounts at all
+				for _, p := range []string{ap, tp, "/api/v1/wage-accounts", "/api/v1/labour-cost-transfers"} {
+					h.must(403, "GET", p, nil)
+				}
+				h.must(403, "POST", "/api/v1/wage-accounts", map[string]any{"project_id": f.projA})
+				return
+			}
 			h.must(404, "GET", ap, nil)
 			h.must(404, "GET", tp, nil)
 			require.Empty(t, h.must(200, "GET", "/api/v1/wage-accounts", nil).items())

@@ -52,7 +52,7 @@ func workRecordFrom(r dbq.WorkRecord, workerName string) workRecordOut {
 var workRecordSorts = []string{"work_date", "-work_date", "-amount_fen", "-id"}
 
 func (s *Server) workRecordRoutes() {
-	s.add(route{Method: "GET", Path: "/work-records", Tag: "work-records", Summary: "List work records in scope",
+	s.add(route{Method: "GET", Path: "/work-records", Perm: "work-records:read", Tag: "work-records", Summary: "List work records in scope",
 		Query: append(pageParams(workRecordSorts...),
 			param{Name: "project_id", Type: "integer"},
 			param{Name: "worker_id", Type: "integer"},
@@ -61,11 +61,11 @@ func (s *Server) workRecordRoutes() {
 			param{Name: "date_to", Type: "string", Desc: "YYYY-MM-DD"},
 			param{Name: "active", Type: "boolean"}),
 		Out: listOut[workRecordOut]{}, Handler: s.workRecordList})
-	s.add(route{Method: "GET", Path: "/work-records/:id", Tag: "work-records", Summary: "Get a work record", Out: workRecordOut{}, Handler: getHandler(s, idParam, workRecordGetScoped, workRecordRowOut)})
-	s.add(route{Method: "POST", Path: "/work-records", Tag: "work-records", Summary: "Record work done", Body: workRecordIn{}, Out: workRecordOut{}, Status: 201, Handler: s.workRecordCreate})
-	s.add(route{Method: "PATCH", Path: "/work-records/:id", Tag: "work-records", Summary: "Correct a work record", Body: workRecordIn{}, Out: workRecordOut{}, Handler: s.workRecordUpdate})
-	s.add(route{Method: "POST", Path: "/work-records/:id/deactivate", Tag: "work-records", Summary: "Deactivate a work record", Body: activeIn{}, Out: workRecordOut{}, Handler: s.workRecordSetActive(false)})
-	s.add(route{Method: "POST", Path: "/work-records/:id/reactivate", Tag: "work-records", Summary: "Reactivate a work record", Body: activeIn{}, Out: workRecordOut{}, Handler: s.workRecordSetActive(true)})
+	s.add(route{Method: "GET", Path: "/work-records/:id", Perm: "work-records:read", Tag: "work-records", Summary: "Get a work record", Out: workRecordOut{}, Handler: getHandler(s, idParam, workRecordGetScoped, workRecordRowOut)})
+	s.add(route{Method: "POST", Path: "/work-records", Perm: "work-records:write", Tag: "work-records", Summary: "Record work done", Body: workRecordIn{}, Out: workRecordOut{}, Status: 201, Handler: s.workRecordCreate})
+	s.add(route{Method: "PATCH", Path: "/work-records/:id", Perm: "work-records:write", Tag: "work-records", Summary: "Correct a work record", Body: workRecordIn{}, Out: workRecordOut{}, Handler: s.workRecordUpdate})
+	s.add(route{Method: "POST", Path: "/work-records/:id/deactivate", Perm: "work-records:write", Tag: "work-records", Summary: "Deactivate a work record", Body: activeIn{}, Out: workRecordOut{}, Handler: s.workRecordSetActive(false)})
+	s.add(route{Method: "POST", Path: "/work-records/:id/reactivate", Perm: "work-records:write", Tag: "work-records", Summary: "Reactivate a work record", Body: activeIn{}, Out: workRecordOut{}, Handler: s.workRecordSetActive(true)})
 }
 
 func (s *Server) workRecordList(c *fiber.Ctx) error {
@@ -126,9 +126,6 @@ func (in *workRecordIn) validate(create bool, today time.Time) (*time.Time, erro
 }
 
 func (s *Server) workRecordCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in workRecordIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -163,9 +160,6 @@ func (s *Server) workRecordCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) workRecordUpdate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -215,7 +209,7 @@ func (s *Server) workRecordUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) workRecordSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, staffWriter, idParam, workRecordGetScoped, (*dbq.Queries).WorkRecordSetActive,
+	return setActiveHandler(s, active, nil, idParam, workRecordGetScoped, (*dbq.Queries).WorkRecordSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.WorkRecordListRow, r dbq.WorkRecord) (any, error) {
 			return workRecordFrom(r, cur.WorkerName), nil
 		})

@@ -55,7 +55,7 @@ type workerIn struct {
 var workerSorts = []string{"name", "-name", "birth_date", "-birth_date", "-id", "created_at", "-created_at"}
 
 func (s *Server) workerRoutes() {
-	s.add(route{Method: "GET", Path: "/workers", Tag: "workers", Summary: "List (look up) workers in scope",
+	s.add(route{Method: "GET", Path: "/workers", Perm: "workers:read", Tag: "workers", Summary: "List (look up) workers in scope",
 		Query: append(pageParams(workerSorts...),
 			param{Name: "id_number", Type: "string", Desc: "exact resident ID number"},
 			param{Name: "phone", Type: "string", Desc: "exact phone number"},
@@ -70,11 +70,13 @@ func (s *Server) workerRoutes() {
 			param{Name: "active", Type: "boolean"},
 			param{Name: "q", Type: "string", Desc: "name contains"}),
 		Out: listOut[workerOut]{}, Handler: s.workerList})
-	s.add(route{Method: "GET", Path: "/workers/:id", Tag: "workers", Summary: "Get a worker", Out: workerOut{}, Handler: getHandler(s, idParam, workerGetScoped, s.workerRowOut)})
-	s.add(route{Method: "POST", Path: "/workers", Tag: "workers", Summary: "Register a worker (real name)", Body: workerIn{}, Out: workerOut{}, Status: 201, Handler: s.workerCreate})
-	s.add(route{Method: "PATCH", Path: "/workers/:id", Tag: "workers", Summary: "Update a worker's name, phone or bank card", Body: workerIn{}, Out: workerOut{}, Handler: s.workerUpdate})
-	s.add(route{Method: "POST", Path: "/workers/:id/deactivate", Tag: "workers", Summary: "Deactivate a worker", Body: activeIn{}, Out: workerOut{}, Handler: s.workerSetActive(false)})
-	s.add(route{Method: "POST", Path: "/workers/:id/reactivate", Tag: "workers", Summary: "Reactivate a worker", Body: activeIn{}, Out: workerOut{}, Handler: s.workerSetActive(true)})
+	s.add(route{Method: "GET", Path: "/workers/:id", Perm: "workers:read", Tag: "workers", Summary: "Get a worker", Out: workerOut{}, Handler: getHandler(s, idParam, workerGetScoped, s.workerRowOut)})
+	s.add(route{Method: "GET", Path: "/workers/:id/personal", Perm: "pii:read", Tag: "workers", Summary: "Show a worker's ID number, " +
+		"phone and bank card unmasked (logged in the system log)", Out: personalOut{}, Handler: s.workerPersonal})
+	s.add(route{Method: "POST", Path: "/workers", Perm: "workers:write", Tag: "workers", Summary: "Register a worker (real name)", Body: workerIn{}, Out: workerOut{}, Status: 201, Handler: s.workerCreate})
+	s.add(route{Method: "PATCH", Path: "/workers/:id", Perm: "workers:write", Tag: "workers", Summary: "Update a worker's name, phone or bank card", Body: workerIn{}, Out: workerOut{}, Handler: s.workerUpdate})
+	s.add(route{Method: "POST", Path: "/workers/:id/deactivate", Perm: "workers:write", Tag: "workers", Summary: "Deactivate a worker", Body: activeIn{}, Out: workerOut{}, Handler: s.workerSetActive(false)})
+	s.add(route{Method: "POST", Path: "/workers/:id/reactivate", Perm: "workers:write", Tag: "workers", Summary: "Reactivate a worker", Body: activeIn{}, Out: workerOut{}, Handler: s.workerSetActive(true)})
 }
 
 func (s *Server) workerFrom(w dbq.Worker, onSite bool) workerOut {
@@ -256,9 +258,6 @@ func (in *workerIn) validate(create bool, now time.Time) (ident.ResidentID, erro
 }
 
 func (s *Server) workerCreate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	var in workerIn
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -290,9 +289,6 @@ func (s *Server) workerCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) workerUpdate(c *fiber.Ctx) error {
-	if err := staffWriter(c); err != nil {
-		return err
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -330,7 +326,7 @@ func (s *Server) workerUpdate(c *fiber.Ctx) error {
 }
 
 func (s *Server) workerSetActive(active bool) fiber.Handler {
-	return setActiveHandler(s, active, staffWriter, idParam, workerGetScoped, (*dbq.Queries).WorkerSetActive,
+	return setActiveHandler(s, active, nil, idParam, workerGetScoped, (*dbq.Queries).WorkerSetActive,
 		func(_ *fiber.Ctx, _ *dbq.Queries, cur dbq.WorkerListRow, w dbq.Worker) (any, error) {
 			return s.workerFrom(w, cur.OnSite), nil
 		})

@@ -118,10 +118,11 @@ func TestWorkerBadInputWritesNothing(t *testing.T) {
 		})
 	}
 	require.Zero(t, h.count("workers"))
-	h.as(workerScope(1), func() {
+	me := h.mkWorker("李四", testIDNumber("330102", "19850101", 2))
+	h.as(workerScope(me), func() {
 		h.must(403, "POST", v1("/workers"), map[string]any{"id_number": valid, "name": "张三"})
 	})
-	require.Zero(t, h.count("workers"))
+	require.Equal(t, 1, h.count("workers"), "a worker registers no one")
 }
 
 func TestWorkerUpdate(t *testing.T) {

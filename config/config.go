@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the configuration of every subcommand (each uses a part).
@@ -26,6 +27,14 @@ type Config struct {
 	TemporalPort      int    // ANXIN_TEMPORAL_PORT, --temporal-port: embedded frontend port (dev)
 	LogLevel          string // ANXIN_LOG_LEVEL, --log-level: debug|info|warn|error
 	Dev               bool   // set by the dev subcommand
+	// Sessions and sign-in (0 = the API's defaults: 12 h, 2 h, 20/min).
+	SessionTTL  time.Duration // ANXIN_SESSION_TTL, e.g. 12h: absolute life of a session
+	SessionIdle time.Duration // ANXIN_SESSION_IDLE, e.g. 2h: ends a session unused that long
+	LoginRate   int           // ANXIN_LOGIN_RATE: sign-in attempts per client IP and minute
+	// System log retention: whole months kept before they are exported to
+	// AuditArchiveDir and dropped (at least MinAuditRetentionMonths).
+	AuditRetentionMonths int    // ANXIN_AUDIT_RETENTION_MONTHS, --audit-retention-months
+	AuditArchiveDir      string // ANXIN_AUDIT_ARCHIVE_DIR, --audit-archive-dir: default <data-dir>/audit-archive
 }
 
 // Defaults for one machine.
@@ -36,6 +45,10 @@ const (
 	DefaultTemporal     = "127.0.0.1:7233"
 	DefaultNamespace    = "default"
 	DefaultTemporalPort = 7233
+	// DefaultAuditRetentionMonths and MinAuditRetentionMonths bound the
+	// system log's retention (SPEC R7: at least six months).
+	DefaultAuditRetentionMonths = 12
+	MinAuditRetentionMonths     = 6
 )
 
 // FromEnv returns the configuration from the environment, with defaults.
@@ -57,7 +70,39 @@ func FromEnv() Config {
 		}
 		c.TemporalPort = n
 	}
+	c.AuditRetentionMonths = DefaultAuditRetentionMonths
+	if v := os.Getenv("ANXIN_AUDIT_RETENTION_MONTHS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			n = -1 // refused by Validate
+		}
+		c.AuditRetentionMonths = n
+	}
+	c.AuditArchiveDir = os.Getenv("ANXIN_AUDIT_ARCHIVE_DIR")
+	c.SessionTTL = envDuration("ANXIN_SESSION_TTL")
+	c.SessionIdle = envDuration("ANXIN_SESSION_IDLE")
+	if v := os.Getenv("ANXIN_LOGIN_RATE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			n = -1 // refused by Validate
+		}
+		c.LoginRate = n
+	}
 	return c
+}
+
+// envDuration reads a Go duration (e.g. 90m); a bad one becomes -1,
+// which Validate refuses.
+func envDuration(name string) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // Flags registers the flags of the given settings on fs, defaulting to
@@ -79,6 +124,10 @@ func (c *Config) Flags(fs *flag.FlagSet, names ...string) {
 			fs.IntVar(&c.TemporalPort, n, c.TemporalPort, "embedded Temporal frontend port (env ANXIN_TEMPORAL_PORT)")
 		case "log-level":
 			fs.StringVar(&c.LogLevel, n, c.LogLevel, "log level: debug, info, warn, error (env ANXIN_LOG_LEVEL)")
+		case "audit-retention-months":
+			fs.IntVar(&c.AuditRetentionMonths, n, c.AuditRetentionMonths, "months of system log kept before archiving (env ANXIN_AUDIT_RETENTION_MONTHS, at least 6)")
+		case "audit-archive-dir":
+			fs.StringVar(&c.AuditArchiveDir, n, c.AuditArchiveDir, "where archived system-log months go (env ANXIN_AUDIT_ARCHIVE_DIR, default <data-dir>/audit-archive)")
 		default:
 			panic("config: unknown flag " + n)
 		}
@@ -96,11 +145,30 @@ func (c *Config) Validate() error {
 	if _, err := c.Level(); err != nil {
 		return err
 	}
+	if c.SessionTTL < 0 || c.SessionIdle < 0 {
+		return fmt.Errorf("session durations must be positive Go durations such as 12h or 90m (ANXIN_SESSION_TTL, ANXIN_SESSION_IDLE)")
+	}
+	if c.LoginRate < 0 {
+		return fmt.Errorf("login rate must be a positive number per minute (ANXIN_LOGIN_RATE)")
+	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
 	c.DataDir = abs
+	if c.AuditRetentionMonths == 0 {
+		c.AuditRetentionMonths = DefaultAuditRetentionMonths
+	}
+	if c.AuditRetentionMonths < MinAuditRetentionMonths {
+		return fmt.Errorf("audit retention of %d months: the system log is kept at least %d months (ANXIN_AUDIT_RETENTION_MONTHS)",
+			c.AuditRetentionMonths, MinAuditRetentionMonths)
+	}
+	if c.AuditArchiveDir == "" {
+		c.AuditArchiveDir = filepath.Join(c.DataDir, "audit-archive")
+	}
+	if c.AuditArchiveDir, err = filepath.Abs(c.AuditArchiveDir); err != nil {
+		return fmt.Errorf("audit archive dir: %w", err)
+	}
 	return nil
 }
 

@@ -153,11 +153,12 @@ func MapError(err error) error {
 // partitions are kept ready.
 const PartitionMonthsAhead = 24
 
-// EnsurePartitions creates the monthly attendance partitions from the
-// month of now to PartitionMonthsAhead months later (those that are
-// missing) and returns how many it created. Every start of the binary calls
-// it, so the table never falls back to its default partition for current
-// data.
+// EnsurePartitions creates the monthly attendance and system-log
+// (audit_log) partitions from the month of now to PartitionMonthsAhead
+// months later (those that are missing) and returns how many attendance
+// partitions it created (the audit_log ones follow the same months).
+// Every start of the binary calls it, so neither table falls back to its
+// default partition for current data.
 func EnsurePartitions(ctx context.Context, pool *pgxpool.Pool, now time.Time) (int, error) {
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var n int
@@ -165,6 +166,10 @@ func EnsurePartitions(ctx context.Context, pool *pgxpool.Pool, now time.Time) (i
 		first, first.AddDate(0, PartitionMonthsAhead, 0)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("attendance partitions: %w", err)
+	}
+	if _, err := pool.Exec(ctx, "SELECT audit_ensure_partitions($1, $2)",
+		first, first.AddDate(0, PartitionMonthsAhead, 0)); err != nil {
+		return n, fmt.Errorf("audit_log partitions: %w", err)
 	}
 	return n, nil
 }

@@ -22,7 +22,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/anxin-city/anxin/activities"
-	"github.com/anxin-city/anxin/api"
 	"github.com/anxin-city/anxin/config"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/devtemporal"
@@ -97,8 +96,12 @@ type System struct {
 	// Addr is the address the API listens on (resolved when the
 	// configured port was 0).
 	Addr string
+	// DemoAccounts are the well-known accounts of the demo city (password
+	// seed.DemoPassword), admitted because dev mode is on.
+	DemoAccounts []seed.DemoAccount
 
-	cancel context.CancelFunc
+	cancel  context.CancelFunc
+	stopAPI func()
 	done   chan error
 	log    *slog.Logger
 }
@@ -150,7 +153,14 @@ func StartDev(ctx context.Context, cfg config.Config, log *slog.Logger) (*System
 	acts := &activities.Activities{DB: s.Pool, Logger: log}
 	go func() { s.done <- worker.Run(runCtx, s.Client, acts, worker.Options{}) }()
 
-	s.App = api.New(api.Deps{Pool: s.Pool, PII: s.Keys, Temporal: s.Client, Logger: log, Version: Version})
+	if s.DemoAccounts, err = seed.EnsureDemoAccounts(ctx, s.Pool, s.Keys); err != nil {
+		return nil, err
+	}
+	var stopAPI func()
+	if s.App, stopAPI, err = newAPI(runCtx, cfg, s.Pool, s.Keys, s.Client, log, true); err != nil {
+		return nil, err
+	}
+	s.stopAPI = stopAPI
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", cfg.Addr, err)
@@ -179,6 +189,9 @@ func (s *System) close() {
 	if s.App != nil {
 		_ = s.App.ShutdownWithTimeout(10 * time.Second)
 	}
+	if s.stopAPI != nil {
+		s.stopAPI()
+	}
 	if s.cancel != nil {
 		s.cancel()
 	}
@@ -193,5 +206,5 @@ func (s *System) close() {
 	if s.Pool != nil {
 		s.Pool.Close()
 	}
-	s.App, s.cancel, s.Client, s.Temporal, s.Pool = nil, nil, nil, nil, nil
+	s.App, s.stopAPI, s.cancel, s.Client, s.Temporal, s.Pool = nil, nil, nil, nil, nil, nil
 }

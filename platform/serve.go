@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/anxin-city/anxin/activities"
-	"github.com/anxin-city/anxin/api"
 	"github.com/anxin-city/anxin/config"
 	"github.com/anxin-city/anxin/worker"
 )
@@ -45,7 +44,11 @@ func RunAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer tc.Close()
-	app := api.New(api.Deps{Pool: pool, PII: keys, Temporal: tc, Logger: log, Version: Version})
+	app, stop, err := newAPI(ctx, cfg, pool, keys, tc, log, false)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(cfg.Addr) }()
 	log.Info("api listening", "addr", cfg.Addr)

@@ -32,6 +32,17 @@ func (e Enum) Code(label string) (string, bool) {
 }
 
 var (
+	// Roles of accounts (db/migrations/00005_identity.sql).
+	Roles = enum(
+		"city_supervisor", "市级监管人员",
+		"city_admin", "市级账号管理员",
+		"city_auditor", "市级审计员",
+		"town_officer", "镇街监察人员",
+		"enterprise_user", "企业用户",
+		"project_manager", "项目劳资专管员",
+		"worker", "工人",
+	)
+
 	EnterpriseTypes = enum(
 		"builder", "建设单位",
 		"general_contractor", "施工总承包",

@@ -37,6 +37,7 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"wage_deposits", "status", registry.DepositStatuses},
 		{"wage_deposit_movements", "kind", registry.DepositMovementKinds},
 		{"safety_activities", "kind", registry.ActivityKinds},
+		{"accounts", "role", registry.Roles},
 	}
 	quoted := regexp.MustCompile(`'([a-z_]+)'::text`)
 	for _, tc := range cases {

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/audit"
 )
 
 // seedTables are the tables Run fills, in dependency order.
@@ -52,6 +54,8 @@ func (g *gen) load(ctx context.Context, pool *pgxpool.Pool) error {
 		"SET LOCAL maintenance_work_mem = '256MB'",
 		"SET LOCAL work_mem = '64MB'",
 		"SET LOCAL synchronous_commit = off",
+		// No system-log entry per copied row: one summary (seed.load) below.
+		"SET LOCAL anxin.audit_capture = 'off'",
 	} {
 		if _, err := tx.Exec(ctx, s); err != nil {
 			return fmt.Errorf("seed: %s: %w", s, err)
@@ -100,6 +104,14 @@ func (g *gen) load(ctx context.Context, pool *pgxpool.Pool) error {
 	t0 = time.Now()
 	if err := setSequences(ctx, tx); err != nil {
 		return err
+	}
+	m := g.manifest
+	if err := audit.Insert(ctx, tx, audit.Entry{
+		Actor:  audit.Actor{Username: "seed"},
+		Action: "seed.load", ObjectType: "seed", ObjectID: m.Scale,
+		Detail: map[string]any{"scale": m.Scale, "seed": m.Seed, "now": m.Now, "counts": m.Counts},
+	}); err != nil {
+		return fmt.Errorf("seed: system log: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("seed: commit: %w", err)

@@ -50,6 +50,7 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 // calls it; so can a replayer, which must know the same workflows.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.Ping)
+	r.RegisterWorkflow(workflows.AuditRetention)
 	r.RegisterActivity(acts)
 }
 

@@ -6,6 +6,7 @@
 //	anxin migrate   apply database migrations
 //	anxin seed      load a synthetic city (--scale demo|city)
 //	anxin loadtest  measure a running API's registry reads
+//	anxin audit     the system log: export, import, verify, archive, generate
 //	anxin version   print the version
 package main
 
@@ -36,6 +37,7 @@ Commands:
   migrate   apply pending database migrations
   seed      load a deterministic synthetic city: --scale demo|small|city
   loadtest  measure registry reads of a running API (--base URL) with IDs from its database
+  audit     the system log: export, import, verify, archive, generate ('anxin audit help')
   version   print the version
 
 Run 'anxin <command> -h' for the flags of a command. Every flag has an
@@ -97,6 +99,8 @@ func run(ctx context.Context, cmd string, args []string) error {
 		return seedCmd(ctx, cfg, fs, args)
 	case "loadtest":
 		return loadtestCmd(ctx, cfg, fs, args)
+	case "audit":
+		return auditCmd(ctx, cfg, args)
 	case "version":
 		fmt.Println("anxin", platform.Version)
 		return nil
@@ -137,9 +141,14 @@ func dev(ctx context.Context, cfg config.Config) error {
   health         http://%s/healthz   readiness http://%s/readyz
   Temporal       %s (namespace %s, embedded, persisted in %s)
   database       %s
-Press Ctrl-C to stop.
+Demo accounts (password %s; dev mode only, refused by 'anxin api'):
 `, time.Since(start).Round(time.Millisecond), host, host, host, host,
-		sys.Temporal.FrontendHostPort(), sys.Temporal.Namespace(), filepath.Join(cfg.DataDir, "temporal"), redact(cfg.DatabaseURL))
+		sys.Temporal.FrontendHostPort(), sys.Temporal.Namespace(), filepath.Join(cfg.DataDir, "temporal"), redact(cfg.DatabaseURL),
+		seed.DemoPassword)
+	for _, a := range sys.DemoAccounts {
+		fmt.Printf("  %-16s %-16s %s\n", a.Username, a.Role, a.Bound)
+	}
+	fmt.Println("Press Ctrl-C to stop.")
 	return sys.Wait(ctx)
 }
 

@@ -9,6 +9,31 @@ import (
 	"time"
 )
 
+type Account struct {
+	ID                 int64
+	Username           string
+	DisplayName        string
+	Role               string
+	TownCode           *string
+	EnterpriseID       *int64
+	ProjectID          *int64
+	WorkerID           *int64
+	Domain             string
+	PasswordHash       string
+	MustChangePassword bool
+	PasswordChangedAt  time.Time
+	FailedLogins       int32
+	LockedUntil        *time.Time
+	LastLoginAt        *time.Time
+	Demo               bool
+	Active             bool
+	DeactivatedReason  *string
+	CreatedBy          *int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	Version            int32
+}
+
 type Attendance struct {
 	ProjectID int64
 	WorkerID  int64
@@ -27,6 +52,20 @@ type AttendanceDefault struct {
 	Minutes   int32
 	Source    string
 	CreatedAt time.Time
+}
+
+type AuthzModel struct {
+	Name string
+	Body string
+}
+
+type AuthzPolicy struct {
+	ID    int64
+	Ptype string
+	V0    string
+	V1    string
+	V2    string
+	V3    string
 }
 
 type Employment struct {
@@ -201,6 +240,19 @@ type SafetySupervisor struct {
 	Version            int32
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+}
+
+type Session struct {
+	ID            int64
+	TokenHash     []byte
+	AccountID     int64
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	LastSeenAt    time.Time
+	RevokedAt     *time.Time
+	RevokedReason *string
+	Ip            *string
+	UserAgent     *string
 }
 
 type Team struct {

@@ -1,0 +1,372 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/anxin-city/anxin/auth"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/registry"
+)
+
+// Accounts of the five levels, kept by the level above: the city's
+// account administrators create and manage every staff account; an
+// enterprise creates and manages the project labour managers of its own
+// projects. Workers register themselves (auth.go). Nobody deletes an
+// account: it is deactivated, which ends its sessions at once.
+
+const (
+	roleCitySupervisor = "city_supervisor"
+	roleCityAdmin      = "city_admin"
+	roleCityAuditor    = "city_auditor"
+	roleTownOfficer    = "town_officer"
+	roleEnterprise     = "enterprise_user"
+	roleProjectManager = "project_manager"
+	roleWorker         = "worker"
+)
+
+type accountOut struct {
+	ID                 int64      `json:"id"`
+	Username           string     `json:"username"`
+	DisplayName        string     `json:"display_name"`
+	Role               string     `json:"role" enum:"city_supervisor,city_admin,city_auditor,town_officer,enterprise_user,project_manager,worker"`
+	RoleLabel          string     `json:"role_label"`
+	Domain             string     `json:"domain" doc:"city, town:<code>, ent:<id>, proj:<id> or worker:<id>"`
+	TownCode           *string    `json:"town_code"`
+	EnterpriseID       *int64     `json:"enterprise_id"`
+	ProjectID          *int64     `json:"project_id"`
+	WorkerID           *int64     `json:"worker_id"`
+	MustChangePassword bool       `json:"must_change_password"`
+	LockedUntil        *time.Time `json:"locked_until"`
+	LastLoginAt        *time.Time `json:"last_login_at"`
+	Active             bool       `json:"active"`
+	DeactivatedReason  *string    `json:"deactivated_reason"`
+	CreatedAt          time.Time  `json:"created_at"`
+	Version            int32      `json:"version"`
+}
+
+func (s *Server) accountFrom(a dbq.Account) accountOut {
+	out := accountOut{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role,
+		RoleLabel: registry.Roles.Label(a.Role), Domain: a.Domain, TownCode: a.TownCode, EnterpriseID: a.EnterpriseID,
+		ProjectID: a.ProjectID, WorkerID: a.WorkerID, MustChangePassword: a.MustChangePassword,
+		LastLoginAt: a.LastLoginAt, Active: a.Active, DeactivatedReason: a.DeactivatedReason,
+		CreatedAt: a.CreatedAt, Version: a.Version}
+	if a.LockedUntil != nil && a.LockedUntil.After(s.deps.Now()) {
+		out.LockedUntil = a.LockedUntil
+	}
+	return out
+}
+
+func accountOfList(r dbq.AccountListRow) dbq.Account {
+	return dbq.Account{ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: r.Role,
+		TownCode: r.TownCode, EnterpriseID: r.EnterpriseID, ProjectID: r.ProjectID, WorkerID: r.WorkerID,
+		Domain: r.Domain, PasswordHash: r.PasswordHash, MustChangePassword: r.MustChangePassword,
+		PasswordChangedAt: r.PasswordChangedAt, FailedLogins: r.FailedLogins, LockedUntil: r.LockedUntil,
+		LastLoginAt: r.LastLoginAt, Demo: r.Demo, Active: r.Active, DeactivatedReason: r.DeactivatedReason,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version}
+}
+
+type accountIn struct {
+	Username     *string `json:"username" required:"true" doc:"3-64 characters: lower-case letters, digits, '.', '_', '-'"`
+	DisplayName  *string `json:"display_name" required:"true"`
+	Role         *string `json:"role" required:"true" enum:"city_supervisor,city_admin,city_auditor,town_officer,enterprise_user,project_manager,worker" doc:"not worker (workers register themselves)"`
+	TownCode     *string `json:"town_code,omitempty" doc:"required for town_officer"`
+	EnterpriseID *int64  `json:"enterprise_id,omitempty" doc:"required for enterprise_user"`
+	ProjectID    *int64  `json:"project_id,omitempty" doc:"required for project_manager"`
+	Password     *string `json:"password,omitempty" doc:"initial password; omitted: a random one is returned once. Either way it must be changed at the first sign-in"`
+}
+
+type accountCreatedOut struct {
+	Account         accountOut `json:"account"`
+	InitialPassword *string    `json:"initial_password,omitempty" doc:"only when generated; shown once"`
+}
+
+type resetOut struct {
+	Account           accountOut `json:"account"`
+	TemporaryPassword string     `json:"temporary_password" doc:"shown once; must be changed at the next sign-in"`
+}
+
+type resetIn struct {
+	Version *int32 `json:"version" required:"true"`
+}
+
+func (s *Server) accountRoutes() {
+	s.add(route{Method: "GET", Path: "/accounts", Perm: "accounts:read", Tag: "accounts", Summary: "List the accounts the caller administers",
+		Query: append(pageParams("id", "-id", "username", "-username"),
+			param{Name: "role", Type: "string", Enum: registry.Roles.Codes}, param{Name: "domain", Type: "string"},
+			param{Name: "active", Type: "boolean"}, param{Name: "q", Type: "string", Desc: "login name prefix or display name"}),
+		Out: listOut[accountOut]{}, Handler: s.accountList})
+	s.add(route{Method: "GET", Path: "/accounts/:id", Perm: "accounts:read", Tag: "accounts", Summary: "Get an account", Out: accountOut{},
+		Handler: getHandler(s, idParam, accountGetScoped, func(r dbq.AccountListRow) accountOut { return s.accountFrom(accountOfList(r)) })})
+	s.add(route{Method: "POST", Path: "/accounts", Perm: "accounts:write", Tag: "accounts", Summary: "Create an account (city: any staff role; " +
+		"enterprise: project managers of its own projects)", Body: accountIn{}, Out: accountCreatedOut{}, Status: 201, Handler: s.accountCreate})
+	s.add(route{Method: "POST", Path: "/accounts/:id/deactivate", Perm: "accounts:write", Tag: "accounts", Summary: "Deactivate an account " +
+		"(its sessions end at once)", Body: deactivateIn{}, Out: accountOut{}, Handler: s.accountSetActive(false)})
+	s.add(route{Method: "POST", Path: "/accounts/:id/reactivate", Perm: "accounts:write", Tag: "accounts", Summary: "Reactivate an account",
+		Body: activeIn{}, Out: accountOut{}, Handler: s.accountSetActive(true)})
+	s.add(route{Method: "POST", Path: "/accounts/:id/reset-password", Perm: "accounts:write", Tag: "accounts", Summary: "Reset the password " +
+		"to a temporary one (also unlocks; its sessions end)", Body: resetIn{}, Out: resetOut{}, Handler: s.accountResetPassword})
+}
+
+// accountScope: the city sees every account; an enterprise the accounts
+// of its own enterprise and of its projects' managers.
+func accountScope(c *fiber.Ctx) *int64 { return scopeOf(c).Enterprise }
+
+func accountGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.AccountListRow, error) {
+	return oneRow(q.AccountList(c.UserContext(), dbq.AccountListParams{ScopeEnterprise: accountScope(c), ID: &id, Lim: 1}))
+}
+
+func (s *Server) accountList(c *fiber.Ctx) error {
+	p, err := parsePage(c, "id", "-id", "username", "-username")
+	if err != nil {
+		return err
+	}
+	var qe queryErrs
+	arg := dbq.AccountListParams{ScopeEnterprise: accountScope(c), Role: qe.enum(c, "role", registry.Roles),
+		Domain: queryText(c, "domain"), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
+		return err
+	}
+	return listPage(c, p, func(lim, off int32) ([]dbq.AccountListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return dbq.New(s.deps.Pool).AccountList(c.UserContext(), arg)
+	}, func(r dbq.AccountListRow) int64 { return r.Total }, func(r dbq.AccountListRow) accountOut { return s.accountFrom(accountOfList(r)) })
+}
+
+var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
+
+var errNotYourAccount = &Error{Status: http.StatusForbidden, Code: "forbidden",
+	Message: "企业只能为本企业作为建设单位或施工总承包单位的项目设置劳资专管员账号"}
+
+// mayAdminister reports whether the caller may create or manage an account
+// of this role: the city's administrators any staff role, an enterprise
+// project managers only.
+func mayAdminister(caller *Principal, role string) bool {
+	switch caller.Role {
+	case roleCityAdmin:
+		return role != roleWorker
+	case roleEnterprise:
+		return role == roleProjectManager
+	}
+	return false
+}
+
+func (in *accountIn) validate() error {
+	var v check
+	v.text("username", in.Username, true, 64)
+	if in.Username != nil && v.ok("username") && !usernameRe.MatchString(*in.Username) {
+		v.fail("username", "invalid_username", "登录名须为3至64位小写字母、数字或 . _ -，以字母或数字开头")
+	}
+	v.text("display_name", in.DisplayName, true, 100)
+	v.enum("role", in.Role, true, registry.Roles)
+	if in.Role != nil && *in.Role == roleWorker {
+		v.fail("role", "invalid_role", "工人账号由工人本人注册")
+	}
+	role := deref(in.Role)
+	need := map[string]bool{"town_code": role == roleTownOfficer, "enterprise_id": role == roleEnterprise,
+		"project_id": role == roleProjectManager}
+	given := map[string]bool{"town_code": in.TownCode != nil, "enterprise_id": in.EnterpriseID != nil, "project_id": in.ProjectID != nil}
+	for _, f := range []string{"town_code", "enterprise_id", "project_id"} {
+		switch {
+		case need[f] && !given[f]:
+			v.fail(f, "required", "该角色必须指定所属单位")
+		case !need[f] && given[f]:
+			v.fail(f, "not_allowed", "该角色不能指定此项")
+		}
+	}
+	v.positiveID("enterprise_id", in.EnterpriseID, false)
+	v.positiveID("project_id", in.ProjectID, false)
+	if in.Password != nil && in.Username != nil {
+		if err := auth.CheckPolicy(*in.Password, *in.Username); err != nil {
+			pe, _ := auth.IsPolicyError(err)
+			v.fail("password", pe.Code, pe.Message)
+		}
+	}
+	return v.err()
+}
+
+func (s *Server) accountCreate(c *fiber.Ctx) error {
+	caller := principalOf(c)
+	var in accountIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	if err := in.validate(); err != nil {
+		return err
+	}
+	if !mayAdminister(caller, *in.Role) {
+		return errForbidden
+	}
+	password, generated := deref(in.Password), in.Password == nil
+	if generated {
+		password = auth.TemporaryPassword()
+	}
+	hash, err := auth.HashPassword(c.UserContext(), password)
+	if err != nil {
+		return err
+	}
+	var out accountCreatedOut
+	err = s.inTx(c, func(q *dbq.Queries) error {
+		if err := s.bindingCheck(c, q, caller, &in); err != nil {
+			return err
+		}
+		a, err := q.AccountCreate(c.UserContext(), dbq.AccountCreateParams{Username: *in.Username, DisplayName: *in.DisplayName,
+			Role: *in.Role, TownCode: in.TownCode, EnterpriseID: in.EnterpriseID, ProjectID: in.ProjectID,
+			PasswordHash: hash, MustChangePassword: true, CreatedBy: &caller.AccountID})
+		if err != nil {
+			return err
+		}
+		out.Account = s.accountFrom(a)
+		return s.deps.Authz.Notify(c.UserContext(), s.txOf(c), "grant", a.ID, a.Role, a.Domain)
+	})
+	if err != nil {
+		return err
+	}
+	s.grant(out.Account.ID, out.Account.Role, out.Account.Domain)
+	if generated {
+		out.InitialPassword = &password
+	}
+	return c.Status(http.StatusCreated).JSON(out)
+}
+
+// bindingCheck checks the town, enterprise or project an account is bound
+// to: it must exist and be active, and for an enterprise caller the
+// project must be its own (as builder or general contractor).
+func (s *Server) bindingCheck(c *fiber.Ctx, q *dbq.Queries, caller *Principal, in *accountIn) error {
+	ctx := c.UserContext()
+	switch {
+	case in.TownCode != nil:
+		rows, err := q.TownList(ctx, dbq.TownListParams{Code: in.TownCode})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 || !rows[0].Active {
+			return errField("town_code", "town_not_found", "镇街不存在或已停用")
+		}
+	case in.EnterpriseID != nil:
+		rows, err := q.EnterpriseList(ctx, dbq.EnterpriseListParams{ID: in.EnterpriseID, Lim: 1})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 || !rows[0].Enterprise.Active {
+			return errField("enterprise_id", "enterprise_not_found", "企业不存在或已停用")
+		}
+	case in.ProjectID != nil:
+		rows, err := q.ProjectList(ctx, dbq.ProjectListParams{ID: in.ProjectID, Lim: 1})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 || !rows[0].Project.Active {
+			return errField("project_id", "project_not_found", "项目不存在或已停用")
+		}
+		if e := caller.Scope.Enterprise; e != nil {
+			p := rows[0].Project
+			if p.ContractorID != *e && p.BuilderID != *e {
+				return errNotYourAccount
+			}
+		}
+	}
+	return nil
+}
+
+var errSelfDeactivate = &Error{Status: http.StatusUnprocessableEntity, Code: "self_deactivate", Message: "不能停用自己的账号"}
+
+func (s *Server) accountSetActive(active bool) fiber.Handler {
+	return setActiveHandler(s, active, nil, idParam, s.administeredAccount, (*dbq.Queries).AccountSetActive,
+		func(c *fiber.Ctx, q *dbq.Queries, cur dbq.AccountListRow, a dbq.Account) (any, error) {
+			if !active && a.ID == principalOf(c).AccountID {
+				return nil, errSelfDeactivate
+			}
+			op := "grant"
+			if !active {
+				op = "revoke"
+				if _, err := q.SessionRevokeAccount(c.UserContext(), dbq.SessionRevokeAccountParams{AccountID: a.ID,
+					Now: s.deps.Now(), Reason: ptr("deactivated")}); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.deps.Authz.Notify(c.UserContext(), s.txOf(c), op, a.ID, a.Role, a.Domain); err != nil {
+				return nil, err
+			}
+			s.afterCommit(c, func() {
+				if active {
+					s.grant(a.ID, a.Role, a.Domain)
+				} else {
+					s.revoke(a.ID, a.Role, a.Domain)
+				}
+			})
+			return s.accountFrom(a), nil
+		})
+}
+
+// administeredAccount loads an account the caller may manage: in scope
+// (else 404) and of a role the caller administers (else 403).
+func (s *Server) administeredAccount(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.AccountListRow, error) {
+	r, err := accountGetScoped(c, q, id)
+	if err != nil {
+		return r, err
+	}
+	if !mayAdminister(principalOf(c), r.Role) {
+		return r, errForbidden
+	}
+	return r, nil
+}
+
+func (s *Server) accountResetPassword(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var in resetIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	v.required("version", in.Version != nil)
+	if err := v.err(); err != nil {
+		return err
+	}
+	tmp := auth.TemporaryPassword()
+	hash, err := auth.HashPassword(c.UserContext(), tmp)
+	if err != nil {
+		return err
+	}
+	return changeRow(s, c, id, s.administeredAccount, func(q *dbq.Queries, cur dbq.AccountListRow) (resetOut, error) {
+		a, err := q.AccountSetPassword(c.UserContext(), dbq.AccountSetPasswordParams{ID: id, PasswordHash: hash,
+			MustChangePassword: true, Version: in.Version})
+		if err != nil {
+			return resetOut{}, versioned(err)
+		}
+		if _, err := q.SessionRevokeAccount(c.UserContext(), dbq.SessionRevokeAccountParams{AccountID: id,
+			Now: s.deps.Now(), Reason: ptr("password_reset")}); err != nil {
+			return resetOut{}, err
+		}
+		return resetOut{Account: s.accountFrom(a), TemporaryPassword: tmp}, nil
+	})
+}
+
+// ptr returns a pointer to v.
+func ptr[T any](v T) *T { return &v }
+
+// idText is an id as the system log records it.
+func idText(n int64) string { return strconv.FormatInt(n, 10) }
+
+// grant and revoke apply a committed change of role grants to this
+// process's authorizer at once (other processes learn of it by the
+// notification sent in the transaction). A failure here is logged: the
+// database is right, and the next reload repairs the memory.
+func (s *Server) grant(id int64, role, domain string) {
+	if err := s.deps.Authz.Grant(id, role, domain); err != nil {
+		s.deps.Logger.Error("authz: grant not applied", "account", id, "err", err)
+	}
+}
+
+func (s *Server) revoke(id int64, role, domain string) {
+	if err := s.deps.Authz.Revoke(id, role, domain); err != nil {
+		s.deps.Logger.Error("authz: revoke not applied", "account", id, "err", err)
+	}
+}

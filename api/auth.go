@@ -1,0 +1,382 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/anxin-city/anxin/audit"
+	"github.com/anxin-city/anxin/auth"
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/ident"
+)
+
+// Sign-in, sign-out, one's own account and password, and the
+// self-registration of workers against their real-name record.
+
+type loginIn struct {
+	Username *string `json:"username" required:"true" doc:"login name (workers: their mobile number)"`
+	Password *string `json:"password" required:"true"`
+}
+
+type loginOut struct {
+	Token              string     `json:"token" doc:"send as 'Authorization: Bearer <token>'"`
+	ExpiresAt          time.Time  `json:"expires_at" doc:"absolute end; a session also ends after the idle timeout"`
+	MustChangePassword bool       `json:"must_change_password" doc:"only /auth/* routes are open until the password is changed"`
+	Account            accountOut `json:"account"`
+}
+
+type passwordIn struct {
+	CurrentPassword *string `json:"current_password" required:"true"`
+	NewPassword     *string `json:"new_password" required:"true" doc:"8-64 characters, three of: lower case, upper case, digits, symbols; not containing the login name"`
+}
+
+type registerIn struct {
+	IDNumber    *string `json:"id_number" required:"true" doc:"resident ID number of the real-name record"`
+	Phone       *string `json:"phone" required:"true" doc:"the mobile number on the real-name record; becomes the login name"`
+	Password    *string `json:"password" required:"true"`
+	DisplayName *string `json:"display_name,omitempty" doc:"default: the name on the record"`
+}
+
+var (
+	errBadCredentials = &Error{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: "用户名或密码错误"}
+	errAccountLocked  = &Error{Status: http.StatusTooManyRequests, Code: "account_locked", Message: "密码错误次数过多，账号已临时锁定，请稍后再试"}
+	errAccountOff     = &Error{Status: http.StatusForbidden, Code: "account_inactive", Message: "账号已停用，请联系管理员"}
+	errDemoAccount    = &Error{Status: http.StatusForbidden, Code: "demo_account_disabled", Message: "演示账号仅在演示环境可用"}
+)
+
+func (s *Server) authRoutes() {
+	s.add(route{Method: "POST", Path: "/auth/login", Public: true, Tag: "auth", Summary: "Sign in with login name and password; " +
+		"five wrong passwords in a row lock the account (15 minutes, doubling with each further five, at most 24 hours); rate-limited per IP",
+		Body: loginIn{}, Out: loginOut{}, Handler: s.login})
+	s.add(route{Method: "POST", Path: "/auth/register", Public: true, Tag: "auth", Summary: "Worker self-registration against an existing " +
+		"real-name record (ID number and mobile number must both match); rate-limited per IP", Body: registerIn{}, Out: accountOut{},
+		Status: 201, Handler: s.register})
+	s.add(route{Method: "POST", Path: "/auth/logout", Self: true, Tag: "auth", Summary: "End this session (the token is refused at once)",
+		Status: 204, Handler: s.logout})
+	s.add(route{Method: "GET", Path: "/auth/me", Self: true, Tag: "auth", Summary: "The signed-in account", Out: accountOut{}, Handler: s.me})
+	s.add(route{Method: "POST", Path: "/auth/password", Self: true, Tag: "auth", Summary: "Change one's own password (ends every other session)",
+		Body: passwordIn{}, Status: 204, Handler: s.changePassword})
+}
+
+// login checks a password in one transaction with the account row locked,
+// so that concurrent guesses cannot skip the failure count. The outcome,
+// failed or not, is committed together with its audit entry.
+func (s *Server) login(c *fiber.Ctx) error {
+	markAudited(c)
+	var in loginIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	v.text("username", in.Username, true, 64)
+	v.required("password", in.Password != nil && *in.Password != "")
+	if err := v.err(); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	now := s.deps.Now()
+	actor := s.actor(c)
+	actor.Username = *in.Username
+	entry := audit.Entry{Actor: actor, Action: "auth.login", ObjectType: "accounts"}
+	var out loginOut
+	var result error
+	err := db.InTx(ctx, s.deps.Pool, func(q *dbq.Queries, tx pgx.Tx) error {
+		if err := audit.SetActor(ctx, tx, actor); err != nil {
+			return err
+		}
+		a, err := q.AccountForLogin(ctx, *in.Username)
+		if errors.Is(err, pgx.ErrNoRows) {
+			if _, err := auth.CheckPassword(ctx, "", *in.Password); err != nil {
+				return err
+			}
+			result = errBadCredentials
+			return s.loginEntry(ctx, tx, entry, result, "unknown_user")
+		}
+		if err != nil {
+			return err
+		}
+		id := a.ID
+		entry.AccountID, entry.Role, entry.Domain, entry.ObjectID = &id, a.Role, a.Domain, idText(a.ID)
+		if a.LockedUntil != nil && a.LockedUntil.After(now) {
+			retryAfter(c, now, *a.LockedUntil)
+			result = errAccountLocked
+			return s.loginEntry(ctx, tx, entry, result, "locked")
+		}
+		ok, err := auth.CheckPassword(ctx, a.PasswordHash, *in.Password)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			f, err := q.AccountLoginFailed(ctx, dbq.AccountLoginFailedParams{ID: a.ID, Now: now})
+			if err != nil {
+				return err
+			}
+			result = errBadCredentials
+			if f.LockedUntil != nil && f.LockedUntil.After(now) {
+				retryAfter(c, now, *f.LockedUntil)
+				result = errAccountLocked
+			}
+			return s.loginEntry(ctx, tx, entry, result, "wrong_password")
+		}
+		switch {
+		case !a.Active:
+			result = errAccountOff
+			return s.loginEntry(ctx, tx, entry, result, "inactive")
+		case a.Demo && !s.deps.DevMode:
+			result = errDemoAccount
+			return s.loginEntry(ctx, tx, entry, result, "demo_outside_dev")
+		}
+		if err := q.AccountLoginSucceeded(ctx, dbq.AccountLoginSucceededParams{ID: a.ID, Now: now}); err != nil {
+			return err
+		}
+		tok, hash := auth.NewToken()
+		sess, err := q.SessionCreate(ctx, dbq.SessionCreateParams{TokenHash: hash, AccountID: a.ID,
+			ExpiresAt: now.Add(s.deps.SessionTTL), Now: now, Ip: &actor.IP, UserAgent: &actor.UserAgent})
+		if err != nil {
+			return err
+		}
+		out = loginOut{Token: tok, ExpiresAt: sess.ExpiresAt, MustChangePassword: a.MustChangePassword, Account: s.accountFrom(a)}
+		entry.Detail = map[string]any{"session_id": sess.ID}
+		return s.loginEntry(ctx, tx, entry, nil, "")
+	})
+	if err != nil {
+		return err
+	}
+	if result != nil {
+		return result
+	}
+	return c.JSON(out)
+}
+
+// loginEntry writes the audit entry of a sign-in attempt.
+func (s *Server) loginEntry(ctx context.Context, tx pgx.Tx, e audit.Entry, result error, reason string) error {
+	e.Status, e.Outcome = http.StatusOK, "ok"
+	if result != nil {
+		e.Status = toClientError(result).Status
+		e.Outcome = outcomeOf(e.Status)
+		if e.Status == http.StatusUnauthorized {
+			e.Outcome = "failed"
+		}
+		d, _ := e.Detail.(map[string]any)
+		if d == nil {
+			d = map[string]any{}
+		}
+		d["reason"] = reason
+		e.Detail = d
+	}
+	return audit.Insert(ctx, tx, e)
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	p := principalOf(c)
+	err := s.inTx(c, func(q *dbq.Queries) error {
+		return q.SessionRevoke(c.UserContext(), dbq.SessionRevokeParams{ID: p.SessionID, Now: s.deps.Now(), Reason: ptr("logout")})
+	})
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+func (s *Server) me(c *fiber.Ctx) error {
+	rows, err := dbq.New(s.deps.Pool).AccountList(c.UserContext(), dbq.AccountListParams{ID: &principalOf(c).AccountID, Lim: 1})
+	a, err := oneRow(rows, err)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.accountFrom(accountOfList(a)))
+}
+
+var errCurrentPassword = errField("current_password", "wrong_password", "当前密码不正确")
+
+// changePassword sets a new password after checking the current one. A
+// wrong current password counts as a failed sign-in (and may lock the
+// account), so that a stolen session cannot be used to guess it.
+func (s *Server) changePassword(c *fiber.Ctx) error {
+	p := principalOf(c)
+	var in passwordIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	v.required("current_password", in.CurrentPassword != nil && *in.CurrentPassword != "")
+	v.required("new_password", in.NewPassword != nil && *in.NewPassword != "")
+	if in.NewPassword != nil && *in.NewPassword != "" {
+		if err := auth.CheckPolicy(*in.NewPassword, p.Username); err != nil {
+			pe, _ := auth.IsPolicyError(err)
+			v.fail("new_password", pe.Code, pe.Message)
+		} else if in.CurrentPassword != nil && *in.NewPassword == *in.CurrentPassword {
+			v.fail("new_password", "password_unchanged", "新密码不能与当前密码相同")
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	now := s.deps.Now()
+	var result error
+	err := s.inTx(c, func(q *dbq.Queries) error {
+		a, err := q.AccountForLogin(ctx, p.Username)
+		if err != nil {
+			return err
+		}
+		ok, err := auth.CheckPassword(ctx, a.PasswordHash, *in.CurrentPassword)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if _, err := q.AccountLoginFailed(ctx, dbq.AccountLoginFailedParams{ID: a.ID, Now: now}); err != nil {
+				return err
+			}
+			result = errCurrentPassword
+			return nil
+		}
+		hash, err := auth.HashPassword(ctx, *in.NewPassword)
+		if err != nil {
+			return err
+		}
+		if _, err := q.AccountSetPassword(ctx, dbq.AccountSetPasswordParams{ID: a.ID, PasswordHash: hash}); err != nil {
+			return err
+		}
+		_, err = q.SessionRevokeAccount(ctx, dbq.SessionRevokeAccountParams{AccountID: a.ID, Now: now,
+			Reason: ptr("password_changed"), Keep: &p.SessionID})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if result != nil {
+		return result
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+var (
+	errNoRecord          = errField("id_number", "worker_not_found", "未找到与身份证号码和手机号码都相符的实名登记记录，请联系项目劳资专管员核对")
+	errAlreadyRegistered = &Error{Status: http.StatusConflict, Code: "already_registered", Message: "该工人已注册账号，请直接登录或联系劳资专管员重置密码",
+		Fields: map[string]string{"id_number": "该工人已注册账号"}}
+	errPhoneTaken = &Error{Status: http.StatusConflict, Code: "duplicate", Message: "该手机号码已被其他账号使用",
+		Fields: map[string]string{"phone": "该手机号码已被其他账号使用"}}
+)
+
+// register creates a worker's account bound to their real-name record,
+// found by the keyed hashes of the ID number and mobile number together.
+func (s *Server) register(c *fiber.Ctx) error {
+	markAudited(c)
+	var in registerIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	var idNumber, phone string
+	if in.IDNumber == nil || *in.IDNumber == "" {
+		v.fail("id_number", "required", "必填")
+	} else if rid, err := ident.ParseResidentID(*in.IDNumber, s.deps.Now()); err != nil {
+		v.identErr("id_number", err)
+	} else {
+		idNumber = rid.Number
+	}
+	if in.Phone == nil || *in.Phone == "" {
+		v.fail("phone", "required", "必填")
+	} else if m, err := ident.ParseMobile(*in.Phone); err != nil {
+		v.identErr("phone", err)
+	} else {
+		phone = m
+	}
+	v.text("display_name", in.DisplayName, false, 100)
+	if in.Password == nil || *in.Password == "" {
+		v.fail("password", "required", "必填")
+	} else if err := auth.CheckPolicy(*in.Password, phone); err != nil {
+		pe, _ := auth.IsPolicyError(err)
+		v.fail("password", pe.Code, pe.Message)
+	}
+	if err := v.err(); err != nil {
+		return s.registerRefused(c, err)
+	}
+	ctx := c.UserContext()
+	hash, err := auth.HashPassword(ctx, *in.Password)
+	if err != nil {
+		return err
+	}
+	actor := s.actor(c)
+	actor.Username = phone
+	var out accountOut
+	var result error
+	err = db.InTx(ctx, s.deps.Pool, func(q *dbq.Queries, tx pgx.Tx) error {
+		if err := audit.SetActor(ctx, tx, actor); err != nil {
+			return err
+		}
+		w, err := q.WorkerForRegistration(ctx, dbq.WorkerForRegistrationParams{
+			IDNumberHash: s.deps.PII.Hash(kindIDNumber, idNumber), PhoneHash: s.deps.PII.Hash(kindPhone, phone)})
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			result = errNoRecord
+		case err != nil:
+			return err
+		case w.HasAccount:
+			result = errAlreadyRegistered
+		case !w.Active:
+			result = errNoRecord
+		}
+		if result == nil {
+			taken, err := q.AccountUsernameTaken(ctx, phone)
+			if err != nil {
+				return err
+			}
+			if taken {
+				result = errPhoneTaken
+			}
+		}
+		e := audit.Entry{Actor: actor, Action: "auth.register", ObjectType: "accounts"}
+		if result != nil {
+			ce := toClientError(result)
+			e.Status, e.Outcome, e.Detail = ce.Status, "failed", map[string]any{"reason": ce.Code}
+			return audit.Insert(ctx, tx, e)
+		}
+		name := w.Name
+		if in.DisplayName != nil && *in.DisplayName != "" {
+			name = *in.DisplayName
+		}
+		a, err := q.AccountCreate(ctx, dbq.AccountCreateParams{Username: phone, DisplayName: name, Role: roleWorker,
+			WorkerID: &w.ID, PasswordHash: hash})
+		if err != nil {
+			return err
+		}
+		if err := s.deps.Authz.Notify(ctx, tx, "grant", a.ID, a.Role, a.Domain); err != nil {
+			return err
+		}
+		id := a.ID
+		e.AccountID, e.Role, e.Domain, e.ObjectID = &id, a.Role, a.Domain, idText(a.ID)
+		e.Status, e.Outcome = http.StatusCreated, "ok"
+		if err := audit.Insert(ctx, tx, e); err != nil {
+			return err
+		}
+		out = s.accountFrom(a)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if result != nil {
+		return result
+	}
+	s.grant(out.ID, out.Role, out.Domain)
+	return c.Status(http.StatusCreated).JSON(out)
+}
+
+// registerRefused logs a registration refused before any look-up.
+func (s *Server) registerRefused(c *fiber.Ctx, err error) error {
+	ce := toClientError(err)
+	e := audit.Entry{Actor: s.actor(c), Action: "auth.register", ObjectType: "accounts", Status: ce.Status,
+		Outcome: "failed", Detail: map[string]any{"reason": ce.Code}}
+	if werr := s.deps.Audit.Write(c.UserContext(), e); werr != nil {
+		s.deps.Logger.Error("audit: registration not logged", "err", werr)
+	}
+	return err
+}

@@ -1,0 +1,284 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/anxin-city/anxin/audit"
+	"github.com/anxin-city/anxin/auth"
+	"github.com/anxin-city/anxin/db/dbq"
+)
+
+// Every /api/v1 request passes one guard (guard below) before its
+// handler: who is calling (the session token), whether their role holds
+// the route's permission in their domain (casbin, package authz), and
+// which rows they may see (the Scope, derived from the account's domain
+// and applied in SQL). Then it writes the request to the system log.
+
+// Authorizer decides function permissions (分权): whether an account's
+// role in its domain holds object:action. *authz.Authorizer is the one
+// implementation; the interface keeps the API free of casbin.
+type Authorizer interface {
+	Allow(accountID int64, domain, obj, act string) (bool, error)
+	Grant(accountID int64, role, domain string) error
+	Revoke(accountID int64, role, domain string) error
+	Notify(ctx context.Context, tx pgx.Tx, op string, accountID int64, role, domain string) error
+}
+
+// AuditLog is where the per-request access log goes (*audit.Writer).
+type AuditLog interface {
+	Write(ctx context.Context, e audit.Entry) error
+}
+
+// Principal is the signed-in caller of a request.
+type Principal struct {
+	AccountID   int64
+	SessionID   int64
+	Username    string
+	DisplayName string
+	Role        string
+	Domain      string
+	MustChange  bool
+	Scope       Scope
+}
+
+const principalKey = "anxin.principal"
+
+// principalOf returns the caller of an authenticated request (nil on a
+// public route).
+func principalOf(c *fiber.Ctx) *Principal {
+	p, _ := c.Locals(principalKey).(*Principal)
+	return p
+}
+
+var (
+	errUnauthenticated = &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "请先登录"}
+	errSessionInvalid  = &Error{Status: http.StatusUnauthorized, Code: "session_invalid", Message: "登录已失效，请重新登录"}
+	errMustChange      = &Error{Status: http.StatusForbidden, Code: "password_change_required", Message: "请先修改初始密码"}
+	errTooManyRequests = &Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "请求过于频繁，请稍后再试"}
+)
+
+// scopeFor is the row scope (分域) of an account: its binding.
+func scopeFor(a dbq.Account) Scope {
+	return Scope{Town: a.TownCode, Enterprise: a.EnterpriseID, Project: a.ProjectID, Worker: a.WorkerID}
+}
+
+func principalFrom(a dbq.Account, session int64) *Principal {
+	return &Principal{AccountID: a.ID, SessionID: session, Username: a.Username, DisplayName: a.DisplayName,
+		Role: a.Role, Domain: a.Domain, MustChange: a.MustChangePassword, Scope: scopeFor(a)}
+}
+
+// bearer reads the session token of a request: "Authorization: Bearer
+// <token>".
+func bearer(c *fiber.Ctx) (string, bool) {
+	h := c.Get(fiber.HeaderAuthorization)
+	const prefix = "Bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return "", false
+	}
+	return strings.TrimSpace(h[len(prefix):]), true
+}
+
+// authenticate resolves the session of a request. A missing token is
+// "unauthenticated"; a malformed, unknown, expired, idle, revoked one or
+// one of a deactivated account is "session_invalid" — both 401.
+func (s *Server) authenticate(c *fiber.Ctx) (*Principal, error) {
+	tok, ok := bearer(c)
+	if !ok {
+		return nil, errUnauthenticated
+	}
+	if !auth.WellFormed(tok) {
+		return nil, errSessionInvalid
+	}
+	now := s.deps.Now()
+	q := dbq.New(s.deps.Pool)
+	row, err := q.SessionLookup(c.UserContext(), dbq.SessionLookupParams{
+		TokenHash: auth.HashToken(tok), Now: now, IdleSince: now.Add(-s.deps.SessionIdle)})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errSessionInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if row.Demo && !s.deps.DevMode {
+		return nil, errSessionInvalid
+	}
+	// Record use at most once a minute: the idle timeout needs no finer
+	// grain, and most requests then write nothing.
+	if now.Sub(row.LastSeenAt) > time.Minute {
+		if err := q.SessionTouch(c.UserContext(), dbq.SessionTouchParams{ID: row.SessionID, Now: now}); err != nil {
+			return nil, err
+		}
+	}
+	return principalFrom(accountOfSession(row), row.SessionID), nil
+}
+
+func accountOfSession(r dbq.SessionLookupRow) dbq.Account {
+	return dbq.Account{ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: r.Role,
+		TownCode: r.TownCode, EnterpriseID: r.EnterpriseID, ProjectID: r.ProjectID, WorkerID: r.WorkerID,
+		Domain: r.Domain, MustChangePassword: r.MustChangePassword, Demo: r.Demo, Active: r.Active}
+}
+
+// guard wraps the handler of route r with authentication, the permission
+// check and the access log.
+func (s *Server) guard(r route) fiber.Handler {
+	obj, act, _ := strings.Cut(r.Perm, ":")
+	action := r.Method + " /api/v1" + r.Path
+	return func(c *fiber.Ctx) error {
+		err := s.admit(c, r, obj, act)
+		if err == nil {
+			err = r.Handler(c)
+		}
+		s.logAccess(c, action, err)
+		return err
+	}
+}
+
+// admit decides whether the request may reach the handler, and sets its
+// principal and scope.
+func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
+	if r.Public {
+		c.Locals(scopeKey, Scope{})
+		return nil
+	}
+	p, err := s.authenticate(c)
+	if err != nil {
+		return err
+	}
+	c.Locals(principalKey, p)
+	c.Locals(scopeKey, p.Scope)
+	if r.Self {
+		return nil
+	}
+	if p.MustChange {
+		return errMustChange
+	}
+	ok, err := s.deps.Authz.Allow(p.AccountID, p.Domain, obj, act)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errForbidden
+	}
+	return nil
+}
+
+const auditedKey = "anxin.audited"
+
+// markAudited tells the guard that the handler wrote its own, richer
+// audit entry (login, registration), so no access entry is added.
+func markAudited(c *fiber.Ctx) { c.Locals(auditedKey, true) }
+
+// logAccess writes the request to the system log: who, from where, what,
+// and the outcome. A failure to log is itself logged and turns a
+// successful answer into an error, so that no access goes unrecorded.
+func (s *Server) logAccess(c *fiber.Ctx, action string, herr error) {
+	if done, _ := c.Locals(auditedKey).(bool); done {
+		return
+	}
+	status := c.Response().StatusCode()
+	if herr != nil {
+		status = toClientError(herr).Status
+	}
+	e := audit.Entry{Actor: s.actor(c), Action: action, Outcome: outcomeOf(status), Status: status,
+		ObjectType: objectType(c), ObjectID: objectID(c)}
+	if q := string(c.Request().URI().QueryString()); q != "" {
+		e.Detail = map[string]string{"query": q}
+	}
+	if d, ok := c.Locals(auditDetailKey).(map[string]any); ok {
+		if q := string(c.Request().URI().QueryString()); q != "" {
+			d["query"] = q
+		}
+		e.Detail = d
+	}
+	if err := s.deps.Audit.Write(c.UserContext(), e); err != nil {
+		s.deps.Logger.Error("audit: access not logged", "action", action, "err", err)
+	}
+}
+
+const auditDetailKey = "anxin.audit.detail"
+
+// auditDetail adds facts to the request's access entry (e.g. which
+// personal data was shown unmasked).
+func auditDetail(c *fiber.Ctx, key string, v any) {
+	d, _ := c.Locals(auditDetailKey).(map[string]any)
+	if d == nil {
+		d = map[string]any{}
+		c.Locals(auditDetailKey, d)
+	}
+	d[key] = v
+}
+
+func outcomeOf(status int) string {
+	switch {
+	case status < 400:
+		return "ok"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "denied"
+	case status >= 500:
+		return "error"
+	default:
+		return "failed"
+	}
+}
+
+// objectType and objectID name what a request is about: the first path
+// segment under /api/v1 and the :id (or :code) parameter.
+func objectType(c *fiber.Ctx) string {
+	p := strings.TrimPrefix(c.Path(), "/api/v1/")
+	t, _, _ := strings.Cut(p, "/")
+	return t
+}
+
+func objectID(c *fiber.Ctx) string {
+	for _, k := range []string{"id", "code"} {
+		if v := c.Params(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// actor is who the system log records for this request.
+func (s *Server) actor(c *fiber.Ctx) audit.Actor {
+	a := audit.Actor{IP: c.IP(), UserAgent: truncate(string(c.Request().Header.UserAgent()), 300),
+		RequestID: requestID(c)}
+	if p := principalOf(c); p != nil {
+		id := p.AccountID
+		a.AccountID, a.Username, a.Role, a.Domain = &id, p.Username, p.Role, p.Domain
+	}
+	return a
+}
+
+func requestID(c *fiber.Ctx) string {
+	v, _ := c.Locals("requestid").(string)
+	return v
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// retryAfter sets the Retry-After header to the seconds until t.
+func retryAfter(c *fiber.Ctx, now, t time.Time) {
+	secs := int(t.Sub(now).Seconds()) + 1
+	if secs < 1 {
+		secs = 1
+	}
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+}

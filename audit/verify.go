@@ -1,0 +1,201 @@
+package audit
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// VerifyOptions tune Verify; the zero value is fine.
+type VerifyOptions struct {
+	// Progress, when set, is called every ProgressEvery rows with the rows
+	// checked so far.
+	Progress      func(rows int64)
+	ProgressEvery int64 // default 1,000,000
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Rows    int64 // rows read and checked
+	FirstID int64 // first and last id in audit_log (0 when empty)
+	LastID  int64
+	HeadID  int64  // the chain head
+	Head    string // its hash, hex
+	// Archived names the archived (dropped) ranges the chain was followed
+	// across, oldest first.
+	Archived []string
+	// Broken is the first broken link in id order; nil when the chain
+	// verifies. Problems counts every broken link found (those after the
+	// first are often its consequences).
+	Broken   *Break
+	Problems int64
+	Elapsed  time.Duration
+}
+
+// OK reports whether the chain verified.
+func (r *Report) OK() bool { return r.Broken == nil }
+
+func (r *Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d rows checked", r.Rows)
+	if r.Rows > 0 {
+		fmt.Fprintf(&b, " (ids %d..%d)", r.FirstID, r.LastID)
+	}
+	fmt.Fprintf(&b, " in %s; head id %d hash %s", r.Elapsed.Round(time.Millisecond), r.HeadID, r.Head)
+	if len(r.Archived) > 0 {
+		fmt.Fprintf(&b, "; followed across archived %s", strings.Join(r.Archived, ", "))
+	}
+	if r.Broken == nil {
+		b.WriteString("; chain intact")
+	} else {
+		fmt.Fprintf(&b, "; BROKEN, first broken link at %s (%d problems)", r.Broken, r.Problems)
+	}
+	return b.String()
+}
+
+// sessionSettings make Postgres print values the way csvReader parses
+// them and the hashes expect (timestamps in UTC ISO, bytea in hex).
+var sessionSettings = []string{
+	"SET LOCAL TimeZone = 'UTC'",
+	"SET LOCAL DateStyle = 'ISO, YMD'",
+	"SET LOCAL bytea_output = 'hex'",
+}
+
+func selectColumns() string {
+	cols := make([]string, len(Columns))
+	for i, c := range Columns {
+		switch c {
+		case "old_values", "new_values", "detail":
+			cols[i] = c + "::text"
+		default:
+			cols[i] = c
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// Verify reads the whole chain in id order, in one snapshot, recomputes
+// every hash, and checks that ids are dense, that each prev_hash is the
+// hash of the entry before, that the first entry follows the genesis or
+// the archived months before it, and that the last entry is the head. It
+// returns an error only when it could not read the chain; a broken chain
+// is reported in Report.Broken.
+func Verify(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Report, error) {
+	start := time.Now()
+	var rep Report
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = 1_000_000
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer conn.Release()
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return rep, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	for _, s := range sessionSettings {
+		if _, err := tx.Exec(ctx, s); err != nil {
+			return rep, err
+		}
+	}
+	headID, headHash, err := readHead(ctx, tx)
+	if err != nil {
+		return rep, err
+	}
+	segs, err := readSegments(ctx, tx)
+	if err != nil {
+		return rep, err
+	}
+	c := newChecker(1, Genesis, segs)
+
+	pr, pw := io.Pipe()
+	copyDone := make(chan error, 1)
+	go func() {
+		_, err := conn.Conn().PgConn().CopyTo(ctx, pw,
+			"COPY (SELECT "+selectColumns()+" FROM audit_log ORDER BY id, at) TO STDOUT WITH (FORMAT csv)")
+		pw.CloseWithError(err)
+		copyDone <- err
+	}()
+	rd := newCSVReader(bufio.NewReaderSize(pr, 1<<20))
+	var r record
+	for {
+		ok, err := rd.next()
+		if err != nil {
+			pr.CloseWithError(err)
+			<-copyDone
+			return rep, fmt.Errorf("audit: verify: read rows: %w", err)
+		}
+		if !ok {
+			break
+		}
+		if err := rd.record(&r); err != nil {
+			pr.CloseWithError(err)
+			<-copyDone
+			return rep, fmt.Errorf("audit: verify: %w", err)
+		}
+		c.row(&r)
+		if opts.Progress != nil && c.rows%opts.ProgressEvery == 0 {
+			opts.Progress(c.rows)
+		}
+	}
+	if err := <-copyDone; err != nil {
+		return rep, fmt.Errorf("audit: verify: copy: %w", err)
+	}
+	c.endAtHead(headID, headHash)
+	rep = Report{
+		Rows: c.rows, FirstID: c.firstID, LastID: c.lastID,
+		HeadID: headID, Head: hexHash(headHash),
+		Archived: c.bridged, Broken: c.first, Problems: c.problems,
+		Elapsed: time.Since(start),
+	}
+	return rep, nil
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func readHead(ctx context.Context, q querier) (int64, [HashSize]byte, error) {
+	var id int64
+	var h []byte
+	var hash [HashSize]byte
+	if err := q.QueryRow(ctx, "SELECT last_id, last_hash FROM audit_head").Scan(&id, &h); err != nil {
+		return 0, hash, fmt.Errorf("audit: read head: %w", err)
+	}
+	copy(hash[:], h)
+	return id, hash, nil
+}
+
+// readSegments returns the dropped ranges recorded in audit_archive, by
+// first id.
+func readSegments(ctx context.Context, q querier) (map[int64]segment, error) {
+	rows, err := q.Query(ctx, `
+SELECT first_id, last_id, first_prev_hash, last_hash,
+       coalesce(to_char(month, 'YYYY-MM'), 'ids ' || first_id || '..' || last_id) || ' (' || file_name || ')'
+FROM audit_archive WHERE dropped_at IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("audit: read archive records: %w", err)
+	}
+	segs := map[int64]segment{}
+	for rows.Next() {
+		var s segment
+		var fp, lh []byte
+		if err := rows.Scan(&s.firstID, &s.lastID, &fp, &lh, &s.label); err != nil {
+			return nil, err
+		}
+		copy(s.firstPrev[:], fp)
+		copy(s.lastHash[:], lh)
+		segs[s.firstID] = s
+	}
+	return segs, rows.Err()
+}

@@ -1,0 +1,178 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrClosed is returned by Write after Close.
+var ErrClosed = errors.New("audit: writer closed")
+
+// MaxBatch is the most entries a Writer commits in one transaction.
+const MaxBatch = 2000
+
+// Writer writes entries with group commit, for the per-request access
+// log: Write queues an entry and waits until it is committed; one
+// goroutine takes everything queued, writes it with one COPY into
+// audit_pending and commits, so the chain head is locked once per batch,
+// not once per request. While a batch commits the next one gathers.
+type Writer struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+
+	queue chan *writeReq
+	mu    sync.RWMutex // held for reading while queueing; Close takes it to close
+	closed bool
+	done  chan struct{}
+
+	batches, entries atomic.Int64
+}
+
+type writeReq struct {
+	vals []any
+	done chan error
+}
+
+// WriterStats counts what a Writer has committed.
+type WriterStats struct {
+	Batches int64 // transactions committed
+	Entries int64 // entries committed
+}
+
+// NewWriter starts a Writer on pool. logger receives failed batches (nil:
+// slog.Default()). Close it to flush and stop.
+func NewWriter(pool *pgxpool.Pool, logger *slog.Logger) *Writer {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	w := &Writer{pool: pool, log: logger, queue: make(chan *writeReq, 4*MaxBatch), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+// Write logs e and returns once it is committed. If ctx ends first Write
+// returns ctx.Err(); an entry already queued is still written (an access
+// that happened stays logged even when its client went away).
+func (w *Writer) Write(ctx context.Context, e Entry) error {
+	if err := e.validate(); err != nil {
+		return err
+	}
+	vals, err := e.values(time.Now())
+	if err != nil {
+		return err
+	}
+	req := &writeReq{vals: vals, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case w.queue <- req:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting entries, writes those queued and returns when they
+// are committed.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+// Stats returns what has been committed so far.
+func (w *Writer) Stats() WriterStats {
+	return WriterStats{Batches: w.batches.Load(), Entries: w.entries.Load()}
+}
+
+func (w *Writer) run() {
+	defer close(w.done)
+	batch := make([]*writeReq, 0, MaxBatch)
+	for {
+		req, ok := <-w.queue
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], req)
+	gather:
+		for len(batch) < MaxBatch {
+			select {
+			case req, ok := <-w.queue:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, req)
+			default:
+				break gather
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+func (w *Writer) commit(batch []*writeReq) {
+	err := w.write(batch)
+	if err != nil && len(batch) > 1 {
+		// One bad entry must not lose the others: write them one by one.
+		w.log.Warn("audit: batch failed, writing its entries one by one", "entries", len(batch), "err", err)
+		for _, r := range batch {
+			r.done <- w.write([]*writeReq{r})
+		}
+		return
+	}
+	if err != nil {
+		w.log.Error("audit: write failed", "err", err)
+	}
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
+func (w *Writer) write(batch []*writeReq) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tx, err := w.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	i := 0
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"audit_pending"}, pendingColumns, pgx.CopyFromFunc(func() ([]any, error) {
+		if i >= len(batch) {
+			return nil, nil
+		}
+		i++
+		return batch[i-1].vals, nil
+	}))
+	if err != nil {
+		return fmt.Errorf("audit: copy %d entries: %w", len(batch), err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("audit: commit %d entries: %w", len(batch), err)
+	}
+	w.batches.Add(1)
+	w.entries.Add(int64(len(batch)))
+	return nil
+}

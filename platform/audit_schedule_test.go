@@ -1,0 +1,78 @@
+package platform_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/anxin-city/anxin/activities"
+	"github.com/anxin-city/anxin/audit"
+	"github.com/anxin-city/anxin/db/dbtest"
+	"github.com/anxin-city/anxin/devtemporal"
+	"github.com/anxin-city/anxin/platform"
+	"github.com/anxin-city/anxin/worker"
+	"github.com/anxin-city/anxin/workflows"
+)
+
+func TestAuditRetentionSchedule(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := devtemporal.Start(ctx, devtemporal.Options{Logger: log})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
+	c, err := srv.NewClient(ctx)
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+
+	pool := dbtest.New(t)
+	now := time.Now().UTC()
+	require.NoError(t, audit.Generate(ctx, pool, 500, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -9, 0)))
+	acts := &activities.Activities{DB: pool, Logger: log, AuditArchiveDir: t.TempDir(), AuditRetentionMonths: 6}
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- worker.Run(runCtx, c, acts, worker.Options{}) }()
+	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+
+	// Created, then updated in place by a second call.
+	require.NoError(t, platform.EnsureAuditRetentionSchedule(ctx, c, time.Hour))
+	require.NoError(t, platform.EnsureAuditRetentionSchedule(ctx, c, 6*time.Hour))
+	h := c.ScheduleClient().GetHandle(ctx, platform.AuditRetentionScheduleID)
+	desc, err := h.Describe(ctx)
+	require.NoError(t, err)
+	require.Len(t, desc.Schedule.Spec.Intervals, 1)
+	require.Equal(t, 6*time.Hour, desc.Schedule.Spec.Intervals[0].Every)
+	action, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+	require.True(t, ok)
+	require.Equal(t, workflows.TaskQueue, action.TaskQueue)
+	require.Equal(t, "AuditRetention", action.Workflow)
+
+	// Triggered now, the run archives the old months.
+	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))
+	var wfID string
+	require.Eventually(t, func() bool {
+		d, err := h.Describe(ctx)
+		if err != nil || len(d.Info.RecentActions) == 0 {
+			return false
+		}
+		wfID = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
+		return true
+	}, 30*time.Second, 200*time.Millisecond)
+	var res activities.AuditRetentionResult
+	require.NoError(t, c.GetWorkflow(ctx, wfID, "").Get(ctx, &res))
+	var rows int64
+	for _, m := range res.Archived {
+		rows += m.Rows
+	}
+	require.Positive(t, rows)
+	rep, err := audit.Verify(ctx, pool, audit.VerifyOptions{})
+	require.NoError(t, err)
+	require.Nil(t, rep.Broken, rep.String())
+	require.Positive(t, rep.FirstID-1, "the oldest entries are archived")
+}

@@ -1,0 +1,35 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+
+	"github.com/anxin-city/anxin/api"
+	"github.com/anxin-city/anxin/audit"
+	"github.com/anxin-city/anxin/authz"
+	"github.com/anxin-city/anxin/config"
+	"github.com/anxin-city/anxin/pii"
+)
+
+// newAPI builds the API with what it stands on: the authorizer (casbin
+// policy loaded from Postgres, kept current by notifications from other
+// processes until ctx ends) and the group-commit writer of the access log.
+// The returned stop flushes the log; call it after the server stopped.
+func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pii.Keyring, tc client.Client,
+	log *slog.Logger, dev bool) (*fiber.App, func(), error) {
+	az, err := authz.New(ctx, pool, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("authorization policy: %w", err)
+	}
+	go az.Listen(ctx, pool)
+	w := audit.NewWriter(pool, log)
+	app := api.New(api.Deps{Pool: pool, PII: keys, Temporal: tc, Logger: log, Version: Version,
+		Authz: az, Audit: w, DevMode: dev, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
+		LoginRate: cfg.LoginRate})
+	return app, w.Close, nil
+}
