@@ -158,8 +158,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 func (s *Server) loginEntry(ctx context.Context, tx pgx.Tx, e audit.Entry, result error, reason string) error {
 	e.Status, e.Outcome = http.StatusOK, "ok"
 	if result != nil {
-		e.Status = toClientError(result).Status
-		e.Outcome = outcomeOf(e.Status)
+		// a wrong name or password is a failed attempt; a refusal of the
+		// right one (locked, deactivated, demo account) is a denial
+		e.Status, e.Outcome = toClientError(result).Status, "denied"
 		if e.Status == http.StatusUnauthorized {
 			e.Outcome = "failed"
 		}

@@ -181,7 +181,10 @@ type resp struct {
 	Status int
 	Body   map[string]any
 	Raw    []byte
+	Header http.Header
 }
+
+func (r resp) header(name string) string { return r.Header.Get(name) }
 
 func (r resp) code() string {
 	e, _ := r.Body["error"].(map[string]any)
@@ -245,11 +248,24 @@ func (h *harness) doAs(token, method, path string, body any) resp {
 	require.NoError(h.t, err)
 	raw, err := io.ReadAll(res.Body)
 	require.NoError(h.t, err)
-	out := resp{Status: res.StatusCode, Raw: raw}
+	out := resp{Status: res.StatusCode, Raw: raw, Header: res.Header}
 	if len(raw) > 0 && raw[0] == '{' {
 		require.NoError(h.t, json.Unmarshal(raw, &out.Body), string(raw))
 	}
 	return out
+}
+
+// doRaw performs a GET-like request without a body and returns the
+// response (headers included).
+func (h *harness) doRaw(method, path, token string) *http.Response {
+	h.t.Helper()
+	req := httptest.NewRequest(method, path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := h.app.Test(req, -1)
+	require.NoError(h.t, err)
+	return res
 }
 
 // must performs a request and requires the given status.

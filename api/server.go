@@ -141,6 +141,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 func (s *Server) registerRoutes() {
 	s.authRoutes()
 	s.accountRoutes()
+	s.auditLogRoutes()
 	s.townRoutes()
 	s.enterpriseRoutes()
 	s.projectRoutes()

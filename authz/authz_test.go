@@ -134,9 +134,9 @@ func TestDomains(t *testing.T) {
 		{"enterprise user reads pii", entUser, ent, "pii", "read", false},
 		{"project manager writes payroll", pm, proj, "payroll", "write", true},
 		{"project manager creates projects", pm, proj, "projects", "create", false},
-		{"worker confirms payroll", worker, wdom, "payroll", "confirm", true},
+		{"worker confirms an employment", worker, wdom, "employments", "confirm", true},
 		{"worker writes payroll", worker, wdom, "payroll", "write", false},
-		{"worker asks for another worker", worker, "worker:999999", "payroll", "read", false},
+		{"worker asks for another worker", worker, "worker:999999", "employments", "read", false},
 		{"no such account", 999999, townA, "projects", "read", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

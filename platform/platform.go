@@ -102,8 +102,8 @@ type System struct {
 
 	cancel  context.CancelFunc
 	stopAPI func()
-	done   chan error
-	log    *slog.Logger
+	done    chan error
+	log     *slog.Logger
 }
 
 // StartDev starts everything `anxin dev` runs: database (migrated, demo

@@ -1,6 +1,7 @@
 package platform_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -22,7 +23,28 @@ import (
 
 func getJSON(t *testing.T, url string, out any) int {
 	t.Helper()
-	res, err := http.Get(url)
+	return requestJSON(t, "GET", url, "", nil, out)
+}
+
+// requestJSON sends body (if not nil) as JSON with the bearer token (if
+// not empty) and decodes the answer into out (if not nil).
+func requestJSON(t *testing.T, method, url, token string, body, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
@@ -69,7 +91,23 @@ func TestDevEndToEnd(t *testing.T) {
 			Name string `json:"name"`
 		} `json:"items"`
 	}
-	require.Equal(t, 200, getJSON(t, base+"/api/v1/towns", &towns))
+	require.Equal(t, 401, getJSON(t, base+"/api/v1/towns", nil), "nothing is open without signing in")
+	// Every demo account signs in; the README lists them.
+	require.Len(t, sys.DemoAccounts, 7)
+	tokens := map[string]string{}
+	for _, a := range sys.DemoAccounts {
+		var login struct {
+			Token   string `json:"token"`
+			Account struct {
+				Role string `json:"role"`
+			} `json:"account"`
+		}
+		require.Equal(t, 200, requestJSON(t, "POST", base+"/api/v1/auth/login", "",
+			map[string]string{"username": a.Username, "password": seed.DemoPassword}, &login), a.Username)
+		require.Equal(t, a.Role, login.Account.Role)
+		tokens[a.Role] = login.Token
+	}
+	require.Equal(t, 200, requestJSON(t, "GET", base+"/api/v1/towns", tokens["city_supervisor"], nil, &towns))
 	require.NotEmpty(t, towns.Items, "the demo city was loaded into the empty database")
 	found := false
 	for _, tw := range towns.Items {
@@ -142,6 +180,8 @@ func TestSplitRolesAgainstTemporal(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode == 200
 	}, 30*time.Second, 100*time.Millisecond)
+
+	require.Equal(t, 401, getJSON(t, "http://"+roles.Addr+"/api/v1/towns", nil))
 
 	run, err := tc.ExecuteWorkflow(ctx, workflows.StartOptions("ping:roles"), workflows.Ping, workflows.PingInput{Message: "分离部署"})
 	require.NoError(t, err)

@@ -7,6 +7,8 @@ package dbq
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Account struct {
@@ -52,6 +54,93 @@ type AttendanceDefault struct {
 	Minutes   int32
 	Source    string
 	CreatedAt time.Time
+}
+
+type AuditArchive struct {
+	ID            int64
+	Month         *time.Time
+	FirstID       int64
+	LastID        int64
+	RowCount      int64
+	FirstPrevHash []byte
+	LastHash      []byte
+	FileName      string
+	FileSha256    *string
+	ExportedAt    time.Time
+	DroppedAt     *time.Time
+	RestoredAt    *time.Time
+}
+
+type AuditHead struct {
+	One      bool
+	LastID   int64
+	LastHash []byte
+	LastAt   *time.Time
+}
+
+type AuditLog struct {
+	ID         int64
+	At         time.Time
+	AccountID  *int64
+	Username   *string
+	Role       *string
+	Domain     *string
+	Ip         *string
+	UserAgent  *string
+	RequestID  *string
+	Action     string
+	ObjectType *string
+	ObjectID   *string
+	Outcome    string
+	Status     *int32
+	OldValues  []byte
+	NewValues  []byte
+	Detail     []byte
+	PrevHash   []byte
+	Hash       []byte
+}
+
+type AuditLogDefault struct {
+	ID         int64
+	At         time.Time
+	AccountID  *int64
+	Username   *string
+	Role       *string
+	Domain     *string
+	Ip         *string
+	UserAgent  *string
+	RequestID  *string
+	Action     string
+	ObjectType *string
+	ObjectID   *string
+	Outcome    string
+	Status     *int32
+	OldValues  []byte
+	NewValues  []byte
+	Detail     []byte
+	PrevHash   []byte
+	Hash       []byte
+}
+
+type AuditPending struct {
+	Pid        int64
+	Xid        pgtype.Uint64
+	At         time.Time
+	AccountID  *int64
+	Username   *string
+	Role       *string
+	Domain     *string
+	Ip         *string
+	UserAgent  *string
+	RequestID  *string
+	Action     string
+	ObjectType *string
+	ObjectID   *string
+	Outcome    string
+	Status     *int32
+	OldValues  []byte
+	NewValues  []byte
+	Detail     []byte
 }
 
 type AuthzModel struct {
