@@ -42,7 +42,7 @@ type employmentOut struct {
 }
 
 type employmentIn struct {
-	WorkerID         *int64  `json:"worker_id,omitempty" doc:"the worker; or give id_number instead. By id, the worker must be in the caller's scope or not yet on any project"`
+	WorkerID         *int64  `json:"worker_id,omitempty" doc:"the worker, who must be in the caller's scope; otherwise give id_number"`
 	IDNumber         *string `json:"id_number,omitempty" doc:"the worker's resident ID number, instead of worker_id (enters a worker registered elsewhere)"`
 	ProjectID        *int64  `json:"project_id,omitempty" required:"true"`
 	TeamID           *int64  `json:"team_id,omitempty" doc:"a team of the project"`
@@ -216,19 +216,16 @@ func (s *Server) employmentWorker(c *fiber.Ctx, q *dbq.Queries, in *employmentIn
 		}
 		id, active = w.ID, w.Active
 	} else {
+		// By id only a worker the caller can already see: ids are easy to
+		// guess, so a worker from outside the caller's scope (e.g. one
+		// registered but on no project yet) is entered by the ID number,
+		// which only someone who has the worker's papers knows.
 		w, err := workerGetScoped(c, q, *in.WorkerID)
 		switch {
 		case err == nil:
 			id, active = w.Worker.ID, w.Worker.Active
 		case errors.Is(err, pgx.ErrNoRows):
-			ref, err := q.WorkerRef(c.UserContext(), *in.WorkerID)
-			if errors.Is(err, pgx.ErrNoRows) || (err == nil && ref.Employed) {
-				return 0, errField("worker_id", "reference_not_found", notFound)
-			}
-			if err != nil {
-				return 0, err
-			}
-			id, active = ref.ID, ref.Active
+			return 0, errField("worker_id", "reference_not_found", notFound+"；不在本项目的工人请按身份证号码进场")
 		default:
 			return 0, err
 		}

@@ -134,10 +134,15 @@ func TestEmploymentWorkerReference(t *testing.T) {
 		h.must(201, "POST", v1("/employments"), map[string]any{"id_number": f.IDNumberA, "project_id": f.ProjectB, "entry_date": "2025-06-01"})
 		h.must(200, "GET", v1("/workers/%d", f.WorkerA), nil)
 
-		// A newly registered worker (on no project yet) can be named by id.
-		fresh := h.must(201, "POST", v1("/workers"), map[string]any{"name": "新工人", "id_number": testIDNumber("330102", "19950505", 9)}).num("id")
+		// A newly registered worker (on no project yet) is not in the
+		// project's scope either: guessing ids pulls in nobody; the ID
+		// number enters them.
+		idNumber := testIDNumber("330102", "19950505", 9)
+		fresh := h.must(201, "POST", v1("/workers"), map[string]any{"name": "新工人", "id_number": idNumber}).num("id")
 		h.must(404, "GET", v1("/workers/%d", fresh), nil)
-		h.must(201, "POST", v1("/employments"), map[string]any{"worker_id": fresh, "project_id": f.ProjectB, "entry_date": "2025-06-01"})
+		r = h.must(422, "POST", v1("/employments"), map[string]any{"worker_id": fresh, "project_id": f.ProjectB, "entry_date": "2025-06-01"})
+		require.Contains(t, r.fields(), "worker_id")
+		h.must(201, "POST", v1("/employments"), map[string]any{"id_number": idNumber, "project_id": f.ProjectB, "entry_date": "2025-06-01"})
 		h.must(200, "GET", v1("/workers/%d", fresh), nil)
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/anxin-city/anxin/api"
 )
 
 func TestMetricsCountRequestsByRouteTemplate(t *testing.T) {
@@ -22,4 +24,13 @@ func TestMetricsCountRequestsByRouteTemplate(t *testing.T) {
 	require.NotContains(t, m, "987654", "IDs never become label values")
 	require.Contains(t, m, "anxin_http_request_duration_seconds_bucket")
 	require.Contains(t, m, "anxin_db_pool_max_conns")
+}
+
+func TestMetricsScrapeToken(t *testing.T) {
+	t.Parallel()
+	h := setupWith(t, func(d *api.Deps) { d.MetricsToken = "scrape-secret" })
+	require.Equal(t, 401, h.doAs("", "GET", "/metrics", nil).Status)
+	require.Equal(t, 401, h.doAs("wrong", "GET", "/metrics", nil).Status)
+	require.Equal(t, 401, h.do("GET", "/metrics", nil).Status, "a user's session is not the scrape credential")
+	require.Equal(t, 200, h.doAs("scrape-secret", "GET", "/metrics", nil).Status)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"time"
 
@@ -37,6 +38,10 @@ type Deps struct {
 	// LoginRate caps sign-in and registration attempts per client IP and
 	// minute (default 20), before the per-account lockout.
 	LoginRate int
+	// MetricsToken, when set, is required as "Authorization: Bearer
+	// <token>" by /metrics (a Prometheus scrape credential); empty leaves
+	// /metrics open for an internal network.
+	MetricsToken string
 	// BodyLimit caps a request body in bytes (default 32 MiB, enough for
 	// an Excel import of a large roster).
 	BodyLimit int
@@ -94,7 +99,7 @@ func New(deps Deps) *fiber.App {
 	}))
 	app.Use(requestid.New())
 	app.Use(m.observe(deps.Logger))
-	app.Get("/metrics", m.handler())
+	app.Get("/metrics", metricsGuard(deps.MetricsToken), m.handler())
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.readyz)
 
@@ -173,4 +178,18 @@ func (s *Server) rateLimit(r route) fiber.Handler {
 			return errTooManyRequests
 		},
 	})
+}
+
+// metricsGuard requires the scrape token on /metrics when one is set.
+func metricsGuard(token string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if token == "" {
+			return c.Next()
+		}
+		got, ok := bearer(c)
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			return errUnauthenticated
+		}
+		return c.Next()
+	}
 }

@@ -79,6 +79,7 @@ func FromEnv() Config {
 		c.AuditRetentionMonths = n
 	}
 	c.AuditArchiveDir = os.Getenv("ANXIN_AUDIT_ARCHIVE_DIR")
+	c.MetricsToken = os.Getenv("ANXIN_METRICS_TOKEN")
 	c.SessionTTL = envDuration("ANXIN_SESSION_TTL")
 	c.SessionIdle = envDuration("ANXIN_SESSION_IDLE")
 	if v := os.Getenv("ANXIN_LOGIN_RATE"); v != "" {

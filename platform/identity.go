@@ -30,6 +30,6 @@ func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pi
 	w := audit.NewWriter(pool, log)
 	app := api.New(api.Deps{Pool: pool, PII: keys, Temporal: tc, Logger: log, Version: Version,
 		Authz: az, Audit: w, DevMode: dev, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
-		LoginRate: cfg.LoginRate})
+		LoginRate: cfg.LoginRate, MetricsToken: cfg.MetricsToken})
 	return app, w.Close, nil
 }

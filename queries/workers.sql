@@ -147,13 +147,6 @@ LIMIT @lim OFFSET @off;
 -- them on a project); the caller proves it by sending the number.
 SELECT * FROM workers WHERE id_number_hash = @id_number_hash;
 
--- name: WorkerRef :one
--- A worker a write names by id, unscoped: whether it is active and whether
--- it has any employment yet.
-SELECT w.id, w.active,
-       EXISTS (SELECT 1 FROM employments e WHERE e.worker_id = w.id)::boolean AS employed
-FROM workers w WHERE w.id = @id;
-
 -- name: WorkerCreate :one
 INSERT INTO workers (name, id_number_enc, id_number_hash, gender, birth_date, native_province, native_region,
                      phone_enc, phone_hash, bank_card_enc, bank_name)

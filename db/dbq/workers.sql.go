@@ -425,27 +425,6 @@ func (q *Queries) WorkerListByEmployment(ctx context.Context, arg WorkerListByEm
 	return items, nil
 }
 
-const workerRef = `-- name: WorkerRef :one
-SELECT w.id, w.active,
-       EXISTS (SELECT 1 FROM employments e WHERE e.worker_id = w.id)::boolean AS employed
-FROM workers w WHERE w.id = $1
-`
-
-type WorkerRefRow struct {
-	ID       int64
-	Active   bool
-	Employed bool
-}
-
-// A worker a write names by id, unscoped: whether it is active and whether
-// it has any employment yet.
-func (q *Queries) WorkerRef(ctx context.Context, id int64) (WorkerRefRow, error) {
-	row := q.db.QueryRow(ctx, workerRef, id)
-	var i WorkerRefRow
-	err := row.Scan(&i.ID, &i.Active, &i.Employed)
-	return i, err
-}
-
 const workerSetActive = `-- name: WorkerSetActive :one
 UPDATE workers
 SET active = $1,
