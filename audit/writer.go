@@ -16,17 +16,30 @@ import (
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("audit: writer closed")
 
-// MaxBatch is the most entries a Writer commits in one transaction.
-const MaxBatch = 2000
+// WriterOptions tune a Writer; zero fields take the defaults.
+type WriterOptions struct {
+	// MaxBatch is the most entries committed in one transaction (2,000).
+	MaxBatch int
+	// BusyRate (entries per second, default 200) and MaxDelay (default
+	// 100 ms): while entries arrive faster than BusyRate, a batch waits up
+	// to MaxDelay after its first entry for more, so that 1,000 requests
+	// a second cost about ten transactions, not a thousand. Below that
+	// rate a batch commits at once (whatever queued while the previous
+	// one committed): a quiet system adds no delay to a request.
+	BusyRate float64
+	MaxDelay time.Duration
+}
 
 // Writer writes entries with group commit, for the per-request access
 // log: Write queues an entry and waits until it is committed; one
 // goroutine takes everything queued, writes it with one COPY into
 // audit_pending and commits, so the chain head is locked once per batch,
-// not once per request. While a batch commits the next one gathers.
+// not once per request. While a batch commits the next one gathers, and
+// under load (WriterOptions.BusyRate) a batch waits a little for more.
 type Writer struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	opts WriterOptions
 
 	queue chan *writeReq
 	mu    sync.RWMutex // held for reading while queueing; Close takes it to close
@@ -47,13 +60,28 @@ type WriterStats struct {
 	Entries int64 // entries committed
 }
 
-// NewWriter starts a Writer on pool. logger receives failed batches (nil:
-// slog.Default()). Close it to flush and stop.
+// NewWriter starts a Writer on pool with the default options. logger
+// receives failed batches (nil: slog.Default()). Close it to flush and
+// stop.
 func NewWriter(pool *pgxpool.Pool, logger *slog.Logger) *Writer {
+	return NewWriterOptions(pool, logger, WriterOptions{})
+}
+
+// NewWriterOptions is NewWriter with options.
+func NewWriterOptions(pool *pgxpool.Pool, logger *slog.Logger, opts WriterOptions) *Writer {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	w := &Writer{pool: pool, log: logger, queue: make(chan *writeReq, 4*MaxBatch), done: make(chan struct{})}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 2000
+	}
+	if opts.BusyRate <= 0 {
+		opts.BusyRate = 200
+	}
+	if opts.MaxDelay <= 0 {
+		opts.MaxDelay = 100 * time.Millisecond
+	}
+	w := &Writer{pool: pool, log: logger, opts: opts, queue: make(chan *writeReq, 4*opts.MaxBatch), done: make(chan struct{})}
 	go w.run()
 	return w
 }
@@ -109,25 +137,56 @@ func (w *Writer) Stats() WriterStats {
 
 func (w *Writer) run() {
 	defer close(w.done)
-	batch := make([]*writeReq, 0, MaxBatch)
+	batch := make([]*writeReq, 0, w.opts.MaxBatch)
+	// The arrival rate, measured over windows of at least a second.
+	var rate float64
+	window, arrived := time.Now(), 0
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		req, ok := <-w.queue
 		if !ok {
 			return
 		}
 		batch = append(batch[:0], req)
+		if el := time.Since(window); el >= time.Second {
+			rate = float64(arrived) / el.Seconds()
+			window, arrived = time.Now(), 0
+		}
+		var wait <-chan time.Time // nil: take only what is queued
+		if rate >= w.opts.BusyRate {
+			timer.Reset(w.opts.MaxDelay)
+			wait = timer.C
+		}
 	gather:
-		for len(batch) < MaxBatch {
+		for len(batch) < w.opts.MaxBatch {
+			if wait == nil {
+				select {
+				case req, ok := <-w.queue:
+					if !ok {
+						break gather
+					}
+					batch = append(batch, req)
+				default:
+					break gather
+				}
+				continue
+			}
 			select {
 			case req, ok := <-w.queue:
 				if !ok {
 					break gather
 				}
 				batch = append(batch, req)
-			default:
+			case <-wait:
+				wait = nil
 				break gather
 			}
 		}
+		if wait != nil {
+			timer.Stop() // (Go 1.23+: no stale tick to drain)
+		}
+		arrived += len(batch)
 		w.commit(batch)
 	}
 }

@@ -40,7 +40,8 @@ func NewAdapter(pool *pgxpool.Pool) *Adapter { return &Adapter{pool: pool} }
 
 // LoadModel reads the model text of authz_model 'default' and parses it.
 func (a *Adapter) LoadModel(ctx context.Context) (model.Model, error) {
-	return readModel(ctx, a.pool)
+	m, _, err := readModel(ctx, a.pool)
+	return m, err
 }
 
 // LoadPolicy loads every p and g rule into m (persist.Adapter). It has no
@@ -68,7 +69,7 @@ func (a *Adapter) load(ctx context.Context, m model.Model, withModel bool) (load
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	if withModel {
-		if m, err = readModel(ctx, tx); err != nil {
+		if m, res.modelText, err = readModel(ctx, tx); err != nil {
 			return res, err
 		}
 	}
@@ -87,8 +88,9 @@ func (a *Adapter) load(ctx context.Context, m model.Model, withModel bool) (load
 }
 
 type loadResult struct {
-	model  model.Model
-	counts loadCounts
+	model     model.Model
+	modelText string // when read
+	counts    loadCounts
 }
 
 type querier interface {
@@ -96,19 +98,19 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-func readModel(ctx context.Context, q querier) (model.Model, error) {
+func readModel(ctx context.Context, q querier) (model.Model, string, error) {
 	var body string
 	if err := q.QueryRow(ctx, "SELECT body FROM authz_model WHERE name = $1", ModelName).Scan(&body); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("authz: no model %q in authz_model", ModelName)
+			return nil, "", fmt.Errorf("authz: no model %q in authz_model", ModelName)
 		}
-		return nil, fmt.Errorf("authz: read model: %w", err)
+		return nil, "", fmt.Errorf("authz: read model: %w", err)
 	}
 	m, err := model.NewModelFromString(body)
 	if err != nil {
-		return nil, fmt.Errorf("authz: parse model %q: %w", ModelName, err)
+		return nil, "", fmt.Errorf("authz: parse model %q: %w", ModelName, err)
 	}
-	return m, nil
+	return m, body, nil
 }
 
 func loadPRules(ctx context.Context, q querier, m model.Model) (int, error) {

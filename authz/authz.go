@@ -28,15 +28,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/casbin/casbin/v2"
-	"github.com/casbin/casbin/v2/model"
-	defaultrolemanager "github.com/casbin/casbin/v2/rbac/default-role-manager"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -54,8 +50,8 @@ type Authorizer struct {
 
 	reloadMu sync.Mutex // one reload at a time
 
-	mu sync.RWMutex
-	e  *casbin.Enforcer
+	mu  sync.RWMutex
+	pol *policy
 	// While a reload runs, the changes applied to the old enforcer are kept
 	// here and replayed on the new one before it is swapped in.
 	reloading bool
@@ -88,11 +84,11 @@ func New(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (*Authori
 		logger = slog.New(slog.DiscardHandler)
 	}
 	a := &Authorizer{pool: pool, log: logger, adapter: NewAdapter(pool), id: newProcessID()}
-	e, err := a.build(ctx)
+	p, err := a.build(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a.e = e
+	a.pol = p
 	return a, nil
 }
 
@@ -100,47 +96,20 @@ func New(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (*Authori
 // which it skips its own).
 func (a *Authorizer) ProcessID() string { return a.id }
 
-// build reads the model and policy from one snapshot into a new enforcer.
-func (a *Authorizer) build(ctx context.Context) (*casbin.Enforcer, error) {
+// build reads the model and policy from one snapshot into a new policy.
+func (a *Authorizer) build(ctx context.Context) (*policy, error) {
 	start := time.Now()
 	res, err := a.adapter.load(ctx, nil, true)
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEnforcer(res.model, a.adapter)
+	p, err := newPolicy(res.model, res.modelText, a.adapter)
 	if err != nil {
 		return nil, err
 	}
-	a.log.Info("authz policy loaded", "p_rules", res.counts.p, "accounts", res.counts.g, "took", time.Since(start))
-	return e, nil
-}
-
-// maxRoleHierarchy is casbin's default depth of role inheritance (ours is
-// one level: user → role).
-const maxRoleHierarchy = 10
-
-// newEnforcer makes a plain enforcer of m, whose policy is already loaded,
-// with the role links built. The adapter is attached for completeness (its
-// writes refuse); auto-save is off so Grant and Revoke change memory only.
-func newEnforcer(m model.Model, adapter *Adapter) (*casbin.Enforcer, error) {
-	e, err := casbin.NewEnforcer(m) // no adapter: nothing is loaded a second time
-	if err != nil {
-		return nil, fmt.Errorf("authz: enforcer: %w", err)
-	}
-	// A matcher containing keyMatch(r.dom, p.dom) makes casbin treat the
-	// domains of g rules as keyMatch patterns too. Ours never are (an
-	// account's domain is a generated column without '*'), and the pattern
-	// support costs a walk over every domain for each g rule loaded and for
-	// each request in a domain not seen before: quadratic in the number of
-	// domains, minutes for a city with a domain per worker account. A role
-	// manager without domain patterns gives the same answers.
-	e.SetRoleManager(defaultrolemanager.NewRoleManager(maxRoleHierarchy))
-	if err := e.BuildRoleLinks(); err != nil {
-		return nil, fmt.Errorf("authz: role links: %w", err)
-	}
-	e.SetAdapter(adapter)
-	e.EnableAutoSave(false)
-	return e, nil
+	a.log.Info("authz policy loaded", "p_rules", res.counts.p, "accounts", res.counts.g,
+		"split", len(p.byPair), "took", time.Since(start))
+	return p, nil
 }
 
 // Allow says whether the account may do act on obj in domain. Its role
@@ -149,7 +118,7 @@ func newEnforcer(m model.Model, adapter *Adapter) (*casbin.Enforcer, error) {
 func (a *Authorizer) Allow(accountID int64, domain, obj, act string) (bool, error) {
 	sub := Subject(accountID)
 	a.mu.RLock()
-	ok, err := a.e.Enforce(sub, domain, obj, act)
+	ok, err := a.pol.enforce(sub, domain, obj, act)
 	a.mu.RUnlock()
 	if err != nil {
 		return false, fmt.Errorf("authz: enforce: %w", err)
@@ -192,20 +161,7 @@ func (a *Authorizer) apply(c change) error {
 	if a.reloading {
 		a.pending = append(a.pending, c)
 	}
-	return applyTo(a.e, c)
-}
-
-func applyTo(e *casbin.Enforcer, c change) error {
-	var err error
-	switch c.op {
-	case OpGrant:
-		_, err = e.AddGroupingPolicy(Subject(c.accountID), c.role, c.domain)
-	case OpRevoke:
-		_, err = e.RemoveGroupingPolicy(Subject(c.accountID), c.role, c.domain)
-	}
-	if err != nil {
-		return fmt.Errorf("authz: %s %s %s %s: %w", c.op, Subject(c.accountID), c.role, c.domain, err)
-	}
+	a.pol.apply(c)
 	return nil
 }
 
@@ -220,7 +176,7 @@ func (a *Authorizer) Reload(ctx context.Context) error {
 	a.reloading, a.pending = true, nil
 	a.mu.Unlock()
 
-	e, err := a.build(ctx)
+	p, err := a.build(ctx)
 	if a.loaded != nil {
 		a.loaded()
 	}
@@ -253,7 +209,7 @@ func (a *Authorizer) Reload(ctx context.Context) error {
 func (a *Authorizer) Policy() [][]string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	rules, err := a.e.GetPolicy()
+	rules, err := a.pol.all.GetPolicy()
 	if err != nil { // only when the model has no p, which New refuses
 		return nil
 	}

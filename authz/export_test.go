@@ -14,5 +14,5 @@ func (a *Authorizer) OnReloadRead(fn func()) { a.loaded = fn }
 func (a *Authorizer) ForgetMemo() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.e.SetRoleManager(a.e.GetRoleManager())
+	a.pol.forgetMemos()
 }

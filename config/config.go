@@ -35,6 +35,8 @@ type Config struct {
 	// AuditArchiveDir and dropped (at least MinAuditRetentionMonths).
 	AuditRetentionMonths int    // ANXIN_AUDIT_RETENTION_MONTHS, --audit-retention-months
 	AuditArchiveDir      string // ANXIN_AUDIT_ARCHIVE_DIR, --audit-archive-dir: default <data-dir>/audit-archive
+	// MetricsToken, when set, is required by /metrics as a bearer token.
+	MetricsToken string // ANXIN_METRICS_TOKEN
 }
 
 // Defaults for one machine.

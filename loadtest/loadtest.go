@@ -8,7 +8,9 @@
 package loadtest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -156,4 +158,29 @@ func pct(sorted []time.Duration, p int) time.Duration {
 		i = 0
 	}
 	return sorted[i]
+}
+
+// Login signs in to the API at base and returns the session token.
+func Login(ctx context.Context, base, username, password string) (string, error) {
+	body, err := json.Marshal(map[string]string{"username": username, "password": password})
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/auth/login", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("loadtest: sign in: %w", err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK || out.Token == "" {
+		return "", fmt.Errorf("loadtest: sign in as %s: HTTP %d", username, res.StatusCode)
+	}
+	return out.Token, nil
 }

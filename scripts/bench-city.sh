@@ -34,6 +34,8 @@ echo "== registry reads"
 ANXIN_DATA_DIR="$data" bin/anxin loadtest --database-url "$url" --base "http://$addr" --requests "${REQUESTS:-300}" --concurrency "${CONCURRENCY:-4}"
 
 echo "== export of every worker"
+token=$(curl -s "http://$addr/api/v1/auth/login" -H 'Content-Type: application/json' \
+  -d '{"username":"demo.supervisor","password":"Demo@2026"}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 grep VmHWM "/proc/$pid/status"
-curl -s -o /dev/null -w "export: HTTP %{http_code}, %{size_download} bytes in %{time_total} s\n" "http://$addr/api/v1/exports/workers.xlsx"
+curl -s -o /dev/null -H "Authorization: Bearer $token" -w "export: HTTP %{http_code}, %{size_download} bytes in %{time_total} s\n" "http://$addr/api/v1/exports/workers.xlsx"
 grep VmHWM "/proc/$pid/status"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/loadtest"
 	"github.com/anxin-city/anxin/platform"
+	"github.com/anxin-city/anxin/seed"
 )
 
 // loadtestCmd measures the registry reads of a running API (anxin dev or
@@ -21,6 +23,8 @@ func loadtestCmd(ctx context.Context, cfg config.Config, fs *flag.FlagSet, args 
 	n := fs.Int("requests", 300, "requests per scenario")
 	conc := fs.Int("concurrency", 4, "concurrent clients")
 	only := fs.String("only", "", "run only the scenarios whose name contains this")
+	user := fs.String("username", "demo.supervisor", "account to sign in with (every request carries its token)")
+	password := fs.String("password", seed.DemoPassword, "its password")
 	if err := parse(fs, args, &cfg); err != nil {
 		return err
 	}
@@ -47,8 +51,13 @@ func loadtestCmd(ctx context.Context, cfg config.Config, fs *flag.FlagSet, args 
 		}
 		scenarios = keep
 	}
+	token, err := loadtest.Login(ctx, *base, *user, *password)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	results, err := loadtest.Run(ctx, loadtest.Options{BaseURL: *base, Requests: *n, Concurrency: *conc, Seed: 1}, scenarios)
+	results, err := loadtest.Run(ctx, loadtest.Options{BaseURL: *base, Requests: *n, Concurrency: *conc, Seed: 1,
+		Header: http.Header{"Authorization": {"Bearer " + token}}}, scenarios)
 	fmt.Printf("%d scenarios × %d requests, %d concurrent clients, against %s\n", len(scenarios), *n, *conc, *base)
 	for _, r := range results {
 		fmt.Println(r)
