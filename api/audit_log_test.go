@@ -44,3 +44,15 @@ func TestAuditLogForAuditors(t *testing.T) {
 	require.Empty(t, h.must(200, "GET", v1("/audit-log?from=2020-01-01&to=2020-01-31"), nil).items())
 	h.must(404, "GET", fmt.Sprintf("/api/v1/audit-log/%d", 1), nil) // no way to address (let alone change) an entry
 }
+
+// TestNoUnloggedRead: when the system log cannot take the access, the data
+// is not handed out.
+func TestNoUnloggedRead(t *testing.T) {
+	h := setup(t)
+	h.towns()
+	h.must(200, "GET", v1("/towns"), nil)
+	h.audit.Close()
+	r := h.must(503, "GET", v1("/towns"), nil)
+	require.Equal(t, "audit_unavailable", r.code())
+	require.NotContains(t, string(r.Raw), "330101")
+}

@@ -71,13 +71,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 	markAudited(c)
 	var in loginIn
 	if err := decodeBody(c, &in); err != nil {
-		return err
+		return s.refused(c, "auth.login", err)
 	}
 	var v check
 	v.text("username", in.Username, true, 64)
 	v.required("password", in.Password != nil && *in.Password != "")
 	if err := v.err(); err != nil {
-		return err
+		return s.refused(c, "auth.login", err)
 	}
 	ctx := c.UserContext()
 	now := s.deps.Now()
@@ -272,7 +272,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 	markAudited(c)
 	var in registerIn
 	if err := decodeBody(c, &in); err != nil {
-		return err
+		return s.refused(c, "auth.register", err)
 	}
 	var v check
 	var idNumber, phone string
@@ -298,7 +298,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		v.fail("password", pe.Code, pe.Message)
 	}
 	if err := v.err(); err != nil {
-		return s.registerRefused(c, err)
+		return s.refused(c, "auth.register", err)
 	}
 	ctx := c.UserContext()
 	hash, err := auth.HashPassword(ctx, *in.Password)
@@ -371,13 +371,14 @@ func (s *Server) register(c *fiber.Ctx) error {
 	return c.Status(http.StatusCreated).JSON(out)
 }
 
-// registerRefused logs a registration refused before any look-up.
-func (s *Server) registerRefused(c *fiber.Ctx, err error) error {
+// refused logs a sign-in or registration refused before any look-up (a
+// malformed request) and returns err.
+func (s *Server) refused(c *fiber.Ctx, action string, err error) error {
 	ce := toClientError(err)
-	e := audit.Entry{Actor: s.actor(c), Action: "auth.register", ObjectType: "accounts", Status: ce.Status,
+	e := audit.Entry{Actor: s.actor(c), Action: action, ObjectType: "accounts", Status: ce.Status,
 		Outcome: "failed", Detail: map[string]any{"reason": ce.Code}}
 	if werr := s.deps.Audit.Write(c.UserContext(), e); werr != nil {
-		s.deps.Logger.Error("audit: registration not logged", "err", werr)
+		s.deps.Logger.Error("audit: refused attempt not logged", "action", action, "err", werr)
 	}
 	return err
 }

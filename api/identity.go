@@ -59,10 +59,11 @@ func principalOf(c *fiber.Ctx) *Principal {
 }
 
 var (
-	errUnauthenticated = &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "请先登录"}
-	errSessionInvalid  = &Error{Status: http.StatusUnauthorized, Code: "session_invalid", Message: "登录已失效，请重新登录"}
-	errMustChange      = &Error{Status: http.StatusForbidden, Code: "password_change_required", Message: "请先修改初始密码"}
-	errTooManyRequests = &Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "请求过于频繁，请稍后再试"}
+	errUnauthenticated  = &Error{Status: http.StatusUnauthorized, Code: "unauthenticated", Message: "请先登录"}
+	errSessionInvalid   = &Error{Status: http.StatusUnauthorized, Code: "session_invalid", Message: "登录已失效，请重新登录"}
+	errMustChange       = &Error{Status: http.StatusForbidden, Code: "password_change_required", Message: "请先修改初始密码"}
+	errTooManyRequests  = &Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "请求过于频繁，请稍后再试"}
+	errAuditUnavailable = &Error{Status: http.StatusServiceUnavailable, Code: "audit_unavailable", Message: "系统日志暂不可用，请稍后重试"}
 )
 
 // scopeFor is the row scope (分域) of an account: its binding.
@@ -136,7 +137,13 @@ func (s *Server) guard(r route) fiber.Handler {
 		if err == nil {
 			err = r.Handler(c)
 		}
-		s.logAccess(c, action, err)
+		if lerr := s.logAccess(c, action, err); lerr != nil && err == nil && r.Method == fiber.MethodGet {
+			// No read goes unrecorded: without its log entry the data
+			// is not handed out. (A write has committed, and its row
+			// changes are in the log with it; its answer stands.)
+			c.Response().Reset()
+			return errAuditUnavailable
+		}
 		return err
 	}
 }
@@ -177,11 +184,11 @@ const auditedKey = "anxin.audited"
 func markAudited(c *fiber.Ctx) { c.Locals(auditedKey, true) }
 
 // logAccess writes the request to the system log: who, from where, what,
-// and the outcome. A failure to log is itself logged and turns a
-// successful answer into an error, so that no access goes unrecorded.
-func (s *Server) logAccess(c *fiber.Ctx, action string, herr error) {
+// and the outcome. A failure to log is logged to the process log and
+// returned.
+func (s *Server) logAccess(c *fiber.Ctx, action string, herr error) error {
 	if done, _ := c.Locals(auditedKey).(bool); done {
-		return
+		return nil
 	}
 	status := c.Response().StatusCode()
 	if herr != nil {
@@ -200,7 +207,9 @@ func (s *Server) logAccess(c *fiber.Ctx, action string, herr error) {
 	}
 	if err := s.deps.Audit.Write(c.UserContext(), e); err != nil {
 		s.deps.Logger.Error("audit: access not logged", "action", action, "err", err)
+		return err
 	}
+	return nil
 }
 
 const auditDetailKey = "anxin.audit.detail"

@@ -174,7 +174,7 @@ func (s *Server) rateLimit(r route) fiber.Handler {
 		KeyGenerator:      func(c *fiber.Ctx) string { return c.IP() },
 		LimitReached: func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderRetryAfter, "60")
-			s.logAccess(c, action, errTooManyRequests)
+			_ = s.logAccess(c, action, errTooManyRequests) // refused either way
 			return errTooManyRequests
 		},
 	})
