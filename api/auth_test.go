@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -406,4 +407,15 @@ func TestDemoAccountsOnlyInDevMode(t *testing.T) {
 		require.Equal(t, 403, r.Status)
 		require.Equal(t, "demo_account_disabled", r.code())
 	}
+}
+
+func TestBodyLimits(t *testing.T) {
+	h := setup(t)
+	big := `{"name": "` + strings.Repeat("x", 2<<20) + `", "version": 1}`
+	r := h.do("PATCH", v1("/towns/330101"), big)
+	require.Equal(t, 413, r.Status)
+	require.Equal(t, "body_too_large", r.code())
+	r = h.doAs("", "POST", v1("/auth/login"), `{"username": "`+strings.Repeat("a", 10<<10)+`", "password": "x"}`)
+	require.Equal(t, 413, r.Status)
+	require.Equal(t, 2, h.auditCount(`status = 413`), "refused, and logged")
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -151,6 +152,9 @@ func (s *Server) guard(r route) fiber.Handler {
 // admit decides whether the request may reach the handler, and sets its
 // principal and scope.
 func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
+	if max := bodyLimit(r); len(c.Body()) > max {
+		return errBodyTooLarge
+	}
 	if r.Public {
 		c.Locals(scopeKey, Scope{})
 		return nil
@@ -175,6 +179,25 @@ func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
 		return errForbidden
 	}
 	return nil
+}
+
+// Body limits: the server admits up to Deps.BodyLimit (an Excel upload);
+// JSON requests are far smaller, and sign-in smaller still.
+const (
+	maxJSONBody   = 1 << 20
+	maxPublicBody = 8 << 10
+)
+
+var errBodyTooLarge = &Error{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: "请求内容过大"}
+
+func bodyLimit(r route) int {
+	switch {
+	case r.Public:
+		return maxPublicBody
+	case r.Consumes != "":
+		return math.MaxInt // uploads: Deps.BodyLimit and the import's own checks
+	}
+	return maxJSONBody
 }
 
 const auditedKey = "anxin.audited"
