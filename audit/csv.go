@@ -14,7 +14,7 @@ import (
 // fields separated by ',', rows ended by '\n', a field quoted with '"' when
 // it holds a delimiter, quote, CR or LF or is empty (quotes inside doubled),
 // and NULL as an unquoted empty field. encoding/csv cannot be used: it
-// does not tell NULL from '' and turns CRLF inside quotes into LF, and the
+// does not tell NULL from an empty string and turns CRLF inside quotes into LF, and the
 // hashes need every byte exactly.
 type csvReader struct {
 	r          io.Reader

@@ -16,7 +16,7 @@
 //     Import, VerifyFile) and archives and drops old months (ArchiveAndDrop);
 //   - generates realistic chained rows for benchmarks (Generate).
 //
-// The encoding (see Encode) must stay byte-for-byte identical to
+// The encoding (audit/hash.go, docs/AUDIT.md) must stay byte-for-byte identical to
 // audit_encode() in the migration; a test keeps them equal. docs/AUDIT.md
 // describes the design.
 package audit

@@ -115,15 +115,15 @@ var genStatuses = []string{"in_construction", "stopped", "completed"}
 // form jsonb prints them (keys by length, then bytes; ", " and ": "), so
 // that the text hashed here is the text Postgres will print.
 type generator struct {
-	rnd  *rand.Rand
-	i    int
-	base time.Time
-	step time.Duration
-	at   time.Time
-	prev [HashSize]byte
-	rec  record
-	buf  []byte
-	vals []any
+	rnd   *rand.Rand
+	i     int
+	base  time.Time
+	step  time.Duration
+	at    time.Time
+	prev  [HashSize]byte
+	rec   record
+	buf   []byte
+	vals  []any
 	reqID string
 }
 

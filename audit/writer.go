@@ -20,14 +20,16 @@ var ErrClosed = errors.New("audit: writer closed")
 type WriterOptions struct {
 	// MaxBatch is the most entries committed in one transaction (2,000).
 	MaxBatch int
-	// BusyRate (entries per second, default 200) and MaxDelay (default
-	// 100 ms): while entries arrive faster than BusyRate, a batch waits up
-	// to MaxDelay after its first entry for more, so that 1,000 requests
-	// a second cost about ten transactions, not a thousand. Below that
-	// rate a batch commits at once (whatever queued while the previous
-	// one committed): a quiet system adds no delay to a request.
-	BusyRate float64
-	MaxDelay time.Duration
+	// BusyRate (entries per second, default 200), MaxDelay (default
+	// 100 ms) and TargetBatch (default 100): while entries arrive faster
+	// than BusyRate, a batch waits up to MaxDelay after its first entry
+	// for more, or until it holds TargetBatch entries, so that 1,000
+	// requests a second cost about ten transactions, not a thousand. Below
+	// that rate a batch commits at once (with whatever queued while the
+	// previous one committed): a quiet system adds no delay to a request.
+	BusyRate    float64
+	MaxDelay    time.Duration
+	TargetBatch int
 }
 
 // Writer writes entries with group commit, for the per-request access
@@ -41,10 +43,10 @@ type Writer struct {
 	log  *slog.Logger
 	opts WriterOptions
 
-	queue chan *writeReq
-	mu    sync.RWMutex // held for reading while queueing; Close takes it to close
+	queue  chan *writeReq
+	mu     sync.RWMutex // held for reading while queueing; Close takes it to close
 	closed bool
-	done  chan struct{}
+	done   chan struct{}
 
 	batches, entries atomic.Int64
 }
@@ -80,6 +82,9 @@ func NewWriterOptions(pool *pgxpool.Pool, logger *slog.Logger, opts WriterOption
 	}
 	if opts.MaxDelay <= 0 {
 		opts.MaxDelay = 100 * time.Millisecond
+	}
+	if opts.TargetBatch <= 0 {
+		opts.TargetBatch = 100
 	}
 	w := &Writer{pool: pool, log: logger, opts: opts, queue: make(chan *writeReq, 4*opts.MaxBatch), done: make(chan struct{})}
 	go w.run()
@@ -178,13 +183,17 @@ func (w *Writer) run() {
 					break gather
 				}
 				batch = append(batch, req)
+				if len(batch) >= w.opts.TargetBatch {
+					wait = nil // take the rest that is queued, without waiting
+					timer.Stop()
+				}
 			case <-wait:
 				wait = nil
 				break gather
 			}
 		}
 		if wait != nil {
-			timer.Stop() // (Go 1.23+: no stale tick to drain)
+			timer.Stop() // (Go 1.23+ timers: no stale tick to drain)
 		}
 		arrived += len(batch)
 		w.commit(batch)

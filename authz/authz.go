@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,11 +39,10 @@ import (
 
 // Authorizer answers Allow from an in-memory casbin enforcer. It is safe
 // for concurrent use: Allow takes a read lock, Grant and Revoke the write
-// lock; Reload builds a whole new enforcer without any lock and swaps it in,
-// so requests are never blocked for the second or two a city-size load
-// takes.
+// lock; Reload builds a whole new policy without holding it and swaps it
+// in, so requests are not held up for the load (≈ 0.4 s at city size).
+// How the policy answers in ≈ 6 µs: policy.go.
 type Authorizer struct {
-	pool    *pgxpool.Pool
 	log     *slog.Logger
 	adapter *Adapter
 	// id tells this process's notifications from the others'.
@@ -52,7 +52,9 @@ type Authorizer struct {
 
 	mu  sync.RWMutex
 	pol *policy
-	// While a reload runs, the changes applied to the old enforcer are kept
+	// calls counts Allow, to empty casbin's g() memo now and then.
+	calls atomic.Uint64
+	// While a reload runs, the changes applied to the old policy are kept
 	// here and replayed on the new one before it is swapped in.
 	reloading bool
 	pending   []change
@@ -83,7 +85,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (*Authori
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Authorizer{pool: pool, log: logger, adapter: NewAdapter(pool), id: newProcessID()}
+	a := &Authorizer{log: logger, adapter: NewAdapter(pool), id: newProcessID()}
 	p, err := a.build(ctx)
 	if err != nil {
 		return nil, err
@@ -112,6 +114,13 @@ func (a *Authorizer) build(ctx context.Context) (*policy, error) {
 	return p, nil
 }
 
+// memoForgetEvery bounds casbin's memo of g() results: it keeps one entry
+// per (user, role, domain) asked about until the policy changes, which in
+// a quiet week could grow to every account times every permission it
+// used. Emptying it every 2^18 calls bounds it to about that many entries
+// (tens of MiB) for the cost of recompiling each matcher once.
+const memoForgetEvery = 1 << 18
+
 // Allow says whether the account may do act on obj in domain. Its role
 // grant must be in exactly that domain: a town officer of town:A asking
 // for town:B is refused.
@@ -120,6 +129,11 @@ func (a *Authorizer) Allow(accountID int64, domain, obj, act string) (bool, erro
 	a.mu.RLock()
 	ok, err := a.pol.enforce(sub, domain, obj, act)
 	a.mu.RUnlock()
+	if a.calls.Add(1)%memoForgetEvery == 0 {
+		a.mu.Lock()
+		a.pol.forgetMemos()
+		a.mu.Unlock()
+	}
 	if err != nil {
 		return false, fmt.Errorf("authz: enforce: %w", err)
 	}
@@ -191,16 +205,10 @@ func (a *Authorizer) Reload(ctx context.Context) error {
 	// Changes made while the snapshot was read, in their order: each one
 	// sets or clears one grant, so replaying them over the snapshot ends at
 	// the latest state of every grant they touch.
-	var errs []error
 	for _, c := range pending {
-		if err := applyTo(e, c); err != nil {
-			errs = append(errs, err)
-		}
+		p.apply(c)
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	a.e = e
+	a.pol = p
 	return nil
 }
 

@@ -87,3 +87,5 @@ func mkAccount(t testing.TB, q execer, role string, b binding) (int64, string) {
 	require.NoError(t, err)
 	return id, domain
 }
+
+func itoa(n int64) string { return fmt.Sprint(n) }

@@ -174,9 +174,9 @@ func (rm *roleManager) DeleteDomain(domain string) error {
 	return nil
 }
 
-func (rm *roleManager) PrintRoles() error                        { return nil }
-func (rm *roleManager) SetLogger(log.Logger)                     {}
-func (rm *roleManager) Match(str, pattern string) bool           { return str == pattern }
+func (rm *roleManager) PrintRoles() error                         { return nil }
+func (rm *roleManager) SetLogger(log.Logger)                      {}
+func (rm *roleManager) Match(str, pattern string) bool            { return str == pattern }
 func (rm *roleManager) AddMatchingFunc(string, rbac.MatchingFunc) {}
 func (rm *roleManager) AddDomainMatchingFunc(string, rbac.MatchingFunc) {
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 
+	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/api"
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/authz"
@@ -27,9 +30,21 @@ func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pi
 		return nil, nil, fmt.Errorf("authorization policy: %w", err)
 	}
 	go az.Listen(ctx, pool)
-	w := audit.NewWriter(pool, log)
+	// Under load the writer gathers a batch for at most 10 ms: a few
+	// hundred small transactions a second at 1,000 requests/s, and at most
+	// 10 ms added to a request (docs/BENCHMARKS.md).
+	w := audit.NewWriterOptions(pool, log, audit.WriterOptions{MaxDelay: 10 * time.Millisecond})
 	app := api.New(api.Deps{Pool: pool, PII: keys, Temporal: tc, Logger: log, Version: Version,
 		Authz: az, Audit: w, DevMode: dev, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
 		LoginRate: cfg.LoginRate, MetricsToken: cfg.MetricsToken})
 	return app, w.Close, nil
+}
+
+// newActivities is the activities of a worker with their configuration.
+func newActivities(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) *activities.Activities {
+	dir := cfg.AuditArchiveDir
+	if dir == "" { // a configuration that did not pass Validate
+		dir = filepath.Join(cfg.DataDir, "audit-archive")
+	}
+	return &activities.Activities{DB: pool, Logger: log, AuditArchiveDir: dir, AuditRetentionMonths: cfg.AuditRetentionMonths}
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 
-	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/config"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/devtemporal"
@@ -150,9 +149,12 @@ func StartDev(ctx context.Context, cfg config.Config, log *slog.Logger) (*System
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	acts := &activities.Activities{DB: s.Pool, Logger: log}
+	acts := newActivities(cfg, s.Pool, log)
 	go func() { s.done <- worker.Run(runCtx, s.Client, acts, worker.Options{}) }()
 
+	if err := EnsureAuditRetentionSchedule(ctx, s.Client, DefaultAuditRetentionEvery); err != nil {
+		return nil, err
+	}
 	if s.DemoAccounts, err = seed.EnsureDemoAccounts(ctx, s.Pool, s.Keys); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/config"
 	"github.com/anxin-city/anxin/worker"
 )
@@ -74,5 +73,8 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	log.Info("worker running", "temporal", cfg.TemporalAddress)
-	return worker.Run(ctx, tc, &activities.Activities{DB: pool, Logger: log}, worker.Options{})
+	if err := EnsureAuditRetentionSchedule(ctx, tc, DefaultAuditRetentionEvery); err != nil {
+		return err
+	}
+	return worker.Run(ctx, tc, newActivities(cfg, pool, log), worker.Options{})
 }
