@@ -61,7 +61,7 @@ type Entry struct {
 	// previous entry's time if needed, so that time never runs backwards
 	// along the chain.
 	At time.Time
-	// Action: "auth.login", "GET /api/v1/workers/:id", "pii.view", …
+	// Action: "auth.login", "GET /api/v1/workers/:id", "auth.register", …
 	Action     string
 	ObjectType string
 	ObjectID   string

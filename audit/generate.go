@@ -225,11 +225,11 @@ func (g *generator) next() []any {
 			g.set(fDetail, `{"method": "password"}`)
 		}
 	default: // unmasked personal data viewed
-		g.set(fAction, "pii.view")
+		g.set(fAction, "GET /api/v1/workers/:id/personal")
 		g.set(fObjectType, "workers")
 		g.set(fObjectID, strconv.Itoa(r.IntN(250000)+1))
 		g.set(fOutcome, OutcomeOK)
-		g.set(fDetail, `{"fields": ["id_number", "phone"]}`)
+		g.set(fDetail, `{"unmasked": ["id_number", "phone"]}`)
 	}
 	g.buf = append(g.buf[:0], g.prev[:]...)
 	g.buf = g.rec.encode(g.buf)

@@ -13,6 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// maxGap is the longest pause in arrivals a gathering batch waits out.
+const maxGap = time.Millisecond
+
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("audit: writer closed")
 
@@ -148,6 +151,16 @@ func (w *Writer) run() {
 	window, arrived := time.Now(), 0
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	// While gathering, a gap with no arrival longer than about two mean
+	// inter-arrival times (at most maxGap) ends the wait early: when the
+	// writers are few and each waits for its entry (a handful of clients
+	// in a loop), no more will come until this batch commits, and waiting
+	// longer would only add latency. (The cap matters: with such clients
+	// the measured rate falls as the latency grows, which would otherwise
+	// lengthen the gap in turn.)
+	gapTimer := time.NewTimer(time.Hour)
+	gapTimer.Stop()
+	var gap time.Duration
 	for {
 		req, ok := <-w.queue
 		if !ok {
@@ -162,6 +175,8 @@ func (w *Writer) run() {
 		if rate >= w.opts.BusyRate {
 			timer.Reset(w.opts.MaxDelay)
 			wait = timer.C
+			gap = min(max(time.Duration(2*float64(time.Second)/rate), 250*time.Microsecond), maxGap, w.opts.MaxDelay)
+			gapTimer.Reset(gap)
 		}
 	gather:
 		for len(batch) < w.opts.MaxBatch {
@@ -186,14 +201,23 @@ func (w *Writer) run() {
 				if len(batch) >= w.opts.TargetBatch {
 					wait = nil // take the rest that is queued, without waiting
 					timer.Stop()
+					gapTimer.Stop()
+				} else {
+					gapTimer.Reset(gap)
 				}
+			case <-gapTimer.C:
+				timer.Stop()
+				wait = nil
+				break gather
 			case <-wait:
+				gapTimer.Stop()
 				wait = nil
 				break gather
 			}
 		}
 		if wait != nil {
 			timer.Stop() // (Go 1.23+ timers: no stale tick to drain)
+			gapTimer.Stop()
 		}
 		arrived += len(batch)
 		w.commit(batch)

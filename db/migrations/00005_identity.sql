@@ -157,7 +157,6 @@ INSERT INTO authz_policy (ptype, v0, v1, v2, v3) VALUES
     ('p','city_admin','city','towns','read'),
     ('p','city_admin','city','enterprises','read'),
     ('p','city_admin','city','projects','read'),
-    ('p','city_admin','city','workers','read'),
     ('p','city_admin','city','accounts','read'),
     ('p','city_admin','city','accounts','write'),
     ('p','city_auditor','city','audit','read'),
