@@ -64,7 +64,7 @@ func TestAuditRetentionSchedule(t *testing.T) {
 		wfID = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
 		return true
 	}, 30*time.Second, 200*time.Millisecond)
-	var res activities.AuditRetentionResult
+	var res workflows.RetentionResult
 	require.NoError(t, c.GetWorkflow(ctx, wfID, "").Get(ctx, &res))
 	var rows int64
 	for _, m := range res.Archived {

@@ -14,12 +14,19 @@ import (
 // retention schedule starts (the schedule appends the time to it).
 const AuditRetentionWorkflowID = "audit-retention"
 
-// AuditRetention archives and drops the system-log months older than the
-// retention, in one activity (activities.AuditRetention) with the
-// workflow's clock as "now", so a retry archives the same months. The
-// Temporal Schedule "audit-retention" starts it (platform
+// RetentionResult is what a run of AuditRetention did.
+type RetentionResult struct {
+	activities.AuditRetentionResult
+	SessionsPurged int64
+}
+
+// AuditRetention is the daily retention run: it deletes long-ended
+// sessions (activities.PurgeSessions), then archives and drops the
+// system-log months older than the retention (activities.AuditRetention),
+// both with the workflow's clock as "now", so a retry does the same work.
+// The Temporal Schedule "audit-retention" starts it (platform
 // EnsureAuditRetentionSchedule).
-func AuditRetention(ctx workflow.Context) (activities.AuditRetentionResult, error) {
+func AuditRetention(ctx workflow.Context) (RetentionResult, error) {
 	var a *activities.Activities
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		// A month of a busy city is a few million entries: minutes to
@@ -33,8 +40,12 @@ func AuditRetention(ctx workflow.Context) (activities.AuditRetentionResult, erro
 			MaximumAttempts:    5,
 		},
 	})
-	var res activities.AuditRetentionResult
-	err := workflow.ExecuteActivity(actx, a.AuditRetention, activities.AuditRetentionInput{Now: workflow.Now(ctx)}).Get(ctx, &res)
+	var res RetentionResult
+	now := workflow.Now(ctx)
+	if err := workflow.ExecuteActivity(actx, a.PurgeSessions, activities.PurgeSessionsInput{Now: now}).Get(ctx, &res.SessionsPurged); err != nil {
+		return res, fmt.Errorf("session purge: %w", err)
+	}
+	err := workflow.ExecuteActivity(actx, a.AuditRetention, activities.AuditRetentionInput{Now: now}).Get(ctx, &res.AuditRetentionResult)
 	if err != nil {
 		return res, fmt.Errorf("audit retention: %w", err)
 	}

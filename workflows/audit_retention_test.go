@@ -28,6 +28,9 @@ func TestAuditRetention(t *testing.T) {
 			Cutoff:   time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC),
 			Archived: []activities.AuditMonth{{Month: "2025-10", Rows: 7, FirstID: 1, LastID: 7, File: "/a/audit-202510.csv.gz", SHA256: "ab"}},
 		}
+		env.OnActivity(a.PurgeSessions, mock.Anything, mock.MatchedBy(func(in activities.PurgeSessionsInput) bool {
+			return in.Now.Equal(at)
+		})).Return(int64(3), nil).Once()
 		env.OnActivity(a.AuditRetention, mock.Anything, mock.MatchedBy(func(in activities.AuditRetentionInput) bool {
 			return in.Now.Equal(at)
 		})).Return(want, nil).Once()
@@ -36,9 +39,10 @@ func TestAuditRetention(t *testing.T) {
 
 		require.True(t, env.IsWorkflowCompleted())
 		require.NoError(t, env.GetWorkflowError())
-		var got activities.AuditRetentionResult
+		var got workflows.RetentionResult
 		require.NoError(t, env.GetWorkflowResult(&got))
-		require.Equal(t, want, got)
+		require.Equal(t, want, got.AuditRetentionResult)
+		require.EqualValues(t, 3, got.SessionsPurged)
 		env.AssertExpectations(t)
 	})
 
@@ -47,6 +51,7 @@ func TestAuditRetention(t *testing.T) {
 		var suite testsuite.WorkflowTestSuite
 		env := suite.NewTestWorkflowEnvironment()
 		env.RegisterActivity(a)
+		env.OnActivity(a.PurgeSessions, mock.Anything, mock.Anything).Return(int64(0), nil).Once()
 		env.OnActivity(a.AuditRetention, mock.Anything, mock.Anything).
 			Return(activities.AuditRetentionResult{}, errors.New("disk full")).Times(5)
 

@@ -1,0 +1,29 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/anxin-city/anxin/db/dbq"
+)
+
+// SessionRetention is how long an ended session row is kept. Sessions hold
+// the IP and user agent of a sign-in; the system log keeps the sign-in
+// itself (with its session id) for as long as it keeps everything else.
+const SessionRetention = 30 * 24 * time.Hour
+
+// PurgeSessionsInput is the input of PurgeSessions.
+type PurgeSessionsInput struct {
+	Now time.Time // the workflow's clock
+}
+
+// PurgeSessions deletes the sessions that expired or were revoked more
+// than SessionRetention before Now, and returns how many.
+func (a *Activities) PurgeSessions(ctx context.Context, in PurgeSessionsInput) (int64, error) {
+	if a.DB == nil {
+		return 0, temporal.NewNonRetryableApplicationError("session purge: no database", "Config", nil)
+	}
+	return dbq.New(a.DB).SessionPurge(ctx, in.Now.Add(-SessionRetention))
+}
