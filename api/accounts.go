@@ -90,9 +90,6 @@ type resetOut struct {
 	TemporaryPassword string     `json:"temporary_password" doc:"shown once; must be changed at the next sign-in"`
 }
 
-type resetIn struct {
-	Version *int32 `json:"version" required:"true"`
-}
 
 func (s *Server) accountRoutes() {
 	s.add(route{Method: "GET", Path: "/accounts", Perm: "accounts:read", Tag: "accounts", Summary: "List the accounts the caller administers",
@@ -109,7 +106,7 @@ func (s *Server) accountRoutes() {
 	s.add(route{Method: "POST", Path: "/accounts/:id/reactivate", Perm: "accounts:write", Tag: "accounts", Summary: "Reactivate an account",
 		Body: activeIn{}, Out: accountOut{}, Handler: s.accountSetActive(true)})
 	s.add(route{Method: "POST", Path: "/accounts/:id/reset-password", Perm: "accounts:write", Tag: "accounts", Summary: "Reset the password " +
-		"to a temporary one (also unlocks; its sessions end)", Body: resetIn{}, Out: resetOut{}, Handler: s.accountResetPassword})
+		"to a temporary one (also unlocks; its sessions end)", Body: versionIn{}, Out: resetOut{}, Handler: s.accountResetPassword})
 }
 
 // accountScope: the city sees every account; an enterprise the accounts
@@ -321,13 +318,8 @@ func (s *Server) accountResetPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in resetIn
-	if err := decodeBody(c, &in); err != nil {
-		return err
-	}
-	var v check
-	v.required("version", in.Version != nil)
-	if err := v.err(); err != nil {
+	version, err := decodeVersion(c)
+	if err != nil {
 		return err
 	}
 	tmp := auth.TemporaryPassword()
@@ -337,7 +329,7 @@ func (s *Server) accountResetPassword(c *fiber.Ctx) error {
 	}
 	return changeRow(s, c, id, s.administeredAccount, func(q *dbq.Queries, cur dbq.AccountListRow) (resetOut, error) {
 		a, err := q.AccountSetPassword(c.UserContext(), dbq.AccountSetPasswordParams{ID: id, PasswordHash: hash,
-			MustChangePassword: true, Version: in.Version})
+			MustChangePassword: true, Version: &version})
 		if err != nil {
 			return resetOut{}, versioned(err)
 		}

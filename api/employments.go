@@ -71,10 +71,6 @@ type employmentSettleIn struct {
 	Version   *int32 `json:"version" required:"true"`
 }
 
-type employmentConfirmIn struct {
-	Version *int32 `json:"version" required:"true"`
-}
-
 var employmentSorts = []string{"entry_date", "-entry_date", "exit_date", "-exit_date", "-id"}
 
 // employmentStatusLabels are the Chinese labels of employmentOut.Status.
@@ -97,7 +93,7 @@ func (s *Server) employmentRoutes() {
 	s.add(route{Method: "PATCH", Path: "/employments/:id", Perm: "employments:write", Tag: "employments", Summary: "Update team, trade, contract date or daily wage", Body: employmentPatchIn{}, Out: employmentOut{}, Handler: s.employmentUpdate})
 	s.add(route{Method: "POST", Path: "/employments/:id/exit", Perm: "employments:write", Tag: "employments", Summary: "Record the exit 退场 of a worker", Body: employmentExitIn{}, Out: employmentOut{}, Handler: s.employmentExit})
 	s.add(route{Method: "POST", Path: "/employments/:id/settle", Perm: "employments:write", Tag: "employments", Summary: "Record the exit settlement 退场结算 (after the exit)", Body: employmentSettleIn{}, Out: employmentOut{}, Handler: s.employmentSettle})
-	s.add(route{Method: "POST", Path: "/employments/:id/confirm-contract", Perm: "employments:confirm", Tag: "employments", Summary: "The worker confirms their labour contract", Body: employmentConfirmIn{}, Out: employmentOut{}, Handler: s.employmentConfirmContract})
+	s.add(route{Method: "POST", Path: "/employments/:id/confirm-contract", Perm: "employments:confirm", Tag: "employments", Summary: "The worker confirms their labour contract", Body: versionIn{}, Out: employmentOut{}, Handler: s.employmentConfirmContract})
 }
 
 func employmentFrom(r dbq.EmploymentListRow) employmentOut {
@@ -407,13 +403,8 @@ func (s *Server) employmentConfirmContract(c *fiber.Ctx) error {
 	if scopeOf(c).Worker == nil {
 		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "仅工人本人可确认劳动合同"}
 	}
-	var in employmentConfirmIn
-	if err := decodeBody(c, &in); err != nil {
-		return err
-	}
-	var v check
-	v.required("version", in.Version != nil)
-	if err := v.err(); err != nil {
+	version, err := decodeVersion(c)
+	if err != nil {
 		return err
 	}
 	return s.employmentChange(c, func(q *dbq.Queries, cur dbq.Employment) error {
@@ -424,7 +415,7 @@ func (s *Server) employmentConfirmContract(c *fiber.Ctx) error {
 			return nil
 		}
 		now := s.deps.Now()
-		_, err := q.EmploymentConfirmContract(c.UserContext(), dbq.EmploymentConfirmContractParams{ID: cur.ID, Version: *in.Version, ConfirmedAt: &now})
+		_, err := q.EmploymentConfirmContract(c.UserContext(), dbq.EmploymentConfirmContractParams{ID: cur.ID, Version: version, ConfirmedAt: &now})
 		return versioned(err)
 	})
 }

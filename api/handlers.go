@@ -145,6 +145,25 @@ func versioned(err error) error {
 	return err
 }
 
+// versionIn is the body of a step that needs nothing but the version read.
+type versionIn struct {
+	Version *int32 `json:"version" required:"true"`
+}
+
+// decodeVersion reads a versionIn body.
+func decodeVersion(c *fiber.Ctx) (int32, error) {
+	var in versionIn
+	if err := decodeBody(c, &in); err != nil {
+		return 0, err
+	}
+	var v check
+	v.required("version", in.Version != nil)
+	if err := v.err(); err != nil {
+		return 0, err
+	}
+	return *in.Version, nil
+}
+
 // ---- deactivate and reactivate ----
 
 // activeIn deactivates (with a reason) or reactivates a registry row.

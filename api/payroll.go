@@ -47,11 +47,6 @@ type payrollSheetIn struct {
 	Version   *int32  `json:"version,omitempty" doc:"the version read; required on update"`
 }
 
-// versionIn is the body of a state transition: the version read.
-type versionIn struct {
-	Version *int32 `json:"version" required:"true"`
-}
-
 type payrollLineOut struct {
 	ID            int64      `json:"id"`
 	SheetID       int64      `json:"sheet_id"`
@@ -255,15 +250,12 @@ func (s *Server) payrollSheetAdvance(from, to string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		var in versionIn
-		if err := decodeBody(c, &in); err != nil {
+		version, err := decodeVersion(c)
+		if err != nil {
 			return err
 		}
-		if in.Version == nil {
-			return errField("version", "required", "必填")
-		}
 		return changeRow(s, c, id, payrollSheetGetScoped, func(q *dbq.Queries, cur dbq.PayrollSheetListRow) (payrollSheetOut, error) {
-			if cur.PayrollSheet.Version != *in.Version {
+			if cur.PayrollSheet.Version != version {
 				return payrollSheetOut{}, errVersionConflict
 			}
 			if cur.PayrollSheet.Status != from {
@@ -273,7 +265,7 @@ func (s *Server) payrollSheetAdvance(from, to string) fiber.Handler {
 			if to == "submitted" && cur.LineCount == 0 {
 				return payrollSheetOut{}, errField("lines", "no_lines", "工资表没有明细，不能提交")
 			}
-			if _, err := q.PayrollSheetAdvance(c.UserContext(), dbq.PayrollSheetAdvanceParams{ID: id, Version: *in.Version,
+			if _, err := q.PayrollSheetAdvance(c.UserContext(), dbq.PayrollSheetAdvanceParams{ID: id, Version: version,
 				FromStatus: from, ToStatus: to}); err != nil {
 				return payrollSheetOut{}, versioned(err)
 			}
