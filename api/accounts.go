@@ -90,7 +90,6 @@ type resetOut struct {
 	TemporaryPassword string     `json:"temporary_password" doc:"shown once; must be changed at the next sign-in"`
 }
 
-
 func (s *Server) accountRoutes() {
 	s.add(route{Method: "GET", Path: "/accounts", Perm: "accounts:read", Tag: "accounts", Summary: "List the accounts the caller administers",
 		Query: append(pageParams("id", "-id", "username", "-username"),
