@@ -131,6 +131,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 		case a.Demo && !s.deps.DevMode:
 			result = errDemoAccount
 			return s.loginEntry(ctx, tx, entry, result, "demo_outside_dev")
+		case !s.serves(a.Role):
+			result = errWrongSide
+			return s.loginEntry(ctx, tx, entry, result, "wrong_side")
 		}
 		if err := q.AccountLoginSucceeded(ctx, dbq.AccountLoginSucceededParams{ID: a.ID, Now: now}); err != nil {
 			return err
@@ -270,6 +273,9 @@ var (
 // found by the keyed hashes of the ID number and mobile number together.
 func (s *Server) register(c *fiber.Ctx) error {
 	markAudited(c)
+	if !s.serves(roleWorker) {
+		return s.refused(c, "auth.register", errWrongSide)
+	}
 	var in registerIn
 	if err := decodeBody(c, &in); err != nil {
 		return s.refused(c, "auth.register", err)

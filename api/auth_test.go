@@ -419,3 +419,31 @@ func TestBodyLimits(t *testing.T) {
 	require.Equal(t, 413, r.Status)
 	require.Equal(t, 2, h.auditCount(`status = 413`), "refused, and logged")
 }
+
+func TestSidesDeployApart(t *testing.T) {
+	t.Parallel()
+	for _, side := range []string{api.SideGovernment, api.SideEnterprise} {
+		h := setupWith(t, func(d *api.Deps) { d.Side = side })
+		town := h.mkTown("330101")
+		_, officer := h.account("town_officer", townScope(town))
+		var ent int64
+		require.NoError(t, h.pool.QueryRow(context.Background(), `INSERT INTO enterprises (credit_code, name, type, town_code)
+			VALUES ('91330100MA27XL0E2G', '甲建设', 'builder', $1) RETURNING id`, town).Scan(&ent))
+		_, entUser := h.account("enterprise_user", entScope(ent))
+		for user, ownSide := range map[string]string{officer: api.SideGovernment, entUser: api.SideEnterprise} {
+			r := h.doAs("", "POST", v1("/auth/login"), map[string]any{"username": user, "password": testPassword})
+			if ownSide == side {
+				require.Equal(t, 200, r.Status, "%s on the %s side: %s", user, side, r.Raw)
+				continue
+			}
+			require.Equal(t, 403, r.Status, "%s on the %s side", user, side)
+			require.Equal(t, "wrong_side", r.code())
+		}
+		r := h.doAs("", "POST", v1("/auth/register"), map[string]any{"id_number": "x", "phone": "y", "password": "z"})
+		if side == api.SideGovernment {
+			require.Equal(t, "wrong_side", r.code(), "workers register on the enterprise side")
+		} else {
+			require.Equal(t, 422, r.Status)
+		}
+	}
+}

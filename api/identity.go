@@ -67,6 +67,35 @@ var (
 	errAuditUnavailable = &Error{Status: http.StatusServiceUnavailable, Code: "audit_unavailable", Message: "系统日志暂不可用，请稍后重试"}
 )
 
+// The sides of the platform (SPEC R1): the government side (city and
+// towns) and the enterprise side (enterprises, project staff, workers)
+// share the data but run as separate API deployments; each admits only
+// its own accounts.
+const (
+	SideAll        = "all"
+	SideGovernment = "government"
+	SideEnterprise = "enterprise"
+)
+
+func validSide(s string) bool { return s == SideAll || s == SideGovernment || s == SideEnterprise }
+
+// sideOf is the side an account of role belongs to.
+func sideOf(role string) string {
+	switch role {
+	case roleCitySupervisor, roleCityAdmin, roleCityAuditor, roleTownOfficer:
+		return SideGovernment
+	}
+	return SideEnterprise
+}
+
+// serves reports whether this API process admits accounts of role.
+func (s *Server) serves(role string) bool {
+	return s.deps.Side == SideAll || s.deps.Side == sideOf(role)
+}
+
+var errWrongSide = &Error{Status: http.StatusForbidden, Code: "wrong_side",
+	Message: "该账号不能在此服务登录：政府端与企业端分开部署，请使用对应的入口"}
+
 // scopeFor is the row scope (分域) of an account: its binding.
 func scopeFor(a dbq.Account) Scope {
 	return Scope{Town: a.TownCode, Enterprise: a.EnterpriseID, Project: a.ProjectID, Worker: a.WorkerID}
@@ -111,6 +140,9 @@ func (s *Server) authenticate(c *fiber.Ctx) (*Principal, error) {
 	}
 	if row.Demo && !s.deps.DevMode {
 		return nil, errSessionInvalid
+	}
+	if !s.serves(row.Role) {
+		return nil, errWrongSide
 	}
 	// Record use at most once a minute: the idle timeout needs no finer
 	// grain, and most requests then write nothing.

@@ -38,6 +38,10 @@ type Deps struct {
 	// LoginRate caps sign-in and registration attempts per client IP and
 	// minute (default 20), before the per-account lockout.
 	LoginRate int
+	// Side is which users this API process serves: "" or SideAll both,
+	// SideGovernment the city and towns, SideEnterprise enterprises,
+	// project staff and workers (SPEC R1: the two sides deploy apart).
+	Side string
 	// MetricsToken, when set, is required as "Authorization: Bearer
 	// <token>" by /metrics (a Prometheus scrape credential); empty leaves
 	// /metrics open for an internal network.
@@ -71,6 +75,12 @@ func New(deps Deps) *fiber.App {
 	}
 	if deps.LoginRate == 0 {
 		deps.LoginRate = 20
+	}
+	if deps.Side == "" {
+		deps.Side = SideAll
+	}
+	if !validSide(deps.Side) {
+		panic("api: unknown side " + deps.Side)
 	}
 	if deps.BodyLimit == 0 {
 		deps.BodyLimit = 32 << 20

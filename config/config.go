@@ -37,6 +37,10 @@ type Config struct {
 	AuditArchiveDir      string // ANXIN_AUDIT_ARCHIVE_DIR, --audit-archive-dir: default <data-dir>/audit-archive
 	// MetricsToken, when set, is required by /metrics as a bearer token.
 	MetricsToken string // ANXIN_METRICS_TOKEN
+	// Side is which accounts an `anxin api` process admits: all,
+	// government (city and towns) or enterprise (enterprises, project
+	// staff, workers). SPEC R1: the two sides deploy apart.
+	Side string // ANXIN_API_SIDE, --side
 }
 
 // Defaults for one machine.
@@ -82,6 +86,7 @@ func FromEnv() Config {
 	}
 	c.AuditArchiveDir = os.Getenv("ANXIN_AUDIT_ARCHIVE_DIR")
 	c.MetricsToken = os.Getenv("ANXIN_METRICS_TOKEN")
+	c.Side = env("ANXIN_API_SIDE", "all")
 	c.SessionTTL = envDuration("ANXIN_SESSION_TTL")
 	c.SessionIdle = envDuration("ANXIN_SESSION_IDLE")
 	if v := os.Getenv("ANXIN_LOGIN_RATE"); v != "" {
@@ -125,6 +130,8 @@ func (c *Config) Flags(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.TemporalNamespace, n, c.TemporalNamespace, "Temporal namespace (env ANXIN_TEMPORAL_NAMESPACE)")
 		case "temporal-port":
 			fs.IntVar(&c.TemporalPort, n, c.TemporalPort, "embedded Temporal frontend port (env ANXIN_TEMPORAL_PORT)")
+		case "side":
+			fs.StringVar(&c.Side, n, c.Side, "which accounts this API admits: all, government or enterprise (env ANXIN_API_SIDE)")
 		case "log-level":
 			fs.StringVar(&c.LogLevel, n, c.LogLevel, "log level: debug, info, warn, error (env ANXIN_LOG_LEVEL)")
 		case "audit-retention-months":
@@ -150,6 +157,11 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL < 0 || c.SessionIdle < 0 {
 		return fmt.Errorf("session durations must be positive Go durations such as 12h or 90m (ANXIN_SESSION_TTL, ANXIN_SESSION_IDLE)")
+	}
+	switch c.Side {
+	case "", "all", "government", "enterprise":
+	default:
+		return fmt.Errorf("side %q: want all, government or enterprise (ANXIN_API_SIDE)", c.Side)
 	}
 	if c.LoginRate < 0 {
 		return fmt.Errorf("login rate must be a positive number per minute (ANXIN_LOGIN_RATE)")

@@ -25,6 +25,10 @@ import (
 // The returned stop flushes the log; call it after the server stopped.
 func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pii.Keyring, tc client.Client,
 	log *slog.Logger, dev bool) (*fiber.App, func(), error) {
+	side := cfg.Side
+	if dev {
+		side = api.SideAll // one machine serves everyone
+	}
 	az, err := authz.New(ctx, pool, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("authorization policy: %w", err)
@@ -36,7 +40,7 @@ func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pi
 	w := audit.NewWriterOptions(pool, log, audit.WriterOptions{MaxDelay: 10 * time.Millisecond})
 	app := api.New(api.Deps{Pool: pool, PII: keys, Temporal: tc, Logger: log, Version: Version,
 		Authz: az, Audit: w, DevMode: dev, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
-		LoginRate: cfg.LoginRate, MetricsToken: cfg.MetricsToken})
+		LoginRate: cfg.LoginRate, MetricsToken: cfg.MetricsToken, Side: side})
 	return app, w.Close, nil
 }
 

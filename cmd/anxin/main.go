@@ -72,7 +72,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		return dev(ctx, cfg)
 	case "api":
-		cfg.Flags(fs, "database-url", "addr", "data-dir", "temporal-address", "temporal-namespace", "log-level")
+		cfg.Flags(fs, "database-url", "addr", "data-dir", "temporal-address", "temporal-namespace", "side", "log-level")
 		if err := parse(fs, args, &cfg); err != nil {
 			return err
 		}
