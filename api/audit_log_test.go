@@ -56,3 +56,19 @@ func TestNoUnloggedRead(t *testing.T) {
 	require.Equal(t, "audit_unavailable", r.code())
 	require.NotContains(t, string(r.Raw), "330101")
 }
+
+// TestPersonalDataStaysOutOfTheLog: look-ups by ID number or phone are
+// logged with the value masked, as the API shows it.
+func TestPersonalDataStaysOutOfTheLog(t *testing.T) {
+	h := setup(t)
+	f := newRegistryFixture(h)
+	h.must(200, "PATCH", v1("/workers/%d", f.WorkerA), map[string]any{"phone": "13912345678", "version": 1})
+	require.Len(t, h.must(200, "GET", v1("/workers?id_number=%s&page_size=5", f.IDNumberA), nil).items(), 1)
+	require.Len(t, h.must(200, "GET", v1("/workers?phone=13912345678"), nil).items(), 1)
+	for _, secret := range []string{f.IDNumberA, "13912345678"} {
+		require.Zero(t, h.auditCount(`position($1 in coalesce(detail::text, '') || coalesce(old_values::text, '') || coalesce(new_values::text, '')) > 0`, secret),
+			"%s in the log", secret)
+	}
+	require.Equal(t, 1, h.auditCount(`action = 'GET /api/v1/workers' AND detail->>'query' LIKE '%id_number=330102%2A%2A%' AND detail->>'query' LIKE '%page_size=5%'`))
+	require.Equal(t, 1, h.auditCount(`action = 'GET /api/v1/workers' AND detail->>'query' LIKE '%phone=139%2A%2A%2A%2A5678%'`))
+}

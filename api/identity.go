@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/auth"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/pii"
 )
 
 // Every /api/v1 request passes one guard (guard below) before its
@@ -251,13 +253,14 @@ func (s *Server) logAccess(c *fiber.Ctx, action string, herr error) error {
 	}
 	e := audit.Entry{Actor: s.actor(c), Action: action, Outcome: outcomeOf(status), Status: status,
 		ObjectType: objectType(c), ObjectID: objectID(c)}
-	if q := string(c.Request().URI().QueryString()); q != "" {
-		e.Detail = map[string]string{"query": q}
-	}
-	if d, ok := c.Locals(auditDetailKey).(map[string]any); ok {
-		if q := string(c.Request().URI().QueryString()); q != "" {
-			d["query"] = q
+	d, _ := c.Locals(auditDetailKey).(map[string]any)
+	if q := loggedQuery(c); q != "" {
+		if d == nil {
+			d = map[string]any{}
 		}
+		d["query"] = q
+	}
+	if d != nil {
 		e.Detail = d
 	}
 	if err := s.deps.Audit.Write(c.UserContext(), e); err != nil {
@@ -268,6 +271,28 @@ func (s *Server) logAccess(c *fiber.Ctx, action string, herr error) error {
 }
 
 const auditDetailKey = "anxin.audit.detail"
+
+// maskedParams are the query parameters that carry personal data (exact
+// look-ups by ID number or phone): the log keeps them masked, as the API
+// shows them, never in clear.
+var maskedParams = map[string]string{"id_number": pii.KindIDNumber, "phone": pii.KindPhone, "bank_card": pii.KindBankCard}
+
+// loggedQuery is the request's query string as the system log keeps it.
+func loggedQuery(c *fiber.Ctx) string {
+	args := c.Request().URI().QueryArgs()
+	if args.Len() == 0 {
+		return ""
+	}
+	vals := url.Values{}
+	args.VisitAll(func(k, v []byte) {
+		key, val := string(k), string(v)
+		if kind, ok := maskedParams[key]; ok {
+			val = pii.Mask(kind, val)
+		}
+		vals.Add(key, val)
+	})
+	return vals.Encode()
+}
 
 // auditDetail adds facts to the request's access entry (e.g. which
 // personal data was shown unmasked).
