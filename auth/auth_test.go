@@ -71,3 +71,27 @@ func TestTokens(t *testing.T) {
 		require.False(t, WellFormed(bad), bad)
 	}
 }
+
+// BenchmarkCheckPassword is the cost of one sign-in's hash check (argon2id
+// with Params), sequential and on all cores.
+func BenchmarkCheckPassword(b *testing.B) {
+	ctx := context.Background()
+	h, err := HashPassword(ctx, "Secret#2026")
+	require.NoError(b, err)
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if ok, err := CheckPassword(ctx, h, "Secret#2026"); err != nil || !ok {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if ok, err := CheckPassword(ctx, h, "Secret#2026"); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	})
+}
