@@ -80,6 +80,11 @@ type accountIn struct {
 	Password     *string `json:"password,omitempty" doc:"initial password; omitted: a random one is returned once. Either way it must be changed at the first sign-in"`
 }
 
+type accountPatchIn struct {
+	DisplayName *string `json:"display_name" required:"true"`
+	Version     *int32  `json:"version" required:"true"`
+}
+
 type accountCreatedOut struct {
 	Account         accountOut `json:"account"`
 	InitialPassword *string    `json:"initial_password,omitempty" doc:"only when generated; shown once"`
@@ -100,6 +105,8 @@ func (s *Server) accountRoutes() {
 		Handler: getHandler(s, idParam, accountGetScoped, func(r dbq.AccountListRow) accountOut { return s.accountFrom(accountOfList(r)) })})
 	s.add(route{Method: "POST", Path: "/accounts", Perm: "accounts:write", Tag: "accounts", Summary: "Create an account (city: any staff role; " +
 		"enterprise: project managers of its own projects)", Body: accountIn{}, Out: accountCreatedOut{}, Status: 201, Handler: s.accountCreate})
+	s.add(route{Method: "PATCH", Path: "/accounts/:id", Perm: "accounts:write", Tag: "accounts", Summary: "Correct an account's display name " +
+		"(role and binding are fixed: deactivate and create anew)", Body: accountPatchIn{}, Out: accountOut{}, Handler: s.accountUpdate})
 	s.add(route{Method: "POST", Path: "/accounts/:id/deactivate", Perm: "accounts:write", Tag: "accounts", Summary: "Deactivate an account " +
 		"(its sessions end at once)", Body: deactivateIn{}, Out: accountOut{}, Handler: s.accountSetActive(false)})
 	s.add(route{Method: "POST", Path: "/accounts/:id/reactivate", Perm: "accounts:write", Tag: "accounts", Summary: "Reactivate an account",
@@ -310,6 +317,30 @@ func (s *Server) administeredAccount(c *fiber.Ctx, q *dbq.Queries, id int64) (db
 		return r, errForbidden
 	}
 	return r, nil
+}
+
+func (s *Server) accountUpdate(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var in accountPatchIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	v.text("display_name", in.DisplayName, true, 100)
+	v.required("version", in.Version != nil)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return changeRow(s, c, id, s.administeredAccount, func(q *dbq.Queries, _ dbq.AccountListRow) (accountOut, error) {
+		a, err := q.AccountRename(c.UserContext(), dbq.AccountRenameParams{ID: id, DisplayName: *in.DisplayName, Version: *in.Version})
+		if err != nil {
+			return accountOut{}, versioned(err)
+		}
+		return s.accountFrom(a), nil
+	})
 }
 
 func (s *Server) accountResetPassword(c *fiber.Ctx) error {

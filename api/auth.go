@@ -60,6 +60,10 @@ func (s *Server) authRoutes() {
 	s.add(route{Method: "POST", Path: "/auth/logout", Self: true, Tag: "auth", Summary: "End this session (the token is refused at once)",
 		Status: 204, Handler: s.logout})
 	s.add(route{Method: "GET", Path: "/auth/me", Self: true, Tag: "auth", Summary: "The signed-in account", Out: accountOut{}, Handler: s.me})
+	s.add(route{Method: "GET", Path: "/auth/sessions", Self: true, Tag: "auth", Summary: "One's own live sessions (where one is signed in)",
+		Out: []sessionOut{}, Handler: s.mySessions})
+	s.add(route{Method: "POST", Path: "/auth/sessions/:id/revoke", Self: true, Tag: "auth", Summary: "End one of one's own sessions " +
+		"(e.g. a lost phone)", Status: 204, Handler: s.revokeMySession})
 	s.add(route{Method: "POST", Path: "/auth/password", Self: true, Tag: "auth", Summary: "Change one's own password (ends every other session)",
 		Body: passwordIn{}, Status: 204, Handler: s.changePassword})
 }
@@ -387,4 +391,51 @@ func (s *Server) refused(c *fiber.Ctx, action string, err error) error {
 		s.deps.Logger.Error("audit: refused attempt not logged", "action", action, "err", werr)
 	}
 	return err
+}
+
+type sessionOut struct {
+	ID         int64     `json:"id"`
+	CreatedAt  time.Time `json:"created_at" doc:"signed in at"`
+	LastSeenAt time.Time `json:"last_seen_at" doc:"last used (to the minute)"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	IP         *string   `json:"ip"`
+	UserAgent  *string   `json:"user_agent"`
+	Current    bool      `json:"current" doc:"the session of this request"`
+}
+
+func (s *Server) mySessions(c *fiber.Ctx) error {
+	p := principalOf(c)
+	now := s.deps.Now()
+	rows, err := dbq.New(s.deps.Pool).SessionListLive(c.UserContext(), dbq.SessionListLiveParams{AccountID: p.AccountID,
+		Now: now, IdleSince: now.Add(-s.deps.SessionIdle)})
+	if err != nil {
+		return err
+	}
+	out := make([]sessionOut, len(rows))
+	for i, r := range rows {
+		out[i] = sessionOut{ID: r.ID, CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt, IP: r.Ip,
+			UserAgent: r.UserAgent, Current: r.ID == p.SessionID}
+	}
+	return c.JSON(out)
+}
+
+// revokeMySession ends one of the caller's own sessions; anyone else's
+// (or one already over) is 404.
+func (s *Server) revokeMySession(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	err = s.inTx(c, func(q *dbq.Queries) error {
+		n, err := q.SessionRevokeOwn(c.UserContext(), dbq.SessionRevokeOwnParams{ID: id, AccountID: p.AccountID, Now: s.deps.Now()})
+		if err == nil && n == 0 {
+			err = errNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
 }

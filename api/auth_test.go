@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -446,4 +447,50 @@ func TestSidesDeployApart(t *testing.T) {
 			require.Equal(t, 422, r.Status)
 		}
 	}
+}
+
+func TestOwnSessions(t *testing.T) {
+	h := setup(t)
+	_, user := h.account("city_supervisor", api.Scope{})
+	_, other := h.account("city_supervisor", api.Scope{})
+	phone := h.login(user, testPassword)
+	desk := h.login(user, testPassword)
+	stranger := h.login(other, testPassword)
+
+	r := h.doAs(desk, "GET", v1("/auth/sessions"), nil)
+	require.Equal(t, 200, r.Status)
+	var list []map[string]any
+	require.NoError(t, json.Unmarshal(r.Raw, &list))
+	require.Len(t, list, 2, "only this account's sessions")
+	var phoneID float64
+	for _, s := range list {
+		if s["current"] == false {
+			phoneID = s["id"].(float64)
+		}
+		require.NotContains(t, s, "token_hash")
+	}
+	require.NotZero(t, phoneID)
+
+	// Another account cannot end it.
+	require.Equal(t, 404, h.doAs(stranger, "POST", v1("/auth/sessions/%d/revoke", int64(phoneID)), nil).Status)
+	require.Equal(t, 200, h.doAs(phone, "GET", v1("/auth/me"), nil).Status)
+	// Its owner can, from the desk: the phone's token dies at once.
+	require.Equal(t, 204, h.doAs(desk, "POST", v1("/auth/sessions/%d/revoke", int64(phoneID)), nil).Status)
+	require.Equal(t, 401, h.doAs(phone, "GET", v1("/auth/me"), nil).Status)
+	require.Equal(t, 404, h.doAs(desk, "POST", v1("/auth/sessions/%d/revoke", int64(phoneID)), nil).Status, "already over")
+	require.Equal(t, 200, h.doAs(desk, "GET", v1("/auth/me"), nil).Status)
+}
+
+func TestAccountRename(t *testing.T) {
+	h := setup(t)
+	id, _ := h.account("city_auditor", api.Scope{})
+	h.role = "city_admin"
+	r := h.must(200, "PATCH", v1("/accounts/%d", id), map[string]any{"display_name": "审计员 王五", "version": 1})
+	require.Equal(t, "审计员 王五", r.Body["display_name"])
+	require.Equal(t, "city_auditor", r.Body["role"], "the role stays")
+	require.Equal(t, "version_conflict", h.must(409, "PATCH", v1("/accounts/%d", id), map[string]any{"display_name": "x", "version": 1}).code())
+	require.Contains(t, h.must(422, "PATCH", v1("/accounts/%d", id), map[string]any{"display_name": " ", "version": 2}).fields(), "display_name")
+	r = h.must(422, "PATCH", v1("/accounts/%d", id), map[string]any{"display_name": "x", "role": "city_admin", "version": 2})
+	require.Equal(t, "unknown_field", r.code(), "the role cannot be changed")
+	require.Equal(t, 1, h.auditCount(`action = 'accounts.update' AND object_id = $1 AND new_values->>'display_name' = '审计员 王五'`, fmt.Sprint(id)))
 }

@@ -111,3 +111,21 @@ WHERE account_id = @account_id AND revoked_at IS NULL
 -- Sessions ended more than a month ago carry no information the audit log
 -- does not keep.
 DELETE FROM sessions WHERE expires_at < @before::timestamptz OR revoked_at < @before::timestamptz;
+
+-- name: AccountRename :one
+UPDATE accounts SET display_name = @display_name, updated_at = now(), version = version + 1
+WHERE id = @id AND version = @version
+RETURNING *;
+
+-- name: SessionListLive :many
+-- An account's live sessions, most recently used first.
+SELECT id, created_at, expires_at, last_seen_at, ip, user_agent
+FROM sessions
+WHERE account_id = @account_id AND revoked_at IS NULL
+  AND expires_at > @now::timestamptz AND last_seen_at > @idle_since::timestamptz
+ORDER BY last_seen_at DESC, id DESC;
+
+-- name: SessionRevokeOwn :execrows
+-- Ends one live session of an account (none: not its session, or over).
+UPDATE sessions SET revoked_at = @now::timestamptz, revoked_reason = 'logout'
+WHERE id = @id AND account_id = @account_id AND revoked_at IS NULL;

@@ -272,6 +272,48 @@ func (q *Queries) AccountLoginSucceeded(ctx context.Context, arg AccountLoginSuc
 	return err
 }
 
+const accountRename = `-- name: AccountRename :one
+UPDATE accounts SET display_name = $1, updated_at = now(), version = version + 1
+WHERE id = $2 AND version = $3
+RETURNING id, username, display_name, role, town_code, enterprise_id, project_id, worker_id, domain, password_hash, must_change_password, password_changed_at, failed_logins, locked_until, last_login_at, demo, active, deactivated_reason, created_by, created_at, updated_at, version
+`
+
+type AccountRenameParams struct {
+	DisplayName string
+	ID          int64
+	Version     int32
+}
+
+func (q *Queries) AccountRename(ctx context.Context, arg AccountRenameParams) (Account, error) {
+	row := q.db.QueryRow(ctx, accountRename, arg.DisplayName, arg.ID, arg.Version)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.Username,
+		&i.DisplayName,
+		&i.Role,
+		&i.TownCode,
+		&i.EnterpriseID,
+		&i.ProjectID,
+		&i.WorkerID,
+		&i.Domain,
+		&i.PasswordHash,
+		&i.MustChangePassword,
+		&i.PasswordChangedAt,
+		&i.FailedLogins,
+		&i.LockedUntil,
+		&i.LastLoginAt,
+		&i.Demo,
+		&i.Active,
+		&i.DeactivatedReason,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Version,
+	)
+	return i, err
+}
+
 const accountSetActive = `-- name: AccountSetActive :one
 UPDATE accounts
 SET active = $1, deactivated_reason = $2, updated_at = now(), version = version + 1
@@ -420,6 +462,57 @@ func (q *Queries) SessionCreate(ctx context.Context, arg SessionCreateParams) (S
 	return i, err
 }
 
+const sessionListLive = `-- name: SessionListLive :many
+SELECT id, created_at, expires_at, last_seen_at, ip, user_agent
+FROM sessions
+WHERE account_id = $1 AND revoked_at IS NULL
+  AND expires_at > $2::timestamptz AND last_seen_at > $3::timestamptz
+ORDER BY last_seen_at DESC, id DESC
+`
+
+type SessionListLiveParams struct {
+	AccountID int64
+	Now       time.Time
+	IdleSince time.Time
+}
+
+type SessionListLiveRow struct {
+	ID         int64
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	Ip         *string
+	UserAgent  *string
+}
+
+// An account's live sessions, most recently used first.
+func (q *Queries) SessionListLive(ctx context.Context, arg SessionListLiveParams) ([]SessionListLiveRow, error) {
+	rows, err := q.db.Query(ctx, sessionListLive, arg.AccountID, arg.Now, arg.IdleSince)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SessionListLiveRow{}
+	for rows.Next() {
+		var i SessionListLiveRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CreatedAt,
+			&i.ExpiresAt,
+			&i.LastSeenAt,
+			&i.Ip,
+			&i.UserAgent,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const sessionLookup = `-- name: SessionLookup :one
 SELECT s.id AS session_id, s.expires_at, s.last_seen_at, a.id, a.username, a.display_name, a.role, a.town_code, a.enterprise_id, a.project_id, a.worker_id, a.domain, a.password_hash, a.must_change_password, a.password_changed_at, a.failed_logins, a.locked_until, a.last_login_at, a.demo, a.active, a.deactivated_reason, a.created_by, a.created_at, a.updated_at, a.version
 FROM sessions s
@@ -551,6 +644,26 @@ func (q *Queries) SessionRevokeAccount(ctx context.Context, arg SessionRevokeAcc
 		arg.AccountID,
 		arg.Keep,
 	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const sessionRevokeOwn = `-- name: SessionRevokeOwn :execrows
+UPDATE sessions SET revoked_at = $1::timestamptz, revoked_reason = 'logout'
+WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL
+`
+
+type SessionRevokeOwnParams struct {
+	Now       time.Time
+	ID        int64
+	AccountID int64
+}
+
+// Ends one live session of an account (none: not its session, or over).
+func (q *Queries) SessionRevokeOwn(ctx context.Context, arg SessionRevokeOwnParams) (int64, error) {
+	result, err := q.db.Exec(ctx, sessionRevokeOwn, arg.Now, arg.ID, arg.AccountID)
 	if err != nil {
 		return 0, err
 	}
