@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -89,21 +88,11 @@ func rangeSQL(from, to time.Time) string {
 // broken chain must still be exportable as evidence); VerifyFile does.
 func Export(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from, to time.Time) (FileInfo, error) {
 	var info FileInfo
-	conn, err := pool.Acquire(ctx)
+	conn, tx, end, err := bulkTx(ctx, pool, readOnly)
 	if err != nil {
 		return info, err
 	}
-	defer conn.Release()
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return info, err
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	for _, s := range sessionSettings {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			return info, err
-		}
-	}
+	defer end()
 	where := rangeSQL(from, to)
 	h := Header{Format: FileFormat, Version: FileVersion, Columns: Columns, ExportedAt: time.Now().UTC()}
 	if !from.IsZero() {

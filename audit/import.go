@@ -66,21 +66,11 @@ func Import(ctx context.Context, pool *pgxpool.Pool, r io.Reader) (ImportInfo, e
 		return info, fmt.Errorf("audit: import: partitions: %w", err)
 	}
 
-	conn, err := pool.Acquire(ctx)
+	conn, tx, end, err := bulkTx(ctx, pool, pgx.TxOptions{})
 	if err != nil {
 		return info, err
 	}
-	defer conn.Release()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return info, err
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	for _, s := range sessionSettings {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			return info, err
-		}
-	}
+	defer end()
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(maintenanceLock)); err != nil {
 		return info, err
 	}

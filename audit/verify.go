@@ -67,6 +67,33 @@ var sessionSettings = []string{
 	"SET LOCAL bytea_output = 'hex'",
 }
 
+// bulkTx acquires a connection (for raw COPY on it) and begins a
+// transaction with opts and sessionSettings. end rolls back (a no-op after
+// a commit) and releases the connection.
+func bulkTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions) (conn *pgxpool.Conn, tx pgx.Tx, end func(), err error) {
+	if conn, err = pool.Acquire(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	if tx, err = conn.BeginTx(ctx, opts); err != nil {
+		conn.Release()
+		return nil, nil, nil, err
+	}
+	end = func() {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		conn.Release()
+	}
+	for _, st := range sessionSettings {
+		if _, err := tx.Exec(ctx, st); err != nil {
+			end()
+			return nil, nil, nil, err
+		}
+	}
+	return conn, tx, end, nil
+}
+
+// readOnly is the transaction of a consistent read of the log.
+var readOnly = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+
 func selectColumns() string {
 	cols := make([]string, len(Columns))
 	for i, c := range Columns {
@@ -92,21 +119,11 @@ func Verify(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Report
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 1_000_000
 	}
-	conn, err := pool.Acquire(ctx)
+	conn, tx, end, err := bulkTx(ctx, pool, readOnly)
 	if err != nil {
 		return rep, err
 	}
-	defer conn.Release()
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return rep, err
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	for _, s := range sessionSettings {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			return rep, err
-		}
-	}
+	defer end()
 	headID, headHash, err := readHead(ctx, tx)
 	if err != nil {
 		return rep, err
