@@ -61,14 +61,6 @@ func (s *Server) accountFrom(a dbq.Account) accountOut {
 	return out
 }
 
-func accountOfList(r dbq.AccountListRow) dbq.Account {
-	return dbq.Account{ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: r.Role,
-		TownCode: r.TownCode, EnterpriseID: r.EnterpriseID, ProjectID: r.ProjectID, WorkerID: r.WorkerID,
-		Domain: r.Domain, PasswordHash: r.PasswordHash, MustChangePassword: r.MustChangePassword,
-		PasswordChangedAt: r.PasswordChangedAt, FailedLogins: r.FailedLogins, LockedUntil: r.LockedUntil,
-		LastLoginAt: r.LastLoginAt, Demo: r.Demo, Active: r.Active, DeactivatedReason: r.DeactivatedReason,
-		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version}
-}
 
 type accountIn struct {
 	Username     *string `json:"username" required:"true" doc:"3-64 characters: lower-case letters, digits, '.', '_', '-'"`
@@ -102,7 +94,7 @@ func (s *Server) accountRoutes() {
 			param{Name: "active", Type: "boolean"}, param{Name: "q", Type: "string", Desc: "login name prefix or display name"}),
 		Out: listOut[accountOut]{}, Handler: s.accountList})
 	s.add(route{Method: "GET", Path: "/accounts/:id", Perm: "accounts:read", Tag: "accounts", Summary: "Get an account", Out: accountOut{},
-		Handler: getHandler(s, idParam, accountGetScoped, func(r dbq.AccountListRow) accountOut { return s.accountFrom(accountOfList(r)) })})
+		Handler: getHandler(s, idParam, accountGetScoped, func(r dbq.AccountListRow) accountOut { return s.accountFrom(r.Account) })})
 	s.add(route{Method: "POST", Path: "/accounts", Perm: "accounts:write", Tag: "accounts", Summary: "Create an account (city: any staff role; " +
 		"enterprise: project managers of its own projects)", Body: accountIn{}, Out: accountCreatedOut{}, Status: 201, Handler: s.accountCreate})
 	s.add(route{Method: "PATCH", Path: "/accounts/:id", Perm: "accounts:write", Tag: "accounts", Summary: "Correct an account's display name " +
@@ -137,7 +129,7 @@ func (s *Server) accountList(c *fiber.Ctx) error {
 	return listPage(c, p, func(lim, off int32) ([]dbq.AccountListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return dbq.New(s.deps.Pool).AccountList(c.UserContext(), arg)
-	}, func(r dbq.AccountListRow) int64 { return r.Total }, func(r dbq.AccountListRow) accountOut { return s.accountFrom(accountOfList(r)) })
+	}, func(r dbq.AccountListRow) int64 { return r.Total }, func(r dbq.AccountListRow) accountOut { return s.accountFrom(r.Account) })
 }
 
 var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
@@ -313,7 +305,7 @@ func (s *Server) administeredAccount(c *fiber.Ctx, q *dbq.Queries, id int64) (db
 	if err != nil {
 		return r, err
 	}
-	if !mayAdminister(principalOf(c), r.Role) {
+	if !mayAdminister(principalOf(c), r.Account.Role) {
 		return r, errForbidden
 	}
 	return r, nil

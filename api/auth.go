@@ -11,7 +11,6 @@ import (
 
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/auth"
-	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 )
@@ -90,10 +89,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	entry := audit.Entry{Actor: actor, Action: "auth.login", ObjectType: "accounts"}
 	var out loginOut
 	var result error
-	err := db.InTx(ctx, s.deps.Pool, func(q *dbq.Queries, tx pgx.Tx) error {
-		if err := audit.SetActor(ctx, tx, actor); err != nil {
-			return err
-		}
+	err := s.inTxAs(c, actor, func(q *dbq.Queries, tx pgx.Tx) error {
 		a, err := q.AccountForLogin(ctx, *in.Username)
 		if errors.Is(err, pgx.ErrNoRows) {
 			if _, err := auth.CheckPassword(ctx, "", *in.Password); err != nil {
@@ -184,7 +180,8 @@ func (s *Server) loginEntry(ctx context.Context, tx pgx.Tx, e audit.Entry, resul
 func (s *Server) logout(c *fiber.Ctx) error {
 	p := principalOf(c)
 	err := s.inTx(c, func(q *dbq.Queries) error {
-		return q.SessionRevoke(c.UserContext(), dbq.SessionRevokeParams{ID: p.SessionID, Now: s.deps.Now(), Reason: ptr("logout")})
+		_, err := q.SessionRevokeOwn(c.UserContext(), dbq.SessionRevokeOwnParams{ID: p.SessionID, AccountID: p.AccountID, Now: s.deps.Now()})
+		return err
 	})
 	if err != nil {
 		return err
@@ -198,7 +195,7 @@ func (s *Server) me(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.accountFrom(accountOfList(a)))
+	return c.JSON(s.accountFrom(a.Account))
 }
 
 var errCurrentPassword = errField("current_password", "wrong_password", "当前密码不正确")
@@ -319,10 +316,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 	actor.Username = phone
 	var out accountOut
 	var result error
-	err = db.InTx(ctx, s.deps.Pool, func(q *dbq.Queries, tx pgx.Tx) error {
-		if err := audit.SetActor(ctx, tx, actor); err != nil {
-			return err
-		}
+	err = s.inTxAs(c, actor, func(q *dbq.Queries, tx pgx.Tx) error {
 		w, err := q.WorkerForRegistration(ctx, dbq.WorkerForRegistrationParams{
 			IDNumberHash: s.deps.PII.Hash(kindIDNumber, idNumber), PhoneHash: s.deps.PII.Hash(kindPhone, phone)})
 		switch {

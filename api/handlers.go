@@ -38,14 +38,21 @@ const (
 // the system log with who changed it, from where and in which request.
 // Functions registered with afterCommit run once it has committed.
 func (s *Server) inTx(c *fiber.Ctx, fn func(q *dbq.Queries) error) error {
+	return s.inTxAs(c, s.actor(c), func(q *dbq.Queries, _ pgx.Tx) error { return fn(q) })
+}
+
+// inTxAs is inTx with the actor given (sign-in and registration name the
+// login they are about before anyone is signed in) and the transaction
+// handed to fn.
+func (s *Server) inTxAs(c *fiber.Ctx, actor audit.Actor, fn func(q *dbq.Queries, tx pgx.Tx) error) error {
 	ctx := c.UserContext()
 	err := db.InTx(ctx, s.deps.Pool, func(q *dbq.Queries, tx pgx.Tx) error {
-		if err := audit.SetActor(ctx, tx, s.actor(c)); err != nil {
+		if err := audit.SetActor(ctx, tx, actor); err != nil {
 			return err
 		}
 		c.Locals(txKey, tx)
 		defer c.Locals(txKey, nil)
-		return fn(q)
+		return fn(q, tx)
 	})
 	hooks, _ := c.Locals(afterKey).([]func())
 	c.Locals(afterKey, nil)

@@ -140,10 +140,10 @@ func (s *Server) authenticate(c *fiber.Ctx) (*Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if row.Demo && !s.deps.DevMode {
+	if row.Account.Demo && !s.deps.DevMode {
 		return nil, errSessionInvalid
 	}
-	if !s.serves(row.Role) {
+	if !s.serves(row.Account.Role) {
 		return nil, errWrongSide
 	}
 	// Record use at most once a minute: the idle timeout needs no finer
@@ -153,13 +153,7 @@ func (s *Server) authenticate(c *fiber.Ctx) (*Principal, error) {
 			return nil, err
 		}
 	}
-	return principalFrom(accountOfSession(row), row.SessionID), nil
-}
-
-func accountOfSession(r dbq.SessionLookupRow) dbq.Account {
-	return dbq.Account{ID: r.ID, Username: r.Username, DisplayName: r.DisplayName, Role: r.Role,
-		TownCode: r.TownCode, EnterpriseID: r.EnterpriseID, ProjectID: r.ProjectID, WorkerID: r.WorkerID,
-		Domain: r.Domain, MustChangePassword: r.MustChangePassword, Demo: r.Demo, Active: r.Active}
+	return principalFrom(row.Account, row.SessionID), nil
 }
 
 // guard wraps the handler of route r with authentication, the permission

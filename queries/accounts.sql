@@ -32,7 +32,7 @@ UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_login_at = @now
 -- Accounts as an administrator sees them: the city's account administrators
 -- all; an enterprise the project managers of its projects (as builder or
 -- general contractor) and its own users.
-SELECT a.*, count(*) OVER () AS total
+SELECT sqlc.embed(a), count(*) OVER () AS total
 FROM accounts a
 WHERE (sqlc.narg('scope_enterprise')::bigint IS NULL
        OR a.enterprise_id = sqlc.narg('scope_enterprise')
@@ -84,7 +84,7 @@ RETURNING id, created_at, expires_at;
 
 -- name: SessionLookup :one
 -- The hot path of every request: a live session and its active account.
-SELECT s.id AS session_id, s.expires_at, s.last_seen_at, a.*
+SELECT s.id AS session_id, s.last_seen_at, sqlc.embed(a)
 FROM sessions s
 JOIN accounts a ON a.id = s.account_id
 WHERE s.token_hash = @token_hash
@@ -95,10 +95,6 @@ WHERE s.token_hash = @token_hash
 
 -- name: SessionTouch :exec
 UPDATE sessions SET last_seen_at = @now::timestamptz WHERE id = @id;
-
--- name: SessionRevoke :exec
-UPDATE sessions SET revoked_at = @now::timestamptz, revoked_reason = @reason
-WHERE id = @id AND revoked_at IS NULL;
 
 -- name: SessionRevokeAccount :execrows
 -- Ends every live session of an account (except one, e.g. the session that
@@ -126,6 +122,7 @@ WHERE account_id = @account_id AND revoked_at IS NULL
 ORDER BY last_seen_at DESC, id DESC;
 
 -- name: SessionRevokeOwn :execrows
--- Ends one live session of an account (none: not its session, or over).
+-- Ends one live session of an account (logout, or one of its other
+-- sessions); 0 rows: not its session, or already over.
 UPDATE sessions SET revoked_at = @now::timestamptz, revoked_reason = 'logout'
 WHERE id = @id AND account_id = @account_id AND revoked_at IS NULL;

@@ -145,29 +145,8 @@ type AccountListParams struct {
 }
 
 type AccountListRow struct {
-	ID                 int64
-	Username           string
-	DisplayName        string
-	Role               string
-	TownCode           *string
-	EnterpriseID       *int64
-	ProjectID          *int64
-	WorkerID           *int64
-	Domain             string
-	PasswordHash       string
-	MustChangePassword bool
-	PasswordChangedAt  time.Time
-	FailedLogins       int32
-	LockedUntil        *time.Time
-	LastLoginAt        *time.Time
-	Demo               bool
-	Active             bool
-	DeactivatedReason  *string
-	CreatedBy          *int64
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	Version            int32
-	Total              int64
+	Account Account
+	Total   int64
 }
 
 // Accounts as an administrator sees them: the city's account administrators
@@ -193,28 +172,28 @@ func (q *Queries) AccountList(ctx context.Context, arg AccountListParams) ([]Acc
 	for rows.Next() {
 		var i AccountListRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.Username,
-			&i.DisplayName,
-			&i.Role,
-			&i.TownCode,
-			&i.EnterpriseID,
-			&i.ProjectID,
-			&i.WorkerID,
-			&i.Domain,
-			&i.PasswordHash,
-			&i.MustChangePassword,
-			&i.PasswordChangedAt,
-			&i.FailedLogins,
-			&i.LockedUntil,
-			&i.LastLoginAt,
-			&i.Demo,
-			&i.Active,
-			&i.DeactivatedReason,
-			&i.CreatedBy,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.Version,
+			&i.Account.ID,
+			&i.Account.Username,
+			&i.Account.DisplayName,
+			&i.Account.Role,
+			&i.Account.TownCode,
+			&i.Account.EnterpriseID,
+			&i.Account.ProjectID,
+			&i.Account.WorkerID,
+			&i.Account.Domain,
+			&i.Account.PasswordHash,
+			&i.Account.MustChangePassword,
+			&i.Account.PasswordChangedAt,
+			&i.Account.FailedLogins,
+			&i.Account.LockedUntil,
+			&i.Account.LastLoginAt,
+			&i.Account.Demo,
+			&i.Account.Active,
+			&i.Account.DeactivatedReason,
+			&i.Account.CreatedBy,
+			&i.Account.CreatedAt,
+			&i.Account.UpdatedAt,
+			&i.Account.Version,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -514,7 +493,7 @@ func (q *Queries) SessionListLive(ctx context.Context, arg SessionListLiveParams
 }
 
 const sessionLookup = `-- name: SessionLookup :one
-SELECT s.id AS session_id, s.expires_at, s.last_seen_at, a.id, a.username, a.display_name, a.role, a.town_code, a.enterprise_id, a.project_id, a.worker_id, a.domain, a.password_hash, a.must_change_password, a.password_changed_at, a.failed_logins, a.locked_until, a.last_login_at, a.demo, a.active, a.deactivated_reason, a.created_by, a.created_at, a.updated_at, a.version
+SELECT s.id AS session_id, s.last_seen_at, a.id, a.username, a.display_name, a.role, a.town_code, a.enterprise_id, a.project_id, a.worker_id, a.domain, a.password_hash, a.must_change_password, a.password_changed_at, a.failed_logins, a.locked_until, a.last_login_at, a.demo, a.active, a.deactivated_reason, a.created_by, a.created_at, a.updated_at, a.version
 FROM sessions s
 JOIN accounts a ON a.id = s.account_id
 WHERE s.token_hash = $1
@@ -531,31 +510,9 @@ type SessionLookupParams struct {
 }
 
 type SessionLookupRow struct {
-	SessionID          int64
-	ExpiresAt          time.Time
-	LastSeenAt         time.Time
-	ID                 int64
-	Username           string
-	DisplayName        string
-	Role               string
-	TownCode           *string
-	EnterpriseID       *int64
-	ProjectID          *int64
-	WorkerID           *int64
-	Domain             string
-	PasswordHash       string
-	MustChangePassword bool
-	PasswordChangedAt  time.Time
-	FailedLogins       int32
-	LockedUntil        *time.Time
-	LastLoginAt        *time.Time
-	Demo               bool
-	Active             bool
-	DeactivatedReason  *string
-	CreatedBy          *int64
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	Version            int32
+	SessionID  int64
+	LastSeenAt time.Time
+	Account    Account
 }
 
 // The hot path of every request: a live session and its active account.
@@ -564,30 +521,29 @@ func (q *Queries) SessionLookup(ctx context.Context, arg SessionLookupParams) (S
 	var i SessionLookupRow
 	err := row.Scan(
 		&i.SessionID,
-		&i.ExpiresAt,
 		&i.LastSeenAt,
-		&i.ID,
-		&i.Username,
-		&i.DisplayName,
-		&i.Role,
-		&i.TownCode,
-		&i.EnterpriseID,
-		&i.ProjectID,
-		&i.WorkerID,
-		&i.Domain,
-		&i.PasswordHash,
-		&i.MustChangePassword,
-		&i.PasswordChangedAt,
-		&i.FailedLogins,
-		&i.LockedUntil,
-		&i.LastLoginAt,
-		&i.Demo,
-		&i.Active,
-		&i.DeactivatedReason,
-		&i.CreatedBy,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.Version,
+		&i.Account.ID,
+		&i.Account.Username,
+		&i.Account.DisplayName,
+		&i.Account.Role,
+		&i.Account.TownCode,
+		&i.Account.EnterpriseID,
+		&i.Account.ProjectID,
+		&i.Account.WorkerID,
+		&i.Account.Domain,
+		&i.Account.PasswordHash,
+		&i.Account.MustChangePassword,
+		&i.Account.PasswordChangedAt,
+		&i.Account.FailedLogins,
+		&i.Account.LockedUntil,
+		&i.Account.LastLoginAt,
+		&i.Account.Demo,
+		&i.Account.Active,
+		&i.Account.DeactivatedReason,
+		&i.Account.CreatedBy,
+		&i.Account.CreatedAt,
+		&i.Account.UpdatedAt,
+		&i.Account.Version,
 	)
 	return i, err
 }
@@ -604,22 +560,6 @@ func (q *Queries) SessionPurge(ctx context.Context, before time.Time) (int64, er
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const sessionRevoke = `-- name: SessionRevoke :exec
-UPDATE sessions SET revoked_at = $1::timestamptz, revoked_reason = $2
-WHERE id = $3 AND revoked_at IS NULL
-`
-
-type SessionRevokeParams struct {
-	Now    time.Time
-	Reason *string
-	ID     int64
-}
-
-func (q *Queries) SessionRevoke(ctx context.Context, arg SessionRevokeParams) error {
-	_, err := q.db.Exec(ctx, sessionRevoke, arg.Now, arg.Reason, arg.ID)
-	return err
 }
 
 const sessionRevokeAccount = `-- name: SessionRevokeAccount :execrows
@@ -661,7 +601,8 @@ type SessionRevokeOwnParams struct {
 	AccountID int64
 }
 
-// Ends one live session of an account (none: not its session, or over).
+// Ends one live session of an account (logout, or one of its other
+// sessions); 0 rows: not its session, or already over.
 func (q *Queries) SessionRevokeOwn(ctx context.Context, arg SessionRevokeOwnParams) (int64, error) {
 	result, err := q.db.Exec(ctx, sessionRevokeOwn, arg.Now, arg.ID, arg.AccountID)
 	if err != nil {
