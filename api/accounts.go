@@ -61,7 +61,6 @@ func (s *Server) accountFrom(a dbq.Account) accountOut {
 	return out
 }
 
-
 type accountIn struct {
 	Username     *string `json:"username" required:"true" doc:"3-64 characters: lower-case letters, digits, '.', '_', '-'"`
 	DisplayName  *string `json:"display_name" required:"true"`
