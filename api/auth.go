@@ -159,13 +159,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 
 // loginEntry writes the audit entry of a sign-in attempt.
 func (s *Server) loginEntry(ctx context.Context, tx pgx.Tx, e audit.Entry, result error, reason string) error {
-	e.Status, e.Outcome = http.StatusOK, "ok"
+	e.Status, e.Outcome = http.StatusOK, audit.OutcomeOK
 	if result != nil {
 		// a wrong name or password is a failed attempt; a refusal of the
 		// right one (locked, deactivated, demo account) is a denial
-		e.Status, e.Outcome = toClientError(result).Status, "denied"
+		e.Status, e.Outcome = toClientError(result).Status, audit.OutcomeDenied
 		if e.Status == http.StatusUnauthorized {
-			e.Outcome = "failed"
+			e.Outcome = audit.OutcomeFailed
 		}
 		d, _ := e.Detail.(map[string]any)
 		if d == nil {
@@ -341,7 +341,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		e := audit.Entry{Actor: actor, Action: "auth.register", ObjectType: "accounts"}
 		if result != nil {
 			ce := toClientError(result)
-			e.Status, e.Outcome, e.Detail = ce.Status, "failed", map[string]any{"reason": ce.Code}
+			e.Status, e.Outcome, e.Detail = ce.Status, audit.OutcomeFailed, map[string]any{"reason": ce.Code}
 			return audit.Insert(ctx, tx, e)
 		}
 		name := w.Name
@@ -358,7 +358,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		}
 		id := a.ID
 		e.AccountID, e.Role, e.Domain, e.ObjectID = &id, a.Role, a.Domain, idText(a.ID)
-		e.Status, e.Outcome = http.StatusCreated, "ok"
+		e.Status, e.Outcome = http.StatusCreated, audit.OutcomeOK
 		if err := audit.Insert(ctx, tx, e); err != nil {
 			return err
 		}
@@ -380,7 +380,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 func (s *Server) refused(c *fiber.Ctx, action string, err error) error {
 	ce := toClientError(err)
 	e := audit.Entry{Actor: s.actor(c), Action: action, ObjectType: "accounts", Status: ce.Status,
-		Outcome: "failed", Detail: map[string]any{"reason": ce.Code}}
+		Outcome: audit.OutcomeFailed, Detail: map[string]any{"reason": ce.Code}}
 	if werr := s.deps.Audit.Write(c.UserContext(), e); werr != nil {
 		s.deps.Logger.Error("audit: refused attempt not logged", "action", action, "err", werr)
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
@@ -241,10 +242,7 @@ func (s *Server) logAccess(c *fiber.Ctx, action string, herr error) error {
 	if done, _ := c.Locals(auditedKey).(bool); done {
 		return nil
 	}
-	status := c.Response().StatusCode()
-	if herr != nil {
-		status = toClientError(herr).Status
-	}
+	status := statusOf(c, herr)
 	e := audit.Entry{Actor: s.actor(c), Action: action, Outcome: outcomeOf(status), Status: status,
 		ObjectType: objectType(c), ObjectID: objectID(c)}
 	d, _ := c.Locals(auditDetailKey).(map[string]any)
@@ -302,13 +300,13 @@ func auditDetail(c *fiber.Ctx, key string, v any) {
 func outcomeOf(status int) string {
 	switch {
 	case status < 400:
-		return "ok"
+		return audit.OutcomeOK
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return "denied"
+		return audit.OutcomeDenied
 	case status >= 500:
-		return "error"
+		return audit.OutcomeError
 	default:
-		return "failed"
+		return audit.OutcomeFailed
 	}
 }
 
@@ -340,22 +338,28 @@ func (s *Server) actor(c *fiber.Ctx) audit.Actor {
 	return a
 }
 
-func requestID(c *fiber.Ctx) string {
-	v, _ := c.Locals("requestid").(string)
-	return v
+// requestID is the id the requestid middleware gave this request (also
+// sent back as X-Request-ID).
+func requestID(c *fiber.Ctx) string { return c.GetRespHeader(fiber.HeaderXRequestID) }
+
+// statusOf is the status a request is answered with: the handler's, or
+// the one its error will be rendered with.
+func statusOf(c *fiber.Ctx, err error) int {
+	if err != nil {
+		return toClientError(err).Status
+	}
+	return c.Response().StatusCode()
 }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8RuneStart(s[n]) {
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n]
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // retryAfter sets the Retry-After header to the seconds until t.
 func retryAfter(c *fiber.Ctx, now, t time.Time) {

@@ -47,10 +47,7 @@ func (m *metrics) observe(log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
-		status := c.Response().StatusCode()
-		if err != nil {
-			status = toClientError(err).Status
-		}
+		status := statusOf(c, err)
 		route := routeLabel(c)
 		// Fiber reuses the request's buffers: copy what the metrics keep.
 		method := strings.Clone(c.Method())
@@ -58,7 +55,7 @@ func (m *metrics) observe(log *slog.Logger) fiber.Handler {
 		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 		m.duration.WithLabelValues(method, route).Observe(d.Seconds())
 		log.Info("request", "method", method, "route", route, "status", status,
-			"took", d.Round(time.Microsecond), "ip", c.IP(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+			"took", d.Round(time.Microsecond), "ip", c.IP(), "request_id", requestID(c))
 		return err
 	}
 }
