@@ -215,12 +215,11 @@ func (s *Server) accountCreate(c *fiber.Ctx) error {
 			return err
 		}
 		out.Account = s.accountFrom(a)
-		return s.deps.Authz.Notify(c.UserContext(), s.txOf(c), "grant", a.ID, a.Role, a.Domain)
+		return s.regrant(c, true, a)
 	})
 	if err != nil {
 		return err
 	}
-	s.grant(out.Account.ID, out.Account.Role, out.Account.Domain)
 	if generated {
 		out.InitialPassword = &password
 	}
@@ -275,24 +274,15 @@ func (s *Server) accountSetActive(active bool) fiber.Handler {
 			if !active && a.ID == principalOf(c).AccountID {
 				return nil, errSelfDeactivate
 			}
-			op := "grant"
 			if !active {
-				op = "revoke"
 				if _, err := q.SessionRevokeAccount(c.UserContext(), dbq.SessionRevokeAccountParams{AccountID: a.ID,
 					Now: s.deps.Now(), Reason: ptr("deactivated")}); err != nil {
 					return nil, err
 				}
 			}
-			if err := s.deps.Authz.Notify(c.UserContext(), s.txOf(c), op, a.ID, a.Role, a.Domain); err != nil {
+			if err := s.regrant(c, active, a); err != nil {
 				return nil, err
 			}
-			s.afterCommit(c, func() {
-				if active {
-					s.grant(a.ID, a.Role, a.Domain)
-				} else {
-					s.revoke(a.ID, a.Role, a.Domain)
-				}
-			})
 			return s.accountFrom(a), nil
 		})
 }
@@ -368,18 +358,24 @@ func ptr[T any](v T) *T { return &v }
 // idText is an id as the system log records it.
 func idText(n int64) string { return strconv.FormatInt(n, 10) }
 
-// grant and revoke apply a committed change of role grants to this
-// process's authorizer at once (other processes learn of it by the
-// notification sent in the transaction). A failure here is logged: the
-// database is right, and the next reload repairs the memory.
-func (s *Server) grant(id int64, role, domain string) {
-	if err := s.deps.Authz.Grant(id, role, domain); err != nil {
-		s.deps.Logger.Error("authz: grant not applied", "account", id, "err", err)
+// regrant records, inside the request's transaction (inTx), that account
+// a now holds its role in its domain (grant) or no longer does: the other
+// API processes hear of it by a notification delivered on commit, and
+// this process's authorizer applies it once the transaction has committed.
+// A failure to apply is logged: the database is right, and the next
+// reload repairs the memory.
+func (s *Server) regrant(c *fiber.Ctx, grant bool, a dbq.Account) error {
+	op, apply := "revoke", s.deps.Authz.Revoke
+	if grant {
+		op, apply = "grant", s.deps.Authz.Grant
 	}
-}
-
-func (s *Server) revoke(id int64, role, domain string) {
-	if err := s.deps.Authz.Revoke(id, role, domain); err != nil {
-		s.deps.Logger.Error("authz: revoke not applied", "account", id, "err", err)
+	if err := s.deps.Authz.Notify(c.UserContext(), s.txOf(c), op, a.ID, a.Role, a.Domain); err != nil {
+		return err
 	}
+	s.afterCommit(c, func() {
+		if err := apply(a.ID, a.Role, a.Domain); err != nil {
+			s.deps.Logger.Error("authz: change not applied", "op", op, "account", a.ID, "err", err)
+		}
+	})
+	return nil
 }

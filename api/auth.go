@@ -353,7 +353,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if err := s.deps.Authz.Notify(ctx, tx, "grant", a.ID, a.Role, a.Domain); err != nil {
+		if err := s.regrant(c, true, a); err != nil {
 			return err
 		}
 		id := a.ID
@@ -371,7 +371,6 @@ func (s *Server) register(c *fiber.Ctx) error {
 	if result != nil {
 		return result
 	}
-	s.grant(out.ID, out.Role, out.Domain)
 	return c.Status(http.StatusCreated).JSON(out)
 }
 
