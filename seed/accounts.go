@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/auth"
 	"github.com/anxin-city/anxin/pii"
 )
@@ -83,7 +84,7 @@ func EnsureDemoAccounts(ctx context.Context, pool *pgxpool.Pool, keys *pii.Keyri
 		return nil, err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `SELECT set_config('anxin.actor', '{"username":"seed"}', true)`); err != nil {
+	if err := audit.SetActor(ctx, tx, audit.Actor{Username: "seed"}); err != nil {
 		return nil, err
 	}
 	for _, a := range accounts {
