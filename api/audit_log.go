@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/registry"
 )
 
 // The system log (系统日志) as the city's auditors read it. Nobody can change
@@ -54,7 +55,7 @@ func (s *Server) auditLogRoutes() {
 			param{Name: "account_id", Type: "integer"}, param{Name: "username", Type: "string"},
 			param{Name: "action", Type: "string", Desc: "prefix, e.g. 'auth.' or 'PATCH /api/v1/projects'"},
 			param{Name: "object_type", Type: "string"}, param{Name: "object_id", Type: "string"},
-			param{Name: "outcome", Type: "string", Enum: []string{"ok", "denied", "failed", "error"}},
+			param{Name: "outcome", Type: "string", Enum: registry.AuditOutcomes.Codes},
 			param{Name: "request_id", Type: "string"}, param{Name: "ip", Type: "string"}),
 		Out: listOut[auditEntryOut]{}, Handler: s.auditLogList})
 }
@@ -68,15 +69,8 @@ func (s *Server) auditLogList(c *fiber.Ctx) error {
 	from, to := qe.date(c, "from"), qe.date(c, "to")
 	arg := dbq.AuditLogListParams{AccountID: qe.id(c, "account_id"), Username: queryText(c, "username"),
 		Action: queryText(c, "action"), ObjectType: queryText(c, "object_type"), ObjectID: queryText(c, "object_id"),
-		RequestID: queryText(c, "request_id"), Ip: queryText(c, "ip"), Sort: p.Sort}
-	if o := queryText(c, "outcome"); o != nil {
-		switch *o {
-		case "ok", "denied", "failed", "error":
-			arg.Outcome = o
-		default:
-			qe.fail("outcome", "可选值：ok, denied, failed, error")
-		}
-	}
+		RequestID: queryText(c, "request_id"), Ip: queryText(c, "ip"), Outcome: qe.enum(c, "outcome", registry.AuditOutcomes),
+		Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
 	}

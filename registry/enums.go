@@ -43,6 +43,15 @@ var (
 		"worker", "工人",
 	)
 
+	// AuditOutcomes are the outcomes of system-log entries
+	// (db/migrations/00004_audit.sql).
+	AuditOutcomes = enum(
+		"ok", "成功",
+		"denied", "拒绝",
+		"failed", "失败",
+		"error", "系统错误",
+	)
+
 	EnterpriseTypes = enum(
 		"builder", "建设单位",
 		"general_contractor", "施工总承包",

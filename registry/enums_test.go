@@ -38,6 +38,7 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"wage_deposit_movements", "kind", registry.DepositMovementKinds},
 		{"safety_activities", "kind", registry.ActivityKinds},
 		{"accounts", "role", registry.Roles},
+		{"audit_log", "outcome", registry.AuditOutcomes},
 	}
 	quoted := regexp.MustCompile(`'([a-z_]+)'::text`)
 	for _, tc := range cases {
