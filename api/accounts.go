@@ -175,10 +175,7 @@ func (in *accountIn) validate() error {
 	v.positiveID("enterprise_id", in.EnterpriseID, false)
 	v.positiveID("project_id", in.ProjectID, false)
 	if in.Password != nil && in.Username != nil {
-		if err := auth.CheckPolicy(*in.Password, *in.Username); err != nil {
-			pe, _ := auth.IsPolicyError(err)
-			v.fail("password", pe.Code, pe.Message)
-		}
+		v.password("password", *in.Password, *in.Username)
 	}
 	return v.err()
 }

@@ -213,10 +213,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	v.required("current_password", in.CurrentPassword != nil && *in.CurrentPassword != "")
 	v.required("new_password", in.NewPassword != nil && *in.NewPassword != "")
 	if in.NewPassword != nil && *in.NewPassword != "" {
-		if err := auth.CheckPolicy(*in.NewPassword, p.Username); err != nil {
-			pe, _ := auth.IsPolicyError(err)
-			v.fail("new_password", pe.Code, pe.Message)
-		} else if in.CurrentPassword != nil && *in.NewPassword == *in.CurrentPassword {
+		if v.password("new_password", *in.NewPassword, p.Username) && in.CurrentPassword != nil && *in.NewPassword == *in.CurrentPassword {
 			v.fail("new_password", "password_unchanged", "新密码不能与当前密码相同")
 		}
 	}
@@ -300,9 +297,8 @@ func (s *Server) register(c *fiber.Ctx) error {
 	v.text("display_name", in.DisplayName, false, 100)
 	if in.Password == nil || *in.Password == "" {
 		v.fail("password", "required", "必填")
-	} else if err := auth.CheckPolicy(*in.Password, phone); err != nil {
-		pe, _ := auth.IsPolicyError(err)
-		v.fail("password", pe.Code, pe.Message)
+	} else {
+		v.password("password", *in.Password, phone)
 	}
 	if err := v.err(); err != nil {
 		return s.refused(c, "auth.register", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/anxin-city/anxin/auth"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -190,4 +191,18 @@ func (v *check) positiveID(field string, id *int64, required bool) {
 	if *id <= 0 {
 		v.fail(field, "invalid_value", "应为正整数")
 	}
+}
+
+// password checks a new password against the policy (auth.CheckPolicy)
+// for the account with login name username; it reports whether it passed.
+func (v *check) password(field, pw, username string) bool {
+	if err := auth.CheckPolicy(pw, username); err != nil {
+		if pe, ok := auth.IsPolicyError(err); ok {
+			v.fail(field, pe.Code, pe.Message)
+		} else {
+			v.fail(field, "invalid_value", "密码不符合要求")
+		}
+		return false
+	}
+	return true
 }
