@@ -51,6 +51,7 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.Ping)
 	r.RegisterWorkflow(workflows.AuditRetention)
+	r.RegisterWorkflow(workflows.LeadWorkflow)
 	r.RegisterActivity(acts)
 }
 

@@ -157,6 +157,41 @@ type AuthzPolicy struct {
 	V3    string
 }
 
+type CasePolicy struct {
+	Kind            string
+	AcceptDays      int32
+	HandleDays      int32
+	ExtendDays      int32
+	RectifyDays     int32
+	ConfirmDays     int32
+	RemindDays      int32
+	ListedAfterDays int32
+	MajorWorkers    int32
+	MajorAmountFen  int64
+	Version         int32
+	UpdatedAt       time.Time
+}
+
+type CaseTask struct {
+	ID           int64
+	LeadID       int64
+	Key          string
+	Kind         string
+	Actor        string
+	TownCode     *string
+	EnterpriseID *int64
+	ProjectID    *int64
+	WorkerID     *int64
+	AssigneeID   *int64
+	OpenedSeq    int32
+	OpenedAt     time.Time
+	DueAt        *time.Time
+	RemindedAt   *time.Time
+	Overdue      bool
+	ClosedSeq    *int32
+	ClosedAt     *time.Time
+}
+
 type Employment struct {
 	ID                  int64
 	WorkerID            int64
@@ -207,6 +242,20 @@ type EnterpriseCreditListing struct {
 	UpdatedAt    time.Time
 }
 
+type EvidenceFile struct {
+	ID           int64
+	LeadID       int64
+	UploadedBy   int64
+	Filename     string
+	DeclaredSize int64
+	Received     int64
+	ContentType  *string
+	Sha256       *string
+	CompletedAt  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type LabourCostTransfer struct {
 	ID                 int64
 	AccountID          int64
@@ -220,6 +269,66 @@ type LabourCostTransfer struct {
 	Version            int32
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+}
+
+type Lead struct {
+	ID                  int64
+	Source              string
+	ExternalID          *string
+	WorkerID            *int64
+	ReporterName        string
+	ReporterPhoneEnc    []byte
+	ReporterPhoneHash   []byte
+	ReporterIDEnc       []byte
+	ReporterIDHash      []byte
+	ProjectID           *int64
+	ProjectNamed        string
+	EmployerNamed       string
+	AmountClaimedFen    int64
+	WorkersClaimed      int32
+	Description         string
+	ReceivedAt          time.Time
+	ReceivedBy          *int64
+	Seq                 int32
+	Status              string
+	TownCode            *string
+	RectifyEnterpriseID *int64
+	Major               bool
+	AcceptDue           *time.Time
+	HandleDue           *time.Time
+	RectifyDue          *time.Time
+	ConfirmDue          *time.Time
+	Overdue             bool
+	Supervision         string
+	Extended            bool
+	Reopened            int32
+	LinkedReports       int32
+	ClosureCode         *string
+	AmountPaidFen       *int64
+	AmountRecoveredFen  *int64
+	WorkersCovered      *int32
+	ResultSummary       *string
+	ClosedAt            *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+type LeadEvent struct {
+	ID          int64
+	LeadID      int64
+	Seq         *int32
+	At          time.Time
+	Action      string
+	ActorID     *int64
+	ActorName   string
+	ActorRole   string
+	ActorDomain string
+	Ip          string
+	FromStatus  *string
+	ToStatus    string
+	Changes     json.RawMessage
+	Note        string
+	Rule        string
 }
 
 type PayrollLine struct {
@@ -413,6 +522,17 @@ type WageDepositMovement struct {
 	Reference  string
 	Note       string
 	CreatedAt  time.Time
+}
+
+type WorkCalendar struct {
+	Day     time.Time
+	Workday bool
+	Name    string
+}
+
+type WorkCalendarYear struct {
+	Year   int32
+	Source string
 }
 
 type WorkRecord struct {

@@ -1,0 +1,94 @@
+package cases
+
+import "time"
+
+// Actor is who takes a step: an account, with the role and binding it
+// acted in and where from. The zero Actor (AccountID 0) is the system —
+// a deadline rule.
+type Actor struct {
+	AccountID    int64  `json:"account_id,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Role         string `json:"role"`
+	Domain       string `json:"domain,omitempty"`
+	IP           string `json:"ip,omitempty"`
+	TownCode     string `json:"town_code,omitempty"`
+	EnterpriseID int64  `json:"enterprise_id,omitempty"`
+	ProjectID    int64  `json:"project_id,omitempty"`
+	WorkerID     int64  `json:"worker_id,omitempty"`
+}
+
+// System is the actor of steps taken by a rule.
+var System = Actor{Role: "system"}
+
+// IsSystem reports whether a is the system.
+func (a Actor) IsSystem() bool { return a.AccountID == 0 }
+
+// Task is an open piece of work of one actor on a lead. Key is unique per
+// lead (kind and the step that opened it).
+type Task struct {
+	Key          string     `json:"key"`
+	Kind         string     `json:"kind"`
+	Actor        string     `json:"actor"`
+	TownCode     string     `json:"town_code,omitempty"`
+	EnterpriseID int64      `json:"enterprise_id,omitempty"`
+	ProjectID    int64      `json:"project_id,omitempty"`
+	WorkerID     int64      `json:"worker_id,omitempty"`
+	OpenedSeq    int        `json:"opened_seq"`
+	OpenedAt     time.Time  `json:"opened_at"`
+	DueAt        *time.Time `json:"due_at,omitempty"`
+	RemindedAt   *time.Time `json:"reminded_at,omitempty"`
+	Overdue      bool       `json:"overdue"`
+}
+
+// LeadState is the state of a lead as its workflow holds it: the answer
+// of the status query and of every update, and what the projection
+// writes into leads and case_tasks.
+type LeadState struct {
+	LeadID              int64       `json:"lead_id"`
+	Seq                 int         `json:"seq"`
+	Status              Status      `json:"status"`
+	TownCode            string      `json:"town_code,omitempty"`
+	ProjectID           int64       `json:"project_id,omitempty"`
+	WorkerID            int64       `json:"worker_id,omitempty"`
+	RectifyEnterpriseID int64       `json:"rectify_enterprise_id,omitempty"`
+	Major               bool        `json:"major"`
+	AcceptDue           *time.Time  `json:"accept_due,omitempty"`
+	HandleDue           *time.Time  `json:"handle_due,omitempty"`
+	RectifyDue          *time.Time  `json:"rectify_due,omitempty"`
+	ConfirmDue          *time.Time  `json:"confirm_due,omitempty"`
+	Overdue             bool        `json:"overdue"`
+	Supervision         Supervision `json:"supervision"`
+	Extended            bool        `json:"extended"`
+	Reopened            int         `json:"reopened"`
+	LinkedReports       int         `json:"linked_reports"`
+	ClosureCode         ClosureCode `json:"closure_code,omitempty"`
+	AmountPaidFen       *int64      `json:"amount_paid_fen,omitempty"`
+	AmountRecoveredFen  *int64      `json:"amount_recovered_fen,omitempty"`
+	WorkersCovered      *int        `json:"workers_covered,omitempty"`
+	ResultSummary       string      `json:"result_summary,omitempty"`
+	ClosedAt            *time.Time  `json:"closed_at,omitempty"`
+	Tasks               []Task      `json:"tasks"`
+}
+
+// Event is one step of a lead's history.
+type Event struct {
+	Seq    int       `json:"seq"`
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	Actor  Actor     `json:"actor"`
+	From   Status    `json:"from,omitempty"`
+	To     Status    `json:"to"`
+	// Changes are the fields of LeadState that changed: name → [old, new].
+	Changes map[string][2]any `json:"changes"`
+	Note    string            `json:"note,omitempty"`
+	// Rule names the rule that took the step (escalations, automatic
+	// dispatch, silence as confirmation), with its parameters.
+	Rule string `json:"rule,omitempty"`
+}
+
+// Projection is what one step writes to Postgres: the state after it,
+// with its open tasks, and its event.
+type Projection struct {
+	State LeadState `json:"state"`
+	Event Event     `json:"event"`
+}
