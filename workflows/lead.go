@@ -578,7 +578,6 @@ func (l *lead) apply(ctx workflow.Context, name string, in ActionInput, ev *case
 		l.handle.Deadline = l.calendarExtend(ctx, l.handle, l.policy.ExtendDays)
 		l.handle.Reminded, l.handle.Overdue, l.handle.Listed = false, false, false
 		l.st.HandleDue = timePtr(l.handle.Due)
-		l.refreshOverdue()
 		for i := range l.st.Tasks {
 			if t := &l.st.Tasks[i]; t.Actor == cases.ActorTown {
 				t.DueAt, t.RemindedAt, t.Overdue = timePtr(l.handle.Due), nil, false
@@ -593,7 +592,6 @@ func (l *lead) apply(ctx workflow.Context, name string, in ActionInput, ev *case
 		l.st.Reopened++
 		l.st.ClosureCode, l.st.AmountRecoveredFen, l.st.WorkersCovered, l.st.ResultSummary = "", nil, nil, ""
 		l.handle.Active = true
-		l.refreshOverdue()
 		l.openTask(ctx, cases.TaskInvestigate, cases.ActorTown, l.handleDue())
 	case ActApprove:
 		l.close(ctx)
@@ -602,7 +600,6 @@ func (l *lead) apply(ctx workflow.Context, name string, in ActionInput, ev *case
 		l.st.Status = cases.Investigating
 		l.st.Reopened++
 		l.handle.Active = true
-		l.refreshOverdue()
 		l.openTask(ctx, cases.TaskInvestigate, cases.ActorTown, l.handleDue())
 	case ActSupervise:
 		l.closeTasksOfKind(cases.TaskSupervise)
@@ -636,7 +633,6 @@ func (l *lead) close(ctx workflow.Context) {
 	l.accept.Active, l.handle.Active, l.rectify.Active, l.confirm.Active = false, false, false, false
 	l.st.Tasks = []cases.Task{}
 	l.st.Status = cases.Closed
-	l.st.Overdue = false
 	now := workflow.Now(ctx)
 	l.st.ClosedAt = &now
 }
@@ -649,6 +645,7 @@ func (l *lead) step(ctx workflow.Context, action string, actor cases.Actor, note
 	if err := apply(&ev); err != nil {
 		return err
 	}
+	l.refreshOverdue()
 	l.st.Seq++
 	l.gen++
 	ev.Seq = l.st.Seq
@@ -898,7 +895,6 @@ func (l *lead) overdue(ctx workflow.Context, d *deadline) error {
 				t.Overdue = true
 			}
 		}
-		l.refreshOverdue()
 		if l.st.Supervision == cases.SupervisionNone {
 			l.st.Supervision = cases.Supervised
 		}

@@ -282,3 +282,329 @@ func TestLeadFullProcess(t *testing.T) {
 	}
 	assert.Equal(t, []string{"town:accept", "town:investigate", "enterprise:rectify", "town:verify", "worker:confirm"}, kinds)
 }
+
+// A 60-working-day handling limit across the National Day holidays: the
+// reminder, the overdue step with the city's supervision task, and the
+// listing ten working days later, each at its exact moment.
+func TestLeadHandlingDeadlineLadder(t *testing.T) {
+	start := cst(2026, 9, 21, 9) // Monday 21 September 2026 (the 20th, a Sunday, was worked)
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	r := newLeadRunIn(t, f, start, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 500_000})
+	accept := r.act(start.Add(time.Hour), workflows.ActAccept, workflows.ActionInput{Actor: f.Officer1})
+	// 60 working days after the 21st: 22–24 Sep, 28–30 Sep, 8–9 Oct,
+	// Saturday 10 Oct (worked), then whole weeks to Monday 21 December.
+	beforeDue := r.probe(cst(2026, 12, 21, 23))
+	afterDue := r.probe(cst(2026, 12, 22, 1))
+	// listed 10 working days after the 21st: 22 Dec … 4 Jan 2027 (the
+	// calendar holds no 2027 arrangement yet: weekdays only)
+	beforeListed := r.probe(cst(2027, 1, 4, 23))
+	afterListed := r.probe(cst(2027, 1, 5, 1))
+	r.stopAt(cst(2027, 1, 6, 0))
+	r.run()
+
+	st := ok(t, accept)
+	sameTime(t, cst(2026, 12, 22, 0), st.HandleDue, "handling due at the end of 21 December")
+	assert.False(t, beforeDue.Overdue)
+	assert.Equal(t, cases.SupervisionNone, beforeDue.Supervision)
+	assert.True(t, afterDue.Overdue)
+	assert.Equal(t, cases.Supervised, afterDue.Supervision)
+	assert.Equal(t, cases.Supervised, beforeListed.Supervision)
+	assert.Equal(t, cases.Listed, afterListed.Supervision)
+
+	evs := events(t, r)
+	require.Equal(t, []string{"intake", "accept", "remind", "overdue", "list"}, actions(evs))
+	assert.True(t, cst(2026, 12, 19, 0).Equal(evs[2].At), "reminded when the 59th working day ends: %s", evs[2].At)
+	assert.True(t, cst(2026, 12, 22, 0).Equal(evs[3].At), "overdue at the end of the limit: %s", evs[3].At)
+	assert.True(t, cst(2027, 1, 5, 0).Equal(evs[4].At), "listed: %s", evs[4].At)
+	assert.Equal(t, "handle_remind: 期限届满前1个工作日提醒", evs[2].Rule)
+	assert.Equal(t, "handle_overdue: 未在60个工作日内办结，转市级督办", evs[3].Rule)
+	assert.Equal(t, "handle_listed: 逾期10个工作日仍未办结，挂牌督办", evs[4].Rule)
+	for _, e := range evs[2:] {
+		assert.Nil(t, e.Actor, "escalations are the system's")
+		assert.Equal(t, "system", e.Role)
+	}
+	_, _, overdue, supervision := leadRow(t, r)
+	assert.True(t, overdue)
+	assert.Equal(t, "listed", supervision)
+	ts := tasks(t, r)
+	assert.Equal(t, []string{"town:investigate", "city:supervise"}, openKinds(ts))
+	for _, x := range ts {
+		if x.Kind == cases.TaskInvestigate {
+			assert.True(t, x.Overdue)
+			assert.NotNil(t, x.Reminded)
+		}
+	}
+}
+
+// A town that does not accept within 5 working days (the Spring Festival
+// in between) is overdue and supervised; accepting late clears overdue
+// and starts the handling limit; the city supervises by hand.
+func TestLeadAcceptOverdue(t *testing.T) {
+	start := cst(2026, 2, 13, 16) // Friday before the Spring Festival
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	r := newLeadRunIn(t, f, start, casetest.Lead{ProjectID: f.Project2, WorkerID: f.Worker, Amount: 300_000})
+	initial := r.probe(start.Add(time.Minute))
+	overdue := r.probe(cst(2026, 2, 28, 9))
+	supervise := r.act(cst(2026, 3, 2, 9), workflows.ActSupervise, workflows.ActionInput{Actor: f.City, Level: cases.Supervised, Note: "请于三日内签收并核查"})
+	accept := r.act(cst(2026, 3, 2, 10), workflows.ActAccept, workflows.ActionInput{Actor: f.Officer2})
+	r.stopAt(cst(2026, 3, 3, 0))
+	r.run()
+
+	// Saturday the 14th (worked) is the first working day; the 15th–23rd
+	// are the holiday; then the 24th, 25th, 26th, 27th.
+	sameTime(t, cst(2026, 2, 28, 0), initial.AcceptDue, "accept due at the end of 27 February")
+	assert.True(t, overdue.Overdue)
+	assert.Equal(t, cases.Supervised, overdue.Supervision)
+	st := ok(t, supervise)
+	assert.Equal(t, cases.Supervised, st.Supervision)
+	st = ok(t, accept)
+	assert.False(t, st.Overdue, "accepted: the acceptance limit no longer runs")
+	assert.Equal(t, cases.Supervised, st.Supervision, "supervision stays")
+	evs := events(t, r)
+	assert.Equal(t, []string{"intake", "remind", "overdue", "supervise", "accept"}, actions(evs))
+	assert.Equal(t, "accept_overdue: 未在5个工作日内签收，转市级督办", evs[2].Rule)
+	assert.Equal(t, []string{"town:investigate"}, openKinds(tasks(t, r)), "the city's supervision task was done by supervising")
+}
+
+// The worker does not answer within 5 working days: silence confirms.
+// A major case (10 workers) then needs the city's review; the city sends
+// it back once, then approves.
+func TestLeadSilenceConfirmsAndMajorReview(t *testing.T) {
+	start := cst(2026, 6, 1, 9)
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	r := newLeadRunIn(t, f, start, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 2_000_000, Workers: 10})
+	initial := r.probe(start.Add(time.Minute))
+	r.act(cst(2026, 6, 2, 9), workflows.ActAccept, workflows.ActionInput{Actor: f.Officer1})
+	rep := workflows.ActionInput{Actor: f.Officer1, ClosureCode: cases.PaidInFull, AmountRecoveredFen: fen(2_000_000),
+		WorkersCovered: num(10), Note: "已足额支付"}
+	report := r.act(cst(2026, 6, 3, 9), workflows.ActReport, rep)
+	// confirm due: 5 working days after 3 June = 4, 5, 8, 9, 10 June
+	inReview := r.probe(cst(2026, 6, 11, 1))
+	sendBack := r.act(cst(2026, 6, 11, 9), workflows.ActSendBack, workflows.ActionInput{Actor: f.City, Note: "请补充支付凭证"})
+	report2 := r.act(cst(2026, 6, 12, 9), workflows.ActReport, rep)
+	confirm := r.act(cst(2026, 6, 12, 10), workflows.ActConfirm, workflows.ActionInput{Actor: f.WorkerActor})
+	approve := r.act(cst(2026, 6, 12, 11), workflows.ActApprove, workflows.ActionInput{Actor: f.City, Note: "同意结案"})
+	final := r.run()
+	require.NoError(t, r.env.GetWorkflowError())
+
+	assert.True(t, initial.Major)
+	sameTime(t, cst(2026, 6, 11, 0), ok(t, report).ConfirmDue, "confirm due")
+	assert.Equal(t, cases.Review, inReview.Status)
+	assert.Equal(t, cases.Investigating, ok(t, sendBack).Status)
+	assert.Equal(t, 1, ok(t, sendBack).Reopened)
+	assert.Equal(t, cases.Confirming, ok(t, report2).Status)
+	assert.Equal(t, cases.Review, ok(t, confirm).Status)
+	assert.Equal(t, cases.Closed, ok(t, approve).Status)
+	assert.Equal(t, cases.Closed, final.Status)
+	evs := events(t, r)
+	assert.Equal(t, []string{"intake", "accept", "reportResult", "remind", "confirm", "sendBack", "reportResult", "confirm", "approve"}, actions(evs))
+	assert.Equal(t, "confirm_silence: 5个工作日内未答复，视为确认", evs[4].Rule)
+	assert.Nil(t, evs[4].Actor)
+}
+
+// The worker disputes the result: the lead reopens with the town, the
+// handling limit still running; the town extends it once, orders the
+// enterprise to rectify; the enterprise misses its limit; the town
+// rejects the evidence once; a second report of the same worker is
+// linked.
+func TestLeadDisputeExtendRectify(t *testing.T) {
+	start := cst(2026, 7, 1, 9)
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	r := newLeadRunIn(t, f, start, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 800_000})
+	day := func(m time.Month, d, h int) time.Time { return cst(2026, m, d, h) }
+	r.act(day(7, 1, 10), workflows.ActAccept, workflows.ActionInput{Actor: f.Officer1})
+	r.act(day(7, 2, 10), workflows.ActReport, workflows.ActionInput{Actor: f.Officer1, ClosureCode: cases.NotFounded, Note: "经查不属实"})
+	dispute := r.act(day(7, 3, 10), workflows.ActDispute, workflows.ActionInput{Actor: f.WorkerActor, Note: "工资确实未发"})
+	extend := r.act(day(7, 6, 10), workflows.ActExtend, workflows.ActionInput{Actor: f.Officer1, Note: "需调取银行流水"})
+	extendAgain := r.act(day(7, 6, 11), workflows.ActExtend, workflows.ActionInput{Actor: f.Officer1, Note: "再次延期"})
+	link := r.act(day(7, 6, 12), workflows.ActLinkReport, workflows.ActionInput{Actor: f.WorkerActor, Note: "再次反映：仍未支付", AmountClaimedFen: 100_000, WorkersClaimed: 1})
+	order := r.act(day(7, 7, 10), workflows.ActOrderRectify, workflows.ActionInput{Actor: f.Officer1, EnterpriseID: f.Contractor1, Note: "三日内支付", DueDays: 3})
+	// 3 working days after 7 July: 8, 9, 10 → overdue at the end of the 10th
+	afterRectifyDue := r.probe(day(7, 11, 1))
+	submit := r.act(day(7, 13, 9), workflows.ActSubmit, workflows.ActionInput{Actor: f.Manager1, EvidenceIDs: []int64{7}, AmountPaidFen: fen(400_000)})
+	reject := r.act(day(7, 13, 15), workflows.ActReject, workflows.ActionInput{Actor: f.Officer1, Note: "只支付了一半"})
+	r.stopAt(day(7, 14, 0))
+	r.run()
+
+	st := ok(t, dispute)
+	assert.Equal(t, cases.Investigating, st.Status)
+	assert.Equal(t, 1, st.Reopened)
+	assert.Empty(t, st.ClosureCode, "the disputed result is withdrawn")
+	handleDue := *st.HandleDue
+	st = ok(t, extend)
+	assert.True(t, st.Extended)
+	// 60 working days after 1 July end on 22 September (the Mid-Autumn
+	// holiday is later); 30 more: 23–24 Sep, 28–30 Sep, 8–9 Oct, 10 Oct
+	// (worked), 12 Oct … 6 Nov, 9–10 Nov
+	sameTime(t, cst(2026, 9, 23, 0), &handleDue, "handling due before the extension")
+	sameTime(t, cst(2026, 11, 11, 0), st.HandleDue, "after the extension")
+	refused(t, extendAgain, workflows.RefusedAgain, "")
+	assert.Equal(t, 1, ok(t, link).LinkedReports)
+	assert.Equal(t, cases.Rectifying, ok(t, order).Status)
+	assert.Equal(t, cases.Rectifying, afterRectifyDue.Status)
+	var kinds []string
+	for _, x := range afterRectifyDue.Tasks {
+		kinds = append(kinds, x.Actor+":"+x.Kind)
+		if x.Actor == cases.ActorEnterprise {
+			assert.True(t, x.Overdue)
+		}
+	}
+	assert.Equal(t, []string{"enterprise:rectify", "town:investigate"}, kinds, "the town must act on the missed limit")
+	assert.Equal(t, cases.Verifying, ok(t, submit).Status, "the project's labour manager may submit")
+	st = ok(t, reject)
+	assert.Equal(t, cases.Rectifying, st.Status)
+	sameTime(t, cst(2026, 7, 28, 0), st.RectifyDue, "the policy's 10 working days from 13 July")
+	evs := events(t, r)
+	assert.Equal(t, []string{"intake", "accept", "reportResult", "dispute", "extend", "linkReport", "orderRectification",
+		"remind", "overdue", "submitEvidence", "rejectEvidence"}, actions(evs))
+	assert.Equal(t, "rectify_remind: 期限届满前1个工作日提醒", evs[7].Rule)
+	assert.Equal(t, "rectify_overdue: 企业未在3个工作日内完成整改", evs[8].Rule)
+}
+
+// An unknown project goes to the city for triage; the city dispatches,
+// the town returns it, the city dispatches to another town and later
+// transfers it back.
+func TestLeadTriageReturnTransfer(t *testing.T) {
+	start := cst(2026, 3, 2, 9)
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	r := newLeadRunIn(t, f, start, casetest.Lead{WorkerID: f.Worker, Amount: 100_000, By: f.Officer1, Source: cases.SourceHotline})
+	initial := r.probe(start.Add(time.Minute))
+	d1 := r.act(cst(2026, 3, 2, 10), workflows.ActDispatch, workflows.ActionInput{Actor: f.City, TownCode: f.Town2})
+	ret := r.act(cst(2026, 3, 2, 11), workflows.ActReturn, workflows.ActionInput{Actor: f.Officer2, Note: "项目不在本街道"})
+	d2 := r.act(cst(2026, 3, 2, 12), workflows.ActDispatch, workflows.ActionInput{Actor: f.City, TownCode: f.Town1})
+	tr := r.act(cst(2026, 3, 3, 9), workflows.ActTransfer, workflows.ActionInput{Actor: f.City, TownCode: f.Town2, Note: "经核实属下城街道"})
+	acc := r.act(cst(2026, 3, 3, 10), workflows.ActAccept, workflows.ActionInput{Actor: f.Officer2})
+	r.stopAt(cst(2026, 3, 4, 0))
+	r.run()
+
+	assert.Equal(t, cases.Triage, initial.Status)
+	assert.Equal(t, []string{"city:triage"}, taskKinds(initial.Tasks))
+	assert.Equal(t, f.Town2, ok(t, d1).TownCode)
+	st := ok(t, ret)
+	assert.Equal(t, cases.Triage, st.Status)
+	assert.Empty(t, st.TownCode)
+	assert.Equal(t, f.Town1, ok(t, d2).TownCode)
+	st = ok(t, tr)
+	assert.Equal(t, cases.Dispatched, st.Status)
+	assert.Equal(t, f.Town2, st.TownCode)
+	assert.Equal(t, []string{"town:accept"}, taskKinds(st.Tasks))
+	assert.Equal(t, f.Town2, st.Tasks[0].TownCode)
+	assert.Equal(t, cases.Investigating, ok(t, acc).Status)
+	evs := events(t, r)
+	assert.Equal(t, "triage_unknown_project: 项目不明，转市级分流", evs[0].Rule)
+	assert.Equal(t, []string{"intake", "dispatch", "return", "dispatch", "transfer", "accept"}, actions(evs))
+}
+
+func taskKinds(ts []cases.Task) []string {
+	out := []string{}
+	for _, x := range ts {
+		out = append(out, x.Actor+":"+x.Kind)
+	}
+	return out
+}
+
+// Every refusal of the validators, in the state where it applies: the
+// wrong actor, the wrong state, a missing or wrong field. A refused
+// update changes nothing (the step counter stays).
+func TestLeadRefusals(t *testing.T) {
+	start := cst(2026, 4, 7, 9)
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	r := newLeadRunIn(t, f, start, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 100_000})
+	minute := 0
+	next := func() time.Time { minute++; return start.Add(time.Duration(minute) * time.Minute) }
+	type refusal struct {
+		res         *result
+		code, field string
+	}
+	var all []refusal
+	no := func(name string, in workflows.ActionInput, code, field string) {
+		all = append(all, refusal{r.act(next(), name, in), code, field})
+	}
+	A := workflows.ActionInput{}
+	as := func(a cases.Actor, mod ...func(*workflows.ActionInput)) workflows.ActionInput {
+		in := A
+		in.Actor = a
+		for _, m := range mod {
+			m(&in)
+		}
+		return in
+	}
+	note := func(n string) func(*workflows.ActionInput) { return func(in *workflows.ActionInput) { in.Note = n } }
+	town := func(c string) func(*workflows.ActionInput) { return func(in *workflows.ActionInput) { in.TownCode = c } }
+
+	// dispatched to town 1
+	no(workflows.ActAccept, as(f.Officer2), workflows.RefusedActor, "")
+	no(workflows.ActAccept, as(f.City), workflows.RefusedActor, "")
+	no(workflows.ActAccept, as(f.WorkerActor), workflows.RefusedActor, "")
+	no(workflows.ActReturn, as(f.Officer1), workflows.RefusedInput, "note")
+	no(workflows.ActOrderRectify, as(f.Officer1, note("整改")), workflows.RefusedState, "")
+	no(workflows.ActDispatch, as(f.City, town(f.Town2)), workflows.RefusedState, "")
+	no(workflows.ActTransfer, as(f.City, town(f.Town1), note("转办")), workflows.RefusedInput, "town_code")
+	no(workflows.ActTransfer, as(f.City, town(f.Town2)), workflows.RefusedInput, "note")
+	no(workflows.ActTransfer, as(f.City, note("转办")), workflows.RefusedInput, "town_code")
+	no(workflows.ActSupervise, as(f.City, note("督办"), func(in *workflows.ActionInput) { in.Level = "urgent" }), workflows.RefusedInput, "level")
+	no(workflows.ActConfirm, as(f.WorkerActor), workflows.RefusedState, "")
+	no(workflows.ActApprove, as(f.City), workflows.RefusedState, "")
+	no(workflows.ActLinkReport, as(cases.System, note("x")), workflows.RefusedActor, "")
+	no(workflows.ActLinkReport, as(f.WorkerActor), workflows.RefusedInput, "note")
+	seqDispatched := r.probe(next())
+	r.act(next(), workflows.ActAccept, as(f.Officer1))
+	// investigating
+	no(workflows.ActReport, as(f.Officer1, note("结果"), func(in *workflows.ActionInput) { in.ClosureCode = "settled" }), workflows.RefusedInput, "closure_code")
+	no(workflows.ActReport, as(f.Officer1, note("结果"), func(in *workflows.ActionInput) { in.ClosureCode = cases.PaidInFull }), workflows.RefusedInput, "amount_recovered_fen")
+	no(workflows.ActReport, as(f.Officer1, note("结果"), func(in *workflows.ActionInput) {
+		in.ClosureCode, in.AmountRecoveredFen = cases.PaidInFull, fen(100)
+	}), workflows.RefusedInput, "workers_covered")
+	no(workflows.ActReport, as(f.Officer1, func(in *workflows.ActionInput) {
+		in.ClosureCode, in.AmountRecoveredFen, in.WorkersCovered = cases.PaidInPart, fen(100), num(1)
+	}), workflows.RefusedInput, "note")
+	no(workflows.ActReport, as(f.Officer1, note("结果"), func(in *workflows.ActionInput) {
+		in.ClosureCode, in.AmountRecoveredFen = cases.NotFounded, fen(-1)
+	}), workflows.RefusedInput, "amount_recovered_fen")
+	no(workflows.ActOrderRectify, as(f.Officer1, note("整改"), func(in *workflows.ActionInput) { in.DueDays = 400 }), workflows.RefusedInput, "due_days")
+	no(workflows.ActOrderRectify, as(f.Officer1), workflows.RefusedInput, "note")
+	no(workflows.ActSubmit, as(f.Enterprise1), workflows.RefusedActor, "")
+	no(workflows.ActExtend, as(f.Officer1), workflows.RefusedInput, "note")
+	no(workflows.ActExtend, as(f.Officer1b, note("x")), workflows.RefusedInput, "note")
+	no(workflows.ActAccept, as(f.Officer1), workflows.RefusedState, "")
+	no(workflows.ActReturn, as(f.Officer1, note("不属于本街道")), workflows.RefusedState, "")
+	r.act(next(), workflows.ActOrderRectify, as(f.Officer1b, note("限期支付")))
+	// rectifying
+	paid := func(in *workflows.ActionInput) { in.AmountPaidFen = fen(100_000); in.EvidenceIDs = []int64{1} }
+	no(workflows.ActSubmit, as(f.Enterprise2, paid), workflows.RefusedActor, "")
+	no(workflows.ActSubmit, as(f.OtherActor, paid), workflows.RefusedActor, "")
+	no(workflows.ActSubmit, as(f.Officer1, paid), workflows.RefusedActor, "")
+	no(workflows.ActSubmit, as(f.Enterprise1, func(in *workflows.ActionInput) { in.AmountPaidFen = fen(1) }), workflows.RefusedInput, "evidence_ids")
+	no(workflows.ActSubmit, as(f.Enterprise1, func(in *workflows.ActionInput) { in.EvidenceIDs = []int64{1} }), workflows.RefusedInput, "amount_paid_fen")
+	no(workflows.ActReject, as(f.Officer1, note("不足")), workflows.RefusedState, "")
+	r.act(next(), workflows.ActSubmit, as(f.Enterprise1, paid))
+	r.act(next(), workflows.ActReport, as(f.Officer1, note("已支付"), func(in *workflows.ActionInput) {
+		in.ClosureCode, in.AmountRecoveredFen, in.WorkersCovered = cases.PaidInFull, fen(100_000), num(1)
+	}))
+	// confirming
+	no(workflows.ActConfirm, as(f.OtherActor), workflows.RefusedActor, "")
+	no(workflows.ActConfirm, as(f.Officer2, note("电话确认")), workflows.RefusedActor, "")
+	no(workflows.ActConfirm, as(f.Officer1), workflows.RefusedInput, "note")
+	no(workflows.ActDispute, as(f.WorkerActor), workflows.RefusedInput, "note")
+	no(workflows.ActExtend, as(f.Officer1, note("延期")), workflows.RefusedState, "")
+	no(workflows.ActSupervise, as(f.City, note("督办"), func(in *workflows.ActionInput) { in.Level = cases.Supervised }), workflows.RefusedState, "")
+	seqConfirming := r.probe(next())
+	confirm := r.act(next(), workflows.ActConfirm, as(f.Officer1, note("电话确认已收到")))
+	final := r.run()
+	require.NoError(t, r.env.GetWorkflowError())
+
+	for _, x := range all {
+		refused(t, x.res, x.code, x.field)
+	}
+	assert.Equal(t, 1, seqDispatched.Seq, "refusals are no steps")
+	assert.Equal(t, 5, seqConfirming.Seq)
+	assert.Equal(t, cases.Closed, ok(t, confirm).Status, "a town officer may record the worker's confirmation with how it was obtained")
+	assert.Equal(t, 6, final.Seq)
+	assert.Len(t, events(t, r), 6)
+}
