@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/anxin-city/anxin/api"
 	"github.com/anxin-city/anxin/audit"
@@ -44,6 +45,8 @@ type harness struct {
 	role  string
 	anon  bool
 	token string
+
+	temporal client.Client // set by setupCases
 
 	tokens   map[string]string // by role and scope
 	accounts int               // made so far
@@ -73,6 +76,7 @@ func setupWith(t *testing.T, adjust func(*api.Deps)) *harness {
 	if adjust != nil {
 		adjust(&deps)
 	}
+	h.temporal = deps.Temporal
 	h.app = api.New(deps)
 	return h
 }

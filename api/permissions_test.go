@@ -122,7 +122,32 @@ func newMatrixFixture(h *harness) *matrixFixture {
 			ids[i] = m
 		}
 	})
+	// A lead in each domain that everyone there sees: reported by the
+	// domain's worker, accepted, its contractor ordered to rectify, with
+	// an uploaded evidence file; and a second lead waiting for the town's
+	// acceptance (a task the town may claim).
+	for i, d := range []struct {
+		town      string
+		ent, proj int64
+		worker    int64
+	}{{f.TownA, f.ContractorA, f.ProjectA, f.WorkerA}, {f.TownB, f.ContractorB, f.ProjectB, f.WorkerB}} {
+		worker := h.tokenFor("worker", workerScope(d.worker))
+		officer := h.tokenFor("town_officer", townScope(d.town))
+		lead := h.as2(worker, 201, "POST", "/api/v1/leads/report", map[string]any{"project_id": d.proj,
+			"amount_claimed_fen": 100_000, "description": "权限矩阵测试"}).num("lead_id")
+		h.as2(officer, 200, "POST", v1("/leads/%d/actions/accept", lead), map[string]any{})
+		h.as2(officer, 200, "POST", v1("/leads/%d/actions/orderRectification", lead), map[string]any{"note": "限期支付"})
+		ids[i]["leads"] = fmt.Sprint(lead)
+		ids[i]["evidence"] = fmt.Sprint(upload(h, h.tokenFor("enterprise_user", entScope(d.ent)), lead, "凭证.png", testPNG(t, 8), 1<<20))
+		other := h.as2(officer, 201, "POST", "/api/v1/leads", map[string]any{"source": "walk_in", "reporter_name": "来访人",
+			"project_id": d.proj, "amount_claimed_fen": 1000, "description": "权限矩阵测试"}).num("lead_id")
+		tasks := h.as2(officer, 200, "GET", v1("/tasks?lead_id=%d", other), nil).items()
+		require.Len(t, tasks, 1)
+		ids[i]["tasks"] = fmt.Sprint(int64(tasks[0]["id"].(float64)))
+	}
 	ids[0]["teams"], ids[1]["teams"] = fmt.Sprint(f.TeamA), fmt.Sprint(f.TeamB)
+	ids[0]["calendar"], ids[1]["calendar"] = "2026", "2026"
+	ids[0]["case-policies"], ids[1]["case-policies"] = "lead", "lead"
 	ids[0]["employments"], ids[1]["employments"] = fmt.Sprint(f.EmploymentA), fmt.Sprint(f.EmploymentB)
 	for k, a := range ids[0] {
 		f.ids[k] = [2]string{a, ids[1][k]}
@@ -164,6 +189,8 @@ func (f *matrixFixture) concrete(t *testing.T, path string, d int) (string, bool
 			return f.ids["listing"][d]
 		case "{system}":
 			return "real_name"
+		case "{action}":
+			return "extend"
 		}
 		if resource == "auth" {
 			return "999999" // a session that is not the caller's
@@ -216,7 +243,7 @@ func matrixBody(method, path string) any {
 }
 
 func TestPermissionMatrix(t *testing.T) {
-	h := setup(t)
+	h := setupCases(t)
 	f := newMatrixFixture(h)
 	matrix := readMatrix(t)
 	doc, err := openapi3.NewLoader().LoadFromData(h.must(200, "GET", "/api/v1/openapi.json", nil).Raw)

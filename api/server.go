@@ -51,6 +51,12 @@ type Deps struct {
 	BodyLimit int
 	// Now returns the current time (tests fix it); default time.Now.
 	Now func() time.Time
+	// EvidenceDir is where uploaded evidence files are stored (under the
+	// data directory); evidence routes answer 503 without it.
+	EvidenceDir string
+	// CaseTimeout bounds how long a case action waits for its workflow
+	// to answer (default 30 s).
+	CaseTimeout time.Duration
 }
 
 // Server holds the dependencies the handlers close over.
@@ -169,6 +175,10 @@ func (s *Server) registerRoutes() {
 	s.wageAccountRoutes()
 	s.depositRoutes()
 	s.safetyHomeRoutes()
+	s.leadRoutes()
+	s.taskRoutes()
+	s.calendarRoutes()
+	s.evidenceRoutes()
 	s.excelRoutes() // last: exports document the filters of the list routes above
 }
 

@@ -97,7 +97,8 @@ func (c Calendar) AddWorkdays(from time.Time, n int) (day Day, covered bool) {
 }
 
 // Deadline is when a time limit counted in working days ends, and the two
-// moments of its escalation ladder.
+// moments of its escalation ladder (in UTC, like every API timestamp; the
+// days are counted in China Standard Time).
 type Deadline struct {
 	// Due is the end of the last working day allowed.
 	Due time.Time `json:"due"`
@@ -122,15 +123,15 @@ type DeadlineRule struct {
 // Deadline counts rule from the moment from.
 func (c Calendar) Deadline(from time.Time, rule DeadlineRule) Deadline {
 	due, covered := c.AddWorkdays(from, rule.Days)
-	d := Deadline{Due: due.End(), Covered: covered}
+	d := Deadline{Due: due.End().UTC(), Covered: covered}
 	if rule.RemindDays > 0 && rule.Days > rule.RemindDays {
 		r, ok := c.AddWorkdays(from, rule.Days-rule.RemindDays)
-		d.RemindAt = r.End()
+		d.RemindAt = r.End().UTC()
 		d.Covered = d.Covered && ok
 	}
 	if rule.ListedAfter > 0 {
 		l, ok := c.AddWorkdays(due.Start(), rule.ListedAfter)
-		d.ListedAt = l.End()
+		d.ListedAt = l.End().UTC()
 		d.Covered = d.Covered && ok
 	}
 	return d

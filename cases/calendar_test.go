@@ -7,7 +7,34 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/registry"
 )
+
+// The codes here are the registry's (whose enums are tested against the
+// schema's CHECK constraints).
+func TestCodesMatchTheRegistry(t *testing.T) {
+	t.Parallel()
+	var statuses, sources, closures, supervisions []string
+	for _, s := range cases.Statuses {
+		statuses = append(statuses, string(s))
+	}
+	for _, s := range cases.Sources {
+		sources = append(sources, string(s))
+	}
+	for _, c := range cases.ClosureCodes {
+		closures = append(closures, string(c.Code))
+		assert.Equal(t, registry.ClosureCodes.Label(string(c.Code)), c.Name)
+	}
+	for _, s := range []cases.Supervision{cases.SupervisionNone, cases.Supervised, cases.Listed} {
+		supervisions = append(supervisions, string(s))
+	}
+	assert.Equal(t, registry.LeadStatuses.Codes, statuses)
+	assert.Equal(t, registry.LeadSources.Codes, sources)
+	assert.Equal(t, registry.ClosureCodes.Codes, closures)
+	assert.Equal(t, registry.Supervisions.Codes, supervisions)
+	assert.Equal(t, registry.TaskKinds.Codes, cases.TaskKinds)
+	assert.Equal(t, registry.TaskActors.Codes, []string{cases.ActorCity, cases.ActorTown, cases.ActorEnterprise, cases.ActorWorker})
+}
 
 // cal2026 is the official 2026 arrangement, as migration 00007 stores it.
 func cal2026() cases.Calendar {
@@ -83,9 +110,9 @@ func TestDeadline(t *testing.T) {
 	t.Parallel()
 	c := cal2026()
 	d := c.Deadline(at("2026-11-02 09:00"), cases.DeadlineRule{Days: 5, RemindDays: 1, ListedAfter: 10})
-	assert.Equal(t, at("2026-11-10 00:00"), d.Due, "the end of the 5th working day")
-	assert.Equal(t, at("2026-11-07 00:00"), d.RemindAt, "the end of the 4th working day")
-	assert.Equal(t, at("2026-11-24 00:00"), d.ListedAt, "10 working days after the due day")
+	assert.Equal(t, at("2026-11-10 00:00").UTC(), d.Due, "the end of the 5th working day")
+	assert.Equal(t, at("2026-11-07 00:00").UTC(), d.RemindAt, "the end of the 4th working day")
+	assert.Equal(t, at("2026-11-24 00:00").UTC(), d.ListedAt, "10 working days after the due day")
 	assert.True(t, d.Covered)
 
 	short := c.Deadline(at("2026-11-02 09:00"), cases.DeadlineRule{Days: 1, RemindDays: 1})
@@ -93,5 +120,5 @@ func TestDeadline(t *testing.T) {
 	assert.True(t, short.ListedAt.IsZero())
 
 	ext := c.Extend(c.Deadline(at("2026-07-01 09:00"), cases.DeadlineRule{Days: 60}), cases.DeadlineRule{}, 30)
-	assert.Equal(t, at("2026-11-11 00:00"), ext.Due, "22 Sep + 30 working days")
+	assert.Equal(t, at("2026-11-11 00:00").UTC(), ext.Due, "22 Sep + 30 working days")
 }

@@ -25,6 +25,12 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 	return c, nil
 }
 
+// DialTemporal is dialTemporal for the commands that talk to the
+// workflows without running a role (anxin cases check).
+func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	return dialTemporal(ctx, cfg, log)
+}
+
 // RunAPI serves the API alone (no worker), against an external Temporal,
 // until ctx ends. Migrations are applied at start (they are idempotent and
 // serialised by an advisory lock).

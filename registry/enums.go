@@ -138,4 +138,55 @@ var (
 		"inspection", "走访检查",
 		"other", "其他",
 	)
+	// Arrears leads (cases package: the same codes as constants).
+	LeadSources = enum(
+		"worker_app", "工人线上反映",
+		"hotline", "12345热线",
+		"walk_in", "来访",
+		"national_platform", "全国欠薪线索平台",
+	)
+	LeadStatuses = enum(
+		"received", "已接收",
+		"triage", "待市级分流",
+		"dispatched", "待签收",
+		"investigating", "核查处置中",
+		"rectifying", "整改中",
+		"verifying", "待核实",
+		"confirming", "待工人确认",
+		"review", "待市级审核",
+		"closed", "已办结",
+	)
+	Supervisions = enum(
+		"none", "未督办",
+		"supervised", "督办",
+		"listed", "挂牌督办",
+	)
+	ClosureCodes = enum(
+		"paid_in_full", "已全额支付",
+		"paid_in_part", "部分支付并达成协议",
+		"arbitration", "引导劳动仲裁",
+		"court", "引导诉讼",
+		"police", "移送公安机关",
+		"not_founded", "经查不属实",
+		"duplicate", "重复线索",
+		"withdrawn", "当事人撤回",
+		"outside_jurisdiction", "不属于管辖范围",
+		"other", "其他",
+	)
+	TaskKinds = enum(
+		"triage", "市级分流",
+		"accept", "签收",
+		"investigate", "核查处置",
+		"rectify", "整改",
+		"verify", "核实整改",
+		"confirm", "确认办理结果",
+		"review", "重大案件审核",
+		"supervise", "督办",
+	)
+	TaskActors = enum(
+		"city", "市级",
+		"town", "镇街",
+		"enterprise", "企业",
+		"worker", "工人",
+	)
 )

@@ -39,6 +39,12 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"safety_activities", "kind", registry.ActivityKinds},
 		{"accounts", "role", registry.Roles},
 		{"audit_log", "outcome", registry.AuditOutcomes},
+		{"leads", "source", registry.LeadSources},
+		{"leads", "status", registry.LeadStatuses},
+		{"leads", "supervision", registry.Supervisions},
+		{"leads", "closure_code", registry.ClosureCodes},
+		{"case_tasks", "kind", registry.TaskKinds},
+		{"case_tasks", "actor", registry.TaskActors},
 	}
 	quoted := regexp.MustCompile(`'([a-z_]+)'::text`)
 	for _, tc := range cases {

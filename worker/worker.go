@@ -47,12 +47,18 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 }
 
 // Register registers every anxin workflow and acts' activities on r. New
-// calls it; so can a replayer, which must know the same workflows.
+// calls it.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
+	RegisterWorkflows(r)
+	r.RegisterActivity(acts)
+}
+
+// RegisterWorkflows registers every anxin workflow: Register's half that
+// a replayer (which takes no activities) needs too.
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.Ping)
 	r.RegisterWorkflow(workflows.AuditRetention)
 	r.RegisterWorkflow(workflows.LeadWorkflow)
-	r.RegisterActivity(acts)
 }
 
 // Run starts a worker as New makes it and blocks until ctx ends, then stops

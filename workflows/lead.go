@@ -97,6 +97,7 @@ const (
 	RefusedInput  = "lead_invalid_input" // a field is missing or wrong
 	RefusedAgain  = "lead_already_done"  // a once-only step was taken before
 	RefusedClosed = "lead_closed"        // the lead is closed
+	RefusedEarly  = "lead_not_ready"     // intake is still in progress
 )
 
 func (r *Refusal) Error() string { return r.Code + ": " + r.Message }
@@ -276,6 +277,9 @@ func (l *lead) check(name string, in ActionInput) *Refusal {
 	s := l.st
 	if s.Status == cases.Closed {
 		return refuse(RefusedClosed, "", "线索已办结")
+	}
+	if s.Seq == 0 {
+		return refuse(RefusedEarly, "", "线索正在受理，请稍后重试")
 	}
 	a := in.Actor
 	city := a.Role == "city_supervisor"
@@ -515,7 +519,8 @@ func (l *lead) apply(ctx workflow.Context, name string, in ActionInput, ev *case
 	now := workflow.Now(ctx)
 	switch name {
 	case ActDispatch, ActTransfer:
-		l.closeTasks(cases.ActorTown, cases.ActorCity)
+		// a rectification ordered by the previous town ends with it
+		l.closeTasks(cases.ActorTown, cases.ActorCity, cases.ActorEnterprise)
 		return l.toTown(ctx, in.TownCode)
 	case ActAccept:
 		l.accept.Active = false
@@ -662,7 +667,9 @@ func (l *lead) step(ctx workflow.Context, action string, actor cases.Actor, note
 func (l *lead) project(ctx workflow.Context, p cases.Projection) error {
 	var a *activities.Activities
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		// a projection takes milliseconds; a worker that died in one is
+		// noticed after this long and the step retried elsewhere
+		StartToCloseTimeout: 10 * time.Second,
 		// never give up: a projection that cannot be written is an outage
 		// to fix, not a step to lose
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},

@@ -222,7 +222,7 @@ func sameTime(t *testing.T, want time.Time, got *time.Time, msg string) {
 }
 
 func fen(v int64) *int64 { return &v }
-func num(v int) *int    { return &v }
+func num(v int) *int     { return &v }
 
 // A worker reports; the town accepts, orders rectification; the
 // enterprise submits evidence; the town verifies and reports payment in
@@ -536,7 +536,9 @@ func TestLeadRefusals(t *testing.T) {
 		return in
 	}
 	note := func(n string) func(*workflows.ActionInput) { return func(in *workflows.ActionInput) { in.Note = n } }
-	town := func(c string) func(*workflows.ActionInput) { return func(in *workflows.ActionInput) { in.TownCode = c } }
+	town := func(c string) func(*workflows.ActionInput) {
+		return func(in *workflows.ActionInput) { in.TownCode = c }
+	}
 
 	// dispatched to town 1
 	no(workflows.ActAccept, as(f.Officer2), workflows.RefusedActor, "")

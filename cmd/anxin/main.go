@@ -7,6 +7,7 @@
 //	anxin seed      load a synthetic city (--scale demo|city)
 //	anxin loadtest  measure a running API's registry reads
 //	anxin audit     the system log: export, import, verify, archive, generate
+//	anxin cases     the case workflows: check their projection in Postgres
 //	anxin version   print the version
 package main
 
@@ -38,6 +39,8 @@ Commands:
   seed      load a deterministic synthetic city: --scale demo|small|city
   loadtest  measure registry reads of a running API (--base URL) with IDs from its database
   audit     the system log: export, import, verify, archive, generate ('anxin audit help')
+  cases     the case workflows: check [--all] [--lead ID ...] compares them with their projection
+            in Postgres, exit status 1 on any difference ('anxin cases help')
   version   print the version
 
 Run 'anxin <command> -h' for the flags of a command. Every flag has an
@@ -101,6 +104,8 @@ func run(ctx context.Context, cmd string, args []string) error {
 		return loadtestCmd(ctx, cfg, fs, args)
 	case "audit":
 		return auditCmd(ctx, cfg, args)
+	case "cases":
+		return casesCmd(ctx, cfg, args)
 	case "version":
 		fmt.Println("anxin", platform.Version)
 		return nil

@@ -10,6 +10,21 @@ import (
 	"time"
 )
 
+const calendarDayInsert = `-- name: CalendarDayInsert :exec
+INSERT INTO work_calendar (day, workday, name) VALUES ($1, $2, $3)
+`
+
+type CalendarDayInsertParams struct {
+	Day     time.Time
+	Workday bool
+	Name    string
+}
+
+func (q *Queries) CalendarDayInsert(ctx context.Context, arg CalendarDayInsertParams) error {
+	_, err := q.db.Exec(ctx, calendarDayInsert, arg.Day, arg.Workday, arg.Name)
+	return err
+}
+
 const calendarDays = `-- name: CalendarDays :many
 
 SELECT day, workday, name FROM work_calendar
@@ -43,6 +58,56 @@ func (q *Queries) CalendarDays(ctx context.Context, arg CalendarDaysParams) ([]W
 	return items, nil
 }
 
+const calendarYearClear = `-- name: CalendarYearClear :exec
+DELETE FROM work_calendar WHERE extract(year FROM day) = $1::int
+`
+
+func (q *Queries) CalendarYearClear(ctx context.Context, year int32) error {
+	_, err := q.db.Exec(ctx, calendarYearClear, year)
+	return err
+}
+
+const calendarYearDays = `-- name: CalendarYearDays :many
+SELECT day, workday, name FROM work_calendar
+WHERE extract(year FROM day) = $1::int
+ORDER BY day
+`
+
+func (q *Queries) CalendarYearDays(ctx context.Context, year int32) ([]WorkCalendar, error) {
+	rows, err := q.db.Query(ctx, calendarYearDays, year)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WorkCalendar{}
+	for rows.Next() {
+		var i WorkCalendar
+		if err := rows.Scan(&i.Day, &i.Workday, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const calendarYearUpsert = `-- name: CalendarYearUpsert :exec
+INSERT INTO work_calendar_years (year, source) VALUES ($1, $2)
+ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source
+`
+
+type CalendarYearUpsertParams struct {
+	Year   int32
+	Source string
+}
+
+func (q *Queries) CalendarYearUpsert(ctx context.Context, arg CalendarYearUpsertParams) error {
+	_, err := q.db.Exec(ctx, calendarYearUpsert, arg.Year, arg.Source)
+	return err
+}
+
 const calendarYears = `-- name: CalendarYears :many
 SELECT year, source FROM work_calendar_years ORDER BY year
 `
@@ -73,6 +138,99 @@ SELECT kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, 
 
 func (q *Queries) CasePolicyGet(ctx context.Context, kind string) (CasePolicy, error) {
 	row := q.db.QueryRow(ctx, casePolicyGet, kind)
+	var i CasePolicy
+	err := row.Scan(
+		&i.Kind,
+		&i.AcceptDays,
+		&i.HandleDays,
+		&i.ExtendDays,
+		&i.RectifyDays,
+		&i.ConfirmDays,
+		&i.RemindDays,
+		&i.ListedAfterDays,
+		&i.MajorWorkers,
+		&i.MajorAmountFen,
+		&i.Version,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const casePolicyList = `-- name: CasePolicyList :many
+SELECT kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, remind_days, listed_after_days, major_workers, major_amount_fen, version, updated_at FROM case_policies ORDER BY kind
+`
+
+func (q *Queries) CasePolicyList(ctx context.Context) ([]CasePolicy, error) {
+	rows, err := q.db.Query(ctx, casePolicyList)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CasePolicy{}
+	for rows.Next() {
+		var i CasePolicy
+		if err := rows.Scan(
+			&i.Kind,
+			&i.AcceptDays,
+			&i.HandleDays,
+			&i.ExtendDays,
+			&i.RectifyDays,
+			&i.ConfirmDays,
+			&i.RemindDays,
+			&i.ListedAfterDays,
+			&i.MajorWorkers,
+			&i.MajorAmountFen,
+			&i.Version,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const casePolicyUpdate = `-- name: CasePolicyUpdate :one
+UPDATE case_policies SET
+    accept_days = $1, handle_days = $2, extend_days = $3,
+    rectify_days = $4, confirm_days = $5, remind_days = $6,
+    listed_after_days = $7, major_workers = $8,
+    major_amount_fen = $9, version = version + 1, updated_at = now()
+WHERE kind = $10 AND version = $11
+RETURNING kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, remind_days, listed_after_days, major_workers, major_amount_fen, version, updated_at
+`
+
+type CasePolicyUpdateParams struct {
+	AcceptDays      int32
+	HandleDays      int32
+	ExtendDays      int32
+	RectifyDays     int32
+	ConfirmDays     int32
+	RemindDays      int32
+	ListedAfterDays int32
+	MajorWorkers    int32
+	MajorAmountFen  int64
+	Kind            string
+	Version         int32
+}
+
+func (q *Queries) CasePolicyUpdate(ctx context.Context, arg CasePolicyUpdateParams) (CasePolicy, error) {
+	row := q.db.QueryRow(ctx, casePolicyUpdate,
+		arg.AcceptDays,
+		arg.HandleDays,
+		arg.ExtendDays,
+		arg.RectifyDays,
+		arg.ConfirmDays,
+		arg.RemindDays,
+		arg.ListedAfterDays,
+		arg.MajorWorkers,
+		arg.MajorAmountFen,
+		arg.Kind,
+		arg.Version,
+	)
 	var i CasePolicy
 	err := row.Scan(
 		&i.Kind,

@@ -207,6 +207,9 @@ CREATE INDEX evidence_files_lead_idx ON evidence_files (lead_id);
 
 -- Every change is captured in the system log with the actor of its
 -- transaction (the API's caller, or the workflow step's actor).
+CREATE TRIGGER audit_capture AFTER INSERT OR UPDATE OR DELETE ON work_calendar_years FOR EACH ROW
+    WHEN (current_setting('anxin.audit_capture', true) IS DISTINCT FROM 'off')
+    EXECUTE FUNCTION audit_capture('work_calendar_years', 'year');
 CREATE TRIGGER audit_capture AFTER INSERT OR UPDATE OR DELETE ON work_calendar FOR EACH ROW
     WHEN (current_setting('anxin.audit_capture', true) IS DISTINCT FROM 'off')
     EXECUTE FUNCTION audit_capture('work_calendar', 'day');

@@ -1,0 +1,97 @@
+package api_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/anxin-city/anxin/api"
+)
+
+func TestCalendar(t *testing.T) {
+	h := setup(t)
+	f := newRegistryFixture(h)
+	officer := h.tokenFor("town_officer", townScope(f.TownA))
+	city := h.tokenFor("city_supervisor", api.Scope{})
+
+	years := h.as2(officer, 200, "GET", "/api/v1/calendar", nil).items()
+	require.Len(t, years, 1)
+	assert.Equal(t, float64(2026), years[0]["year"])
+	y := h.as2(officer, 200, "GET", "/api/v1/calendar/2026", nil)
+	days := y.Body["days"].([]any)
+	var holidays, workdays int
+	for _, d := range days {
+		if d.(map[string]any)["workday"].(bool) {
+			workdays++
+		} else {
+			holidays++
+		}
+	}
+	assert.Equal(t, 33, holidays, "3+9+3+5+3+3+7 days off")
+	assert.Equal(t, 6, workdays, "six weekend days worked")
+	h.as2(officer, 404, "GET", "/api/v1/calendar/2027", nil)
+	h.as2(officer, 403, "PUT", "/api/v1/calendar/2027", map[string]any{})
+
+	bad := map[string]any{"source": "测试", "days": []any{
+		map[string]any{"day": "2027-01-05", "workday": true, "name": "调休"}, // a Tuesday
+		map[string]any{"day": "2028-01-01", "workday": false, "name": "元旦"},
+		map[string]any{"day": "2027-01-01", "workday": false, "name": "元旦"},
+		map[string]any{"day": "2027-01-01", "workday": false, "name": "元旦"},
+	}}
+	r := h.doAs(city, "PUT", "/api/v1/calendar/2027", bad)
+	assert.Equal(t, 422, r.Status, string(r.Raw))
+	assert.Equal(t, map[string]any{"days[0]": "调休上班日应为周六或周日", "days[1]": "日期不在该年度内", "days[3]": "日期重复"}, r.fields())
+	h.as2(officer, 404, "GET", "/api/v1/calendar/2027", nil) // nothing changed
+
+	good := map[string]any{"source": "国务院办公厅关于2027年部分节假日安排的通知", "days": []any{
+		map[string]any{"day": "2027-01-01", "workday": false, "name": "元旦"},
+		map[string]any{"day": "2027-02-20", "workday": true, "name": "春节调休上班"},
+	}}
+	r = h.as2(city, 200, "PUT", "/api/v1/calendar/2027", good)
+	assert.Len(t, r.Body["days"], 2)
+	// entering it again replaces the year, it does not add to it
+	good["days"] = good["days"].([]any)[:1]
+	r = h.as2(city, 200, "PUT", "/api/v1/calendar/2027", good)
+	assert.Len(t, r.Body["days"], 1)
+	assert.Len(t, h.as2(officer, 200, "GET", "/api/v1/calendar", nil).items(), 2)
+	var logged int
+	require.NoError(t, h.pool.QueryRow(h.t.Context(), `SELECT count(*) FROM audit_log WHERE object_type IN ('work_calendar', 'work_calendar_years')`).Scan(&logged))
+	assert.GreaterOrEqual(t, logged, 5, "each change is in the system log")
+}
+
+func TestCasePolicies(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	p := h.as2(f.officer, 200, "GET", "/api/v1/case-policies", nil).items()
+	require.Len(t, p, 1)
+	assert.Equal(t, "lead", p[0]["kind"])
+	assert.Equal(t, float64(5), p[0]["accept_days"])
+	assert.Equal(t, float64(60), p[0]["handle_days"])
+
+	before := h.as2(f.worker, 201, "POST", "/api/v1/leads/report", map[string]any{"project_id": f.ProjectA,
+		"amount_claimed_fen": 1000, "description": "政策修改前"})
+	r := h.doAs(f.city, "PATCH", "/api/v1/case-policies/lead", map[string]any{"accept_days": 0, "remind_days": 31, "version": 1})
+	assert.Equal(t, 422, r.Status)
+	assert.Contains(t, r.fields(), "accept_days")
+	assert.Contains(t, r.fields(), "remind_days")
+	r = h.as2(f.city, 200, "PATCH", "/api/v1/case-policies/lead", map[string]any{"accept_days": 2, "version": 1})
+	assert.Equal(t, float64(2), r.Body["accept_days"])
+	assert.Equal(t, float64(60), r.Body["handle_days"], "unchanged fields stay")
+	assert.Equal(t, "version_conflict", h.as2(f.city, 409, "PATCH", "/api/v1/case-policies/lead", map[string]any{"accept_days": 3, "version": 1}).code())
+	h.as2(f.city, 404, "PATCH", "/api/v1/case-policies/warning", map[string]any{"accept_days": 3, "version": 1})
+
+	// a new case counts with the new limit; the running one keeps its own
+	after := h.as2(f.officerB, 201, "POST", "/api/v1/leads", map[string]any{"source": "walk_in", "reporter_name": "来访人",
+		"project_id": f.ProjectB, "amount_claimed_fen": 1000, "description": "政策修改后"})
+	due := func(r resp) time.Time {
+		d, err := time.Parse(time.RFC3339, stateOf(r)["accept_due"].(string))
+		require.NoError(t, err)
+		return d
+	}
+	assert.True(t, due(after).Before(due(before)), "2 working days end before 5: %s, %s", due(after), due(before))
+	d := h.as2(f.officer, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", before.num("lead_id")), nil)
+	assert.Equal(t, stateOf(before)["accept_due"], d.Body["accept_due"])
+}

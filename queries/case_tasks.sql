@@ -1,0 +1,68 @@
+-- The task inbox (db/migrations/00007_cases.sql): the open work of each
+-- actor on the leads, written by the workflows' projection; only the
+-- assignee is the office's to change.
+--
+-- Task scope: the city sees every task (its inbox is actor = 'city'); a town its own; an
+-- enterprise the tasks addressed to it; a project's labour manager the
+-- enterprise tasks of the project; a worker their own.
+
+-- name: CaseTaskList :many
+SELECT t.*, l.status AS lead_status, l.source AS lead_source, l.project_id AS lead_project_id,
+       l.amount_claimed_fen, l.workers_claimed, l.overdue AS lead_overdue, l.supervision,
+       coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
+       count(*) OVER () AS total
+FROM case_tasks t
+JOIN leads l ON l.id = t.lead_id
+LEFT JOIN projects p ON p.id = l.project_id
+LEFT JOIN accounts a ON a.id = t.assignee_id
+WHERE t.closed_at IS NULL
+  AND (sqlc.narg('id')::bigint IS NULL OR t.id = sqlc.narg('id'))
+  AND CASE
+        WHEN sqlc.narg('scope_town')::text IS NOT NULL THEN t.actor = 'town' AND t.town_code = sqlc.narg('scope_town')
+        WHEN sqlc.narg('scope_enterprise')::bigint IS NOT NULL THEN t.actor = 'enterprise' AND t.enterprise_id = sqlc.narg('scope_enterprise')
+        WHEN sqlc.narg('scope_project')::bigint IS NOT NULL THEN t.actor = 'enterprise' AND t.project_id = sqlc.narg('scope_project')
+        WHEN sqlc.narg('scope_worker')::bigint IS NOT NULL THEN t.actor = 'worker' AND t.worker_id = sqlc.narg('scope_worker')
+        ELSE true -- the city oversees every office's tasks
+      END
+  AND (sqlc.narg('actor')::text IS NULL OR t.actor = sqlc.narg('actor'))
+  AND (sqlc.narg('assignee_id')::bigint IS NULL OR t.assignee_id = sqlc.narg('assignee_id'))
+  AND (NOT @unassigned::boolean OR t.assignee_id IS NULL)
+  AND (sqlc.narg('overdue')::boolean IS NULL OR (t.overdue OR t.due_at <= @now::timestamptz) = sqlc.narg('overdue'))
+  AND (sqlc.narg('due_before')::timestamptz IS NULL OR t.due_at <= sqlc.narg('due_before'))
+  AND (sqlc.narg('kind')::text IS NULL OR t.kind = sqlc.narg('kind'))
+  AND (sqlc.narg('lead_status')::text IS NULL OR l.status = sqlc.narg('lead_status'))
+  AND (sqlc.narg('lead_id')::bigint IS NULL OR t.lead_id = sqlc.narg('lead_id'))
+  AND (sqlc.narg('project_id')::bigint IS NULL OR l.project_id = sqlc.narg('project_id'))
+  AND (sqlc.narg('enterprise_id')::bigint IS NULL OR l.rectify_enterprise_id = sqlc.narg('enterprise_id'))
+  AND (sqlc.narg('opened_from')::date IS NULL OR t.opened_at >= sqlc.narg('opened_from')::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND (sqlc.narg('opened_to')::date IS NULL OR t.opened_at < (sqlc.narg('opened_to')::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+ORDER BY
+  CASE WHEN @sort::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
+  CASE WHEN @sort::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
+  CASE WHEN @sort::text = 'opened_at' THEN t.opened_at END ASC,
+  CASE WHEN @sort::text = '-opened_at' THEN t.opened_at END DESC,
+  t.id ASC
+LIMIT @lim OFFSET @off;
+
+-- name: CaseTaskForAssign :one
+-- An open task, locked for a change of assignee.
+SELECT * FROM case_tasks WHERE id = @id AND closed_at IS NULL FOR UPDATE;
+
+-- name: CaseTaskSetAssignee :exec
+UPDATE case_tasks SET assignee_id = sqlc.narg('assignee_id') WHERE id = @id;
+
+-- name: CaseTasksOfAssignee :many
+-- The open tasks of an office held by one account, locked for reassignment.
+SELECT * FROM case_tasks
+WHERE assignee_id = @assignee_id AND closed_at IS NULL
+ORDER BY id FOR UPDATE;
+
+-- name: CaseTaskAssignable :one
+-- Whether account may hold a task of this office: active, and of the
+-- office's role and binding.
+SELECT EXISTS (
+    SELECT 1 FROM accounts a WHERE a.id = @account_id AND a.active AND (
+        (@actor::text = 'city' AND a.role = 'city_supervisor')
+     OR (@actor::text = 'town' AND a.role = 'town_officer' AND a.town_code = sqlc.narg('town_code'))
+     OR (@actor::text = 'enterprise' AND ((a.role = 'enterprise_user' AND a.enterprise_id = sqlc.narg('enterprise_id'))
+                                      OR (a.role = 'project_manager' AND a.project_id = sqlc.narg('project_id'))))));

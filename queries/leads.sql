@@ -1,0 +1,102 @@
+-- Arrears leads as the API reads and records them (db/migrations/00007_cases.sql).
+--
+-- Lead scope: the city sees every lead; a town the leads currently with it;
+-- an enterprise the leads it was ordered to rectify; a project's labour
+-- manager the leads of the project once an enterprise was ordered to
+-- rectify; a worker their own leads.
+
+-- name: LeadList :many
+SELECT sqlc.embed(l), coalesce(p.name, '')::text AS project_name, coalesce(tw.name, '')::text AS town_name,
+       coalesce(w.name, '')::text AS worker_name, coalesce(e.name, '')::text AS rectify_enterprise_name,
+       count(*) OVER () AS total
+FROM leads l
+LEFT JOIN projects p ON p.id = l.project_id
+LEFT JOIN towns tw ON tw.code = l.town_code
+LEFT JOIN workers w ON w.id = l.worker_id
+LEFT JOIN enterprises e ON e.id = l.rectify_enterprise_id
+WHERE (sqlc.narg('id')::bigint IS NULL OR l.id = sqlc.narg('id'))
+  AND (sqlc.narg('scope_town')::text IS NULL OR l.town_code = sqlc.narg('scope_town'))
+  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR l.rectify_enterprise_id = sqlc.narg('scope_enterprise'))
+  AND (sqlc.narg('scope_project')::bigint IS NULL
+        OR (l.project_id = sqlc.narg('scope_project') AND l.rectify_enterprise_id IS NOT NULL))
+  AND (sqlc.narg('scope_worker')::bigint IS NULL OR l.worker_id = sqlc.narg('scope_worker'))
+  AND (sqlc.narg('status')::text IS NULL OR l.status = sqlc.narg('status'))
+  AND (sqlc.narg('open')::boolean IS NULL OR (l.status <> 'closed') = sqlc.narg('open'))
+  AND (sqlc.narg('town_code')::text IS NULL OR l.town_code = sqlc.narg('town_code'))
+  AND (sqlc.narg('project_id')::bigint IS NULL OR l.project_id = sqlc.narg('project_id'))
+  AND (sqlc.narg('enterprise_id')::bigint IS NULL OR l.rectify_enterprise_id = sqlc.narg('enterprise_id'))
+  AND (sqlc.narg('source')::text IS NULL OR l.source = sqlc.narg('source'))
+  AND (sqlc.narg('overdue')::boolean IS NULL OR l.overdue = sqlc.narg('overdue'))
+  AND (sqlc.narg('supervision')::text IS NULL OR l.supervision = sqlc.narg('supervision'))
+  AND (sqlc.narg('major')::boolean IS NULL OR l.major = sqlc.narg('major'))
+  AND (sqlc.narg('received_from')::date IS NULL OR l.received_at >= sqlc.narg('received_from')::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND (sqlc.narg('received_to')::date IS NULL OR l.received_at < (sqlc.narg('received_to')::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+ORDER BY
+  CASE WHEN @sort::text = 'received_at' THEN l.received_at END ASC,
+  CASE WHEN @sort::text = '-received_at' THEN l.received_at END DESC,
+  CASE WHEN @sort::text = 'handle_due' THEN l.handle_due END ASC NULLS LAST,
+  CASE WHEN @sort::text = '-amount_claimed_fen' THEN l.amount_claimed_fen END DESC,
+  CASE WHEN @sort::text = '-id' THEN l.id END DESC,
+  l.id ASC
+LIMIT @lim OFFSET @off;
+
+-- name: LeadInsert :one
+INSERT INTO leads (source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash,
+                   reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named,
+                   amount_claimed_fen, workers_claimed, description, received_at, received_by)
+VALUES (@source, sqlc.narg('external_id'), sqlc.narg('worker_id'), @reporter_name, sqlc.narg('reporter_phone_enc'),
+        sqlc.narg('reporter_phone_hash'), sqlc.narg('reporter_id_enc'), sqlc.narg('reporter_id_hash'),
+        sqlc.narg('project_id'), @project_named, @employer_named, @amount_claimed_fen, @workers_claimed,
+        @description, @received_at, sqlc.narg('received_by'))
+RETURNING *;
+
+-- name: LeadOpenFor :one
+-- The open lead of a worker against a project, if any (intake links a new
+-- report to it).
+SELECT * FROM leads
+WHERE worker_id = @worker_id AND project_id = @project_id AND status <> 'closed';
+
+-- name: LeadByExternal :one
+SELECT * FROM leads WHERE source = @source AND external_id = @external_id;
+
+-- name: LeadGetRaw :one
+-- A lead by id, unscoped (after a scoped check, or for the worker).
+SELECT * FROM leads WHERE id = @id;
+
+-- name: LeadIntakeProject :one
+-- What intake needs of a named project: its town and general contractor.
+SELECT id, town_code, contractor_id, builder_id, active FROM projects WHERE id = @id;
+
+-- name: LeadProjectByCode :one
+SELECT id, town_code, contractor_id, builder_id, active FROM projects WHERE code = @code;
+
+-- name: LeadProjectParty :one
+-- Whether an enterprise takes part in a project (builder, general
+-- contractor, or labour firm of a team): who may be ordered to rectify.
+SELECT EXISTS (SELECT 1 FROM projects p WHERE p.id = @project_id AND (p.builder_id = @enterprise_id OR p.contractor_id = @enterprise_id))
+    OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = @project_id AND t.labour_firm_id = @enterprise_id);
+
+-- name: LeadEvents :many
+SELECT * FROM lead_events WHERE lead_id = @lead_id ORDER BY at, id;
+
+-- name: LeadAssignEvent :exec
+-- An office action on a lead's task (claim, assignment): history without
+-- a workflow step.
+INSERT INTO lead_events (lead_id, at, action, actor_id, actor_name, actor_role, actor_domain, ip, to_status, changes, note)
+SELECT l.id, @at, @action, @actor_id, @actor_name, @actor_role, @actor_domain, @ip, l.status, @changes, @note
+FROM leads l WHERE l.id = @lead_id;
+
+-- name: LeadWorker :one
+-- A worker as intake needs it: name and phone for the reporter columns.
+SELECT id, name, phone_enc, phone_hash, id_number_enc, id_number_hash, active FROM workers
+WHERE (sqlc.narg('id')::bigint IS NULL OR id = sqlc.narg('id'))
+  AND (sqlc.narg('id_number_hash')::bytea IS NULL OR id_number_hash = sqlc.narg('id_number_hash'));
+
+-- name: LeadTownActive :one
+SELECT active FROM towns WHERE code = @code;
+
+-- name: LeadEvidenceComplete :one
+-- How many of ids are completed evidence files of the lead uploaded by
+-- the caller's enterprise or project side (any uploader on the lead).
+SELECT count(*) FROM evidence_files
+WHERE lead_id = @lead_id AND id = ANY (@ids::bigint[]) AND completed_at IS NOT NULL;

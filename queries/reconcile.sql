@@ -1,0 +1,34 @@
+-- The consistency check of the lead projection (package reconcile): it
+-- reads what activities.ProjectLead wrote, to compare it with the state
+-- each lead workflow answers. Read-only.
+
+-- name: ReconcileLeadPage :many
+-- The projected state of the leads after after_id, in id order: open ones
+-- only unless include_closed; only those of ids when ids is not empty.
+SELECT id, seq, status, town_code, rectify_enterprise_id, major,
+       accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended,
+       reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen,
+       workers_covered, result_summary, closed_at, created_at
+FROM leads
+WHERE id > @after_id
+  AND (@include_closed::boolean OR status <> 'closed')
+  AND (cardinality(@ids::bigint[]) = 0 OR id = ANY (@ids::bigint[]))
+ORDER BY id
+LIMIT @lim;
+
+-- name: ReconcileOpenTasks :many
+-- The open tasks of the leads of lead_ids.
+SELECT lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
+       due_at, reminded_at, overdue
+FROM case_tasks
+WHERE lead_id = ANY (@lead_ids::bigint[]) AND closed_at IS NULL
+ORDER BY lead_id, key;
+
+-- name: ReconcileEventSeqs :many
+-- The step numbers of the events of the leads of lead_ids (office actions,
+-- which have no seq, left out), ascending.
+SELECT lead_id, array_agg(seq ORDER BY seq)::integer[] AS seqs
+FROM lead_events
+WHERE lead_id = ANY (@lead_ids::bigint[]) AND seq IS NOT NULL
+GROUP BY lead_id
+ORDER BY lead_id;
