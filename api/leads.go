@@ -380,11 +380,21 @@ func (s *Server) leadReport(c *fiber.Ctx) error {
 		return err
 	}
 	it := intake{row: in.row(s.deps.Now(), string(cases.SourceWorkerApp)), by: actorOf(c)}
+	it.row.ReceivedBy = &it.by.AccountID
+	it.reporter(w)
+	return s.recordAnswer(c, q, in, it)
+}
+
+// reporter makes the worker record w the lead's reporter.
+func (it *intake) reporter(w dbq.LeadWorkerRow) {
 	it.row.WorkerID, it.row.ReporterName = &w.ID, w.Name
 	it.row.ReporterPhoneEnc, it.row.ReporterPhoneHash = w.PhoneEnc, w.PhoneHash
 	it.row.ReporterIDEnc, it.row.ReporterIDHash = w.IDNumberEnc, w.IDNumberHash
-	it.row.ReceivedBy = &it.by.AccountID
-	if err := s.intakeProject(ctx, q, in.ProjectID, &it); err != nil {
+}
+
+// recordAnswer resolves the project, records the lead and answers 201.
+func (s *Server) recordAnswer(c *fiber.Ctx, q *dbq.Queries, in leadReportIn, it intake) error {
+	if err := s.intakeProject(c.UserContext(), q, in.ProjectID, &it); err != nil {
 		return err
 	}
 	out, err := s.record(c, it, *in.Description)
@@ -440,9 +450,7 @@ func (s *Server) leadIntake(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		default:
-			it.row.WorkerID, it.row.ReporterName = &w.ID, w.Name
-			it.row.ReporterPhoneEnc, it.row.ReporterPhoneHash = w.PhoneEnc, w.PhoneHash
-			it.row.ReporterIDEnc, it.row.ReporterIDHash = w.IDNumberEnc, w.IDNumberHash
+			it.reporter(w)
 		}
 	}
 	if it.row.WorkerID == nil {
@@ -461,14 +469,7 @@ func (s *Server) leadIntake(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := s.intakeProject(ctx, q, in.ProjectID, &it); err != nil {
-		return err
-	}
-	out, err := s.record(c, it, *in.Description)
-	if err != nil {
-		return err
-	}
-	return c.Status(http.StatusCreated).JSON(out)
+	return s.recordAnswer(c, q, in.leadReportIn, it)
 }
 
 // record records a lead and starts its workflow, or, when the worker has

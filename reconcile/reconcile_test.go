@@ -17,9 +17,9 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
 	"github.com/anxin-city/anxin/db/dbtest"
-	"github.com/anxin-city/anxin/devtemporal"
 	"github.com/anxin-city/anxin/reconcile"
 	"github.com/anxin-city/anxin/worker"
+	"github.com/anxin-city/anxin/worker/workertest"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -45,23 +45,8 @@ func setup(t *testing.T) *env {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pool := dbtest.New(t)
 	f := casetest.New(t, pool)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := devtemporal.Start(ctx, devtemporal.Options{Logger: logger})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, s.Stop()) })
-	c, err := s.NewClient(ctx)
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- worker.Run(runCtx, c, &activities.Activities{DB: pool, Logger: logger}, worker.Options{})
-	}()
-	t.Cleanup(func() {
-		stop()
-		require.NoError(t, <-done, "worker.Run after its context ends")
-	})
+	_, c := workertest.Server(t, logger)
+	workertest.Run(t, c, &activities.Activities{DB: pool, Logger: logger}, worker.Options{})
 	return &env{t: t, pool: pool, f: f, c: c}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/devtemporal"
 	"github.com/anxin-city/anxin/worker"
+	"github.com/anxin-city/anxin/worker/workertest"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -28,26 +29,8 @@ type bundle struct {
 func setup(t *testing.T) bundle {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-
-	began := time.Now()
-	s, err := devtemporal.Start(ctx, devtemporal.Options{Logger: logger})
-	require.NoError(t, err)
-	t.Logf("embedded server started in %s", time.Since(began).Round(time.Millisecond))
-	t.Cleanup(func() { require.NoError(t, s.Stop()) })
-
-	c, err := s.NewClient(ctx)
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- worker.Run(runCtx, c, &activities.Activities{Logger: logger}, worker.Options{}) }()
-	t.Cleanup(func() {
-		stop()
-		require.NoError(t, <-done, "worker.Run after its context ends")
-	})
+	s, c := workertest.Server(t, logger)
+	workertest.Run(t, c, &activities.Activities{Logger: logger}, worker.Options{})
 	return bundle{server: s, client: c, logger: logger}
 }
 

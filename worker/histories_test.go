@@ -39,6 +39,7 @@ import (
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/devtemporal"
 	"github.com/anxin-city/anxin/worker"
+	"github.com/anxin-city/anxin/worker/workertest"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -132,13 +133,7 @@ func TestRecordLeadHistories(t *testing.T) {
 	f := casetest.New(t, pool)
 	acts := &activities.Activities{DB: pool, Logger: logger}
 
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- worker.Run(runCtx, c, acts, worker.Options{Identity: recorderIdentity}) }()
-	t.Cleanup(func() {
-		stop()
-		require.NoError(t, <-done)
-	})
+	workertest.Run(t, c, acts, worker.Options{Identity: recorderIdentity})
 	short := sdkworker.New(c, shortCalendarQueue, sdkworker.Options{Identity: recorderIdentity})
 	short.RegisterWorkflow(workflows.LeadWorkflow)
 	short.RegisterActivity(&shortCalendar{acts})

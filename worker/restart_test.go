@@ -20,8 +20,8 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
 	"github.com/anxin-city/anxin/db/dbtest"
-	"github.com/anxin-city/anxin/devtemporal"
 	"github.com/anxin-city/anxin/worker"
+	"github.com/anxin-city/anxin/worker/workertest"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -82,18 +82,13 @@ func TestWorkerKilledMidStep(t *testing.T) {
 	pool, dbURL := dbtest.NewWithURL(t)
 	f := casetest.New(t, pool)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{Logger: log})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
-	c, err := srv.NewClient(ctx)
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
+	srv, c := workertest.Server(t, log)
 
 	first := startWorkerProc(t, dbURL, srv.FrontendHostPort())
 	now := time.Now()
 	id, town, contractor := f.Record(t, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 500_000, At: now, By: f.WorkerActor})
 	wid := workflows.LeadWorkflowID(strconv.FormatInt(id, 10))
-	_, err = c.ExecuteWorkflow(ctx, workflows.StartOptions(wid), workflows.LeadWorkflow, workflows.LeadInput{LeadID: id,
+	_, err := c.ExecuteWorkflow(ctx, workflows.StartOptions(wid), workflows.LeadWorkflow, workflows.LeadInput{LeadID: id,
 		Source: cases.SourceWorkerApp, ReceivedAt: now, By: f.WorkerActor, WorkerID: f.Worker, ProjectID: f.Project1,
 		TownCode: town, ContractorID: contractor, AmountClaimedFen: 500_000, WorkersClaimed: 1})
 	require.NoError(t, err)

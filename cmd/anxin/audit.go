@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,16 +33,10 @@ var errChainBroken = errors.New("the system log's hash chain is broken")
 
 // auditCmd runs "anxin audit <command>".
 func auditCmd(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(os.Stderr, auditUsage)
-		if len(args) == 0 {
-			return errors.New("audit: which command?")
-		}
-		return nil
+	sub, args, fs, ok, err := subcommand("audit", auditUsage, &cfg, args, "database-url", "log-level")
+	if !ok {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("anxin audit "+sub, flag.ContinueOnError)
-	cfg.Flags(fs, "database-url", "log-level")
 	switch sub {
 	case "export":
 		out := fs.String("out", "", "file to write ('-': stdout)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,16 +30,10 @@ var errInconsistent = errors.New("the lead projection differs from the lead work
 
 // casesCmd runs "anxin cases <command>".
 func casesCmd(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(os.Stderr, casesUsage)
-		if len(args) == 0 {
-			return errors.New("cases: which command?")
-		}
-		return nil
+	sub, args, fs, ok, err := subcommand("cases", casesUsage, &cfg, args, "database-url", "temporal-address", "temporal-namespace", "log-level")
+	if !ok {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("anxin cases "+sub, flag.ContinueOnError)
-	cfg.Flags(fs, "database-url", "temporal-address", "temporal-namespace", "log-level")
 	switch sub {
 	case "check":
 		var opts reconcile.Options
