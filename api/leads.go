@@ -505,6 +505,11 @@ func (s *Server) record(c *fiber.Ctx, it intake, description string) (leadIntake
 	if err != nil {
 		return leadIntakeOut{}, err
 	}
+	if linked && lead.Status == string(cases.Received) {
+		// recorded before, its workflow never started (Temporal was
+		// down): start it now rather than link to nothing
+		linked = false
+	}
 	if linked {
 		st, err := s.leadUpdate(c, lead.ID, workflows.ActLinkReport, workflows.ActionInput{Actor: it.by, Note: description,
 			AmountClaimedFen: it.row.AmountClaimedFen, WorkersClaimed: int(it.row.WorkersClaimed)})

@@ -376,3 +376,23 @@ func TestTaskAssignment(t *testing.T) {
 	}
 	assert.Equal(t, []string{"intake", "assign", "reassign"}, acts)
 }
+
+// A lead recorded while Temporal was down (its workflow never started) is
+// started by the worker's next report, not linked to a workflow that does
+// not exist.
+func TestLeadRecordedButNotStarted(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	var id int64
+	require.NoError(t, h.pool.QueryRow(context.Background(), `INSERT INTO leads (source, worker_id, reporter_name, project_id,
+		amount_claimed_fen, workers_claimed, description, received_at) VALUES ('worker_app', $1, '张三', $2, 1000, 1, '未启动', now())
+		RETURNING id`, f.WorkerA, f.ProjectA).Scan(&id))
+	r := h.as2(f.worker, 201, "POST", "/api/v1/leads/report", map[string]any{"project_id": f.ProjectA,
+		"amount_claimed_fen": 1000, "description": "再次反映"})
+	assert.Equal(t, id, r.num("lead_id"))
+	assert.Equal(t, false, r.Body["linked"])
+	assert.Equal(t, "dispatched", stateOf(r)["status"])
+	rep, err := reconcile.Leads(context.Background(), h.pool, h.temporal, reconcile.Options{All: true})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Findings)
+}
