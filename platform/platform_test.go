@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -74,7 +75,7 @@ func TestDevEndToEnd(t *testing.T) {
 
 	sys, err := platform.StartDev(ctx, cfg, log)
 	require.NoError(t, err)
-	base := "http://" + sys.Addr
+	base := baseURL(sys)
 
 	require.Equal(t, 200, getJSON(t, base+"/healthz", nil))
 	var ready struct {
@@ -119,6 +120,31 @@ func TestDevEndToEnd(t *testing.T) {
 	require.Equal(t, 200, getJSON(t, base+"/api/v1/openapi.json", &doc))
 	require.Equal(t, "3.0.3", doc["openapi"])
 
+	// The README's lead example: the demo worker reports on DEMO-0001,
+	// the demo town accepts.
+	var projects struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, requestJSON(t, "GET", base+"/api/v1/projects?q=DEMO-0001", tokens["worker"], nil, &projects))
+	require.Len(t, projects.Items, 1)
+	var reported struct {
+		LeadID int64 `json:"lead_id"`
+		State  struct {
+			Status string `json:"status"`
+		} `json:"state"`
+	}
+	require.Equal(t, 201, requestJSON(t, "POST", base+"/api/v1/leads/report", tokens["worker"], map[string]any{
+		"project_id": projects.Items[0].ID, "amount_claimed_fen": 1200000, "description": "三个月工资未发"}, &reported))
+	require.Equal(t, "dispatched", reported.State.Status)
+	leadPath := fmt.Sprintf("%s/api/v1/leads/%d", base, reported.LeadID)
+	var step struct {
+		Status string `json:"status"`
+	}
+	require.Equal(t, 200, requestJSON(t, "POST", leadPath+"/actions/accept", tokens["town_officer"], map[string]any{}, &step))
+	require.Equal(t, "investigating", step.Status)
+
 	run, err := sys.Client.ExecuteWorkflow(ctx, workflows.StartOptions("ping:e2e"), workflows.Ping, workflows.PingInput{Message: "你好"})
 	require.NoError(t, err)
 	var res workflows.PingResult
@@ -137,7 +163,23 @@ func TestDevEndToEnd(t *testing.T) {
 	again, err := sys.Client.ExecuteWorkflow(ctx, workflows.StartOptions("ping:e2e"), workflows.Ping, workflows.PingInput{Message: "再来"})
 	require.NoError(t, err)
 	require.Equal(t, run.GetRunID(), again.GetRunID(), "starting a business key twice is a no-op")
+
+	// The lead's workflow survived the restart too: it takes the next step.
+	for _, a := range sys.DemoAccounts {
+		if a.Role == "town_officer" {
+			var login struct {
+				Token string `json:"token"`
+			}
+			require.Equal(t, 200, requestJSON(t, "POST", baseURL(sys)+"/api/v1/auth/login", "",
+				map[string]string{"username": a.Username, "password": seed.DemoPassword}, &login))
+			require.Equal(t, 200, requestJSON(t, "POST", fmt.Sprintf("%s/api/v1/leads/%d/actions/orderRectification", baseURL(sys), reported.LeadID),
+				login.Token, map[string]any{"note": "限期五个工作日内足额支付"}, &step))
+			require.Equal(t, "rectifying", step.Status)
+		}
+	}
 }
+
+func baseURL(sys *platform.System) string { return "http://" + sys.Addr }
 
 // TestSplitRolesAgainstTemporal runs `anxin api` and `anxin worker` as
 // separate roles against a Temporal frontend (here the embedded one of a
