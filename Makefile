@@ -11,7 +11,9 @@ BIN := $(CURDIR)/bin
 SQLC := $(BIN)/sqlc
 GO_PKGS := ./...
 # Test run limits: the whole suite must stay well under 15 minutes on 2 cores.
-TEST_FLAGS ?= -count=1 -timeout 20m
+# Tests wait on Postgres and Temporal far more than on the CPU: four
+# parallel tests per package keep two cores busy.
+TEST_FLAGS ?= -count=1 -timeout 20m -parallel 4
 
 .PHONY: help
 help: ## Show this help

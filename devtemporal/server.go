@@ -351,6 +351,12 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// re-polling costs nothing here. Updates use the same interval as
 		// their server-side wait, and the SDK re-polls them the same way.
 		dynamicconfig.HistoryLongPollExpirationInterval.Key(): 3 * time.Second,
+		// The transfer queue (new activity and workflow tasks) is read at
+		// most 20 times a second per shard by default, and there is one
+		// shard: every hand-off waited up to 50 ms, two per lead step
+		// (≈ 100 ms a step). Reading on demand brings a step to ≈ 30 ms
+		// (docs/BENCHMARKS.md, "Arrears lead workflows").
+		dynamicconfig.TransferProcessorMaxPollRPS.Key(): 1000,
 	}
 }
 
