@@ -396,3 +396,34 @@ func TestLeadRecordedButNotStarted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, rep.Findings)
 }
+
+// A lead recorded more than a minute ago whose workflow never started is
+// started by the API's periodic check (not only by the next report).
+func TestStalledLeadsAreStarted(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	var stalled, young int64
+	insert := func(age string) int64 {
+		var id int64
+		require.NoError(t, h.pool.QueryRow(context.Background(), `INSERT INTO leads (source, worker_id, reporter_name, project_id,
+			amount_claimed_fen, workers_claimed, description, received_at, created_at) VALUES ('hotline', NULL, '来电人', $1,
+			1000, 1, '未启动', now(), now() - $2::interval) RETURNING id`, f.ProjectA, age).Scan(&id))
+		return id
+	}
+	stalled, young = insert("5 minutes"), insert("1 second")
+	n, err := api.StartStalled(context.Background(), api.Deps{Pool: h.pool, Temporal: h.temporal}, api.StalledGrace)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	d := h.as2(f.officer, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", stalled), nil)
+	assert.Equal(t, "dispatched", d.Body["status"], "with its town now")
+	evs := d.Body["events"].([]any)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "system", evs[0].(map[string]any)["actor_role"], "recorded by nobody known: the system")
+	h.as2(f.city, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", young), nil)
+	var status string
+	require.NoError(t, h.pool.QueryRow(context.Background(), `SELECT status FROM leads WHERE id = $1`, young).Scan(&status))
+	assert.Equal(t, "received", status, "a lead being started right now is left alone")
+	n, err = api.StartStalled(context.Background(), api.Deps{Pool: h.pool, Temporal: h.temporal}, api.StalledGrace)
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing twice")
+}

@@ -38,10 +38,13 @@ func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pi
 	// when arrivals pause (≈ 2.5 ms per request at 1,000 requests/s; see
 	// docs/BENCHMARKS.md, "System log").
 	w := audit.NewWriterOptions(pool, log, audit.WriterOptions{MaxDelay: 10 * time.Millisecond})
-	app := api.New(api.Deps{Pool: pool, PII: keys, Temporal: tc, Logger: log, Version: Version,
+	deps := api.Deps{Pool: pool, PII: keys, Temporal: tc, Logger: log, Version: Version,
 		Authz: az, Audit: w, DevMode: dev, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
 		LoginRate: cfg.LoginRate, MetricsToken: cfg.MetricsToken, Side: side,
-		EvidenceDir: filepath.Join(cfg.DataDir, "evidence")})
+		EvidenceDir: filepath.Join(cfg.DataDir, "evidence")}
+	app := api.New(deps)
+	// a lead recorded while Temporal was unreachable is started once it is back
+	go api.RunStalledStarter(ctx, deps, time.Minute)
 	return app, w.Close, nil
 }
 

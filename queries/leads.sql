@@ -100,3 +100,17 @@ SELECT active FROM towns WHERE code = @code;
 -- the caller's enterprise or project side (any uploader on the lead).
 SELECT count(*) FROM evidence_files
 WHERE lead_id = @lead_id AND id = ANY (@ids::bigint[]) AND completed_at IS NOT NULL;
+
+-- name: LeadReceivedStale :many
+-- Leads recorded before @before whose workflow never took its first step
+-- (the API failed between recording and starting it), with what starting
+-- it needs.
+SELECT sqlc.embed(l), p.town_code AS project_town, p.contractor_id AS project_contractor,
+       a.display_name AS by_name, a.role AS by_role, a.domain AS by_domain, a.town_code AS by_town,
+       a.enterprise_id AS by_enterprise, a.project_id AS by_project, a.worker_id AS by_worker
+FROM leads l
+LEFT JOIN projects p ON p.id = l.project_id
+LEFT JOIN accounts a ON a.id = l.received_by
+WHERE l.status = 'received' AND l.created_at < @before::timestamptz
+ORDER BY l.id
+LIMIT 100;

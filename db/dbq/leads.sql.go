@@ -597,6 +597,103 @@ func (q *Queries) LeadProjectParty(ctx context.Context, arg LeadProjectPartyPara
 	return column_1, err
 }
 
+const leadReceivedStale = `-- name: LeadReceivedStale :many
+SELECT l.id, l.source, l.external_id, l.worker_id, l.reporter_name, l.reporter_phone_enc, l.reporter_phone_hash, l.reporter_id_enc, l.reporter_id_hash, l.project_id, l.project_named, l.employer_named, l.amount_claimed_fen, l.workers_claimed, l.description, l.received_at, l.received_by, l.seq, l.status, l.town_code, l.rectify_enterprise_id, l.major, l.accept_due, l.handle_due, l.rectify_due, l.confirm_due, l.overdue, l.supervision, l.extended, l.reopened, l.linked_reports, l.closure_code, l.amount_paid_fen, l.amount_recovered_fen, l.workers_covered, l.result_summary, l.closed_at, l.created_at, l.updated_at, p.town_code AS project_town, p.contractor_id AS project_contractor,
+       a.display_name AS by_name, a.role AS by_role, a.domain AS by_domain, a.town_code AS by_town,
+       a.enterprise_id AS by_enterprise, a.project_id AS by_project, a.worker_id AS by_worker
+FROM leads l
+LEFT JOIN projects p ON p.id = l.project_id
+LEFT JOIN accounts a ON a.id = l.received_by
+WHERE l.status = 'received' AND l.created_at < $1::timestamptz
+ORDER BY l.id
+LIMIT 100
+`
+
+type LeadReceivedStaleRow struct {
+	Lead              Lead
+	ProjectTown       *string
+	ProjectContractor *int64
+	ByName            *string
+	ByRole            *string
+	ByDomain          *string
+	ByTown            *string
+	ByEnterprise      *int64
+	ByProject         *int64
+	ByWorker          *int64
+}
+
+// Leads recorded before @before whose workflow never took its first step
+// (the API failed between recording and starting it), with what starting
+// it needs.
+func (q *Queries) LeadReceivedStale(ctx context.Context, before time.Time) ([]LeadReceivedStaleRow, error) {
+	rows, err := q.db.Query(ctx, leadReceivedStale, before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LeadReceivedStaleRow{}
+	for rows.Next() {
+		var i LeadReceivedStaleRow
+		if err := rows.Scan(
+			&i.Lead.ID,
+			&i.Lead.Source,
+			&i.Lead.ExternalID,
+			&i.Lead.WorkerID,
+			&i.Lead.ReporterName,
+			&i.Lead.ReporterPhoneEnc,
+			&i.Lead.ReporterPhoneHash,
+			&i.Lead.ReporterIDEnc,
+			&i.Lead.ReporterIDHash,
+			&i.Lead.ProjectID,
+			&i.Lead.ProjectNamed,
+			&i.Lead.EmployerNamed,
+			&i.Lead.AmountClaimedFen,
+			&i.Lead.WorkersClaimed,
+			&i.Lead.Description,
+			&i.Lead.ReceivedAt,
+			&i.Lead.ReceivedBy,
+			&i.Lead.Seq,
+			&i.Lead.Status,
+			&i.Lead.TownCode,
+			&i.Lead.RectifyEnterpriseID,
+			&i.Lead.Major,
+			&i.Lead.AcceptDue,
+			&i.Lead.HandleDue,
+			&i.Lead.RectifyDue,
+			&i.Lead.ConfirmDue,
+			&i.Lead.Overdue,
+			&i.Lead.Supervision,
+			&i.Lead.Extended,
+			&i.Lead.Reopened,
+			&i.Lead.LinkedReports,
+			&i.Lead.ClosureCode,
+			&i.Lead.AmountPaidFen,
+			&i.Lead.AmountRecoveredFen,
+			&i.Lead.WorkersCovered,
+			&i.Lead.ResultSummary,
+			&i.Lead.ClosedAt,
+			&i.Lead.CreatedAt,
+			&i.Lead.UpdatedAt,
+			&i.ProjectTown,
+			&i.ProjectContractor,
+			&i.ByName,
+			&i.ByRole,
+			&i.ByDomain,
+			&i.ByTown,
+			&i.ByEnterprise,
+			&i.ByProject,
+			&i.ByWorker,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const leadTownActive = `-- name: LeadTownActive :one
 SELECT active FROM towns WHERE code = $1
 `
