@@ -305,15 +305,23 @@ func (s *Server) evidenceList(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) evidenceGet(c *fiber.Ctx) error {
-	if _, err := s.evidenceFiles(); err != nil {
-		return err
+// evidencePath is the store and the evidence row the path names, if the
+// caller may see it.
+func (s *Server) evidencePath(c *fiber.Ctx) (evidenceStore, dbq.EvidenceFile, error) {
+	st, err := s.evidenceFiles()
+	if err != nil {
+		return st, dbq.EvidenceFile{}, err
 	}
 	id, err := idParam(c)
 	if err != nil {
-		return err
+		return st, dbq.EvidenceFile{}, err
 	}
 	r, err := evidenceVisible(c, dbq.New(s.deps.Pool), id)
+	return st, r, err
+}
+
+func (s *Server) evidenceGet(c *fiber.Ctx) error {
+	_, r, err := s.evidencePath(c)
 	if err != nil {
 		return err
 	}
@@ -323,15 +331,7 @@ func (s *Server) evidenceGet(c *fiber.Ctx) error {
 }
 
 func (s *Server) evidenceContent(c *fiber.Ctx) error {
-	st, err := s.evidenceFiles()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	r, err := evidenceVisible(c, dbq.New(s.deps.Pool), id)
+	st, r, err := s.evidencePath(c)
 	if err != nil {
 		return err
 	}

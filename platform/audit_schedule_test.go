@@ -13,9 +13,9 @@ import (
 	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/db/dbtest"
-	"github.com/anxin-city/anxin/devtemporal"
 	"github.com/anxin-city/anxin/platform"
 	"github.com/anxin-city/anxin/worker"
+	"github.com/anxin-city/anxin/worker/workertest"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -24,21 +24,13 @@ func TestAuditRetentionSchedule(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := devtemporal.Start(ctx, devtemporal.Options{Logger: log})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, srv.Stop()) })
-	c, err := srv.NewClient(ctx)
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
+	_, c := workertest.Server(t, log)
 
 	pool := dbtest.New(t)
 	now := time.Now().UTC()
 	require.NoError(t, audit.Generate(ctx, pool, 500, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -9, 0)))
 	acts := &activities.Activities{DB: pool, Logger: log, AuditArchiveDir: t.TempDir(), AuditRetentionMonths: 6}
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- worker.Run(runCtx, c, acts, worker.Options{}) }()
-	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+	workertest.Run(t, c, acts, worker.Options{})
 
 	// Created, then updated in place by a second call.
 	require.NoError(t, platform.EnsureAuditRetentionSchedule(ctx, c, time.Hour))
