@@ -190,22 +190,13 @@ func (s *Server) evidenceFiles() (evidenceStore, error) {
 	return evidenceStore{dir: s.deps.EvidenceDir}, nil
 }
 
-// evidenceLead loads a lead as the caller sees it (the lead scope of
-// LeadList); one outside the scope is not found.
-func evidenceLead(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.Lead, error) {
-	sc := scopeOf(c)
-	r, err := oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, ScopeTown: sc.Town,
-		ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
-	return r.Lead, err
-}
-
 // evidenceVisible loads an evidence file whose lead the caller sees.
 func evidenceVisible(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.EvidenceFile, error) {
 	r, err := q.EvidenceGet(c.UserContext(), id)
 	if err != nil {
 		return r, err
 	}
-	if _, err := evidenceLead(c, q, r.LeadID); err != nil {
+	if _, err := leadGetScoped(c, q, r.LeadID); err != nil {
 		return dbq.EvidenceFile{}, err
 	}
 	return r, nil
@@ -256,21 +247,21 @@ func (s *Server) evidenceCreate(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	var row dbq.EvidenceFile
 	err = s.inTx(c, func(q *dbq.Queries) error {
-		lead, err := evidenceLead(c, q, leadID)
+		lead, err := leadGetScoped(c, q, leadID)
 		if err != nil {
 			return err
 		}
-		if !evidenceOpen(lead.Status) {
+		if !evidenceOpen(lead.Lead.Status) {
 			return errLeadNotRectifying
 		}
-		n, err := q.EvidenceCountByLead(ctx, lead.ID)
+		n, err := q.EvidenceCountByLead(ctx, leadID)
 		if err != nil {
 			return err
 		}
 		if n >= evidenceMaxPerLead {
 			return errEvidenceLimit
 		}
-		row, err = q.EvidenceCreate(ctx, dbq.EvidenceCreateParams{LeadID: lead.ID, UploadedBy: principalOf(c).AccountID,
+		row, err = q.EvidenceCreate(ctx, dbq.EvidenceCreateParams{LeadID: leadID, UploadedBy: principalOf(c).AccountID,
 			Filename: name, DeclaredSize: in.Size})
 		return err
 	})
@@ -291,7 +282,7 @@ func (s *Server) evidenceList(c *fiber.Ctx) error {
 		return err
 	}
 	q := dbq.New(s.deps.Pool)
-	if _, err := evidenceLead(c, q, leadID); err != nil {
+	if _, err := leadGetScoped(c, q, leadID); err != nil {
 		return err
 	}
 	rows, err := q.EvidenceListByLead(c.UserContext(), leadID)
@@ -456,7 +447,7 @@ func (s *Server) evidenceWrite(c *fiber.Ctx, q *dbq.Queries, st evidenceStore, i
 	if err != nil {
 		return row, 0, err
 	}
-	lead, err := evidenceLead(c, q, row.LeadID)
+	lead, err := leadGetScoped(c, q, row.LeadID)
 	if err != nil {
 		return row, 0, err
 	}
@@ -467,7 +458,7 @@ func (s *Server) evidenceWrite(c *fiber.Ctx, q *dbq.Queries, st evidenceStore, i
 	if err != nil {
 		return row, 0, err
 	}
-	if row.CompletedAt == nil && !evidenceOpen(lead.Status) {
+	if row.CompletedAt == nil && !evidenceOpen(lead.Lead.Status) {
 		return row, 0, errLeadNotRectifying
 	}
 	if offset != row.Received {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -249,16 +248,16 @@ func (s *Server) leadGet(c *fiber.Ctx) error {
 			ActorRole: e.ActorRole, FromStatus: e.FromStatus, ToStatus: e.ToStatus, Changes: e.Changes, Note: e.Note, Rule: e.Rule}
 		if office {
 			o.IP = e.Ip
-		} else if e.ActorRole != sc.role() {
+		} else if e.ActorRole != principalOf(c).Role {
 			// workers and enterprises see what was done and by which
 			// office, not the officers' names
 			o.ActorName, o.ActorID = "", nil
 		}
 		out.Events[i] = o
 	}
-	tasks, err := q.CaseTaskList(c.UserContext(), dbq.CaseTaskListParams{LeadID: &id, Sort: "due_at", Lim: 100,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
-		Now: s.deps.Now()})
+	tp := s.taskParams(c)
+	tp.LeadID, tp.Lim = &id, 100
+	tasks, err := q.CaseTaskList(c.UserContext(), tp)
 	if err != nil {
 		return err
 	}
@@ -268,20 +267,6 @@ func (s *Server) leadGet(c *fiber.Ctx) error {
 		out.Tasks[i] = taskFrom(t)
 	}
 	return c.JSON(out)
-}
-
-// role is the role whose rows a scope reads (for hiding officers' names
-// from the other side).
-func (sc Scope) role() string {
-	switch {
-	case sc.Worker != nil:
-		return "worker"
-	case sc.Enterprise != nil:
-		return "enterprise_user"
-	case sc.Project != nil:
-		return "project_manager"
-	}
-	return ""
 }
 
 // ---- intake ----
@@ -539,7 +524,7 @@ func (s *Server) startLead(ctx context.Context, lead dbq.Lead, it intake) (cases
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.caseTimeout())
 	defer cancel()
-	id := workflows.LeadWorkflowID(strconv.FormatInt(lead.ID, 10))
+	id := workflows.LeadWorkflowID(lead.ID)
 	if _, err := s.deps.Temporal.ExecuteWorkflow(ctx, workflows.StartOptions(id), workflows.LeadWorkflow, in); err != nil {
 		s.deps.Logger.Error("start lead workflow", "lead", lead.ID, "err", err)
 		return cases.LeadState{}, errCasesUnavailable
@@ -564,7 +549,7 @@ func (s *Server) startLead(ctx context.Context, lead dbq.Lead, it intake) (cases
 }
 
 func (s *Server) leadStatus(ctx context.Context, lead int64) (cases.LeadState, error) {
-	v, err := s.deps.Temporal.QueryWorkflow(ctx, workflows.LeadWorkflowID(strconv.FormatInt(lead, 10)), "", workflows.StatusQuery)
+	v, err := s.deps.Temporal.QueryWorkflow(ctx, workflows.LeadWorkflowID(lead), "", workflows.StatusQuery)
 	if err != nil {
 		return cases.LeadState{}, err
 	}
@@ -811,7 +796,7 @@ func (s *Server) leadUpdate(c *fiber.Ctx, lead int64, action string, in workflow
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.caseTimeout())
 	defer cancel()
 	h, err := s.deps.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.LeadWorkflowID(strconv.FormatInt(lead, 10)), UpdateName: action,
+		WorkflowID: workflows.LeadWorkflowID(lead), UpdateName: action,
 		Args: []any{in}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	var st cases.LeadState
 	if err == nil {

@@ -21,10 +21,12 @@ func TestCodesMatchTheRegistry(t *testing.T) {
 	for _, s := range cases.Sources {
 		sources = append(sources, string(s))
 	}
-	for _, c := range cases.ClosureCodes {
-		closures = append(closures, string(c.Code))
-		assert.Equal(t, registry.ClosureCodes.Label(string(c.Code)), c.Name)
+	for _, c := range []cases.ClosureCode{cases.PaidInFull, cases.PaidInPart, cases.Arbitration, cases.Court, cases.Police,
+		cases.NotFounded, cases.Duplicate, cases.Withdrawn, cases.OutsideJuris, cases.OtherClosure} {
+		closures = append(closures, string(c))
+		assert.True(t, cases.ValidClosure(c))
 	}
+	assert.False(t, cases.ValidClosure("settled"))
 	for _, s := range []cases.Supervision{cases.SupervisionNone, cases.Supervised, cases.Listed} {
 		supervisions = append(supervisions, string(s))
 	}

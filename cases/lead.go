@@ -1,5 +1,7 @@
 package cases
 
+import "github.com/anxin-city/anxin/registry"
+
 // Status is where an arrears lead stands. The workflow owns it; the
 // column leads.status is its projection (CHECK constraint lists the same
 // values, tested).
@@ -63,32 +65,9 @@ const (
 	OtherClosure = ClosureCode("other")                // 其他
 )
 
-// ClosureCodes are every closure code, with their Chinese names.
-var ClosureCodes = []struct {
-	Code ClosureCode
-	Name string
-}{
-	{PaidInFull, "已全额支付"},
-	{PaidInPart, "部分支付并达成协议"},
-	{Arbitration, "引导劳动仲裁"},
-	{Court, "引导诉讼"},
-	{Police, "移送公安机关"},
-	{NotFounded, "经查不属实"},
-	{Duplicate, "重复线索"},
-	{Withdrawn, "当事人撤回"},
-	{OutsideJuris, "不属于管辖范围"},
-	{OtherClosure, "其他"},
-}
-
-// ValidClosure reports whether c is a closure code.
-func ValidClosure(c ClosureCode) bool {
-	for _, k := range ClosureCodes {
-		if k.Code == c {
-			return true
-		}
-	}
-	return false
-}
+// ValidClosure reports whether c is a closure code (the registry holds
+// their Chinese names).
+func ValidClosure(c ClosureCode) bool { return registry.ClosureCodes.Has(string(c)) }
 
 // Paid reports whether the code says money reached the workers, so that
 // an amount and a number of workers covered must be given.

@@ -415,7 +415,7 @@ func (k *checker) checkLead(ctx context.Context, row dbq.ReconcileLeadPageRow, t
 	found := func(wf, proj string) (outcome, error) {
 		return outcome{findings: []Finding{{LeadID: row.ID, Field: FieldWorkflow, Workflow: wf, Projection: proj}}}, nil
 	}
-	wid := workflows.LeadWorkflowID(strconv.FormatInt(row.ID, 10))
+	wid := workflows.LeadWorkflowID(row.ID)
 	status, exists, err := k.describe(ctx, wid)
 	if err != nil {
 		return outcome{}, err
@@ -448,7 +448,7 @@ func (k *checker) checkLead(ctx context.Context, row dbq.ReconcileLeadPageRow, t
 // noRow is the outcome of a lead asked for, or a running lead workflow,
 // without a row in leads.
 func (k *checker) noRow(ctx context.Context, id int64) (outcome, error) {
-	status, exists, err := k.describe(ctx, workflows.LeadWorkflowID(strconv.FormatInt(id, 10)))
+	status, exists, err := k.describe(ctx, workflows.LeadWorkflowID(id))
 	if err != nil {
 		return outcome{}, err
 	}
@@ -547,7 +547,7 @@ func (k *checker) runningLeads(ctx context.Context) ([]int64, error) {
 		ids   []int64
 		token []byte
 	)
-	prefix := workflows.LeadWorkflowID("")
+	prefix := workflows.LeadWorkflowPrefix
 	for {
 		var resp *workflowservice.ListWorkflowExecutionsResponse
 		err := k.retry(ctx, func(ctx context.Context) (err error) {

@@ -50,7 +50,7 @@ func setup(t *testing.T) *env {
 	return &env{t: t, pool: pool, f: f, c: c}
 }
 
-func wid(id int64) string { return workflows.LeadWorkflowID(strconv.FormatInt(id, 10)) }
+func wid(id int64) string { return workflows.LeadWorkflowID(id) }
 
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -20,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -209,7 +208,7 @@ func (r *recorder) newLead(t *testing.T, l casetest.Lead) *leadPath {
 	in := workflows.LeadInput{LeadID: id, Source: l.Source, ReceivedAt: l.At, By: l.By, WorkerID: l.WorkerID,
 		ProjectID: l.ProjectID, TownCode: town, ContractorID: contractor, AmountClaimedFen: l.Amount,
 		WorkersClaimed: max(l.Workers, 1)}
-	return &leadPath{t: t, r: r, in: in, wid: workflows.LeadWorkflowID(strconv.FormatInt(id, 10))}
+	return &leadPath{t: t, r: r, in: in, wid: workflows.LeadWorkflowID(id)}
 }
 
 func (p *leadPath) ctx() (context.Context, context.CancelFunc) {

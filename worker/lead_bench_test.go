@@ -312,7 +312,7 @@ func scaleSetup(b *testing.B, pool *pgxpool.Pool, f *casetest.Fixture, leads int
 		if project != nil {
 			in.ProjectID = *project
 		}
-		out = append(out, &scaleLead{in: in, wfID: workflows.LeadWorkflowID(strconv.FormatInt(in.LeadID, 10))})
+		out = append(out, &scaleLead{in: in, wfID: workflows.LeadWorkflowID(in.LeadID)})
 	}
 	if err := rows.Err(); err != nil {
 		b.Fatal(err)

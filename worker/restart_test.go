@@ -87,7 +87,7 @@ func TestWorkerKilledMidStep(t *testing.T) {
 	first := startWorkerProc(t, dbURL, srv.FrontendHostPort())
 	now := time.Now()
 	id, town, contractor := f.Record(t, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 500_000, At: now, By: f.WorkerActor})
-	wid := workflows.LeadWorkflowID(strconv.FormatInt(id, 10))
+	wid := workflows.LeadWorkflowID(id)
 	_, err := c.ExecuteWorkflow(ctx, workflows.StartOptions(wid), workflows.LeadWorkflow, workflows.LeadInput{LeadID: id,
 		Source: cases.SourceWorkerApp, ReceivedAt: now, By: f.WorkerActor, WorkerID: f.Worker, ProjectID: f.Project1,
 		TownCode: town, ContractorID: contractor, AmountClaimedFen: 500_000, WorkersClaimed: 1})

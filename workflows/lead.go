@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/registry"
 )
 
 // LeadInput starts the workflow of a lead the API has recorded (table
@@ -122,13 +124,7 @@ func refuse(code, field, msg string) *Refusal {
 }
 
 func wrongState(s cases.Status) *Refusal {
-	return refuse(RefusedState, "", "线索当前状态（"+statusName[s]+"）不能进行此操作")
-}
-
-var statusName = map[cases.Status]string{
-	cases.Received: "已接收", cases.Triage: "待市级分流", cases.Dispatched: "待签收", cases.Investigating: "核查处置中",
-	cases.Rectifying: "整改中", cases.Verifying: "待核实", cases.Confirming: "待工人确认", cases.Review: "待市级审核",
-	cases.Closed: "已办结",
+	return refuse(RefusedState, "", "线索当前状态（"+registry.LeadStatuses.Label(string(s))+"）不能进行此操作")
 }
 
 // deadline is one running time limit and how far up its ladder it went.
@@ -271,8 +267,69 @@ func (l *lead) toTown(ctx workflow.Context, town string) error {
 	})
 }
 
+// party is who may take an action.
+type party int
+
+const (
+	byCity         party = iota + 1 // a city supervisor
+	byTown                          // an officer of the lead's town
+	byEnterprise                    // the enterprise ordered to rectify, or the project's labour manager
+	byWorkerOrTown                  // the lead's worker, or the town recording their answer
+)
+
+var partyName = map[party]string{byCity: "市级监管人员", byTown: "线索所在镇街的监察人员",
+	byEnterprise: "被责令整改的企业或项目劳资专管员", byWorkerOrTown: "工人本人（或镇街监察人员代为记录）"}
+
+// working are the statuses in which a town handles the lead.
+var working = []cases.Status{cases.Dispatched, cases.Investigating, cases.Rectifying, cases.Verifying}
+
+// actionRules say, per user action, who may take it and from which
+// statuses (linkReport, intake's, has neither: any open lead).
+var actionRules = map[string]struct {
+	by   party
+	from []cases.Status
+}{
+	ActDispatch:     {byCity, []cases.Status{cases.Triage}},
+	ActTransfer:     {byCity, working},
+	ActAccept:       {byTown, []cases.Status{cases.Dispatched}},
+	ActReturn:       {byTown, []cases.Status{cases.Dispatched}},
+	ActOrderRectify: {byTown, []cases.Status{cases.Investigating, cases.Rectifying}},
+	ActSubmit:       {byEnterprise, []cases.Status{cases.Rectifying}},
+	ActReject:       {byTown, []cases.Status{cases.Verifying}},
+	ActReport:       {byTown, working[1:]},
+	ActExtend:       {byTown, working[1:]},
+	ActConfirm:      {byWorkerOrTown, []cases.Status{cases.Confirming}},
+	ActDispute:      {byWorkerOrTown, []cases.Status{cases.Confirming}},
+	ActApprove:      {byCity, []cases.Status{cases.Review}},
+	ActSendBack:     {byCity, []cases.Status{cases.Review}},
+	ActSupervise:    {byCity, working},
+}
+
+// is reports whether actor a is of party p on this lead.
+func (l *lead) is(p party, a cases.Actor) bool {
+	s := l.st
+	town := a.Role == "town_officer" && a.TownCode != "" && a.TownCode == s.TownCode
+	switch p {
+	case byCity:
+		return a.Role == "city_supervisor"
+	case byTown:
+		return town
+	case byEnterprise:
+		return (a.Role == "enterprise_user" && a.EnterpriseID != 0 && a.EnterpriseID == s.RectifyEnterpriseID) ||
+			(a.Role == "project_manager" && a.ProjectID != 0 && a.ProjectID == s.ProjectID && s.RectifyEnterpriseID != 0)
+	case byWorkerOrTown:
+		return l.isWorker(a) || town
+	}
+	return false
+}
+
+func (l *lead) isWorker(a cases.Actor) bool {
+	return a.Role == "worker" && a.WorkerID != 0 && a.WorkerID == l.st.WorkerID
+}
+
 // check is the validator: may in.Actor take action name now? It reads
-// the state only.
+// the state only. The actor is checked first, then the status, then the
+// fields.
 func (l *lead) check(name string, in ActionInput) *Refusal {
 	s := l.st
 	if s.Status == cases.Closed {
@@ -281,25 +338,13 @@ func (l *lead) check(name string, in ActionInput) *Refusal {
 	if s.Seq == 0 {
 		return refuse(RefusedEarly, "", "线索正在受理，请稍后重试")
 	}
-	a := in.Actor
-	city := a.Role == "city_supervisor"
-	town := a.Role == "town_officer" && a.TownCode != "" && a.TownCode == s.TownCode
-	ent := (a.Role == "enterprise_user" && a.EnterpriseID != 0 && a.EnterpriseID == s.RectifyEnterpriseID) ||
-		(a.Role == "project_manager" && a.ProjectID != 0 && a.ProjectID == s.ProjectID && s.RectifyEnterpriseID != 0)
-	worker := a.Role == "worker" && a.WorkerID != 0 && a.WorkerID == s.WorkerID
-	in2 := func(st ...cases.Status) bool {
-		for _, x := range st {
-			if s.Status == x {
-				return true
-			}
+	if rule, ok := actionRules[name]; ok {
+		if !l.is(rule.by, in.Actor) {
+			return refuse(RefusedActor, "", "只有"+partyName[rule.by]+"可以进行此操作")
 		}
-		return false
-	}
-	need := func(ok bool, who string) *Refusal {
-		if !ok {
-			return refuse(RefusedActor, "", "只有"+who+"可以进行此操作")
+		if !slices.Contains(rule.from, s.Status) {
+			return wrongState(s.Status)
 		}
-		return nil
 	}
 	note := func(min int, what string) *Refusal {
 		if len([]rune(in.Note)) < min {
@@ -310,80 +355,37 @@ func (l *lead) check(name string, in ActionInput) *Refusal {
 		}
 		return nil
 	}
-	first := func(rs ...*Refusal) *Refusal {
-		for _, r := range rs {
-			if r != nil {
-				return r
-			}
-		}
-		return nil
-	}
-	townCode := func() *Refusal {
-		if in.TownCode == "" {
-			return refuse(RefusedInput, "town_code", "请选择镇街")
+	dueDays := func() *Refusal {
+		if in.DueDays < 0 || in.DueDays > 365 {
+			return refuse(RefusedInput, "due_days", "整改期限应为1至365个工作日")
 		}
 		return nil
 	}
 	switch name {
-	case ActDispatch:
-		if r := need(city, "市级监管人员"); r != nil {
-			return r
+	case ActDispatch, ActTransfer:
+		if in.TownCode == "" {
+			return refuse(RefusedInput, "town_code", "请选择镇街")
 		}
-		if !in2(cases.Triage) {
-			return wrongState(s.Status)
-		}
-		return first(townCode(), note(0, ""))
-	case ActTransfer:
-		if r := need(city, "市级监管人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Dispatched, cases.Investigating, cases.Rectifying, cases.Verifying) {
-			return wrongState(s.Status)
-		}
-		if r := townCode(); r != nil {
-			return r
+		if name == ActDispatch {
+			return note(0, "")
 		}
 		if in.TownCode == s.TownCode {
 			return refuse(RefusedInput, "town_code", "线索已在该镇街")
 		}
 		return note(2, "转办原因")
-	case ActAccept:
-		if r := need(town, "线索所在镇街的监察人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Dispatched) {
-			return wrongState(s.Status)
-		}
+	case ActAccept, ActApprove:
 		return note(0, "")
-	case ActReturn:
-		if r := need(town, "线索所在镇街的监察人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Dispatched) {
-			return wrongState(s.Status)
-		}
+	case ActReturn, ActSendBack:
 		return note(2, "退回原因")
 	case ActOrderRectify:
-		if r := need(town, "线索所在镇街的监察人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Investigating, cases.Rectifying) {
-			return wrongState(s.Status)
-		}
 		if in.EnterpriseID == 0 && l.in.ContractorID == 0 {
 			return refuse(RefusedInput, "enterprise_id", "请指定责令整改的企业")
 		}
-		if in.DueDays < 0 || in.DueDays > 365 {
-			return refuse(RefusedInput, "due_days", "整改期限应为1至365个工作日")
+		if r := dueDays(); r != nil {
+			return r
 		}
 		return note(2, "整改要求")
 	case ActSubmit:
-		if r := need(ent, "被责令整改的企业或项目劳资专管员"); r != nil {
-			return r
-		}
-		if !in2(cases.Rectifying) {
-			return wrongState(s.Status)
-		}
 		if len(in.EvidenceIDs) == 0 {
 			return refuse(RefusedInput, "evidence_ids", "请上传整改凭证")
 		}
@@ -392,23 +394,11 @@ func (l *lead) check(name string, in ActionInput) *Refusal {
 		}
 		return note(0, "")
 	case ActReject:
-		if r := need(town, "线索所在镇街的监察人员"); r != nil {
+		if r := dueDays(); r != nil {
 			return r
-		}
-		if !in2(cases.Verifying) {
-			return wrongState(s.Status)
-		}
-		if in.DueDays < 0 || in.DueDays > 365 {
-			return refuse(RefusedInput, "due_days", "整改期限应为1至365个工作日")
 		}
 		return note(2, "退回整改的原因")
 	case ActReport:
-		if r := need(town, "线索所在镇街的监察人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Investigating, cases.Rectifying, cases.Verifying) {
-			return wrongState(s.Status)
-		}
 		if !cases.ValidClosure(in.ClosureCode) {
 			return refuse(RefusedInput, "closure_code", "请选择办结类型")
 		}
@@ -431,12 +421,6 @@ func (l *lead) check(name string, in ActionInput) *Refusal {
 		}
 		return note(2, "办理结果")
 	case ActExtend:
-		if r := need(town, "线索所在镇街的监察人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Investigating, cases.Rectifying, cases.Verifying) {
-			return wrongState(s.Status)
-		}
 		if s.Extended {
 			return refuse(RefusedAgain, "", "办理期限只能延长一次")
 		}
@@ -444,49 +428,20 @@ func (l *lead) check(name string, in ActionInput) *Refusal {
 			return refuse(RefusedAgain, "", "此类案件不能延期")
 		}
 		return note(2, "延期理由")
-	case ActConfirm, ActDispute:
-		if r := need(worker || town, "工人本人（或镇街监察人员代为记录）"); r != nil {
-			return r
-		}
-		if !in2(cases.Confirming) {
-			return wrongState(s.Status)
-		}
-		switch {
-		case name == ActDispute:
-			return note(2, "异议理由")
-		case !worker:
+	case ActDispute:
+		return note(2, "异议理由")
+	case ActConfirm:
+		if !l.isWorker(in.Actor) {
 			return note(2, "代为确认的方式（如电话确认）")
 		}
 		return note(0, "")
-	case ActApprove:
-		if r := need(city, "市级监管人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Review) {
-			return wrongState(s.Status)
-		}
-		return note(0, "")
-	case ActSendBack:
-		if r := need(city, "市级监管人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Review) {
-			return wrongState(s.Status)
-		}
-		return note(2, "退回原因")
 	case ActSupervise:
-		if r := need(city, "市级监管人员"); r != nil {
-			return r
-		}
-		if !in2(cases.Dispatched, cases.Investigating, cases.Rectifying, cases.Verifying) {
-			return wrongState(s.Status)
-		}
 		if in.Level != cases.Supervised && in.Level != cases.Listed {
 			return refuse(RefusedInput, "level", "请选择督办或挂牌督办")
 		}
 		return note(2, "督办意见")
 	case ActLinkReport:
-		if a.AccountID == 0 {
+		if in.Actor.AccountID == 0 {
 			return refuse(RefusedActor, "", "缺少操作人")
 		}
 		if in.WorkersClaimed < 0 || in.AmountClaimedFen < 0 {
@@ -548,7 +503,6 @@ func (l *lead) apply(ctx workflow.Context, name string, in ActionInput, ev *case
 		}
 		l.closeTasks(cases.ActorTown, cases.ActorEnterprise)
 		l.st.Status = cases.Rectifying
-		l.rectify = deadline{Name: "rectify"}
 		return l.startDeadline(ctx, &l.rectify, now, days, false, func(due time.Time) {
 			l.openTask(ctx, cases.TaskRectify, cases.ActorEnterprise, &due)
 		})
@@ -580,7 +534,12 @@ func (l *lead) apply(ctx workflow.Context, name string, in ActionInput, ev *case
 		})
 	case ActExtend:
 		l.st.Extended = true
-		l.handle.Deadline = l.calendarExtend(ctx, l.handle, l.policy.ExtendDays)
+		dl, err := l.count(ctx, activities.DeadlineInput{Extend: &l.handle.Deadline, Rule: cases.DeadlineRule{
+			Days: l.policy.ExtendDays, RemindDays: l.policy.RemindDays, ListedAfter: l.policy.ListedAfterDays}})
+		if err != nil {
+			return err
+		}
+		l.handle.Deadline = dl
 		l.handle.Reminded, l.handle.Overdue, l.handle.Listed = false, false, false
 		l.st.HandleDue = timePtr(l.handle.Due)
 		for i := range l.st.Tasks {
@@ -607,7 +566,7 @@ func (l *lead) apply(ctx workflow.Context, name string, in ActionInput, ev *case
 		l.handle.Active = true
 		l.openTask(ctx, cases.TaskInvestigate, cases.ActorTown, l.handleDue())
 	case ActSupervise:
-		l.closeTasksOfKind(cases.TaskSupervise)
+		l.st.Tasks = slices.DeleteFunc(l.st.Tasks, func(t cases.Task) bool { return t.Kind == cases.TaskSupervise })
 		if in.Level == cases.Listed || l.st.Supervision != cases.Listed {
 			l.st.Supervision = in.Level
 		}
@@ -700,37 +659,22 @@ func (l *lead) openTask(ctx workflow.Context, kind, actor string, due *time.Time
 	l.st.Tasks = append(l.st.Tasks, t)
 }
 
+// closeTasks closes the open tasks of these actors.
 func (l *lead) closeTasks(actors ...string) {
-	kept := l.st.Tasks[:0:0]
-	for _, t := range l.st.Tasks {
-		drop := false
-		for _, a := range actors {
-			drop = drop || t.Actor == a
-		}
-		if !drop {
-			kept = append(kept, t)
-		}
-	}
-	l.st.Tasks = kept
-}
-
-func (l *lead) closeTasksOfKind(kind string) {
-	kept := l.st.Tasks[:0:0]
-	for _, t := range l.st.Tasks {
-		if t.Kind != kind {
-			kept = append(kept, t)
-		}
-	}
-	l.st.Tasks = kept
+	l.st.Tasks = slices.DeleteFunc(l.st.Tasks, func(t cases.Task) bool { return slices.Contains(actors, t.Actor) })
 }
 
 func (l *lead) hasTask(kind string) bool {
-	for _, t := range l.st.Tasks {
-		if t.Kind == kind {
-			return true
+	return slices.ContainsFunc(l.st.Tasks, func(t cases.Task) bool { return t.Kind == kind })
+}
+
+// markOverdue flags the open tasks of actor as overdue.
+func (l *lead) markOverdue(actor string) {
+	for i := range l.st.Tasks {
+		if t := &l.st.Tasks[i]; t.Actor == actor {
+			t.Overdue = true
 		}
 	}
-	return false
 }
 
 // ---- deadlines ----
@@ -762,17 +706,6 @@ func (l *lead) startDeadline(ctx workflow.Context, d *deadline, from time.Time, 
 	}
 	opened(due)
 	return nil
-}
-
-func (l *lead) calendarExtend(ctx workflow.Context, d deadline, days int) cases.Deadline {
-	dl, err := l.count(ctx, activities.DeadlineInput{Extend: &d.Deadline, Rule: cases.DeadlineRule{Days: days,
-		RemindDays: l.policy.RemindDays, ListedAfter: l.policy.ListedAfterDays}})
-	if err != nil {
-		// the local activity retries until it succeeds; an error here is
-		// a cancelled workflow
-		return d.Deadline
-	}
-	return dl
 }
 
 func (l *lead) count(ctx workflow.Context, in activities.DeadlineInput) (cases.Deadline, error) {
@@ -884,11 +817,7 @@ func (l *lead) overdue(ctx workflow.Context, d *deadline) error {
 	case "rectify":
 		return l.step(ctx, "overdue", cases.System, "", func(ev *cases.Event) error {
 			ev.Rule = fmt.Sprintf("rectify_overdue: 企业未在%d个工作日内完成整改", d.Days)
-			for i := range l.st.Tasks {
-				if t := &l.st.Tasks[i]; t.Actor == cases.ActorEnterprise {
-					t.Overdue = true
-				}
-			}
+			l.markOverdue(cases.ActorEnterprise)
 			// the town must act: enforce, refer, or order again
 			l.openTask(ctx, cases.TaskInvestigate, cases.ActorTown, l.handleDue())
 			return nil
@@ -897,11 +826,7 @@ func (l *lead) overdue(ctx workflow.Context, d *deadline) error {
 	return l.step(ctx, "overdue", cases.System, "", func(ev *cases.Event) error {
 		what := map[string]string{"accept": "签收", "handle": "办结"}[d.Name]
 		ev.Rule = fmt.Sprintf("%s_overdue: 未在%d个工作日内%s，转市级督办", d.Name, d.Days, what)
-		for i := range l.st.Tasks {
-			if t := &l.st.Tasks[i]; t.Actor == cases.ActorTown {
-				t.Overdue = true
-			}
-		}
+		l.markOverdue(cases.ActorTown)
 		if l.st.Supervision == cases.SupervisionNone {
 			l.st.Supervision = cases.Supervised
 		}

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"strconv"
+
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 )
@@ -14,8 +16,12 @@ const StatusQuery = "status"
 
 // Workflow IDs are business keys, so that a case has exactly one workflow.
 
-// LeadWorkflowID is the ID of the workflow of arrears lead id.
-func LeadWorkflowID(id string) string { return "lead:" + id }
+// LeadWorkflowPrefix begins the ID of every lead workflow.
+const LeadWorkflowPrefix = "lead:"
+
+// LeadWorkflowID is the ID of the workflow of arrears lead id (its row in
+// table leads).
+func LeadWorkflowID(id int64) string { return LeadWorkflowPrefix + strconv.FormatInt(id, 10) }
 
 // WarningWorkflowID is the ID of the workflow of warning id.
 func WarningWorkflowID(id string) string { return "warning:" + id }
