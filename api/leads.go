@@ -288,8 +288,13 @@ var (
 // actorOf is the caller as a case actor.
 func actorOf(c *fiber.Ctx) cases.Actor {
 	p := principalOf(c)
-	a := cases.Actor{AccountID: p.AccountID, Name: p.DisplayName, Role: p.Role, Domain: p.Domain, IP: c.IP()}
-	sc := p.Scope
+	return caseActor(p.AccountID, p.DisplayName, p.Role, p.Domain, c.IP(), p.Scope)
+}
+
+// caseActor is an account, with the role and binding it acts in, as a
+// case actor.
+func caseActor(id int64, name, role, domain, ip string, sc Scope) cases.Actor {
+	a := cases.Actor{AccountID: id, Name: name, Role: role, Domain: domain, IP: ip}
 	if sc.Town != nil {
 		a.TownCode = *sc.Town
 	}

@@ -60,14 +60,8 @@ func stalledActor(r dbq.LeadReceivedStaleRow) cases.Actor {
 	if r.Lead.ReceivedBy == nil || r.ByRole == nil {
 		return cases.System
 	}
-	a := cases.Actor{AccountID: *r.Lead.ReceivedBy, Name: deref(r.ByName), Role: *r.ByRole, Domain: deref(r.ByDomain),
-		TownCode: deref(r.ByTown)}
-	for dst, src := range map[*int64]*int64{&a.EnterpriseID: r.ByEnterprise, &a.ProjectID: r.ByProject, &a.WorkerID: r.ByWorker} {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	return a
+	return caseActor(*r.Lead.ReceivedBy, deref(r.ByName), *r.ByRole, deref(r.ByDomain), "",
+		Scope{Town: r.ByTown, Enterprise: r.ByEnterprise, Project: r.ByProject, Worker: r.ByWorker})
 }
 
 // RunStalledStarter runs StartStalled every interval until ctx ends.

@@ -146,18 +146,23 @@ func (s *Server) taskList(c *fiber.Ctx) error {
 }
 
 var (
-	errTaskTaken      = &Error{Status: http.StatusConflict, Code: "task_taken", Message: "该待办已由他人认领"}
-	errNotAssignable  = errField("assignee_id", "not_assignable", "只能分配给本单位在用的账号")
-	errNotYourOffice  = &Error{Status: http.StatusConflict, Code: "not_your_office", Message: "只能认领本单位的待办"}
-	errNothingToMove  = errField("task_ids", "required", "请指定要转交的待办或原承办人")
-	errToNotAssignabl = errField("to_account_id", "not_assignable", "只能转交给本单位在用的账号")
+	errTaskTaken       = &Error{Status: http.StatusConflict, Code: "task_taken", Message: "该待办已由他人认领"}
+	errNotAssignable   = errField("assignee_id", "not_assignable", "只能分配给本单位在用的账号")
+	errNotYourOffice   = &Error{Status: http.StatusConflict, Code: "not_your_office", Message: "只能认领本单位的待办"}
+	errNothingToMove   = errField("task_ids", "required", "请指定要转交的待办或原承办人")
+	errToNotAssignable = errField("to_account_id", "not_assignable", "只能转交给本单位在用的账号")
 )
+
+// taskGetScoped loads an open task as the caller's inbox shows it.
+func (s *Server) taskGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.CaseTaskListRow, error) {
+	arg := s.taskParams(c)
+	arg.ID, arg.Lim = &id, 1
+	return oneRow(q.CaseTaskList(c.UserContext(), arg))
+}
 
 // taskInScope loads an open task of the caller's office, locked.
 func (s *Server) taskInScope(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.CaseTask, error) {
-	arg := s.taskParams(c)
-	arg.ID, arg.Lim = &id, 1
-	if _, err := oneRow(q.CaseTaskList(c.UserContext(), arg)); err != nil {
+	if _, err := s.taskGetScoped(c, q, id); err != nil {
 		return dbq.CaseTask{}, err
 	}
 	t, err := q.CaseTaskForAssign(c.UserContext(), id)
@@ -189,9 +194,7 @@ func (s *Server) assignable(c *fiber.Ctx, q *dbq.Queries, t dbq.CaseTask, accoun
 }
 
 func (s *Server) taskAnswer(c *fiber.Ctx, id int64) error {
-	arg := s.taskParams(c)
-	arg.ID, arg.Lim = &id, 1
-	row, err := oneRow(dbq.New(s.deps.Pool).CaseTaskList(c.UserContext(), arg))
+	row, err := s.taskGetScoped(c, dbq.New(s.deps.Pool), id)
 	if err != nil {
 		return err
 	}
@@ -314,7 +317,7 @@ func (s *Server) taskReassign(c *fiber.Ctx) error {
 				return err
 			}
 			if !ok {
-				return errToNotAssignabl
+				return errToNotAssignable
 			}
 			if t.AssigneeID != nil && *t.AssigneeID == *in.ToAccountID {
 				continue
