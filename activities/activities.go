@@ -21,6 +21,9 @@ type Activities struct {
 	// AuditRetentionMonths is how many whole months of system log are kept
 	// (config AuditRetentionMonths); 0 means audit.DefaultRetentionMonths.
 	AuditRetentionMonths int
+	// Cases starts the workflows of stalled cases (StartStalledCases);
+	// nil where no sweep runs.
+	Cases CaseStarter
 }
 
 func (a *Activities) logger() *slog.Logger {

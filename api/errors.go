@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/db"
 )
 
@@ -88,6 +89,14 @@ func toClientError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	var ke *caseclient.Error
+	if errors.As(err, &ke) {
+		out := &Error{Status: ke.Status, Code: ke.Code, Message: ke.Message}
+		if ke.Field != "" {
+			out.Fields = map[string]string{ke.Field: ke.Message}
+		}
+		return out
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {

@@ -15,9 +15,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/anxin-city/anxin/api"
 	"github.com/anxin-city/anxin/reconcile"
+	"github.com/anxin-city/anxin/workflows"
 )
 
 // leadsFixture is the registry fixture with the tokens of everyone who
@@ -49,7 +51,7 @@ func (h *harness) as2(token string, status int, method, path string, body any) r
 }
 
 func stateOf(r resp) map[string]any {
-	if st, ok := r.Body["state"].(map[string]any); ok {
+	if st, ok := r.Body["lead"].(map[string]any); ok {
 		return st
 	}
 	return r.Body
@@ -397,8 +399,22 @@ func TestLeadRecordedButNotStarted(t *testing.T) {
 	assert.Empty(t, rep.Findings)
 }
 
+// sweep runs the worker side's sweep of stalled cases once (what the
+// schedule "stalled-cases" runs every minute) and answers how many it
+// started.
+func sweep(t *testing.T, c client.Client) int {
+	t.Helper()
+	ctx := context.Background()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.SweepStalledCases)
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, run.Get(ctx, &n))
+	return n
+}
+
 // A lead recorded more than a minute ago whose workflow never started is
-// started by the API's periodic check (not only by the next report).
+// started by the worker side's periodic sweep (not only by the next
+// report).
 func TestStalledLeadsAreStarted(t *testing.T) {
 	h := setupCases(t)
 	f := newLeadsFixture(h)
@@ -411,9 +427,7 @@ func TestStalledLeadsAreStarted(t *testing.T) {
 		return id
 	}
 	stalled, young = insert("5 minutes"), insert("1 second")
-	n, err := api.StartStalled(context.Background(), api.Deps{Pool: h.pool, Temporal: h.temporal}, api.StalledGrace)
-	require.NoError(t, err)
-	assert.Equal(t, 1, n)
+	assert.Equal(t, 1, sweep(t, h.temporal))
 	d := h.as2(f.officer, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", stalled), nil)
 	assert.Equal(t, "dispatched", d.Body["status"], "with its town now")
 	evs := d.Body["events"].([]any)
@@ -423,7 +437,5 @@ func TestStalledLeadsAreStarted(t *testing.T) {
 	var status string
 	require.NoError(t, h.pool.QueryRow(context.Background(), `SELECT status FROM leads WHERE id = $1`, young).Scan(&status))
 	assert.Equal(t, "received", status, "a lead being started right now is left alone")
-	n, err = api.StartStalled(context.Background(), api.Deps{Pool: h.pool, Temporal: h.temporal}, api.StalledGrace)
-	require.NoError(t, err)
-	assert.Zero(t, n, "nothing twice")
+	assert.Zero(t, sweep(t, h.temporal), "nothing twice")
 }

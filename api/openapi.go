@@ -27,9 +27,13 @@ type route struct {
 	Tag     string
 	Summary string // English, for developers
 	Query   []param
-	Body    any // zero value of the request body type, or nil
-	Out     any // zero value of the success body type, or nil
-	Status  int // success status (default 200)
+	// PathEnum lists the allowed values of a path parameter, PathDesc
+	// describes one (an action's table, for example).
+	PathEnum map[string][]string
+	PathDesc map[string]string
+	Body     any // zero value of the request body type, or nil
+	Out      any // zero value of the success body type, or nil
+	Status   int // success status (default 200)
 	// Produces overrides the success media type (e.g. an .xlsx download).
 	Produces string
 	// Consumes overrides the request media type (e.g. multipart upload).
@@ -111,7 +115,15 @@ func (s *Server) buildOpenAPI() map[string]any {
 		}
 		var params []any
 		for _, m := range pathParamRe.FindAllStringSubmatch(r.Path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+			sch := map[string]any{"type": "string"}
+			if e := r.PathEnum[m[1]]; len(e) > 0 {
+				sch["enum"] = e
+			}
+			pp := map[string]any{"name": m[1], "in": "path", "required": true, "schema": sch}
+			if d := r.PathDesc[m[1]]; d != "" {
+				pp["description"] = d
+			}
+			params = append(params, pp)
 		}
 		for _, q := range r.Query {
 			sch := map[string]any{"type": q.Type}

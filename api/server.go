@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/subtle"
+	"github.com/anxin-city/anxin/caseclient"
 	"log/slog"
 	"time"
 
@@ -63,6 +64,8 @@ type Deps struct {
 type Server struct {
 	deps   Deps
 	routes []route
+	// cases starts case workflows and sends them actions
+	cases *caseclient.Client
 }
 
 // New builds the Fiber app with every route of the API.
@@ -94,7 +97,7 @@ func New(deps Deps) *fiber.App {
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
-	s := &Server{deps: deps}
+	s := &Server{deps: deps, cases: &caseclient.Client{Temporal: deps.Temporal, Timeout: deps.CaseTimeout, Logger: deps.Logger}}
 	app := fiber.New(fiber.Config{
 		AppName:               "anxin",
 		ErrorHandler:          errorHandler(deps.Logger),

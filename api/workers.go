@@ -202,17 +202,22 @@ func yearsBefore(t time.Time, n int) time.Time {
 	return r
 }
 
-// workerGetScoped loads a worker the caller may see (else not found):
-// the list query the list handler would run for the caller's scope
-// (byEmployment), narrowed to the id.
+// workerGetScoped loads a worker the caller may see (else not found).
 func workerGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WorkerListRow, error) {
+	return workerFindScoped(c, q, &id, nil)
+}
+
+// workerFindScoped finds a worker the caller may see by id or by the
+// keyed hash of the ID number (else not found): the list query the list
+// handler would run for the caller's scope (byEmployment), narrowed.
+func workerFindScoped(c *fiber.Ctx, q *dbq.Queries, id *int64, idHash []byte) (dbq.WorkerListRow, error) {
 	sc := scopeOf(c)
 	if (workerFilter{}).byEmployment(sc) {
-		r, err := oneRow(q.WorkerListByEmployment(c.UserContext(), dbq.WorkerListByEmploymentParams{ID: &id,
+		r, err := oneRow(q.WorkerListByEmployment(c.UserContext(), dbq.WorkerListByEmploymentParams{ID: id, IDNumberHash: idHash,
 			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
 		return dbq.WorkerListRow(r), err
 	}
-	return oneRow(q.WorkerList(c.UserContext(), dbq.WorkerListParams{ID: &id, ScopeWorker: sc.Worker, Lim: 1}))
+	return oneRow(q.WorkerList(c.UserContext(), dbq.WorkerListParams{ID: id, IDNumberHash: idHash, ScopeWorker: sc.Worker, Lim: 1}))
 }
 
 func (s *Server) workerRowOut(r dbq.WorkerListRow) workerOut { return s.workerFrom(r.Worker, r.OnSite) }

@@ -15,6 +15,7 @@ import (
 	"github.com/anxin-city/anxin/api"
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/authz"
+	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/config"
 	"github.com/anxin-city/anxin/pii"
 )
@@ -43,16 +44,17 @@ func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pi
 		LoginRate: cfg.LoginRate, MetricsToken: cfg.MetricsToken, Side: side,
 		EvidenceDir: filepath.Join(cfg.DataDir, "evidence")}
 	app := api.New(deps)
-	// a lead recorded while Temporal was unreachable is started once it is back
-	go api.RunStalledStarter(ctx, deps, time.Minute)
 	return app, w.Close, nil
 }
 
 // newActivities is the activities of a worker with their configuration.
-func newActivities(cfg config.Config, pool *pgxpool.Pool, log *slog.Logger) *activities.Activities {
+// A worker also sweeps for stalled cases (recorded while Temporal was
+// unreachable), starting their workflows through tc.
+func newActivities(cfg config.Config, pool *pgxpool.Pool, tc client.Client, log *slog.Logger) *activities.Activities {
 	dir := cfg.AuditArchiveDir
 	if dir == "" { // a configuration that did not pass Validate
 		dir = filepath.Join(cfg.DataDir, "audit-archive")
 	}
-	return &activities.Activities{DB: pool, Logger: log, AuditArchiveDir: dir, AuditRetentionMonths: cfg.AuditRetentionMonths}
+	return &activities.Activities{DB: pool, Logger: log, AuditArchiveDir: dir, AuditRetentionMonths: cfg.AuditRetentionMonths,
+		Cases: caseclient.Sweeper{Client: &caseclient.Client{Temporal: tc, Logger: log}, Pool: pool}}
 }

@@ -149,10 +149,10 @@ func StartDev(ctx context.Context, cfg config.Config, log *slog.Logger) (*System
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	acts := newActivities(cfg, s.Pool, log)
+	acts := newActivities(cfg, s.Pool, s.Client, log)
 	go func() { s.done <- worker.Run(runCtx, s.Client, acts, worker.Options{}) }()
 
-	if err := EnsureAuditRetentionSchedule(ctx, s.Client, DefaultAuditRetentionEvery); err != nil {
+	if err := ensureSchedules(ctx, s.Client); err != nil {
 		return nil, err
 	}
 	if s.DemoAccounts, err = seed.EnsureDemoAccounts(ctx, s.Pool, s.Keys); err != nil {

@@ -131,13 +131,13 @@ func TestDevEndToEnd(t *testing.T) {
 	require.Len(t, projects.Items, 1)
 	var reported struct {
 		LeadID int64 `json:"lead_id"`
-		State  struct {
+		Lead   struct {
 			Status string `json:"status"`
-		} `json:"state"`
+		} `json:"lead"`
 	}
 	require.Equal(t, 201, requestJSON(t, "POST", base+"/api/v1/leads/report", tokens["worker"], map[string]any{
 		"project_id": projects.Items[0].ID, "amount_claimed_fen": 1200000, "description": "三个月工资未发"}, &reported))
-	require.Equal(t, "dispatched", reported.State.Status)
+	require.Equal(t, "dispatched", reported.Lead.Status)
 	leadPath := fmt.Sprintf("%s/api/v1/leads/%d", base, reported.LeadID)
 	var step struct {
 		Status string `json:"status"`

@@ -79,8 +79,8 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	log.Info("worker running", "temporal", cfg.TemporalAddress)
-	if err := EnsureAuditRetentionSchedule(ctx, tc, DefaultAuditRetentionEvery); err != nil {
+	if err := ensureSchedules(ctx, tc); err != nil {
 		return err
 	}
-	return worker.Run(ctx, tc, newActivities(cfg, pool, log), worker.Options{})
+	return worker.Run(ctx, tc, newActivities(cfg, pool, tc, log), worker.Options{})
 }

@@ -114,3 +114,8 @@ LEFT JOIN accounts a ON a.id = l.received_by
 WHERE l.status = 'received' AND l.created_at < @before::timestamptz
 ORDER BY l.id
 LIMIT 100;
+
+-- name: LeadIntakeLock :exec
+-- Serialises the intake of one worker's reports against one project (for
+-- the rest of the transaction), so that two reports at once make one lead.
+SELECT pg_advisory_xact_lock(hashtextextended(format('lead-intake:%s:%s', @worker_id::bigint, @project_id::bigint), 0));

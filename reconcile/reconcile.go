@@ -17,10 +17,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
+	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/workflows"
@@ -154,7 +153,7 @@ func (r Report) String() string {
 // queries) ends the check with that error.
 func Leads(ctx context.Context, pool *pgxpool.Pool, c client.Client, opts Options) (Report, error) {
 	began := time.Now()
-	k := &checker{pool: pool, c: c, opts: opts.withDefaults(), results: map[int64]outcome{}}
+	k := &checker{pool: pool, cc: &caseclient.Client{Temporal: c}, opts: opts.withDefaults(), results: map[int64]outcome{}}
 	ids := slices.Clone(opts.LeadIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -222,7 +221,7 @@ func plural(n int, what string) string {
 
 type checker struct {
 	pool *pgxpool.Pool
-	c    client.Client
+	cc   *caseclient.Client
 	opts Options
 
 	mu      sync.Mutex
@@ -415,8 +414,7 @@ func (k *checker) checkLead(ctx context.Context, row dbq.ReconcileLeadPageRow, t
 	found := func(wf, proj string) (outcome, error) {
 		return outcome{findings: []Finding{{LeadID: row.ID, Field: FieldWorkflow, Workflow: wf, Projection: proj}}}, nil
 	}
-	wid := workflows.LeadWorkflowID(row.ID)
-	status, exists, err := k.describe(ctx, wid)
+	status, exists, err := k.describe(ctx, row.ID)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -429,7 +427,7 @@ func (k *checker) checkLead(ctx context.Context, row dbq.ReconcileLeadPageRow, t
 		}
 		return found("not found", fmt.Sprintf("%s (seq %d)", row.Status, row.Seq))
 	}
-	st, failed, err := k.query(ctx, wid)
+	st, failed, err := k.query(ctx, row.ID)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -448,7 +446,7 @@ func (k *checker) checkLead(ctx context.Context, row dbq.ReconcileLeadPageRow, t
 // noRow is the outcome of a lead asked for, or a running lead workflow,
 // without a row in leads.
 func (k *checker) noRow(ctx context.Context, id int64) (outcome, error) {
-	status, exists, err := k.describe(ctx, workflows.LeadWorkflowID(id))
+	status, exists, err := k.describe(ctx, id)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -459,41 +457,41 @@ func (k *checker) noRow(ctx context.Context, id int64) (outcome, error) {
 	return outcome{findings: []Finding{{LeadID: id, Field: FieldRow, Workflow: wf, Projection: "no row"}}}, nil
 }
 
-// describe tells whether workflow wid exists (its latest run) and its
-// status.
-func (k *checker) describe(ctx context.Context, wid string) (enumspb.WorkflowExecutionStatus, bool, error) {
-	var d *workflowservice.DescribeWorkflowExecutionResponse
+// describe tells whether lead id's workflow exists (its latest run) and
+// its status.
+func (k *checker) describe(ctx context.Context, id int64) (enumspb.WorkflowExecutionStatus, bool, error) {
+	var (
+		status enumspb.WorkflowExecutionStatus
+		exists bool
+	)
 	err := k.retry(ctx, func(ctx context.Context) (err error) {
-		d, err = k.c.DescribeWorkflowExecution(ctx, wid, "")
+		status, exists, err = k.cc.Describe(ctx, caseclient.Lead, id)
 		return err
 	})
-	var nf *serviceerror.NotFound
-	switch {
-	case errors.As(err, &nf):
-		return 0, false, nil
-	case err != nil:
+	if err != nil {
 		if ctx.Err() != nil {
 			return 0, false, ctx.Err()
 		}
-		return 0, false, fmt.Errorf("describe workflow %s: %w", wid, err)
+		return 0, false, fmt.Errorf("describe workflow %s: %w", workflows.LeadWorkflowID(id), err)
 	}
-	return d.GetWorkflowExecutionInfo().GetStatus(), true, nil
+	return status, exists, nil
 }
 
-// query asks workflow wid for its state. A query that fails because of
-// the workflow (its code fails, it is not ready, it went away) is failed,
-// a finding; any other error is err.
-func (k *checker) query(ctx context.Context, wid string) (st cases.LeadState, failed string, err error) {
-	var v converter.EncodedValue
-	err = k.retry(ctx, func(ctx context.Context) (err error) {
-		v, err = k.c.QueryWorkflow(ctx, wid, "", workflows.StatusQuery)
-		return err
+// query asks lead id's workflow for its state. A query that fails
+// because of the workflow (its code fails, it is not ready, it went away,
+// its answer does not decode) is failed, a finding; any other error is
+// err.
+func (k *checker) query(ctx context.Context, id int64) (st cases.LeadState, failed string, err error) {
+	err = k.retry(ctx, func(ctx context.Context) error {
+		return k.cc.Status(ctx, caseclient.Lead, id, &st)
 	})
 	var (
 		qf *serviceerror.QueryFailed
 		nr *serviceerror.WorkflowNotReady
 		nf *serviceerror.NotFound
+		de *caseclient.DecodeError
 	)
+	wid := workflows.LeadWorkflowID(id)
 	switch {
 	case errors.As(err, &qf):
 		return st, "query failed: " + qf.Message, nil
@@ -501,18 +499,17 @@ func (k *checker) query(ctx context.Context, wid string) (st cases.LeadState, fa
 		return st, "not ready: " + nr.Message, nil
 	case errors.As(err, &nf):
 		return st, "not found", nil
+	case errors.As(err, &de):
+		return st, de.Error(), nil
 	case err != nil:
 		if ctx.Err() != nil {
 			return st, "", ctx.Err()
 		}
-		var de *serviceerror.DeadlineExceeded
-		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &de) {
+		var dx *serviceerror.DeadlineExceeded
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &dx) {
 			return st, "", fmt.Errorf("query workflow %s: %w (is a worker polling task queue %s?)", wid, err, workflows.TaskQueue)
 		}
 		return st, "", fmt.Errorf("query workflow %s: %w", wid, err)
-	}
-	if err := v.Get(&st); err != nil {
-		return st, "query answer: " + err.Error(), nil
 	}
 	return st, "", nil
 }
@@ -542,29 +539,21 @@ func (k *checker) retry(ctx context.Context, call func(ctx context.Context) erro
 
 // runningLeads lists the ids of the running lead workflows.
 func (k *checker) runningLeads(ctx context.Context) ([]int64, error) {
-	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", leadWorkflowType)
 	var (
 		ids   []int64
 		token []byte
 	)
-	prefix := workflows.LeadWorkflowPrefix
 	for {
-		var resp *workflowservice.ListWorkflowExecutionsResponse
+		var page []int64
 		err := k.retry(ctx, func(ctx context.Context) (err error) {
-			resp, err = k.c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 1000,
-				NextPageToken: token})
+			page, token, err = k.cc.RunningPage(ctx, caseclient.Lead, leadWorkflowType, token)
 			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("list running lead workflows: %w", err)
 		}
-		for _, e := range resp.GetExecutions() {
-			id, err := strconv.ParseInt(strings.TrimPrefix(e.GetExecution().GetWorkflowId(), prefix), 10, 64)
-			if err == nil && strings.HasPrefix(e.GetExecution().GetWorkflowId(), prefix) {
-				ids = append(ids, id)
-			}
-		}
-		if token = resp.GetNextPageToken(); len(token) == 0 {
+		ids = append(ids, page...)
+		if len(token) == 0 {
 			break
 		}
 	}

@@ -59,6 +59,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.Ping)
 	r.RegisterWorkflow(workflows.AuditRetention)
 	r.RegisterWorkflow(workflows.LeadWorkflow)
+	r.RegisterWorkflow(workflows.SweepStalledCases)
 }
 
 // Run starts a worker as New makes it and blocks until ctx ends, then stops

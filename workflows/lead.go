@@ -34,29 +34,6 @@ type LeadInput struct {
 	WorkersClaimed   int   `json:"workers_claimed"`
 }
 
-// Lead actions: each is an Update of the lead workflow with a validator.
-const (
-	ActDispatch     = "dispatch"           // city: send a triaged lead to a town
-	ActTransfer     = "transfer"           // city: move a lead to another town
-	ActAccept       = "accept"             // town: accept (签收)
-	ActReturn       = "return"             // town: return as outside its jurisdiction
-	ActOrderRectify = "orderRectification" // town: order the enterprise to rectify (责令整改)
-	ActSubmit       = "submitEvidence"     // enterprise: submit rectification evidence
-	ActReject       = "rejectEvidence"     // town: evidence insufficient, rectify again
-	ActReport       = "reportResult"       // town: report the result with a closure code (办结反馈)
-	ActExtend       = "extend"             // town: extend the handling deadline once
-	ActConfirm      = "confirm"            // worker (or town on their behalf): confirm the result
-	ActDispute      = "dispute"            // worker (or town on their behalf): dispute, reopens
-	ActApprove      = "approve"            // city: approve a major case's closure
-	ActSendBack     = "sendBack"           // city: send a major case back to the town
-	ActSupervise    = "supervise"          // city: supervise (督办) or list it (挂牌督办)
-	ActLinkReport   = "linkReport"         // intake: another report of the same worker and project
-)
-
-// LeadActions are every action, each the name of an Update.
-var LeadActions = []string{ActDispatch, ActTransfer, ActAccept, ActReturn, ActOrderRectify, ActSubmit, ActReject,
-	ActReport, ActExtend, ActConfirm, ActDispute, ActApprove, ActSendBack, ActSupervise, ActLinkReport}
-
 // ActionInput is the input of every lead Update; which fields an action
 // needs is checked by its validator.
 type ActionInput struct {
@@ -148,11 +125,12 @@ type lead struct {
 	accept, handle, rectify, confirm deadline
 	mu                               workflow.Mutex
 	gen                              int // bumped by every step, wakes the timer loop
+	projected                        int // the last step whose projection is written
 }
 
 // LeadWorkflow is the life of one arrears lead, from intake to closure.
 // Its ID is LeadWorkflowID(lead id). Every action is an Update (names in
-// LeadActions) answered with the new state; StatusQuery answers the
+// the table leadActions) answered with the new state; StatusQuery answers the
 // state; deadlines are timers that remind, mark overdue, ask the city to
 // supervise and finally list the case. Each step is projected into
 // Postgres before the update answers.
@@ -171,8 +149,18 @@ func (l *lead) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (cases.LeadState, error) { return l.snapshot(), nil }); err != nil {
 		return err
 	}
-	for _, name := range LeadActions {
-		name := name
+	// the first step is projected: the answer of a start (UpdateStarted)
+	err := workflow.SetUpdateHandler(ctx, UpdateStarted, func(ctx workflow.Context) (cases.LeadState, error) {
+		if err := workflow.Await(ctx, func() bool { return l.projected > 0 }); err != nil {
+			return cases.LeadState{}, err
+		}
+		return l.snapshot(), nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range leadActions {
+		name := a.Name
 		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
 			func(ctx workflow.Context, in ActionInput) (cases.LeadState, error) { return l.act(ctx, name, in) },
 			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in ActionInput) error {
@@ -267,191 +255,6 @@ func (l *lead) toTown(ctx workflow.Context, town string) error {
 	})
 }
 
-// party is who may take an action.
-type party int
-
-const (
-	byCity         party = iota + 1 // a city supervisor
-	byTown                          // an officer of the lead's town
-	byEnterprise                    // the enterprise ordered to rectify, or the project's labour manager
-	byWorkerOrTown                  // the lead's worker, or the town recording their answer
-)
-
-var partyName = map[party]string{byCity: "市级监管人员", byTown: "线索所在镇街的监察人员",
-	byEnterprise: "被责令整改的企业或项目劳资专管员", byWorkerOrTown: "工人本人（或镇街监察人员代为记录）"}
-
-// working are the statuses in which a town handles the lead.
-var working = []cases.Status{cases.Dispatched, cases.Investigating, cases.Rectifying, cases.Verifying}
-
-// actionRules say, per user action, who may take it and from which
-// statuses (linkReport, intake's, has neither: any open lead).
-var actionRules = map[string]struct {
-	by   party
-	from []cases.Status
-}{
-	ActDispatch:     {byCity, []cases.Status{cases.Triage}},
-	ActTransfer:     {byCity, working},
-	ActAccept:       {byTown, []cases.Status{cases.Dispatched}},
-	ActReturn:       {byTown, []cases.Status{cases.Dispatched}},
-	ActOrderRectify: {byTown, []cases.Status{cases.Investigating, cases.Rectifying}},
-	ActSubmit:       {byEnterprise, []cases.Status{cases.Rectifying}},
-	ActReject:       {byTown, []cases.Status{cases.Verifying}},
-	ActReport:       {byTown, working[1:]},
-	ActExtend:       {byTown, working[1:]},
-	ActConfirm:      {byWorkerOrTown, []cases.Status{cases.Confirming}},
-	ActDispute:      {byWorkerOrTown, []cases.Status{cases.Confirming}},
-	ActApprove:      {byCity, []cases.Status{cases.Review}},
-	ActSendBack:     {byCity, []cases.Status{cases.Review}},
-	ActSupervise:    {byCity, working},
-}
-
-// is reports whether actor a is of party p on this lead.
-func (l *lead) is(p party, a cases.Actor) bool {
-	s := l.st
-	town := a.Role == "town_officer" && a.TownCode != "" && a.TownCode == s.TownCode
-	switch p {
-	case byCity:
-		return a.Role == "city_supervisor"
-	case byTown:
-		return town
-	case byEnterprise:
-		return (a.Role == "enterprise_user" && a.EnterpriseID != 0 && a.EnterpriseID == s.RectifyEnterpriseID) ||
-			(a.Role == "project_manager" && a.ProjectID != 0 && a.ProjectID == s.ProjectID && s.RectifyEnterpriseID != 0)
-	case byWorkerOrTown:
-		return l.isWorker(a) || town
-	}
-	return false
-}
-
-func (l *lead) isWorker(a cases.Actor) bool {
-	return a.Role == "worker" && a.WorkerID != 0 && a.WorkerID == l.st.WorkerID
-}
-
-// check is the validator: may in.Actor take action name now? It reads
-// the state only. The actor is checked first, then the status, then the
-// fields.
-func (l *lead) check(name string, in ActionInput) *Refusal {
-	s := l.st
-	if s.Status == cases.Closed {
-		return refuse(RefusedClosed, "", "线索已办结")
-	}
-	if s.Seq == 0 {
-		return refuse(RefusedEarly, "", "线索正在受理，请稍后重试")
-	}
-	if rule, ok := actionRules[name]; ok {
-		if !l.is(rule.by, in.Actor) {
-			return refuse(RefusedActor, "", "只有"+partyName[rule.by]+"可以进行此操作")
-		}
-		if !slices.Contains(rule.from, s.Status) {
-			return wrongState(s.Status)
-		}
-	}
-	note := func(min int, what string) *Refusal {
-		if len([]rune(in.Note)) < min {
-			return refuse(RefusedInput, "note", "请填写"+what)
-		}
-		if len([]rune(in.Note)) > 2000 {
-			return refuse(RefusedInput, "note", "说明不能超过2000字")
-		}
-		return nil
-	}
-	dueDays := func() *Refusal {
-		if in.DueDays < 0 || in.DueDays > 365 {
-			return refuse(RefusedInput, "due_days", "整改期限应为1至365个工作日")
-		}
-		return nil
-	}
-	switch name {
-	case ActDispatch, ActTransfer:
-		if in.TownCode == "" {
-			return refuse(RefusedInput, "town_code", "请选择镇街")
-		}
-		if name == ActDispatch {
-			return note(0, "")
-		}
-		if in.TownCode == s.TownCode {
-			return refuse(RefusedInput, "town_code", "线索已在该镇街")
-		}
-		return note(2, "转办原因")
-	case ActAccept, ActApprove:
-		return note(0, "")
-	case ActReturn, ActSendBack:
-		return note(2, "退回原因")
-	case ActOrderRectify:
-		if in.EnterpriseID == 0 && l.in.ContractorID == 0 {
-			return refuse(RefusedInput, "enterprise_id", "请指定责令整改的企业")
-		}
-		if r := dueDays(); r != nil {
-			return r
-		}
-		return note(2, "整改要求")
-	case ActSubmit:
-		if len(in.EvidenceIDs) == 0 {
-			return refuse(RefusedInput, "evidence_ids", "请上传整改凭证")
-		}
-		if in.AmountPaidFen == nil || *in.AmountPaidFen < 0 {
-			return refuse(RefusedInput, "amount_paid_fen", "请填写已支付金额")
-		}
-		return note(0, "")
-	case ActReject:
-		if r := dueDays(); r != nil {
-			return r
-		}
-		return note(2, "退回整改的原因")
-	case ActReport:
-		if !cases.ValidClosure(in.ClosureCode) {
-			return refuse(RefusedInput, "closure_code", "请选择办结类型")
-		}
-		if in.ClosureCode.Paid() {
-			if in.AmountRecoveredFen == nil || *in.AmountRecoveredFen <= 0 {
-				return refuse(RefusedInput, "amount_recovered_fen", "请填写追回金额")
-			}
-			if in.WorkersCovered == nil || *in.WorkersCovered <= 0 {
-				return refuse(RefusedInput, "workers_covered", "请填写涉及工人数")
-			}
-		}
-		if in.AmountRecoveredFen != nil && *in.AmountRecoveredFen < 0 {
-			return refuse(RefusedInput, "amount_recovered_fen", "金额不能为负数")
-		}
-		if in.WorkersCovered != nil && *in.WorkersCovered < 0 {
-			return refuse(RefusedInput, "workers_covered", "人数不能为负数")
-		}
-		if in.ClosureCode == cases.PaidInPart || in.ClosureCode == cases.OtherClosure {
-			return note(2, "协议或处理情况说明")
-		}
-		return note(2, "办理结果")
-	case ActExtend:
-		if s.Extended {
-			return refuse(RefusedAgain, "", "办理期限只能延长一次")
-		}
-		if l.policy.ExtendDays == 0 {
-			return refuse(RefusedAgain, "", "此类案件不能延期")
-		}
-		return note(2, "延期理由")
-	case ActDispute:
-		return note(2, "异议理由")
-	case ActConfirm:
-		if !l.isWorker(in.Actor) {
-			return note(2, "代为确认的方式（如电话确认）")
-		}
-		return note(0, "")
-	case ActSupervise:
-		if in.Level != cases.Supervised && in.Level != cases.Listed {
-			return refuse(RefusedInput, "level", "请选择督办或挂牌督办")
-		}
-		return note(2, "督办意见")
-	case ActLinkReport:
-		if in.Actor.AccountID == 0 {
-			return refuse(RefusedActor, "", "缺少操作人")
-		}
-		if in.WorkersClaimed < 0 || in.AmountClaimedFen < 0 {
-			return refuse(RefusedInput, "amount_claimed_fen", "金额和人数不能为负数")
-		}
-		return note(1, "补充的反映内容")
-	}
-	return refuse(RefusedInput, "action", "未知操作")
-}
-
 // act is the update handler: check again under the lock (another update
 // may have run since the validator), apply, project, answer the state.
 func (l *lead) act(ctx workflow.Context, name string, in ActionInput) (cases.LeadState, error) {
@@ -462,121 +265,12 @@ func (l *lead) act(ctx workflow.Context, name string, in ActionInput) (cases.Lea
 	if r := l.check(name, in); r != nil {
 		return cases.LeadState{}, r.appErr()
 	}
-	err := l.step(ctx, name, in.Actor, in.Note, func(ev *cases.Event) error { return l.apply(ctx, name, in, ev) })
+	a, _ := findLeadAction(name) // check found it
+	err := l.step(ctx, name, in.Actor, in.Note, func(ev *cases.Event) error { return a.apply(l, ctx, in, ev) })
 	if err != nil {
 		return cases.LeadState{}, err
 	}
 	return l.snapshot(), nil
-}
-
-// apply changes the state for a checked action.
-func (l *lead) apply(ctx workflow.Context, name string, in ActionInput, ev *cases.Event) error {
-	now := workflow.Now(ctx)
-	switch name {
-	case ActDispatch, ActTransfer:
-		// a rectification ordered by the previous town ends with it
-		l.closeTasks(cases.ActorTown, cases.ActorCity, cases.ActorEnterprise)
-		return l.toTown(ctx, in.TownCode)
-	case ActAccept:
-		l.accept.Active = false
-		l.closeTasks(cases.ActorTown)
-		l.st.Status = cases.Investigating
-		return l.startDeadline(ctx, &l.handle, now, l.policy.HandleDays, true, func(due time.Time) {
-			l.openTask(ctx, cases.TaskInvestigate, cases.ActorTown, &due)
-		})
-	case ActReturn:
-		l.accept.Active = false
-		l.closeTasks(cases.ActorTown)
-		l.st.Status = cases.Triage
-		l.st.TownCode = ""
-		l.openTask(ctx, cases.TaskTriage, cases.ActorCity, nil)
-	case ActOrderRectify, ActReject:
-		if name == ActOrderRectify {
-			l.st.RectifyEnterpriseID = in.EnterpriseID
-			if in.EnterpriseID == 0 {
-				l.st.RectifyEnterpriseID = l.in.ContractorID
-			}
-		}
-		days := in.DueDays
-		if days == 0 {
-			days = l.policy.RectifyDays
-		}
-		l.closeTasks(cases.ActorTown, cases.ActorEnterprise)
-		l.st.Status = cases.Rectifying
-		return l.startDeadline(ctx, &l.rectify, now, days, false, func(due time.Time) {
-			l.openTask(ctx, cases.TaskRectify, cases.ActorEnterprise, &due)
-		})
-	case ActSubmit:
-		l.rectify.Active = false
-		l.closeTasks(cases.ActorEnterprise, cases.ActorTown)
-		l.st.Status = cases.Verifying
-		paid := *in.AmountPaidFen
-		l.st.AmountPaidFen = &paid
-		l.openTask(ctx, cases.TaskVerify, cases.ActorTown, l.handleDue())
-	case ActReport:
-		l.handle.Active, l.rectify.Active = false, false
-		l.closeTasks(cases.ActorTown, cases.ActorEnterprise)
-		l.st.Status = cases.Confirming
-		l.st.ClosureCode = in.ClosureCode
-		l.st.AmountRecoveredFen = in.AmountRecoveredFen
-		l.st.WorkersCovered = in.WorkersCovered
-		l.st.ResultSummary = in.Note
-		if in.WorkersCovered != nil && in.AmountRecoveredFen != nil && l.policy.Major(*in.WorkersCovered, *in.AmountRecoveredFen) {
-			l.st.Major = true
-		}
-		if l.st.WorkerID == 0 {
-			// nobody to ask: the result stands as reported
-			ev.Rule = "no_worker_account: 无工人账户，无需确认"
-			return l.confirmed(ctx)
-		}
-		return l.startDeadline(ctx, &l.confirm, now, l.policy.ConfirmDays, false, func(due time.Time) {
-			l.openTask(ctx, cases.TaskConfirm, cases.ActorWorker, &due)
-		})
-	case ActExtend:
-		l.st.Extended = true
-		dl, err := l.count(ctx, activities.DeadlineInput{Extend: &l.handle.Deadline, Rule: cases.DeadlineRule{
-			Days: l.policy.ExtendDays, RemindDays: l.policy.RemindDays, ListedAfter: l.policy.ListedAfterDays}})
-		if err != nil {
-			return err
-		}
-		l.handle.Deadline = dl
-		l.handle.Reminded, l.handle.Overdue, l.handle.Listed = false, false, false
-		l.st.HandleDue = timePtr(l.handle.Due)
-		for i := range l.st.Tasks {
-			if t := &l.st.Tasks[i]; t.Actor == cases.ActorTown {
-				t.DueAt, t.RemindedAt, t.Overdue = timePtr(l.handle.Due), nil, false
-			}
-		}
-	case ActConfirm:
-		return l.confirmed(ctx)
-	case ActDispute:
-		l.confirm.Active = false
-		l.closeTasks(cases.ActorWorker)
-		l.st.Status = cases.Investigating
-		l.st.Reopened++
-		l.st.ClosureCode, l.st.AmountRecoveredFen, l.st.WorkersCovered, l.st.ResultSummary = "", nil, nil, ""
-		l.handle.Active = true
-		l.openTask(ctx, cases.TaskInvestigate, cases.ActorTown, l.handleDue())
-	case ActApprove:
-		l.close(ctx)
-	case ActSendBack:
-		l.closeTasks(cases.ActorCity)
-		l.st.Status = cases.Investigating
-		l.st.Reopened++
-		l.handle.Active = true
-		l.openTask(ctx, cases.TaskInvestigate, cases.ActorTown, l.handleDue())
-	case ActSupervise:
-		l.st.Tasks = slices.DeleteFunc(l.st.Tasks, func(t cases.Task) bool { return t.Kind == cases.TaskSupervise })
-		if in.Level == cases.Listed || l.st.Supervision != cases.Listed {
-			l.st.Supervision = in.Level
-		}
-	case ActLinkReport:
-		l.st.LinkedReports++
-		if l.policy.Major(l.in.WorkersClaimed+in.WorkersClaimed, l.in.AmountClaimedFen+in.AmountClaimedFen) {
-			l.st.Major = true
-		}
-	}
-	return nil
 }
 
 // confirmed: the worker agreed (or stayed silent); a major case goes to
@@ -620,7 +314,11 @@ func (l *lead) step(ctx workflow.Context, action string, actor cases.Actor, note
 	}
 	after := l.snapshot()
 	ev.Changes = cases.Diff(before, after)
-	return l.project(ctx, cases.Projection{State: after, Event: ev})
+	if err := l.project(ctx, cases.Projection{State: after, Event: ev}); err != nil {
+		return err
+	}
+	l.projected = after.Seq
+	return nil
 }
 
 func (l *lead) project(ctx workflow.Context, p cases.Projection) error {

@@ -309,6 +309,22 @@ func (q *Queries) LeadInsert(ctx context.Context, arg LeadInsertParams) (Lead, e
 	return i, err
 }
 
+const leadIntakeLock = `-- name: LeadIntakeLock :exec
+SELECT pg_advisory_xact_lock(hashtextextended(format('lead-intake:%s:%s', $1::bigint, $2::bigint), 0))
+`
+
+type LeadIntakeLockParams struct {
+	WorkerID  int64
+	ProjectID int64
+}
+
+// Serialises the intake of one worker's reports against one project (for
+// the rest of the transaction), so that two reports at once make one lead.
+func (q *Queries) LeadIntakeLock(ctx context.Context, arg LeadIntakeLockParams) error {
+	_, err := q.db.Exec(ctx, leadIntakeLock, arg.WorkerID, arg.ProjectID)
+	return err
+}
+
 const leadIntakeProject = `-- name: LeadIntakeProject :one
 SELECT id, town_code, contractor_id, builder_id, active FROM projects WHERE id = $1
 `

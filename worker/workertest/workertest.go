@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/anxin-city/anxin/activities"
+	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/devtemporal"
 	"github.com/anxin-city/anxin/worker"
 )
@@ -51,11 +52,13 @@ func Run(t testing.TB, c client.Client, acts *activities.Activities, opts worker
 }
 
 // Start is Server and Run with the activities on pool: a client whose
-// workflows run and project into the test's database.
+// workflows run and project into the test's database, and whose sweep of
+// stalled cases starts them through the same client.
 func Start(t testing.TB, pool *pgxpool.Pool) client.Client {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	_, c := Server(t, log)
-	Run(t, c, &activities.Activities{DB: pool, Logger: log}, worker.Options{})
+	Run(t, c, &activities.Activities{DB: pool, Logger: log,
+		Cases: caseclient.Sweeper{Client: &caseclient.Client{Temporal: c, Logger: log}, Pool: pool}}, worker.Options{})
 	return c
 }

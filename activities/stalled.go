@@ -1,0 +1,30 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// CaseStarter starts the workflows of recorded cases that never took
+// their first step (caseclient.Sweeper). It is an interface because the
+// activities cannot import the workflows it starts.
+type CaseStarter interface {
+	StartStalled(ctx context.Context, before time.Time) (int, error)
+}
+
+// StalledInput is the input of StartStalledCases: cases recorded before
+// Before are stalled.
+type StalledInput struct {
+	Before time.Time `json:"before"`
+}
+
+// StartStalledCases starts the workflow of every case recorded before
+// in.Before whose first step is not in, and answers how many it started.
+// Starting is idempotent, so a retry does no harm.
+func (a *Activities) StartStalledCases(ctx context.Context, in StalledInput) (int, error) {
+	if a.Cases == nil {
+		return 0, errors.New("start stalled cases: no case starter configured")
+	}
+	return a.Cases.StartStalled(ctx, in.Before)
+}

@@ -1,0 +1,226 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/anxin-city/anxin/caseclient"
+	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/workflows"
+)
+
+// Actions on a lead. The lead's table of actions (workflows.LeadActions)
+// says who may take each, from which status and with which fields; the
+// handler refuses a caller who may not act before it reads their input,
+// checks what needs the database (the town exists, the enterprise takes
+// part in the project, the evidence belongs to the lead), and sends the
+// action to the workflow, whose validator decides. The answer is the lead
+// as GET /leads/{id} shows it.
+
+type leadActionIn struct {
+	Note               *string `json:"note,omitempty"`
+	TownCode           *string `json:"town_code,omitempty" doc:"dispatch, transfer"`
+	EnterpriseID       *int64  `json:"enterprise_id,omitempty" doc:"orderRectification (default the general contractor)"`
+	DueDays            *int    `json:"due_days,omitempty" doc:"orderRectification, rejectEvidence: working days"`
+	EvidenceIDs        []int64 `json:"evidence_ids,omitempty" doc:"submitEvidence: completed uploads of this lead"`
+	AmountPaidFen      *int64  `json:"amount_paid_fen,omitempty" doc:"submitEvidence"`
+	ClosureCode        *string `json:"closure_code,omitempty" doc:"reportResult"`
+	AmountRecoveredFen *int64  `json:"amount_recovered_fen,omitempty" doc:"reportResult"`
+	WorkersCovered     *int    `json:"workers_covered,omitempty" doc:"reportResult"`
+	Level              *string `json:"level,omitempty" doc:"supervise: supervised or listed"`
+}
+
+var errUnknownAction = &Error{Status: http.StatusNotFound, Code: "unknown_action", Message: "不支持的操作"}
+
+// leadParties is who a lead is with, as its projected row says.
+func leadParties(l dbq.Lead) cases.Parties {
+	return cases.Parties{TownCode: deref(l.TownCode), EnterpriseID: deref(l.RectifyEnterpriseID),
+		ProjectID: deref(l.ProjectID), WorkerID: deref(l.WorkerID)}
+}
+
+// leadActionsFor are the actions actor may take on lead l now.
+func leadActionsFor(actor cases.Actor, l dbq.Lead) []actionRef {
+	out := []actionRef{}
+	for _, a := range workflows.LeadActions() {
+		if !a.Internal && workflows.PrecheckLead(a, actor, cases.Status(l.Status), leadParties(l)) == nil {
+			out = append(out, actionRef{Name: a.Name, Label: a.Label})
+		}
+	}
+	return out
+}
+
+func (s *Server) leadAct(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	spec, ok := workflows.LeadActions().Find(c.Params("action"))
+	if !ok || spec.Internal {
+		return errUnknownAction
+	}
+	q := dbq.New(s.deps.Pool)
+	row, err := leadGetScoped(c, q, id)
+	if err != nil {
+		return err
+	}
+	actor := actorOf(c)
+	// who first, then when, then what: a caller who may not act learns
+	// nothing from their input's faults
+	if r := workflows.PrecheckLead(spec, actor, cases.Status(row.Lead.Status), leadParties(row.Lead)); r != nil {
+		return caseclient.Refused(caseclient.Lead, *r)
+	}
+	var in leadActionIn
+	keys, err := decodeBodyKeys(c, &in)
+	if err != nil {
+		return err
+	}
+	act, err := s.leadActionInput(c, q, spec, row.Lead, in, keys)
+	if err != nil {
+		return err
+	}
+	act.Actor = actor
+	st, err := s.cases.ActLead(c.UserContext(), id, spec.Name, act)
+	if err != nil {
+		return err
+	}
+	auditDetail(c, "lead_step", st.Seq)
+	return s.leadAnswer(c, q, id)
+}
+
+// leadActionInput checks the body of action spec on lead l — no field the
+// action does not read, lengths and ranges, and what needs the database —
+// and makes the workflow's input of it.
+func (s *Server) leadActionInput(c *fiber.Ctx, q *dbq.Queries, spec cases.ActionSpec, l dbq.Lead, in leadActionIn,
+	keys bodyKeys) (workflows.ActionInput, error) {
+	ctx := c.UserContext()
+	var v check
+	for k := range keys {
+		if !spec.Uses(k) {
+			v.fail(k, "not_applicable", fmt.Sprintf("“%s”操作不使用此字段", spec.Label))
+		}
+	}
+	act := workflows.ActionInput{Note: deref(in.Note), EvidenceIDs: in.EvidenceIDs, AmountPaidFen: in.AmountPaidFen,
+		AmountRecoveredFen: in.AmountRecoveredFen, WorkersCovered: in.WorkersCovered}
+	v.text("note", in.Note, false, 2000)
+	if in.DueDays != nil {
+		act.DueDays = *in.DueDays
+		if *in.DueDays < 1 || *in.DueDays > 365 {
+			v.fail("due_days", "out_of_range", "期限应为1至365个工作日")
+		}
+	}
+	if in.ClosureCode != nil {
+		act.ClosureCode = cases.ClosureCode(*in.ClosureCode)
+	}
+	if in.Level != nil {
+		act.Level = cases.Supervision(*in.Level)
+	}
+	if in.TownCode != nil && v.ok("town_code") {
+		act.TownCode = *in.TownCode
+		active, err := q.LeadTownActive(ctx, *in.TownCode)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !active) {
+			v.fail("town_code", "not_found", "镇街不存在或已停用")
+		} else if err != nil {
+			return act, err
+		}
+	}
+	if in.EnterpriseID != nil && v.ok("enterprise_id") {
+		act.EnterpriseID = *in.EnterpriseID
+		var party *bool
+		if l.ProjectID != nil {
+			var err error
+			if party, err = q.LeadProjectParty(ctx, dbq.LeadProjectPartyParams{ProjectID: *l.ProjectID, EnterpriseID: *in.EnterpriseID}); err != nil {
+				return act, err
+			}
+		}
+		if party == nil || !*party {
+			v.fail("enterprise_id", "not_project_party", "该企业不是本项目的参建单位")
+		}
+	}
+	if len(in.EvidenceIDs) > 0 && v.ok("evidence_ids") {
+		n, err := q.LeadEvidenceComplete(ctx, dbq.LeadEvidenceCompleteParams{LeadID: l.ID, Ids: in.EvidenceIDs})
+		if err != nil {
+			return act, err
+		}
+		if int(n) != len(slices.Compact(slices.Sorted(slices.Values(in.EvidenceIDs)))) {
+			v.fail("evidence_ids", "not_found", "整改凭证不存在、未上传完成或不属于本线索")
+		}
+	}
+	return act, v.err()
+}
+
+// leadAnswer is the answer of a step on lead id: the lead as GET shows
+// it (leadSeen of the caller's own step).
+func (s *Server) leadAnswer(c *fiber.Ctx, q *dbq.Queries, id int64) error {
+	row, err := s.leadSeen(c, q, id, true)
+	if err != nil {
+		return err
+	}
+	out, err := s.leadDetail(c, q, row)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// leadSeen loads lead id as the caller sees it. After the caller's own
+// step (own) a lead may have left the caller's domain — a town returned
+// it to the city, an officer's entry went to the city's triage — and the
+// caller still sees where their step left it, with the history and tasks
+// their domain shows; otherwise a lead outside it is not found.
+func (s *Server) leadSeen(c *fiber.Ctx, q *dbq.Queries, id int64, own bool) (dbq.LeadListRow, error) {
+	row, err := leadGetScoped(c, q, id)
+	if own && errors.Is(err, pgx.ErrNoRows) {
+		row, err = oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, Lim: 1}))
+	}
+	return row, err
+}
+
+// actionsDoc describes a table of actions for the OpenAPI document.
+func actionsDoc(t cases.Actions) string {
+	var b strings.Builder
+	for _, a := range t {
+		if a.Internal {
+			continue
+		}
+		fmt.Fprintf(&b, "%s (%s): %s; by %s; from %s", a.Name, a.Label, a.Doc, a.By.Doc(), a.FromDoc())
+		if len(a.Fields) > 0 {
+			fmt.Fprintf(&b, "; fields %s", strings.Join(a.Fields, ", "))
+		}
+		b.WriteString(". ")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// ActionsMarkdown is a table of actions as docs/API.md shows it.
+func ActionsMarkdown(t cases.Actions) string {
+	var b strings.Builder
+	b.WriteString("| action | 名称 | who | from status | fields (required*) | note | what it does |\n|---|---|---|---|---|---|---|\n")
+	for _, a := range t {
+		if a.Internal {
+			continue
+		}
+		fields := make([]string, len(a.Fields))
+		for i, f := range a.Fields {
+			fields[i] = "`" + f + "`"
+			if slices.Contains(a.Required, f) {
+				fields[i] += "*"
+			}
+		}
+		note := "optional"
+		if a.NoteMin > 0 {
+			note = fmt.Sprintf("required (%s)", a.NoteWhat)
+		} else if a.NoteWhat != "" {
+			note = fmt.Sprintf("depends (%s)", a.NoteWhat)
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", a.Name, a.Label, a.By.Doc(), a.FromDoc(),
+			strings.Join(fields, ", "), note, a.Doc)
+	}
+	return b.String()
+}

@@ -1,0 +1,133 @@
+package caseclient
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/workflows"
+)
+
+// Account is a signed-in account as a case actor: who, in which role and
+// domain, bound to which town, enterprise, project or worker (nil: not).
+type Account struct {
+	ID           int64
+	Name         string
+	Role         string
+	Domain       string
+	TownCode     *string
+	EnterpriseID *int64
+	ProjectID    *int64
+	WorkerID     *int64
+}
+
+// Actor is the account acting from ip.
+func (a Account) Actor(ip string) cases.Actor {
+	act := cases.Actor{AccountID: a.ID, Name: a.Name, Role: a.Role, Domain: a.Domain, IP: ip}
+	if a.TownCode != nil {
+		act.TownCode = *a.TownCode
+	}
+	if a.EnterpriseID != nil {
+		act.EnterpriseID = *a.EnterpriseID
+	}
+	if a.ProjectID != nil {
+		act.ProjectID = *a.ProjectID
+	}
+	if a.WorkerID != nil {
+		act.WorkerID = *a.WorkerID
+	}
+	return act
+}
+
+// LeadInput is the start of the workflow of a recorded lead: its row, the
+// town and general contractor of its project (empty and 0 when the
+// project is unknown), and who recorded it.
+func LeadInput(l dbq.Lead, town string, contractor int64, by cases.Actor) workflows.LeadInput {
+	in := workflows.LeadInput{LeadID: l.ID, Source: cases.Source(l.Source), ReceivedAt: l.ReceivedAt, By: by,
+		TownCode: town, ContractorID: contractor, AmountClaimedFen: l.AmountClaimedFen, WorkersClaimed: int(l.WorkersClaimed)}
+	if l.WorkerID != nil {
+		in.WorkerID = *l.WorkerID
+	}
+	if l.ProjectID != nil {
+		in.ProjectID = *l.ProjectID
+	}
+	return in
+}
+
+// StartLead starts a recorded lead's workflow (nothing if it runs
+// already) and answers its state after the first step.
+func (c *Client) StartLead(ctx context.Context, in workflows.LeadInput) (cases.LeadState, error) {
+	var st cases.LeadState
+	err := c.Start(ctx, Lead, in.LeadID, in, &st)
+	return st, err
+}
+
+// ActLead sends action to lead id's workflow and answers the state after it.
+func (c *Client) ActLead(ctx context.Context, id int64, action string, in workflows.ActionInput) (cases.LeadState, error) {
+	var st cases.LeadState
+	err := c.Act(ctx, Lead, id, action, in, &st)
+	return st, err
+}
+
+
+
+
+
+// StartStalledLeads starts the workflow of every lead recorded before
+// `before` whose first step is not in (status received): the API records
+// the row, then starts the workflow, and a failure in between — Temporal
+// unreachable, the process killed — would leave the lead unseen by any
+// town. Starting is idempotent (the workflow ID is the lead's), so a run
+// that races an API retry does no harm. It answers how many it started.
+func (c *Client) StartStalledLeads(ctx context.Context, pool *pgxpool.Pool, before time.Time) (int, error) {
+	rows, err := dbq.New(pool).LeadReceivedStale(ctx, before)
+	if err != nil {
+		return 0, err
+	}
+	started := 0
+	for _, r := range rows {
+		by := cases.System
+		if r.Lead.ReceivedBy != nil && r.ByRole != nil {
+			by = Account{ID: *r.Lead.ReceivedBy, Name: deref(r.ByName), Role: *r.ByRole, Domain: deref(r.ByDomain),
+				TownCode: r.ByTown, EnterpriseID: r.ByEnterprise, ProjectID: r.ByProject, WorkerID: r.ByWorker}.Actor("")
+		}
+		var town string
+		var contractor int64
+		if r.ProjectTown != nil {
+			town = *r.ProjectTown
+		}
+		if r.ProjectContractor != nil {
+			contractor = *r.ProjectContractor
+		}
+		if _, err := c.StartLead(ctx, LeadInput(r.Lead, town, contractor, by)); err != nil {
+			return started, err
+		}
+		c.logger().Warn("started the workflow of a stalled lead", "lead", r.Lead.ID, "recorded", r.Lead.CreatedAt)
+		started++
+	}
+	return started, nil
+}
+
+// Sweeper is what the worker side's stalled-case sweep runs
+// (activities.Activities.Cases).
+type Sweeper struct {
+	Client *Client
+	Pool   *pgxpool.Pool
+}
+
+// StartStalled starts the workflows of the cases recorded before
+// `before` that never took their first step.
+func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error) {
+	return s.Client.StartStalledLeads(ctx, s.Pool, before)
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
