@@ -72,10 +72,6 @@ func (c *Client) ActLead(ctx context.Context, id int64, action string, in workfl
 	return st, err
 }
 
-
-
-
-
 // StartStalledLeads starts the workflow of every lead recorded before
 // `before` whose first step is not in (status received): the API records
 // the row, then starts the workflow, and a failure in between — Temporal
