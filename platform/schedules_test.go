@@ -12,6 +12,7 @@ import (
 
 	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/audit"
+	"github.com/anxin-city/anxin/cases/casetest"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/platform"
 	"github.com/anxin-city/anxin/worker"
@@ -67,4 +68,41 @@ func TestAuditRetentionSchedule(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, rep.Broken, rep.String())
 	require.Positive(t, rep.FirstID-1, "the oldest entries are archived")
+}
+
+// The stalled-case schedule, triggered, starts the workflow of a lead
+// recorded minutes ago that never started (the API lost its start).
+func TestStalledCasesSchedule(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pool := dbtest.New(t)
+	f := casetest.New(t, pool)
+	c := workertest.Start(t, pool)
+	id, _, _ := f.Record(t, casetest.Lead{ProjectID: f.Project1, Amount: 1, At: time.Now(), By: f.Officer1})
+	_, err := pool.Exec(ctx, `UPDATE leads SET created_at = now() - interval '5 minutes' WHERE id = $1`, id)
+	require.NoError(t, err)
+
+	require.NoError(t, platform.EnsureStalledCasesSchedule(ctx, c, time.Hour))
+	require.NoError(t, platform.EnsureStalledCasesSchedule(ctx, c, platform.DefaultStalledCasesEvery))
+	h := c.ScheduleClient().GetHandle(ctx, platform.StalledCasesScheduleID)
+	desc, err := h.Describe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, time.Minute, desc.Schedule.Spec.Intervals[0].Every)
+	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))
+	var wfID string
+	require.Eventually(t, func() bool {
+		d, err := h.Describe(ctx)
+		if err != nil || len(d.Info.RecentActions) == 0 {
+			return false
+		}
+		wfID = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
+		return true
+	}, 30*time.Second, 200*time.Millisecond)
+	var n int
+	require.NoError(t, c.GetWorkflow(ctx, wfID, "").Get(ctx, &n))
+	require.Equal(t, 1, n)
+	var status string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT status FROM leads WHERE id = $1`, id).Scan(&status))
+	require.Equal(t, "dispatched", status)
 }
