@@ -199,8 +199,7 @@ func (s *Server) leadRoutes() {
 // leadGetScoped loads a lead as the caller sees it.
 func leadGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LeadListRow, error) {
 	sc := scopeOf(c)
-	return oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise,
-		ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+	return oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func (s *Server) leadList(c *fiber.Ctx) error {
@@ -210,8 +209,7 @@ func (s *Server) leadList(c *fiber.Ctx) error {
 	}
 	var qe queryErrs
 	sc := scopeOf(c)
-	arg := dbq.LeadListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, Status: qe.enum(c, "status", registry.LeadStatuses), Open: qe.boolean(c, "open"),
+	arg := dbq.LeadListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Status: qe.enum(c, "status", registry.LeadStatuses), Open: qe.boolean(c, "open"),
 		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"),
 		Source: qe.enum(c, "source", registry.LeadSources), Overdue: qe.boolean(c, "overdue"),
 		Supervision: qe.enum(c, "supervision", registry.Supervisions), Major: qe.boolean(c, "major"),
@@ -241,7 +239,8 @@ func (s *Server) leadGet(c *fiber.Ctx) error {
 		return err
 	}
 	sc := scopeOf(c)
-	office := sc.Enterprise == nil && sc.Project == nil && sc.Worker == nil
+	_, town := sc.TownCode()
+	office := sc.IsCity() || town
 	out := leadDetailOut{leadOut: s.leadFrom(row), Events: make([]leadEventOut, len(evs))}
 	for i, e := range evs {
 		o := leadEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActorID: e.ActorID, ActorName: e.ActorName,
@@ -295,18 +294,10 @@ func actorOf(c *fiber.Ctx) cases.Actor {
 // case actor.
 func caseActor(id int64, name, role, domain, ip string, sc Scope) cases.Actor {
 	a := cases.Actor{AccountID: id, Name: name, Role: role, Domain: domain, IP: ip}
-	if sc.Town != nil {
-		a.TownCode = *sc.Town
-	}
-	if sc.Enterprise != nil {
-		a.EnterpriseID = *sc.Enterprise
-	}
-	if sc.Project != nil {
-		a.ProjectID = *sc.Project
-	}
-	if sc.Worker != nil {
-		a.WorkerID = *sc.Worker
-	}
+	a.TownCode, _ = sc.TownCode()
+	a.EnterpriseID, _ = sc.EnterpriseID()
+	a.ProjectID, _ = sc.ProjectID()
+	a.WorkerID, _ = sc.WorkerID()
 	return a
 }
 
@@ -362,10 +353,13 @@ func (s *Server) leadReport(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	sc := scopeOf(c)
+	worker, ok := scopeOf(c).WorkerID()
+	if !ok { // only a worker reports for themselves
+		return errForbidden
+	}
 	ctx := c.UserContext()
 	q := dbq.New(s.deps.Pool)
-	w, err := q.LeadWorker(ctx, dbq.LeadWorkerParams{ID: sc.Worker})
+	w, err := q.LeadWorker(ctx, dbq.LeadWorkerParams{ID: &worker})
 	if err != nil {
 		return err
 	}

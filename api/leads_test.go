@@ -37,7 +37,7 @@ func newLeadsFixture(h *harness) *leadsFixture {
 	f.ent = h.tokenFor("enterprise_user", entScope(f.ContractorA))
 	f.entB = h.tokenFor("enterprise_user", entScope(f.ContractorB))
 	f.pm = h.tokenFor("project_manager", projectScope(f.ProjectA))
-	f.city = h.tokenFor("city_supervisor", api.Scope{})
+	f.city = h.tokenFor("city_supervisor", cityScope())
 	return f
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -61,7 +62,7 @@ func stalledActor(r dbq.LeadReceivedStaleRow) cases.Actor {
 		return cases.System
 	}
 	return caseActor(*r.Lead.ReceivedBy, deref(r.ByName), *r.ByRole, deref(r.ByDomain), "",
-		Scope{Town: r.ByTown, Enterprise: r.ByEnterprise, Project: r.ByProject, Worker: r.ByWorker})
+		db.BindingScope(r.ByTown, r.ByEnterprise, r.ByProject, r.ByWorker))
 }
 
 // RunStalledStarter runs StartStalled every interval until ctx ends.
