@@ -4,12 +4,13 @@
 -- which every other level reads whole. (The scope parameters: projects.sql.)
 SELECT * FROM towns
 WHERE CASE @scope_level::text
-        WHEN 'town' THEN code = @scope_key::text
-        -- towns are reference data: every other level reads them all
         WHEN 'city' THEN true
-        WHEN 'enterprise' THEN true
-        WHEN 'project' THEN true
-        WHEN 'worker' THEN true
+        WHEN 'town' THEN code = @scope_key::text
+        -- towns are reference data: the other levels read them all (with
+        -- a well-formed key, like every rule)
+        WHEN 'enterprise' THEN scope_id(@scope_key::text) IS NOT NULL
+        WHEN 'project' THEN scope_id(@scope_key::text) IS NOT NULL
+        WHEN 'worker' THEN scope_id(@scope_key::text) IS NOT NULL
         ELSE false END
   AND (sqlc.narg('code')::text IS NULL OR code = sqlc.narg('code'))
   AND (sqlc.narg('active')::boolean IS NULL OR active = sqlc.narg('active'))

@@ -49,12 +49,13 @@ func (q *Queries) TownCreate(ctx context.Context, arg TownCreateParams) (Town, e
 const townList = `-- name: TownList :many
 SELECT code, name, outline, sort_order, active, deactivated_at, deactivation_reason, version, created_at, updated_at FROM towns
 WHERE CASE $1::text
-        WHEN 'town' THEN code = $2::text
-        -- towns are reference data: every other level reads them all
         WHEN 'city' THEN true
-        WHEN 'enterprise' THEN true
-        WHEN 'project' THEN true
-        WHEN 'worker' THEN true
+        WHEN 'town' THEN code = $2::text
+        -- towns are reference data: the other levels read them all (with
+        -- a well-formed key, like every rule)
+        WHEN 'enterprise' THEN scope_id($2::text) IS NOT NULL
+        WHEN 'project' THEN scope_id($2::text) IS NOT NULL
+        WHEN 'worker' THEN scope_id($2::text) IS NOT NULL
         ELSE false END
   AND ($3::text IS NULL OR code = $3)
   AND ($4::boolean IS NULL OR active = $4)
