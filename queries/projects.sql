@@ -23,10 +23,10 @@
 --     key, never an error). The API runs every query with a plan for the
 --     actual values (db.Open), so the CASE folds to the one rule of the
 --     caller's level and its indexes are used as if written alone.
---     TestScopedQueriesRefuseWithoutScope (db/scope_test.go) runs every
---     query with scope parameters with the zero scope, and fails for a
---     list or get query without them that is not on its list of
---     deliberately unscoped look-ups;
+--     db/scope_test.go runs every query with scope parameters with the
+--     zero scope (no rows) and the city (rows), and fails for a list or
+--     get query without them that is not on its list of deliberately
+--     unscoped look-ups;
 --   * each entity states its scope and visibility once, in its XList
 --     query; XList takes an optional id filter, and a get of one row as
 --     the caller sees it is XList narrowed to that id (api/*.go,
