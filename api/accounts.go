@@ -106,12 +106,12 @@ func (s *Server) accountRoutes() {
 		"to a temporary one (also unlocks; its sessions end)", Body: versionIn{}, Out: resetOut{}, Handler: s.accountResetPassword})
 }
 
-// accountScope: the city sees every account; an enterprise the accounts
-// of its own enterprise and of its projects' managers.
-func accountScope(c *fiber.Ctx) *int64 { return scopeOf(c).Enterprise }
-
+// accountGetScoped loads an account the caller may see (AccountList: the
+// city sees every account; an enterprise the accounts of its own
+// enterprise and of its projects' managers).
 func accountGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.AccountListRow, error) {
-	return oneRow(q.AccountList(c.UserContext(), dbq.AccountListParams{ScopeEnterprise: accountScope(c), ID: &id, Lim: 1}))
+	sc := scopeOf(c)
+	return oneRow(q.AccountList(c.UserContext(), dbq.AccountListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), ID: &id, Lim: 1}))
 }
 
 func (s *Server) accountList(c *fiber.Ctx) error {
@@ -120,7 +120,8 @@ func (s *Server) accountList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.AccountListParams{ScopeEnterprise: accountScope(c), Role: qe.enum(c, "role", registry.Roles),
+	sc := scopeOf(c)
+	arg := dbq.AccountListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Role: qe.enum(c, "role", registry.Roles),
 		Domain: queryText(c, "domain"), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
@@ -225,12 +226,15 @@ func (s *Server) accountCreate(c *fiber.Ctx) error {
 
 // bindingCheck checks the town, enterprise or project an account is bound
 // to: it must exist and be active, and for an enterprise caller the
-// project must be its own (as builder or general contractor).
+// project must be its own (as builder or general contractor). The look-ups
+// are city-wide whoever calls: a project outside an enterprise's rows is
+// answered "not yours" (403), as one it only works on as a labour firm.
 func (s *Server) bindingCheck(c *fiber.Ctx, q *dbq.Queries, caller *Principal, in *accountIn) error {
 	ctx := c.UserContext()
+	all := cityWide()
 	switch {
 	case in.TownCode != nil:
-		rows, err := q.TownList(ctx, dbq.TownListParams{Code: in.TownCode})
+		rows, err := q.TownList(ctx, dbq.TownListParams{ScopeLevel: all.Level(), ScopeKey: all.Key(), Code: in.TownCode})
 		if err != nil {
 			return err
 		}
@@ -238,7 +242,7 @@ func (s *Server) bindingCheck(c *fiber.Ctx, q *dbq.Queries, caller *Principal, i
 			return errField("town_code", "town_not_found", "镇街不存在或已停用")
 		}
 	case in.EnterpriseID != nil:
-		rows, err := q.EnterpriseList(ctx, dbq.EnterpriseListParams{ID: in.EnterpriseID, Lim: 1})
+		rows, err := q.EnterpriseList(ctx, dbq.EnterpriseListParams{ScopeLevel: all.Level(), ScopeKey: all.Key(), ID: in.EnterpriseID, Lim: 1})
 		if err != nil {
 			return err
 		}
@@ -246,16 +250,16 @@ func (s *Server) bindingCheck(c *fiber.Ctx, q *dbq.Queries, caller *Principal, i
 			return errField("enterprise_id", "enterprise_not_found", "企业不存在或已停用")
 		}
 	case in.ProjectID != nil:
-		rows, err := q.ProjectList(ctx, dbq.ProjectListParams{ID: in.ProjectID, Lim: 1})
+		rows, err := q.ProjectList(ctx, dbq.ProjectListParams{ScopeLevel: all.Level(), ScopeKey: all.Key(), ID: in.ProjectID, Lim: 1})
 		if err != nil {
 			return err
 		}
 		if len(rows) == 0 || !rows[0].Project.Active {
 			return errField("project_id", "project_not_found", "项目不存在或已停用")
 		}
-		if e := caller.Scope.Enterprise; e != nil {
+		if e, ok := caller.Scope.EnterpriseID(); ok {
 			p := rows[0].Project
-			if p.ContractorID != *e && p.BuilderID != *e {
+			if p.ContractorID != e && p.BuilderID != e {
 				return errNotYourAccount
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -41,7 +42,7 @@ const projectRefMsg = "项目不存在或无权访问"
 func (s *Server) labourProjects(c *fiber.Ctx, q *dbq.Queries, ids []int64) (map[int64]dbq.LabourProjectsInScopeRow, error) {
 	sc := scopeOf(c)
 	rows, err := q.LabourProjectsInScope(c.UserContext(), dbq.LabourProjectsInScopeParams{Ids: ids,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker})
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key()})
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +230,11 @@ func (s *Server) attendanceList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, err := parseAttendanceFilter(c, sc.Worker == nil)
+	f, err := parseAttendanceFilter(c, sc.Level() != db.LevelWorker)
 	if err != nil {
 		return err
 	}
-	arg := dbq.AttendanceListParams{WithTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.AttendanceListParams{WithTotal: true, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team, Sort: p.Sort}
 	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceListRow, error) {
@@ -252,12 +253,12 @@ func (s *Server) attendanceSummary(c *fiber.Ctx) error {
 	}
 	var qe queryErrs
 	project, month, team := qe.id(c, "project_id"), qe.month(c, "month"), qe.id(c, "team_id")
-	qe.required("project_id", project != nil || sc.Worker != nil)
+	qe.required("project_id", project != nil || sc.Level() == db.LevelWorker)
 	qe.required("month", month != nil)
 	if err := qe.err(); err != nil {
 		return err
 	}
-	arg := dbq.AttendanceSummaryParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.AttendanceSummaryParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		MonthFirst: *month, MonthLast: lastOfMonth(*month), ProjectID: project, TeamID: team, Sort: p.Sort}
 	q := dbq.New(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceSummaryRow, error) {

@@ -80,13 +80,13 @@ func (f *labourFixture) count(table string) int {
 func refTo[T any](v T) *T { return &v }
 
 // Scopes of the fixture.
-func (f *labourFixture) townA() api.Scope      { return api.Scope{Town: refTo("330101")} }
-func (f *labourFixture) townB() api.Scope      { return api.Scope{Town: refTo("330102")} }
-func (f *labourFixture) firmScope() api.Scope  { return api.Scope{Enterprise: refTo(f.labourFirm)} }
-func (f *labourFixture) entBScope() api.Scope  { return api.Scope{Enterprise: refTo(f.entB)} }
-func (f *labourFixture) projBScope() api.Scope { return api.Scope{Project: refTo(f.projB)} }
+func (f *labourFixture) townA() api.Scope      { return townScope("330101") }
+func (f *labourFixture) townB() api.Scope      { return townScope("330102") }
+func (f *labourFixture) firmScope() api.Scope  { return entScope(f.labourFirm) }
+func (f *labourFixture) entBScope() api.Scope  { return entScope(f.entB) }
+func (f *labourFixture) projBScope() api.Scope { return projectScope(f.projB) }
 func (f *labourFixture) workerScope(w int64) api.Scope {
-	return api.Scope{Worker: refTo(w)}
+	return workerScope(w)
 }
 
 // outsiders are scopes that must not see project A's rows.
@@ -187,13 +187,13 @@ func TestAttendanceRefusalsWriteNothing(t *testing.T) {
 	}
 	t.Run("ProjectOutOfScope", func(t *testing.T) {
 		h.scope = f.entBScope()
-		defer func() { h.scope = api.Scope{} }()
+		defer func() { h.scope = cityScope() }()
 		r := h.must(422, "PUT", "/api/v1/attendance", base())
 		require.Contains(t, r.fields(), "project_id")
 	})
 	t.Run("WorkersCannotWrite", func(t *testing.T) {
 		h.scope = f.workerScope(f.w1)
-		defer func() { h.scope = api.Scope{} }()
+		defer func() { h.scope = cityScope() }()
 		h.must(403, "PUT", "/api/v1/attendance", base())
 		h.must(403, "POST", "/api/v1/attendance/batch", map[string]any{"records": []any{base()}})
 	})
@@ -233,7 +233,7 @@ func TestAttendanceBatchIsAllOrNothing(t *testing.T) {
 
 	t.Run("OutOfScopeProjectReportedPerRecord", func(t *testing.T) {
 		h.scope = f.firmScope()
-		defer func() { h.scope = api.Scope{} }()
+		defer func() { h.scope = cityScope() }()
 		r := h.must(422, "POST", "/api/v1/attendance/batch", map[string]any{"records": []any{
 			rec(f.w1, "2025-02-03"),
 			map[string]any{"project_id": f.projB, "worker_id": f.w3, "work_date": "2025-02-03"},
@@ -308,21 +308,21 @@ func TestAttendanceScopes(t *testing.T) {
 	for name, sc := range f.outsiders() {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
+			defer func() { h.scope = cityScope() }()
 			require.Empty(t, h.must(200, "GET", listA, nil).items())
 			require.Empty(t, h.must(200, "GET", fmt.Sprintf("/api/v1/attendance/summary?project_id=%d&month=2025-02", f.projA), nil).items())
 		})
 	}
-	for name, sc := range map[string]api.Scope{"Town": f.townA(), "LabourFirm": f.firmScope(), "Project": {Project: &f.projA}} {
+	for name, sc := range map[string]api.Scope{"Town": f.townA(), "LabourFirm": f.firmScope(), "Project": projectScope(f.projA)} {
 		t.Run("Insider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
+			defer func() { h.scope = cityScope() }()
 			require.Len(t, h.must(200, "GET", listA, nil).items(), 2)
 		})
 	}
 	t.Run("WorkerSeesOnlyOwnRows", func(t *testing.T) {
 		h.scope = f.workerScope(f.w1)
-		defer func() { h.scope = api.Scope{} }()
+		defer func() { h.scope = cityScope() }()
 		mine := h.must(200, "GET", "/api/v1/attendance?date_from=2025-02-01&date_to=2025-02-28", nil)
 		require.Len(t, mine.items(), 1)
 		require.EqualValues(t, f.w1, mine.items()[0]["worker_id"])

@@ -190,7 +190,11 @@ func (s *Server) logout(c *fiber.Ctx) error {
 }
 
 func (s *Server) me(c *fiber.Ctx) error {
-	rows, err := dbq.New(s.deps.Pool).AccountList(c.UserContext(), dbq.AccountListParams{ID: &principalOf(c).AccountID, Lim: 1})
+	// The caller's own account, by the session's account id: every role
+	// reads itself, whatever its row scope over accounts.
+	all := cityWide()
+	rows, err := dbq.New(s.deps.Pool).AccountList(c.UserContext(), dbq.AccountListParams{ScopeLevel: all.Level(), ScopeKey: all.Key(),
+		ID: &principalOf(c).AccountID, Lim: 1})
 	a, err := oneRow(rows, err)
 	if err != nil {
 		return err

@@ -49,7 +49,7 @@ func (h *harness) auditCount(where string, args ...any) int {
 
 func TestLoginAndSession(t *testing.T) {
 	h := setup(t)
-	_, user := h.account("city_supervisor", api.Scope{})
+	_, user := h.account("city_supervisor", cityScope())
 	login := h.doAs("", "POST", v1("/auth/login"), map[string]any{"username": user, "password": testPassword})
 	require.Equal(t, 200, login.Status, string(login.Raw))
 	tok := login.Body["token"].(string)
@@ -147,7 +147,7 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 
 func TestRevokedTokenRefusedAtOnce(t *testing.T) {
 	h := setup(t)
-	id, user := h.account("city_supervisor", api.Scope{})
+	id, user := h.account("city_supervisor", cityScope())
 	t.Run("Logout", func(t *testing.T) {
 		tok := h.login(user, testPassword)
 		other := h.login(user, testPassword)
@@ -172,7 +172,7 @@ func TestRevokedTokenRefusedAtOnce(t *testing.T) {
 	})
 	t.Run("Expiry", func(t *testing.T) {
 		h, clk := setupClock(t, func(d *api.Deps) { d.SessionTTL, d.SessionIdle = 3*time.Hour, time.Hour })
-		_, user := h.account("city_supervisor", api.Scope{})
+		_, user := h.account("city_supervisor", cityScope())
 		tok := h.login(user, testPassword)
 		for i := 0; i < 5; i++ { // used every 50 minutes: the idle timeout never strikes…
 			clk.advance(50 * time.Minute)
@@ -282,7 +282,7 @@ func TestAccountsByTheLevelAbove(t *testing.T) {
 		require.Contains(t, []any{"project_manager", "enterprise_user"}, it["role"], "an enterprise sees its own accounts only")
 	}
 	reset := h.must(200, "POST", v1("/accounts/%d/reset-password", pmID), map[string]any{"version": 1})
-	h.scope = api.Scope{}
+	h.scope = cityScope()
 
 	// The new manager works in its project at once (no restart, no reload).
 	h.token = h.login("pa.laozi", reset.Body["temporary_password"].(string))
@@ -451,8 +451,8 @@ func TestSidesDeployApart(t *testing.T) {
 
 func TestOwnSessions(t *testing.T) {
 	h := setup(t)
-	_, user := h.account("city_supervisor", api.Scope{})
-	_, other := h.account("city_supervisor", api.Scope{})
+	_, user := h.account("city_supervisor", cityScope())
+	_, other := h.account("city_supervisor", cityScope())
 	phone := h.login(user, testPassword)
 	desk := h.login(user, testPassword)
 	stranger := h.login(other, testPassword)
@@ -483,7 +483,7 @@ func TestOwnSessions(t *testing.T) {
 
 func TestAccountRename(t *testing.T) {
 	h := setup(t)
-	id, _ := h.account("city_auditor", api.Scope{})
+	id, _ := h.account("city_auditor", cityScope())
 	h.role = "city_admin"
 	r := h.must(200, "PATCH", v1("/accounts/%d", id), map[string]any{"display_name": "审计员 王五", "version": 1})
 	require.Equal(t, "审计员 王五", r.Body["display_name"])

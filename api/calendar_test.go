@@ -7,15 +7,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/anxin-city/anxin/api"
 )
 
 func TestCalendar(t *testing.T) {
 	h := setup(t)
 	f := newRegistryFixture(h)
 	officer := h.tokenFor("town_officer", townScope(f.TownA))
-	city := h.tokenFor("city_supervisor", api.Scope{})
+	city := h.tokenFor("city_supervisor", cityScope())
 
 	years := h.as2(officer, 200, "GET", "/api/v1/calendar", nil).items()
 	require.Len(t, years, 1)

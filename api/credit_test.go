@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/anxin-city/anxin/api"
 )
 
 func TestCreditListings(t *testing.T) {
@@ -44,10 +42,10 @@ func TestCreditListings(t *testing.T) {
 	require.Len(t, history.items(), 2, "the history keeps the removed listing")
 
 	town := "330101"
-	h.scope = api.Scope{Town: &town}
+	h.scope = townScope(town)
 	h.must(403, "POST", base, map[string]any{"kind": "major_violation", "listed_on": "2026-10-08"})
 	require.Len(t, h.must(200, "GET", base, nil).items(), 2, "the town reads the listings")
 	other := "330102"
-	h.scope = api.Scope{Town: &other}
+	h.scope = townScope(other)
 	h.must(404, "GET", base, nil)
 }

@@ -131,7 +131,7 @@ func (s *Server) depositList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.WageDepositListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.WageDepositListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.DepositStatuses),
 		Form: qe.enum(c, "form", registry.DepositForms), Short: deref(qe.boolean(c, "short")), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -150,7 +150,7 @@ func (s *Server) depositList(c *fiber.Ctx) error {
 func depositGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageDeposit, error) {
 	sc := scopeOf(c)
 	r, err := oneRow(q.WageDepositList(c.UserContext(), dbq.WageDepositListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 	return r.WageDeposit, err
 }
 
@@ -296,7 +296,7 @@ func (s *Server) movementList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.WageDepositMovementListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.WageDepositMovementListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		DepositID: qe.id(c, "deposit_id"), ProjectID: qe.id(c, "project_id"), Kind: qe.enum(c, "kind", registry.DepositMovementKinds),
 		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -313,7 +313,7 @@ func (s *Server) movementList(c *fiber.Ctx) error {
 func movementGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageDepositMovementListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.WageDepositMovementList(c.UserContext(), dbq.WageDepositMovementListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func movementRowOut(m dbq.WageDepositMovementListRow) movementOut {

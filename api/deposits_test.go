@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/anxin-city/anxin/api"
 )
 
 func (f *labourFixture) balance(deposit int64) (amount int64, status string, movements int) {
@@ -166,8 +164,8 @@ func TestWageDepositScopes(t *testing.T) {
 	for name, sc := range outsiders {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
-			if sc.Worker != nil { // workers have no access to deposits at all
+			defer func() { h.scope = cityScope() }()
+			if isWorker(sc) { // workers have no access to deposits at all
 				h.must(403, "GET", dp, nil)
 				h.must(403, "GET", "/api/v1/wage-deposits", nil)
 				h.must(403, "GET", "/api/v1/wage-deposit-movements", nil)
@@ -177,7 +175,7 @@ func TestWageDepositScopes(t *testing.T) {
 			h.must(404, "GET", dp, nil)
 			require.Empty(t, h.must(200, "GET", "/api/v1/wage-deposits", nil).items())
 			require.Empty(t, h.must(200, "GET", "/api/v1/wage-deposit-movements", nil).items())
-			if sc.Worker == nil {
+			if !isWorker(sc) {
 				h.must(404, "PATCH", dp, map[string]any{"bank_name": "x", "version": 1})
 				r := h.must(422, "POST", "/api/v1/wage-deposit-movements", map[string]any{"deposit_id": d, "kind": "payout", "amount_fen": 1, "occurred_on": "2025-01-02"})
 				require.Contains(t, r.fields(), "deposit_id")

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 )
@@ -119,7 +120,7 @@ func (s *Server) employmentList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.EmploymentListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.EmploymentListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		OnSite: qe.boolean(c, "on_site"), ContractSigned: qe.boolean(c, "contract_signed"), UnsettledExits: qe.boolean(c, "unsettled_exits"),
 		EntryFrom: qe.date(c, "entry_from"), EntryTo: qe.date(c, "entry_to"), Sort: p.Sort, WithTotal: true}
@@ -138,7 +139,7 @@ func (s *Server) employmentList(c *fiber.Ctx) error {
 func employmentGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.EmploymentListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.EmploymentList(c.UserContext(), dbq.EmploymentListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 // contractDate checks a contract date against the entry date: a contract
@@ -400,7 +401,7 @@ func (s *Server) employmentSettle(c *fiber.Ctx) error {
 // contract; nobody may confirm on a worker's behalf. Confirming again
 // changes nothing.
 func (s *Server) employmentConfirmContract(c *fiber.Ctx) error {
-	if scopeOf(c).Worker == nil {
+	if scopeOf(c).Level() != db.LevelWorker {
 		return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "仅工人本人可确认劳动合同"}
 	}
 	version, err := decodeVersion(c)

@@ -255,7 +255,7 @@ func TestEmploymentListAndScope(t *testing.T) {
 						continue
 					}
 					h.must(404, "GET", v1("/employments/%d", id), nil)
-					if sc.scope.Worker == nil {
+					if !isWorker(sc.scope) {
 						h.must(404, "PATCH", v1("/employments/%d", id), map[string]any{"trade": "x", "version": 1})
 						h.must(404, "POST", v1("/employments/%d/exit", id), map[string]any{"exit_date": "2025-06-30", "exit_reason": "x", "version": 1})
 					}

@@ -73,7 +73,7 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.EnterpriseListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.EnterpriseListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		TownCode: queryText(c, "town_code"), Type: qe.enum(c, "type", registry.EnterpriseTypes), Active: qe.boolean(c, "active"),
 		CreditKind: qe.enum(c, "credit_kind", registry.CreditKinds), Q: qe.like(c, "q"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -93,7 +93,7 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 func enterpriseGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.Enterprise, error) {
 	sc := scopeOf(c)
 	r, err := oneRow(q.EnterpriseList(c.UserContext(), dbq.EnterpriseListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 	return r.Enterprise, err
 }
 
@@ -139,7 +139,7 @@ func (s *Server) enterpriseCreate(c *fiber.Ctx) error {
 	if err := in.validate(true); err != nil {
 		return err
 	}
-	if sc := scopeOf(c); sc.Town != nil && *sc.Town != *in.TownCode {
+	if town, ok := scopeOf(c).TownCode(); ok && town != *in.TownCode {
 		return errField("town_code", "out_of_scope", "只能登记本镇街的企业")
 	}
 	enc, hash, err := s.sealPhone(in.ContactPhone)
@@ -174,13 +174,14 @@ func (s *Server) enterpriseUpdate(c *fiber.Ctx) error {
 			return enterpriseOut{}, errField("credit_code", "immutable", "统一社会信用代码不可修改，如登记有误请停用后重新登记")
 		}
 		sc := scopeOf(c)
-		if sc.Enterprise != nil && in.Type != nil && *in.Type != cur.Type {
+		_, byEnterprise := sc.EnterpriseID()
+		if byEnterprise && in.Type != nil && *in.Type != cur.Type {
 			return enterpriseOut{}, errField("type", "forbidden_field", "企业类型由监管部门维护")
 		}
-		if sc.Enterprise != nil && in.TownCode != nil && *in.TownCode != cur.TownCode {
+		if byEnterprise && in.TownCode != nil && *in.TownCode != cur.TownCode {
 			return enterpriseOut{}, errField("town_code", "forbidden_field", "所属镇街由监管部门维护")
 		}
-		if sc.Town != nil && in.TownCode != nil && *in.TownCode != *sc.Town {
+		if town, ok := sc.TownCode(); ok && in.TownCode != nil && *in.TownCode != town {
 			return enterpriseOut{}, errField("town_code", "out_of_scope", "只能登记本镇街的企业")
 		}
 		p := dbq.EnterpriseUpdateParams{ID: id, Version: *in.Version, Name: cur.Name, Type: cur.Type, TownCode: cur.TownCode,

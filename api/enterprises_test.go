@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/anxin-city/anxin/api"
 )
 
 // fixture: two towns and one enterprise in each.
@@ -108,7 +106,7 @@ func TestEnterpriseListFiltersSortsAndScopes(t *testing.T) {
 	require.Empty(t, like.items(), "LIKE wildcards in q match literally")
 
 	town := "330101"
-	h.scope = api.Scope{Town: &town}
+	h.scope = townScope(town)
 	mine := h.must(200, "GET", "/api/v1/enterprises", nil)
 	require.Len(t, mine.items(), 1)
 	require.Equal(t, "甲建设", mine.items()[0]["name"])
@@ -127,7 +125,7 @@ func TestEnterpriseWritesByLevel(t *testing.T) {
 	id := r.num("id")
 	path := fmt.Sprintf("/api/v1/enterprises/%d", id)
 
-	h.scope = api.Scope{Enterprise: &id}
+	h.scope = entScope(id)
 	up := h.must(200, "PATCH", path, map[string]any{"contact_name": "李四", "version": 1})
 	require.Equal(t, "李四", up.Body["contact_name"], "an enterprise keeps its own contact details")
 	bad := h.must(422, "PATCH", path, map[string]any{"type": "supervisor", "version": 2})
@@ -137,11 +135,11 @@ func TestEnterpriseWritesByLevel(t *testing.T) {
 	h.must(403, "PATCH", "/api/v1/towns/330101", map[string]any{"name": "改名", "version": 1})
 
 	town := "330102"
-	h.scope = api.Scope{Town: &town}
+	h.scope = townScope(town)
 	h.must(404, "POST", path+"/deactivate", map[string]any{"reason": "x", "version": 2})
 	h.must(403, "POST", "/api/v1/towns/330102/deactivate", map[string]any{"reason": "x", "version": 1})
 
-	h.scope = api.Scope{}
+	h.scope = cityScope()
 	got := h.must(200, "GET", path, nil)
 	require.EqualValues(t, 2, got.num("version"), "refused requests changed nothing")
 	require.Equal(t, true, got.Body["active"])

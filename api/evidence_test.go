@@ -259,7 +259,7 @@ func TestEvidenceUploadInChunksAndDownload(t *testing.T) {
 
 	// The download is the bytes sent, as an attachment that is not sniffed.
 	for _, tok := range []string{f.ent, h.tokenFor("project_manager", projectScope(f.ProjectA)),
-		h.tokenFor("town_officer", townScope(f.TownA)), h.tokenFor("city_supervisor", api.Scope{})} {
+		h.tokenFor("town_officer", townScope(f.TownA)), h.tokenFor("city_supervisor", cityScope())} {
 		res, body := f.download(tok, id)
 		require.Equal(t, 200, res.StatusCode, string(body))
 		require.Equal(t, sum, sha256Hex(body))

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/excel"
 	"github.com/anxin-city/anxin/registry"
@@ -390,7 +391,7 @@ func milliText(m int64) string {
 func (s *Server) exportEnterprises(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.EnterpriseListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.EnterpriseListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		TownCode: queryText(c, "town_code"), Type: qe.enum(c, "type", registry.EnterpriseTypes),
 		CreditKind: qe.enum(c, "credit_kind", registry.CreditKinds), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"),
 		Lim: exportChunk}
@@ -410,7 +411,7 @@ func (s *Server) exportEnterprises(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportProjects(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.ProjectListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.ProjectListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.ProjectStatuses),
 		Industry: qe.enum(c, "industry", registry.Industries), BuilderID: qe.id(c, "builder_id"),
 		ContractorID: qe.id(c, "contractor_id"), EnterpriseID: qe.id(c, "enterprise_id"), Active: qe.boolean(c, "active"),
@@ -433,7 +434,7 @@ func (s *Server) exportProjects(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportTeams(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.TeamListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.TeamListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), LabourFirmID: qe.id(c, "labour_firm_id"), Active: qe.boolean(c, "active"),
 		Q: qe.like(c, "q"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
@@ -464,8 +465,7 @@ func (s *Server) exportWorkers(c *fiber.Ctx) (exportRun, error) {
 			o.BankCard, o.BankName, o.OnSite, o.Active, chinaDate(o.CreatedAt)}
 	}
 	if f.byEmployment(sc) {
-		arg := dbq.WorkerListByEmploymentParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-			ScopeWorker: sc.Worker, ProjectID: f.projectID, TeamID: f.teamID, TownCode: f.townCode, OnSite: f.onSite,
+		arg := dbq.WorkerListByEmploymentParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), ProjectID: f.projectID, TeamID: f.teamID, TownCode: f.townCode, OnSite: f.onSite,
 			IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
 			BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Lim: exportChunk}
 		return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.WorkerListByEmploymentRow, error) {
@@ -475,7 +475,7 @@ func (s *Server) exportWorkers(c *fiber.Ctx) (exportRun, error) {
 			return values(r.Worker, r.OnSite)
 		}), nil
 	}
-	arg := dbq.WorkerListParams{ScopeWorker: sc.Worker, IDNumberHash: f.idHash, PhoneHash: f.phoneHash,
+	arg := dbq.WorkerListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), IDNumberHash: f.idHash, PhoneHash: f.phoneHash,
 		Gender: f.gender, NativeProvince: f.province, BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active,
 		Q: f.q, Lim: exportChunk}
 	return exportByID(func(ctx context.Context, q *dbq.Queries, after int64) ([]dbq.WorkerListRow, error) {
@@ -489,7 +489,7 @@ func (s *Server) exportWorkers(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportEmployments(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.EmploymentListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.EmploymentListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		OnSite: qe.boolean(c, "on_site"), ContractSigned: qe.boolean(c, "contract_signed"), UnsettledExits: qe.boolean(c, "unsettled_exits"),
 		EntryFrom: qe.date(c, "entry_from"), EntryTo: qe.date(c, "entry_to"), Lim: exportChunk}
@@ -517,8 +517,7 @@ func (s *Server) exportAttendance(c *fiber.Ctx) (exportRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	arg := dbq.AttendanceListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team,
+	arg := dbq.AttendanceListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team,
 		Lim: exportChunk}
 	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
 		for {
@@ -549,8 +548,7 @@ func hundredthsOfHour(minutes int64) int64 { return (minutes*100 + 30) / 60 }
 func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.PayrollLineListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, SheetID: qe.id(c, "sheet_id"), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"),
+	arg := dbq.PayrollLineListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), SheetID: qe.id(c, "sheet_id"), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"),
 		Confirmation: qe.enum(c, "confirmation", registry.Confirmations), Unpaid: deref(qe.boolean(c, "unpaid")), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
@@ -569,8 +567,7 @@ func (s *Server) exportPayrollLines(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportWorkRecords(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.WorkRecordListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
+	arg := dbq.WorkRecordListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Active: qe.boolean(c, "active"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
@@ -588,7 +585,7 @@ func (s *Server) exportWorkRecords(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportSafetyHomes(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.SafetyHomeListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.SafetyHomeListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), Active: qe.boolean(c, "active"),
 		Q: qe.like(c, "q"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
@@ -727,7 +724,8 @@ func chinaDatePtr(t *time.Time) *time.Time {
 // rows) and keeps the list's order (sort_order, code).
 func (s *Server) exportTowns(c *fiber.Ctx) (exportRun, error) {
 	var qe queryErrs
-	arg := dbq.TownListParams{ScopeTown: scopeOf(c).Town, Active: qe.boolean(c, "active"), Q: qe.like(c, "q")}
+	sc := scopeOf(c)
+	arg := dbq.TownListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Active: qe.boolean(c, "active"), Q: qe.like(c, "q")}
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
@@ -780,12 +778,12 @@ func (s *Server) exportAttendanceSummary(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
 	project, month, team := qe.id(c, "project_id"), qe.month(c, "month"), qe.id(c, "team_id")
-	qe.required("project_id", project != nil || sc.Worker != nil)
+	qe.required("project_id", project != nil || sc.Level() == db.LevelWorker)
 	qe.required("month", month != nil)
 	if err := qe.err(); err != nil {
 		return nil, err
 	}
-	arg := dbq.AttendanceSummaryParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.AttendanceSummaryParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		MonthFirst: *month, MonthLast: lastOfMonth(*month), ProjectID: project, TeamID: team, Lim: exportChunk}
 	return func(ctx context.Context, q *dbq.Queries, emit exportEmit) error {
 		for {
@@ -811,7 +809,7 @@ func (s *Server) exportAttendanceSummary(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportPayrollSheets(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.PayrollSheetListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.PayrollSheetListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), MonthFrom: qe.month(c, "month_from"), MonthTo: qe.month(c, "month_to"),
 		Status: qe.enum(c, "status", registry.PayrollStatuses), Lim: exportChunk}
 	if err := qe.err(); err != nil {
@@ -830,7 +828,7 @@ func (s *Server) exportPayrollSheets(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportWageAccounts(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.WageAccountListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.WageAccountListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), TownCode: queryText(c, "town_code"), Active: qe.boolean(c, "active"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
@@ -848,8 +846,7 @@ func (s *Server) exportWageAccounts(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportTransfers(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.LabourCostTransferListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, AccountID: qe.id(c, "account_id"), ProjectID: qe.id(c, "project_id"),
+	arg := dbq.LabourCostTransferListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), AccountID: qe.id(c, "account_id"), ProjectID: qe.id(c, "project_id"),
 		MonthFrom: qe.month(c, "month_from"), MonthTo: qe.month(c, "month_to"), Active: qe.boolean(c, "active"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
@@ -866,7 +863,7 @@ func (s *Server) exportTransfers(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportDeposits(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.WageDepositListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.WageDepositListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.DepositStatuses),
 		Form: qe.enum(c, "form", registry.DepositForms), Short: deref(qe.boolean(c, "short")), Lim: exportChunk}
 	if err := qe.err(); err != nil {
@@ -887,8 +884,7 @@ func (s *Server) exportDeposits(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportMovements(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.WageDepositMovementListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, DepositID: qe.id(c, "deposit_id"), ProjectID: qe.id(c, "project_id"),
+	arg := dbq.WageDepositMovementListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), DepositID: qe.id(c, "deposit_id"), ProjectID: qe.id(c, "project_id"),
 		Kind: qe.enum(c, "kind", registry.DepositMovementKinds), DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"),
 		Sort: "id", Lim: exportChunk}
 	if err := qe.err(); err != nil {
@@ -906,8 +902,7 @@ func (s *Server) exportMovements(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportSupervisors(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.SafetySupervisorListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"),
+	arg := dbq.SafetySupervisorListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"),
 		PartyMember: qe.boolean(c, "party_member"), Active: qe.boolean(c, "active"), Lim: exportChunk}
 	if err := qe.err(); err != nil {
 		return nil, err
@@ -924,8 +919,7 @@ func (s *Server) exportSupervisors(c *fiber.Ctx) (exportRun, error) {
 func (s *Server) exportActivities(c *fiber.Ctx) (exportRun, error) {
 	sc := scopeOf(c)
 	var qe queryErrs
-	arg := dbq.SafetyActivityListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"),
+	arg := dbq.SafetyActivityListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"),
 		Kind: qe.enum(c, "kind", registry.ActivityKinds), DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"),
 		Active: qe.boolean(c, "active"), Lim: exportChunk}
 	if err := qe.err(); err != nil {

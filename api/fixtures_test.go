@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/anxin-city/anxin/api"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/ident"
 )
 
@@ -56,15 +57,19 @@ func newRegistryFixture(h *harness) *registryFixture {
 }
 
 // Scopes.
-func townScope(code string) api.Scope { return api.Scope{Town: &code} }
-func entScope(id int64) api.Scope     { return api.Scope{Enterprise: &id} }
-func projectScope(id int64) api.Scope { return api.Scope{Project: &id} }
-func workerScope(id int64) api.Scope  { return api.Scope{Worker: &id} }
+func cityScope() api.Scope            { return db.CityScope() }
+func townScope(code string) api.Scope { return db.TownScope(code) }
+func entScope(id int64) api.Scope     { return db.EnterpriseScope(id) }
+func projectScope(id int64) api.Scope { return db.ProjectScope(id) }
+func workerScope(id int64) api.Scope  { return db.WorkerScope(id) }
+
+// isWorker reports whether sc is a worker's own scope.
+func isWorker(sc api.Scope) bool { _, ok := sc.WorkerID(); return ok }
 
 // asCity runs fn with the city scope, then restores the scope.
 func (h *harness) asCity(fn func()) {
 	saved := h.scope
-	h.scope = api.Scope{}
+	h.scope = cityScope()
 	defer func() { h.scope = saved }()
 	fn()
 }

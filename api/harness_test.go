@@ -23,6 +23,7 @@ import (
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/auth"
 	"github.com/anxin-city/anxin/authz"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/pii"
 )
@@ -71,7 +72,7 @@ func setupWith(t *testing.T, adjust func(*api.Deps)) *harness {
 	require.NoError(t, err)
 	w := audit.NewWriter(pool, log)
 	t.Cleanup(w.Close)
-	h := &harness{t: t, pool: pool, keys: keys, authz: az, audit: w, tokens: map[string]string{}}
+	h := &harness{t: t, pool: pool, keys: keys, authz: az, audit: w, tokens: map[string]string{}, scope: cityScope()}
 	deps := api.Deps{Pool: pool, PII: keys, Logger: log, Authz: az, Audit: w, LoginRate: 1 << 20}
 	if adjust != nil {
 		adjust(&deps)
@@ -94,17 +95,19 @@ var testPasswordHash = sync.OnceValue(func() string {
 
 // roleFor is the role of an account with this scope.
 func roleFor(sc api.Scope) string {
-	switch {
-	case sc.Worker != nil:
+	switch sc.Level() {
+	case db.LevelWorker:
 		return "worker"
-	case sc.Project != nil:
+	case db.LevelProject:
 		return "project_manager"
-	case sc.Enterprise != nil:
+	case db.LevelEnterprise:
 		return "enterprise_user"
-	case sc.Town != nil:
+	case db.LevelTown:
 		return "town_officer"
+	case db.LevelCity:
+		return "city_supervisor"
 	}
-	return "city_supervisor"
+	panic("harness: no scope")
 }
 
 // account makes (once per role and scope) an account and returns its id
@@ -113,8 +116,8 @@ func (h *harness) account(role string, sc api.Scope) (int64, string) {
 	h.t.Helper()
 	h.accounts++
 	username := fmt.Sprintf("t.%s.%d", strings.ReplaceAll(role, "_", "-"), h.accounts)
-	if sc.Worker != nil {
-		username = fmt.Sprintf("worker-%d", *sc.Worker)
+	if w, ok := sc.WorkerID(); ok {
+		username = fmt.Sprintf("worker-%d", w)
 	}
 	var id int64
 	var domain string
@@ -122,7 +125,8 @@ func (h *harness) account(role string, sc api.Scope) (int64, string) {
 		INSERT INTO accounts (username, display_name, role, town_code, enterprise_id, project_id, worker_id, password_hash)
 		VALUES ($1, $1, $2, $3, $4, $5, $6, $7)
 		RETURNING id, domain`,
-		username, role, sc.Town, sc.Enterprise, sc.Project, sc.Worker, testPasswordHash()).Scan(&id, &domain)
+		username, role, binding(sc.TownCode()), binding(sc.EnterpriseID()), binding(sc.ProjectID()), binding(sc.WorkerID()),
+		testPasswordHash()).Scan(&id, &domain)
 	require.NoError(h.t, err)
 	require.NoError(h.t, h.authz.Grant(id, role, domain))
 	return id, username
@@ -152,20 +156,16 @@ func (h *harness) tokenFor(role string, sc api.Scope) string {
 	return tok
 }
 
-func scopeKey(sc api.Scope) string {
-	var b strings.Builder
-	if sc.Town != nil {
-		fmt.Fprintf(&b, "t%s", *sc.Town)
+// binding is an account's binding column for an accessor of the scope:
+// the value, or NULL.
+func binding[T any](v T, ok bool) *T {
+	if !ok {
+		return nil
 	}
-	for _, p := range []*int64{sc.Enterprise, sc.Project, sc.Worker} {
-		if p != nil {
-			fmt.Fprintf(&b, "|%d", *p)
-		} else {
-			b.WriteString("|-")
-		}
-	}
-	return b.String()
+	return &v
 }
+
+func scopeKey(sc api.Scope) string { return sc.String() }
 
 // currentToken is the token the next request is sent with ("" for none).
 func (h *harness) currentToken() string {
@@ -175,7 +175,7 @@ func (h *harness) currentToken() string {
 	case h.token != "":
 		return h.token
 	case h.role != "":
-		return h.tokenFor(h.role, api.Scope{})
+		return h.tokenFor(h.role, cityScope())
 	}
 	return h.tokenFor(roleFor(h.scope), h.scope)
 }

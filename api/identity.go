@@ -99,11 +99,6 @@ func (s *Server) serves(role string) bool {
 var errWrongSide = &Error{Status: http.StatusForbidden, Code: "wrong_side",
 	Message: "该账号不能在此服务登录：政府端与企业端分开部署，请使用对应的入口"}
 
-// scopeFor is the row scope (分域) of an account: its binding.
-func scopeFor(a dbq.Account) Scope {
-	return Scope{Town: a.TownCode, Enterprise: a.EnterpriseID, Project: a.ProjectID, Worker: a.WorkerID}
-}
-
 func principalFrom(a dbq.Account, session int64) *Principal {
 	return &Principal{AccountID: a.ID, SessionID: session, Username: a.Username, DisplayName: a.DisplayName,
 		Role: a.Role, Domain: a.Domain, MustChange: a.MustChangePassword, Scope: scopeFor(a)}
@@ -185,6 +180,7 @@ func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
 		return errBodyTooLarge
 	}
 	if r.Public {
+		// no caller, no rows: the zero scope matches nothing
 		c.Locals(scopeKey, Scope{})
 		return nil
 	}

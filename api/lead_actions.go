@@ -177,7 +177,8 @@ func (s *Server) leadAnswer(c *fiber.Ctx, q *dbq.Queries, id int64) error {
 func (s *Server) leadSeen(c *fiber.Ctx, q *dbq.Queries, id int64, own bool) (dbq.LeadListRow, error) {
 	row, err := leadGetScoped(c, q, id)
 	if own && errors.Is(err, pgx.ErrNoRows) {
-		row, err = oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, Lim: 1}))
+		sc := cityWide() // the caller's own step, just taken
+		row, err = oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 	}
 	return row, err
 }

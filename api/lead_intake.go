@@ -36,9 +36,7 @@ type intake struct {
 // actorOf is the caller as a case actor.
 func actorOf(c *fiber.Ctx) cases.Actor {
 	p := principalOf(c)
-	sc := p.Scope
-	return caseclient.Account{ID: p.AccountID, Name: p.DisplayName, Role: p.Role, Domain: p.Domain, TownCode: sc.Town,
-		EnterpriseID: sc.Enterprise, ProjectID: sc.Project, WorkerID: sc.Worker}.Actor(c.IP())
+	return caseclient.Account{ID: p.AccountID, Name: p.DisplayName, Role: p.Role, Domain: p.Domain, Scope: p.Scope}.Actor(c.IP())
 }
 
 // intakeSources are the sources an officer records (the worker's own and
@@ -99,9 +97,12 @@ func (s *Server) leadReport(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	sc := scopeOf(c)
+	worker, ok := scopeOf(c).WorkerID()
+	if !ok { // only a worker reports for themselves
+		return errForbidden
+	}
 	q := dbq.New(s.deps.Pool)
-	w, err := q.LeadWorker(c.UserContext(), dbq.LeadWorkerParams{ID: sc.Worker})
+	w, err := q.LeadWorker(c.UserContext(), dbq.LeadWorkerParams{ID: &worker})
 	if err != nil {
 		return err
 	}

@@ -196,8 +196,7 @@ func (s *Server) leadRoutes() {
 // leadGetScoped loads a lead as the caller sees it.
 func leadGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LeadListRow, error) {
 	sc := scopeOf(c)
-	return oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise,
-		ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+	return oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func (s *Server) leadList(c *fiber.Ctx) error {
@@ -207,8 +206,7 @@ func (s *Server) leadList(c *fiber.Ctx) error {
 	}
 	var qe queryErrs
 	sc := scopeOf(c)
-	arg := dbq.LeadListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, Status: qe.enum(c, "status", registry.LeadStatuses), Open: qe.boolean(c, "open"),
+	arg := dbq.LeadListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Status: qe.enum(c, "status", registry.LeadStatuses), Open: qe.boolean(c, "open"),
 		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"),
 		Source: qe.enum(c, "source", registry.LeadSources), Overdue: qe.boolean(c, "overdue"),
 		Supervision: qe.enum(c, "supervision", registry.Supervisions), Major: qe.boolean(c, "major"),
@@ -279,7 +277,10 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 
 // isOffice reports whether the scope is an office's (the city or a
 // town), which sees who did what from where.
-func isOffice(sc Scope) bool { return sc.Enterprise == nil && sc.Project == nil && sc.Worker == nil }
+func isOffice(sc Scope) bool {
+	_, town := sc.TownCode()
+	return sc.IsCity() || town
+}
 
 // leadStepLabel is a step of a lead's history in Chinese: an action of
 // the table, or one of the steps the platform takes itself.

@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/anxin-city/anxin/api"
 	"github.com/anxin-city/anxin/reconcile"
 	"github.com/anxin-city/anxin/workflows"
 )
@@ -39,7 +38,7 @@ func newLeadsFixture(h *harness) *leadsFixture {
 	f.ent = h.tokenFor("enterprise_user", entScope(f.ContractorA))
 	f.entB = h.tokenFor("enterprise_user", entScope(f.ContractorB))
 	f.pm = h.tokenFor("project_manager", projectScope(f.ProjectA))
-	f.city = h.tokenFor("city_supervisor", api.Scope{})
+	f.city = h.tokenFor("city_supervisor", cityScope())
 	return f
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -145,7 +146,7 @@ func (s *Server) payrollSheetList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.PayrollSheetListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.PayrollSheetListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), MonthFrom: qe.month(c, "month_from"), MonthTo: qe.month(c, "month_to"),
 		Status: qe.enum(c, "status", registry.PayrollStatuses), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -163,7 +164,7 @@ func (s *Server) payrollSheetList(c *fiber.Ctx) error {
 func payrollSheetGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.PayrollSheetListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.PayrollSheetList(c.UserContext(), dbq.PayrollSheetListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func sheetRowOut(r dbq.PayrollSheetListRow) payrollSheetOut {
@@ -282,7 +283,7 @@ func (s *Server) payrollLineList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.PayrollLineListParams{WithTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.PayrollLineListParams{WithTotal: true, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		SheetID: qe.id(c, "sheet_id"), ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"),
 		Confirmation: qe.enum(c, "confirmation", registry.Confirmations), Unpaid: deref(qe.boolean(c, "unpaid")), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -300,7 +301,7 @@ func (s *Server) payrollLineList(c *fiber.Ctx) error {
 func payrollLineGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.PayrollLineListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.PayrollLineList(c.UserContext(), dbq.PayrollLineListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 // payrollLineValues are a line's values after a create or update is
@@ -485,7 +486,7 @@ func sameDate(a, b *time.Time) bool {
 // payrollLineConfirm lets the worker of a line confirm or dispute it.
 func (s *Server) payrollLineConfirm(confirmation string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if scopeOf(c).Worker == nil {
+		if scopeOf(c).Level() != db.LevelWorker {
 			return errForbidden
 		}
 		id, err := pathID(c, "id")

@@ -172,18 +172,18 @@ func TestPayrollWorkerConfirmation(t *testing.T) {
 	h.scope = w1
 	r := h.must(409, "POST", l1+"/confirm", map[string]any{"version": 1})
 	require.Equal(t, "sheet_not_submitted", r.code())
-	h.scope = api.Scope{}
+	h.scope = cityScope()
 	h.must(200, "POST", fmt.Sprintf("/api/v1/payroll-sheets/%d/submit", sheet), map[string]any{"version": 1})
 
 	t.Run("OnlyTheWorker", func(t *testing.T) {
-		h.scope = api.Scope{}
+		h.scope = cityScope()
 		h.must(403, "POST", l1+"/confirm", map[string]any{"version": 1})
 		h.scope = w2
 		h.must(404, "POST", l1+"/confirm", map[string]any{"version": 1})
 		h.must(404, "GET", l1, nil)
 		h.scope = f.workerScope(f.w3)
 		h.must(404, "POST", l1+"/dispute", map[string]any{"version": 1, "reason": "少发"})
-		h.scope = api.Scope{}
+		h.scope = cityScope()
 	})
 
 	h.scope = w1
@@ -205,7 +205,7 @@ func TestPayrollWorkerConfirmation(t *testing.T) {
 	require.Equal(t, "disputed", d.Body["confirmation"])
 	require.Equal(t, "实际只收到5000元", d.Body["dispute_reason"])
 
-	h.scope = api.Scope{}
+	h.scope = cityScope()
 	require.EqualValues(t, 1, h.must(200, "GET", fmt.Sprintf("/api/v1/payroll-sheets/%d", sheet), nil).num("confirmed_count"))
 	require.Len(t, h.must(200, "GET", "/api/v1/payroll-lines?confirmation=disputed", nil).items(), 1)
 
@@ -232,8 +232,8 @@ func TestPayrollScopes(t *testing.T) {
 	for name, sc := range f.outsiders() {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
-			if sc.Worker != nil { // workers read their own lines, never sheets
+			defer func() { h.scope = cityScope() }()
+			if isWorker(sc) { // workers read their own lines, never sheets
 				h.must(403, "GET", sp, nil)
 				h.must(403, "GET", "/api/v1/payroll-sheets", nil)
 			} else {
@@ -242,7 +242,7 @@ func TestPayrollScopes(t *testing.T) {
 			}
 			h.must(404, "GET", lp, nil)
 			require.Empty(t, h.must(200, "GET", "/api/v1/payroll-lines", nil).items())
-			if sc.Worker == nil {
+			if !isWorker(sc) {
 				h.must(404, "POST", sp+"/submit", map[string]any{"version": 1})
 				h.must(404, "PATCH", lp, map[string]any{"amount_due_fen": 1, "version": 1})
 				r := h.must(422, "POST", "/api/v1/payroll-lines", map[string]any{"sheet_id": sheet, "worker_id": f.w1, "amount_due_fen": 1})
@@ -250,10 +250,10 @@ func TestPayrollScopes(t *testing.T) {
 			}
 		})
 	}
-	for name, sc := range map[string]api.Scope{"Town": f.townA(), "LabourFirm": f.firmScope(), "Project": {Project: &f.projA}} {
+	for name, sc := range map[string]api.Scope{"Town": f.townA(), "LabourFirm": f.firmScope(), "Project": projectScope(f.projA)} {
 		t.Run("Insider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
+			defer func() { h.scope = cityScope() }()
 			h.must(200, "GET", sp, nil)
 			require.Len(t, h.must(200, "GET", "/api/v1/payroll-lines", nil).items(), 2)
 		})

@@ -168,7 +168,7 @@ func (f *matrixFixture) scopeOfRole(role string) api.Scope {
 	case "worker":
 		return workerScope(f.WorkerA)
 	}
-	return api.Scope{}
+	return cityScope()
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)

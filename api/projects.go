@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -162,7 +163,7 @@ func (s *Server) projectList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.ProjectListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.ProjectListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		TownCode: queryText(c, "town_code"), Status: qe.enum(c, "status", registry.ProjectStatuses),
 		Industry: qe.enum(c, "industry", registry.Industries), BuilderID: qe.id(c, "builder_id"),
 		ContractorID: qe.id(c, "contractor_id"), EnterpriseID: qe.id(c, "enterprise_id"), Active: qe.boolean(c, "active"),
@@ -185,7 +186,7 @@ func (s *Server) projectList(c *fiber.Ctx) error {
 func projectGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.ProjectListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.ProjectList(c.UserContext(), dbq.ProjectListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 // projectManaged loads a project the caller may see and change (see
@@ -329,15 +330,16 @@ func partyCheck(c *fiber.Ctx, q *dbq.Queries, v *check, field string, id int64, 
 // who may create or change a project: the city, the project's town, or
 // its builder or general contractor.
 func canManageProject(sc Scope, town string, builder, contractor int64) bool {
-	switch {
-	case sc.Worker != nil || sc.Project != nil:
-		return false
-	case sc.Town != nil:
-		return *sc.Town == town
-	case sc.Enterprise != nil:
-		return *sc.Enterprise == builder || *sc.Enterprise == contractor
+	if sc.IsCity() {
+		return true
 	}
-	return true
+	if t, ok := sc.TownCode(); ok {
+		return t == town
+	}
+	if e, ok := sc.EnterpriseID(); ok {
+		return e == builder || e == contractor
+	}
+	return false // project staff, workers, and no scope
 }
 
 var errProjectNotYours = &Error{Status: http.StatusForbidden, Code: "forbidden",
@@ -360,7 +362,7 @@ func (s *Server) projectCreate(c *fiber.Ctx) error {
 		return err
 	}
 	if sc := scopeOf(c); !canManageProject(sc, p.TownCode, p.BuilderID, p.ContractorID) {
-		if sc.Town != nil {
+		if sc.Level() == db.LevelTown {
 			return errField("town_code", "out_of_scope", "只能登记本镇街的项目")
 		}
 		return errProjectNotYours
@@ -432,7 +434,7 @@ func (s *Server) projectUpdate(c *fiber.Ctx) error {
 			return projectOut{}, err
 		}
 		if !canManageProject(sc, p.TownCode, p.BuilderID, p.ContractorID) {
-			if sc.Town != nil {
+			if sc.Level() == db.LevelTown {
 				return projectOut{}, errField("town_code", "out_of_scope", "不能将项目移出本镇街")
 			}
 			return projectOut{}, errField("builder_id", "out_of_scope", "修改后本企业须仍为项目的建设单位或施工总承包单位")

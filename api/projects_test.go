@@ -209,7 +209,7 @@ func TestProjectScope(t *testing.T) {
 		scope   api.Scope
 		visible []int64
 	}{
-		{"City", api.Scope{}, []int64{f.ProjectA, f.ProjectB}},
+		{"City", cityScope(), []int64{f.ProjectA, f.ProjectB}},
 		{"TownA", townScope(f.TownA), []int64{f.ProjectA}},
 		{"Builder", entScope(f.BuilderB), []int64{f.ProjectB}},
 		{"Contractor", entScope(f.ContractorA), []int64{f.ProjectA}},
@@ -228,7 +228,7 @@ func TestProjectScope(t *testing.T) {
 					}
 					h.must(404, "GET", v1("/projects/%d", id), nil)
 					write := 404 // out of scope
-					if sc.scope.Project != nil || sc.scope.Worker != nil {
+					if _, project := sc.scope.ProjectID(); project || isWorker(sc.scope) {
 						write = 403 // may not change projects at all
 					}
 					h.must(write, "PATCH", v1("/projects/%d", id), map[string]any{"name": "x", "version": 1})

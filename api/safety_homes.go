@@ -169,7 +169,7 @@ func (s *Server) safetyHomeList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.SafetyHomeListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.SafetyHomeListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"),
 		Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -188,7 +188,7 @@ func (s *Server) safetyHomeList(c *fiber.Ctx) error {
 func safetyHomeGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetyHomeListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.SafetyHomeList(c.UserContext(), dbq.SafetyHomeListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func homeRowOut(r dbq.SafetyHomeListRow) safetyHomeOut {
@@ -244,7 +244,7 @@ func (s *Server) safetyHomeCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if sc := scopeOf(c); sc.Town != nil && *sc.Town != *in.TownCode {
+	if town, ok := scopeOf(c).TownCode(); ok && town != *in.TownCode {
 		return errField("town_code", "out_of_scope", "只能登记本镇街的安薪之家")
 	}
 	var out dbq.SafetyHome
@@ -331,7 +331,7 @@ func (s *Server) supervisorList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.SafetySupervisorListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.SafetySupervisorListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"), PartyMember: qe.boolean(c, "party_member"),
 		Active: qe.boolean(c, "active"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -350,7 +350,7 @@ func (s *Server) supervisorList(c *fiber.Ctx) error {
 func supervisorGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetySupervisorListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.SafetySupervisorList(c.UserContext(), dbq.SafetySupervisorListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func (s *Server) supervisorRowOut(r dbq.SafetySupervisorListRow) supervisorOut {
@@ -456,7 +456,7 @@ func (s *Server) activityList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.SafetyActivityListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.SafetyActivityListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		HomeID: qe.id(c, "home_id"), TownCode: queryText(c, "town_code"), Kind: qe.enum(c, "kind", registry.ActivityKinds),
 		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Active: qe.boolean(c, "active"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -475,7 +475,7 @@ func (s *Server) activityList(c *fiber.Ctx) error {
 func activityGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetyActivityListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.SafetyActivityList(c.UserContext(), dbq.SafetyActivityListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func activityRowOut(r dbq.SafetyActivityListRow) activityOut {

@@ -86,7 +86,7 @@ func TestSafetyHomeCRUD(t *testing.T) {
 		require.Contains(t, r.fields(), "home_id")
 		h.must(200, "POST", hp+"/reactivate", map[string]any{"version": 3})
 	})
-	h.scope = api.Scope{}
+	h.scope = cityScope()
 	h.must(200, "POST", sp+"/deactivate", map[string]any{"version": 2, "reason": "调离"})
 	h.must(200, "POST", ap+"/deactivate", map[string]any{"version": 2, "reason": "重复"})
 	got = h.must(200, "GET", hp, nil)
@@ -108,7 +108,7 @@ func TestSafetyHomeScopes(t *testing.T) {
 	for name, sc := range f.outsiders() {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
+			defer func() { h.scope = cityScope() }()
 			for _, p := range readsA {
 				h.must(404, "GET", p, nil)
 			}
@@ -120,18 +120,18 @@ func TestSafetyHomeScopes(t *testing.T) {
 	}
 	// The labour firm is registered in town B but works on project A in
 	// town A: it reads both towns' homes.
-	for name, sc := range map[string]api.Scope{"Town": f.townA(), "LabourFirm": f.firmScope(), "Project": {Project: &f.projA}, "Worker": f.workerScope(f.w1)} {
+	for name, sc := range map[string]api.Scope{"Town": f.townA(), "LabourFirm": f.firmScope(), "Project": projectScope(f.projA), "Worker": f.workerScope(f.w1)} {
 		t.Run("Reader"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
+			defer func() { h.scope = cityScope() }()
 			for _, p := range readsA {
 				h.must(200, "GET", p, nil)
 			}
 		})
 	}
 	t.Run("OnlyCityAndTownWrite", func(t *testing.T) {
-		defer func() { h.scope = api.Scope{} }()
-		for _, sc := range []api.Scope{f.firmScope(), {Project: &f.projA}, f.workerScope(f.w1)} {
+		defer func() { h.scope = cityScope() }()
+		for _, sc := range []api.Scope{f.firmScope(), projectScope(f.projA), f.workerScope(f.w1)} {
 			h.scope = sc
 			h.must(403, "POST", "/api/v1/safety-homes", map[string]any{"town_code": "330101", "name": "x", "established_on": "2024-09-01"})
 			h.must(403, "PATCH", pa, map[string]any{"name": "x", "version": 1})

@@ -90,8 +90,7 @@ func (s *Server) taskRoutes() {
 
 func (s *Server) taskParams(c *fiber.Ctx) dbq.CaseTaskListParams {
 	sc := scopeOf(c)
-	return dbq.CaseTaskListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project,
-		ScopeWorker: sc.Worker, Now: s.deps.Now(), Sort: "due_at"}
+	return dbq.CaseTaskListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Now: s.deps.Now(), Sort: "due_at"}
 }
 
 func (s *Server) taskList(c *fiber.Ctx) error {

@@ -75,7 +75,7 @@ func (s *Server) teamList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.TeamListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.TeamListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), LabourFirmID: qe.id(c, "labour_firm_id"), Active: qe.boolean(c, "active"), Q: qe.like(c, "q"),
 		Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -92,7 +92,7 @@ func (s *Server) teamList(c *fiber.Ctx) error {
 func teamGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.TeamListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.TeamList(c.UserContext(), dbq.TeamListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func (in *teamIn) validate(create bool) error {

@@ -48,7 +48,8 @@ func (s *Server) townRoutes() {
 
 func (s *Server) townList(c *fiber.Ctx) error {
 	var qe queryErrs
-	arg := dbq.TownListParams{ScopeTown: scopeOf(c).Town, Active: qe.boolean(c, "active"), Q: qe.like(c, "q")}
+	sc := scopeOf(c)
+	arg := dbq.TownListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Active: qe.boolean(c, "active"), Q: qe.like(c, "q")}
 	if err := qe.err(); err != nil {
 		return err
 	}
@@ -68,7 +69,8 @@ func townCodeParam(c *fiber.Ctx) (string, error) { return c.Params("code"), nil 
 
 // townGetScoped loads a town the caller may see (a town officer: their own).
 func townGetScoped(c *fiber.Ctx, q *dbq.Queries, code string) (dbq.Town, error) {
-	return oneRow(q.TownList(c.UserContext(), dbq.TownListParams{Code: &code, ScopeTown: scopeOf(c).Town}))
+	sc := scopeOf(c)
+	return oneRow(q.TownList(c.UserContext(), dbq.TownListParams{Code: &code, ScopeLevel: sc.Level(), ScopeKey: sc.Key()}))
 }
 
 func (v *check) outline(raw json.RawMessage) {

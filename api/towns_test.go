@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/anxin-city/anxin/api"
 )
 
 func TestTownLifecycle(t *testing.T) {
@@ -44,7 +42,7 @@ func TestTownLifecycle(t *testing.T) {
 	require.Len(t, h.must(200, "GET", "/api/v1/towns?q=%E4%B9%99", nil).items(), 1, "name contains 乙")
 
 	town := "330101"
-	h.scope = api.Scope{Town: &town}
+	h.scope = townScope(town)
 	mine := h.must(200, "GET", "/api/v1/towns", nil)
 	require.Len(t, mine.items(), 1, "a town officer sees only their town")
 	h.must(404, "GET", "/api/v1/towns/330102", nil)

@@ -132,7 +132,7 @@ func (s *Server) wageAccountList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.WageAccountListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.WageAccountListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), TownCode: queryText(c, "town_code"), Active: qe.boolean(c, "active"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
@@ -150,7 +150,7 @@ func (s *Server) wageAccountList(c *fiber.Ctx) error {
 func wageAccountGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WageAccount, error) {
 	sc := scopeOf(c)
 	r, err := oneRow(q.WageAccountList(c.UserContext(), dbq.WageAccountListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 	return r.WageAccount, err
 }
 
@@ -272,7 +272,7 @@ func (s *Server) transferList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.LabourCostTransferListParams{ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.LabourCostTransferListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		AccountID: qe.id(c, "account_id"), ProjectID: qe.id(c, "project_id"), MonthFrom: qe.month(c, "month_from"),
 		MonthTo: qe.month(c, "month_to"), Active: qe.boolean(c, "active"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -289,7 +289,7 @@ func (s *Server) transferList(c *fiber.Ctx) error {
 func transferGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.LabourCostTransferListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.LabourCostTransferList(c.UserContext(), dbq.LabourCostTransferListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func transferRowOut(t dbq.LabourCostTransferListRow) transferOut {

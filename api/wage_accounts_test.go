@@ -122,8 +122,8 @@ func TestWageAccountScopes(t *testing.T) {
 	for name, sc := range outsiders {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
-			if sc.Worker != nil { // workers have no access to wage accounts at all
+			defer func() { h.scope = cityScope() }()
+			if isWorker(sc) { // workers have no access to wage accounts at all
 				for _, p := range []string{ap, tp, "/api/v1/wage-accounts", "/api/v1/labour-cost-transfers"} {
 					h.must(403, "GET", p, nil)
 				}
@@ -134,7 +134,7 @@ func TestWageAccountScopes(t *testing.T) {
 			h.must(404, "GET", tp, nil)
 			require.Empty(t, h.must(200, "GET", "/api/v1/wage-accounts", nil).items())
 			require.Empty(t, h.must(200, "GET", "/api/v1/labour-cost-transfers", nil).items())
-			if sc.Worker == nil {
+			if !isWorker(sc) {
 				h.must(404, "PATCH", ap, map[string]any{"bank_name": "x", "version": 1})
 				h.must(404, "POST", tp+"/deactivate", map[string]any{"reason": "x", "version": 1})
 				r := h.must(422, "POST", "/api/v1/labour-cost-transfers", map[string]any{"account_id": acc, "month": "2025-03", "amount_fen": 1, "transferred_on": "2025-03-20"})
@@ -144,10 +144,10 @@ func TestWageAccountScopes(t *testing.T) {
 			}
 		})
 	}
-	for name, sc := range map[string]api.Scope{"Town": f.townA(), "LabourFirm": f.firmScope(), "Project": {Project: &f.projA}} {
+	for name, sc := range map[string]api.Scope{"Town": f.townA(), "LabourFirm": f.firmScope(), "Project": projectScope(f.projA)} {
 		t.Run("Insider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
+			defer func() { h.scope = cityScope() }()
 			h.must(200, "GET", ap, nil)
 			h.must(200, "GET", tp, nil)
 		})

@@ -75,7 +75,7 @@ func (s *Server) workRecordList(c *fiber.Ctx) error {
 		return err
 	}
 	var qe queryErrs
-	arg := dbq.WorkRecordListParams{WithTotal: true, ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+	arg := dbq.WorkRecordListParams{WithTotal: true, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		ProjectID: qe.id(c, "project_id"), WorkerID: qe.id(c, "worker_id"), TeamID: qe.id(c, "team_id"),
 		DateFrom: qe.date(c, "date_from"), DateTo: qe.date(c, "date_to"), Active: qe.boolean(c, "active"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
@@ -92,7 +92,7 @@ func (s *Server) workRecordList(c *fiber.Ctx) error {
 func workRecordGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WorkRecordListRow, error) {
 	sc := scopeOf(c)
 	return oneRow(q.WorkRecordList(c.UserContext(), dbq.WorkRecordListParams{ID: &id,
-		ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+		ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func workRecordRowOut(r dbq.WorkRecordListRow) workRecordOut {

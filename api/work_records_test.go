@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/anxin-city/anxin/api"
 )
 
 func TestWorkRecordCRUD(t *testing.T) {
@@ -99,7 +97,7 @@ func TestWorkRecordRefusalsWriteNothing(t *testing.T) {
 	}
 	h.scope = f.workerScope(f.w1)
 	h.must(403, "POST", "/api/v1/work-records", body("", nil))
-	h.scope = api.Scope{}
+	h.scope = cityScope()
 	require.Zero(t, f.count("work_records"))
 }
 
@@ -112,10 +110,10 @@ func TestWorkRecordScopes(t *testing.T) {
 	for name, sc := range f.outsiders() {
 		t.Run("Outsider"+name, func(t *testing.T) {
 			h.scope = sc
-			defer func() { h.scope = api.Scope{} }()
+			defer func() { h.scope = cityScope() }()
 			h.must(404, "GET", pathA, nil)
 			require.Empty(t, h.must(200, "GET", "/api/v1/work-records", nil).items())
-			if sc.Worker == nil {
+			if !isWorker(sc) {
 				h.must(404, "PATCH", pathA, map[string]any{"item": "改", "version": 1})
 				h.must(404, "POST", pathA+"/deactivate", map[string]any{"reason": "x", "version": 1})
 			}
@@ -123,7 +121,7 @@ func TestWorkRecordScopes(t *testing.T) {
 	}
 	t.Run("WorkerSeesOwnOnly", func(t *testing.T) {
 		h.scope = f.workerScope(f.w1)
-		defer func() { h.scope = api.Scope{} }()
+		defer func() { h.scope = cityScope() }()
 		h.must(200, "GET", pathA, nil)
 		h.must(404, "GET", fmt.Sprintf("/api/v1/work-records/%d", b), nil)
 		require.Len(t, h.must(200, "GET", "/api/v1/work-records", nil).items(), 1)
@@ -131,7 +129,7 @@ func TestWorkRecordScopes(t *testing.T) {
 	})
 	t.Run("LabourFirmSeesProject", func(t *testing.T) {
 		h.scope = f.firmScope()
-		defer func() { h.scope = api.Scope{} }()
+		defer func() { h.scope = cityScope() }()
 		require.Len(t, h.must(200, "GET", "/api/v1/work-records", nil).items(), 2)
 		h.must(200, "PATCH", pathA, map[string]any{"item": "砌砖（改）", "version": 1})
 	})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
@@ -152,7 +153,8 @@ func (s *Server) parseWorkerFilter(c *fiber.Ctx) (workerFilter, error) {
 // byEmployment reports whether the rows are found through employments
 // (WorkerListByEmployment): when the scope or a filter concerns them.
 func (f workerFilter) byEmployment(sc Scope) bool {
-	return sc.Town != nil || sc.Enterprise != nil || sc.Project != nil ||
+	l := sc.Level()
+	return l == db.LevelTown || l == db.LevelEnterprise || l == db.LevelProject ||
 		f.projectID != nil || f.teamID != nil || f.townCode != nil || f.onSite != nil
 }
 
@@ -169,7 +171,7 @@ func (s *Server) workerList(c *fiber.Ctx) error {
 	q := dbq.New(s.deps.Pool)
 	if f.byEmployment(sc) {
 		arg := dbq.WorkerListByEmploymentParams{
-			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker,
+			ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 			ProjectID: f.projectID, TeamID: f.teamID, TownCode: f.townCode, OnSite: f.onSite,
 			IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
 			BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Sort: p.Sort, WithTotal: true}
@@ -180,7 +182,7 @@ func (s *Server) workerList(c *fiber.Ctx) error {
 			return s.workerFrom(r.Worker, r.OnSite)
 		})
 	}
-	arg := dbq.WorkerListParams{ScopeWorker: sc.Worker,
+	arg := dbq.WorkerListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		IDNumberHash: f.idHash, PhoneHash: f.phoneHash, Gender: f.gender, NativeProvince: f.province,
 		BornFrom: f.bornFrom, BornTo: f.bornTo, Active: f.active, Q: f.q, Sort: p.Sort, WithTotal: true}
 	return listPage(c, p, func(lim, off int32) ([]dbq.WorkerListRow, error) {
@@ -214,10 +216,11 @@ func workerFindScoped(c *fiber.Ctx, q *dbq.Queries, id *int64, idHash []byte) (d
 	sc := scopeOf(c)
 	if (workerFilter{}).byEmployment(sc) {
 		r, err := oneRow(q.WorkerListByEmployment(c.UserContext(), dbq.WorkerListByEmploymentParams{ID: id, IDNumberHash: idHash,
-			ScopeTown: sc.Town, ScopeEnterprise: sc.Enterprise, ScopeProject: sc.Project, ScopeWorker: sc.Worker, Lim: 1}))
+			ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 		return dbq.WorkerListRow(r), err
 	}
-	return oneRow(q.WorkerList(c.UserContext(), dbq.WorkerListParams{ID: id, IDNumberHash: idHash, ScopeWorker: sc.Worker, Lim: 1}))
+	return oneRow(q.WorkerList(c.UserContext(), dbq.WorkerListParams{ID: id, IDNumberHash: idHash, ScopeLevel: sc.Level(),
+		ScopeKey: sc.Key(), Lim: 1}))
 }
 
 func (s *Server) workerRowOut(r dbq.WorkerListRow) workerOut { return s.workerFrom(r.Worker, r.OnSite) }

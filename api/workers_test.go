@@ -261,7 +261,7 @@ func TestWorkerScope(t *testing.T) {
 		scope   api.Scope
 		visible []int64
 	}{
-		{"City", api.Scope{}, all},
+		{"City", cityScope(), all},
 		{"TownA", townScope(f.TownA), []int64{f.WorkerA, noTeam}},
 		{"TownB", townScope(f.TownB), []int64{f.WorkerB}},
 		{"ContractorA", entScope(f.ContractorA), []int64{f.WorkerA, noTeam}},
@@ -280,7 +280,7 @@ func TestWorkerScope(t *testing.T) {
 						continue
 					}
 					h.must(404, "GET", v1("/workers/%d", id), nil)
-					if sc.scope.Worker == nil {
+					if !isWorker(sc.scope) {
 						h.must(404, "PATCH", v1("/workers/%d", id), map[string]any{"name": "x", "version": 1})
 					}
 				}

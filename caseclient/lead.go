@@ -7,38 +7,28 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/workflows"
 )
 
 // Account is a signed-in account as a case actor: who, in which role and
-// domain, bound to which town, enterprise, project or worker (nil: not).
+// domain, with the scope its binding gives it.
 type Account struct {
-	ID           int64
-	Name         string
-	Role         string
-	Domain       string
-	TownCode     *string
-	EnterpriseID *int64
-	ProjectID    *int64
-	WorkerID     *int64
+	ID     int64
+	Name   string
+	Role   string
+	Domain string
+	Scope  db.Scope
 }
 
 // Actor is the account acting from ip.
 func (a Account) Actor(ip string) cases.Actor {
 	act := cases.Actor{AccountID: a.ID, Name: a.Name, Role: a.Role, Domain: a.Domain, IP: ip}
-	if a.TownCode != nil {
-		act.TownCode = *a.TownCode
-	}
-	if a.EnterpriseID != nil {
-		act.EnterpriseID = *a.EnterpriseID
-	}
-	if a.ProjectID != nil {
-		act.ProjectID = *a.ProjectID
-	}
-	if a.WorkerID != nil {
-		act.WorkerID = *a.WorkerID
-	}
+	act.TownCode, _ = a.Scope.TownCode()
+	act.EnterpriseID, _ = a.Scope.EnterpriseID()
+	act.ProjectID, _ = a.Scope.ProjectID()
+	act.WorkerID, _ = a.Scope.WorkerID()
 	return act
 }
 
@@ -88,7 +78,7 @@ func (c *Client) StartStalledLeads(ctx context.Context, pool *pgxpool.Pool, befo
 		by := cases.System
 		if r.Lead.ReceivedBy != nil && r.ByRole != nil {
 			by = Account{ID: *r.Lead.ReceivedBy, Name: deref(r.ByName), Role: *r.ByRole, Domain: deref(r.ByDomain),
-				TownCode: r.ByTown, EnterpriseID: r.ByEnterprise, ProjectID: r.ByProject, WorkerID: r.ByWorker}.Actor("")
+				Scope: db.BindingScope(r.ByTown, r.ByEnterprise, r.ByProject, r.ByWorker)}.Actor("")
 		}
 		var town string
 		var contractor int64

@@ -31,13 +31,16 @@ UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_login_at = @now
 -- name: AccountList :many
 -- Accounts as an administrator sees them: the city's account administrators
 -- all; an enterprise the project managers of its projects (as builder or
--- general contractor) and its own users.
+-- general contractor) and its own users; no other level administers
+-- accounts. (Scope: see projects.sql.)
 SELECT sqlc.embed(a), count(*) OVER () AS total
 FROM accounts a
-WHERE (sqlc.narg('scope_enterprise')::bigint IS NULL
-       OR a.enterprise_id = sqlc.narg('scope_enterprise')
-       OR a.project_id IN (SELECT sp.id FROM projects sp
-                           WHERE sp.builder_id = sqlc.narg('scope_enterprise') OR sp.contractor_id = sqlc.narg('scope_enterprise')))
+WHERE CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'enterprise' THEN a.enterprise_id = scope_id(@scope_key::text)
+          OR a.project_id IN (SELECT sp.id FROM projects sp
+                              WHERE sp.builder_id = scope_id(@scope_key::text) OR sp.contractor_id = scope_id(@scope_key::text))
+        ELSE false END
   AND (sqlc.narg('id')::bigint IS NULL OR a.id = sqlc.narg('id'))
   AND (sqlc.narg('role')::text IS NULL OR a.role = sqlc.narg('role'))
   AND (sqlc.narg('domain')::text IS NULL OR a.domain = sqlc.narg('domain'))

@@ -5,6 +5,8 @@
 -- off a project. A town sees the projects in the town; an enterprise the
 -- projects where it is builder or general contractor or the labour firm of
 -- a team; a project user that project; a worker only their own rows.
+-- (How the caller's scope reaches the queries, and why a missing one
+-- matches nothing: projects.sql.)
 
 -- name: LabourProjectsInScope :many
 -- The projects a labour-data write names that the caller may see (absent
@@ -13,13 +15,14 @@
 SELECT p.id, p.town_code, p.active, p.status
 FROM projects p
 WHERE p.id = ANY(@ids::bigint[])
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = sqlc.narg('scope_worker')));
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        WHEN 'worker' THEN EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = scope_id(@scope_key::text))
+        ELSE false END;
 
 -- name: LabourEmploymentCheck :many
 -- For each (project, worker, period, team) of a write, in input order:
@@ -56,12 +59,14 @@ SELECT sqlc.embed(a), w.name AS worker_name, w.id_number_enc, t.name AS team_nam
        CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM attendance ca
         JOIN projects cp ON cp.id = ca.project_id
         WHERE ca.work_date BETWEEN @date_from AND @date_to
-        AND (sqlc.narg('scope_town')::text IS NULL OR cp.town_code = sqlc.narg('scope_town'))
-        AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR cp.builder_id = sqlc.narg('scope_enterprise')
-              OR cp.contractor_id = sqlc.narg('scope_enterprise')
-              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-        AND (sqlc.narg('scope_project')::bigint IS NULL OR cp.id = sqlc.narg('scope_project'))
-        AND (sqlc.narg('scope_worker')::bigint IS NULL OR ca.worker_id = sqlc.narg('scope_worker'))
+        AND CASE @scope_level::text
+              WHEN 'city' THEN true
+              WHEN 'town' THEN cp.town_code = @scope_key::text
+              WHEN 'enterprise' THEN cp.builder_id = scope_id(@scope_key::text) OR cp.contractor_id = scope_id(@scope_key::text)
+                OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = scope_id(@scope_key::text))
+              WHEN 'project' THEN cp.id = scope_id(@scope_key::text)
+              WHEN 'worker' THEN ca.worker_id = scope_id(@scope_key::text)
+              ELSE false END
         AND (sqlc.narg('project_id')::bigint IS NULL OR ca.project_id = sqlc.narg('project_id'))
         AND (sqlc.narg('worker_id')::bigint IS NULL OR ca.worker_id = sqlc.narg('worker_id'))
         AND (sqlc.narg('team_id')::bigint IS NULL OR ca.team_id = sqlc.narg('team_id'))) ELSE 0 END::bigint AS total
@@ -72,12 +77,14 @@ LEFT JOIN teams t ON t.id = a.team_id
 WHERE a.work_date BETWEEN @date_from AND @date_to
   AND (sqlc.narg('after_date')::date IS NULL
        OR (a.work_date, a.worker_id) > (sqlc.narg('after_date')::date, @after_worker::bigint))
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR a.worker_id = sqlc.narg('scope_worker'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        WHEN 'worker' THEN a.worker_id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('project_id')::bigint IS NULL OR a.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('worker_id')::bigint IS NULL OR a.worker_id = sqlc.narg('worker_id'))
   AND (sqlc.narg('team_id')::bigint IS NULL OR a.team_id = sqlc.narg('team_id'))
@@ -127,12 +134,14 @@ WITH s AS (
     FROM attendance a
     JOIN projects p ON p.id = a.project_id
     WHERE a.work_date BETWEEN @month_first AND @month_last
-      AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-      AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-            OR p.contractor_id = sqlc.narg('scope_enterprise')
-            OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-      AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-      AND (sqlc.narg('scope_worker')::bigint IS NULL OR a.worker_id = sqlc.narg('scope_worker'))
+      AND CASE @scope_level::text
+            WHEN 'city' THEN true
+            WHEN 'town' THEN p.town_code = @scope_key::text
+            WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+            WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+            WHEN 'worker' THEN a.worker_id = scope_id(@scope_key::text)
+            ELSE false END
       AND (sqlc.narg('project_id')::bigint IS NULL OR a.project_id = sqlc.narg('project_id'))
       AND (sqlc.narg('team_id')::bigint IS NULL OR a.team_id = sqlc.narg('team_id'))
     GROUP BY a.project_id, a.worker_id

@@ -4,7 +4,8 @@
 --
 -- Task scope: the city sees every task (its inbox is actor = 'city'); a town its own; an
 -- enterprise the tasks addressed to it; a project's labour manager the
--- enterprise tasks of the project; a worker their own.
+-- enterprise tasks of the project; a worker their own. (The scope
+-- parameters: projects.sql.)
 
 -- name: CaseTaskList :many
 SELECT t.*, l.status AS lead_status, l.source AS lead_source, l.project_id AS lead_project_id,
@@ -17,13 +18,13 @@ LEFT JOIN projects p ON p.id = l.project_id
 LEFT JOIN accounts a ON a.id = t.assignee_id
 WHERE t.closed_at IS NULL
   AND (sqlc.narg('id')::bigint IS NULL OR t.id = sqlc.narg('id'))
-  AND CASE
-        WHEN sqlc.narg('scope_town')::text IS NOT NULL THEN t.actor = 'town' AND t.town_code = sqlc.narg('scope_town')
-        WHEN sqlc.narg('scope_enterprise')::bigint IS NOT NULL THEN t.actor = 'enterprise' AND t.enterprise_id = sqlc.narg('scope_enterprise')
-        WHEN sqlc.narg('scope_project')::bigint IS NOT NULL THEN t.actor = 'enterprise' AND t.project_id = sqlc.narg('scope_project')
-        WHEN sqlc.narg('scope_worker')::bigint IS NOT NULL THEN t.actor = 'worker' AND t.worker_id = sqlc.narg('scope_worker')
-        ELSE true -- the city oversees every office's tasks
-      END
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true -- the city oversees every office's tasks
+        WHEN 'town' THEN t.actor = 'town' AND t.town_code = @scope_key::text
+        WHEN 'enterprise' THEN t.actor = 'enterprise' AND t.enterprise_id = scope_id(@scope_key::text)
+        WHEN 'project' THEN t.actor = 'enterprise' AND t.project_id = scope_id(@scope_key::text)
+        WHEN 'worker' THEN t.actor = 'worker' AND t.worker_id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('actor')::text IS NULL OR t.actor = sqlc.narg('actor'))
   AND (sqlc.narg('assignee_id')::bigint IS NULL OR t.assignee_id = sqlc.narg('assignee_id'))
   AND (NOT @unassigned::boolean OR t.assignee_id IS NULL)

@@ -14,12 +14,13 @@ FROM wage_deposits d
 JOIN projects p ON p.id = d.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR d.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR d.id = sqlc.narg('id'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('project_id')::bigint IS NULL OR d.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('town_code')::text IS NULL OR p.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('status')::text IS NULL OR d.status = sqlc.narg('status'))
@@ -69,12 +70,13 @@ JOIN wage_deposits d ON d.id = m.deposit_id
 JOIN projects p ON p.id = d.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR m.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR m.id = sqlc.narg('id'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('deposit_id')::bigint IS NULL OR m.deposit_id = sqlc.narg('deposit_id'))
   AND (sqlc.narg('project_id')::bigint IS NULL OR d.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('kind')::text IS NULL OR m.kind = sqlc.narg('kind'))

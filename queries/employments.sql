@@ -6,6 +6,7 @@
 -- that a worker sees only their own employments. The list is written like
 -- the worker list (see workers.sql): conditions on employment columns, sets
 -- of projects as ARRAY(...) init plans, and the total as a separate count.
+-- (The scope parameters: projects.sql.)
 
 -- name: EmploymentList :many
 -- The total is a separate count (see workers.sql for why), computed only
@@ -14,16 +15,17 @@
 -- after_id in id order without the total; id_number_enc is for it.
 SELECT sqlc.embed(e), w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
        CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM employments ce
-        WHERE (sqlc.narg('scope_town')::text IS NULL
-               OR ce.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
-          AND (sqlc.narg('scope_enterprise')::bigint IS NULL
-               OR ce.project_id = ANY (ARRAY(
-                    SELECT sp.id FROM projects sp
-                    WHERE sp.builder_id = sqlc.narg('scope_enterprise') OR sp.contractor_id = sqlc.narg('scope_enterprise')
-                    UNION
-                    SELECT st.project_id FROM teams st WHERE st.labour_firm_id = sqlc.narg('scope_enterprise'))))
-          AND (sqlc.narg('scope_project')::bigint IS NULL OR ce.project_id = sqlc.narg('scope_project'))
-          AND (sqlc.narg('scope_worker')::bigint IS NULL OR ce.worker_id = sqlc.narg('scope_worker'))
+        WHERE CASE @scope_level::text
+            WHEN 'city' THEN true
+            WHEN 'town' THEN ce.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = @scope_key::text))
+            WHEN 'enterprise' THEN ce.project_id = ANY (ARRAY(
+                SELECT sp.id FROM projects sp
+                WHERE sp.builder_id = scope_id(@scope_key::text) OR sp.contractor_id = scope_id(@scope_key::text)
+                UNION
+                SELECT st.project_id FROM teams st WHERE st.labour_firm_id = scope_id(@scope_key::text)))
+            WHEN 'project' THEN ce.project_id = scope_id(@scope_key::text)
+            WHEN 'worker' THEN ce.worker_id = scope_id(@scope_key::text)
+            ELSE false END
           AND (sqlc.narg('project_id')::bigint IS NULL OR ce.project_id = sqlc.narg('project_id'))
           AND (sqlc.narg('worker_id')::bigint IS NULL OR ce.worker_id = sqlc.narg('worker_id'))
           AND (sqlc.narg('team_id')::bigint IS NULL OR ce.team_id = sqlc.narg('team_id'))
@@ -39,16 +41,17 @@ JOIN projects p ON p.id = e.project_id
 LEFT JOIN teams t ON t.id = e.team_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR e.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL
-       OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL
-       OR e.project_id = ANY (ARRAY(
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = @scope_key::text))
+        WHEN 'enterprise' THEN e.project_id = ANY (ARRAY(
             SELECT sp.id FROM projects sp
-            WHERE sp.builder_id = sqlc.narg('scope_enterprise') OR sp.contractor_id = sqlc.narg('scope_enterprise')
+            WHERE sp.builder_id = scope_id(@scope_key::text) OR sp.contractor_id = scope_id(@scope_key::text)
             UNION
-            SELECT st.project_id FROM teams st WHERE st.labour_firm_id = sqlc.narg('scope_enterprise'))))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR e.project_id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR e.worker_id = sqlc.narg('scope_worker'))
+            SELECT st.project_id FROM teams st WHERE st.labour_firm_id = scope_id(@scope_key::text)))
+        WHEN 'project' THEN e.project_id = scope_id(@scope_key::text)
+        WHEN 'worker' THEN e.worker_id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('project_id')::bigint IS NULL OR e.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('worker_id')::bigint IS NULL OR e.worker_id = sqlc.narg('worker_id'))
   AND (sqlc.narg('team_id')::bigint IS NULL OR e.team_id = sqlc.narg('team_id'))

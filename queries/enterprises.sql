@@ -2,7 +2,7 @@
 -- those working on a project in the town (as builder, contractor or the
 -- labour firm of a team); an enterprise sees itself; a project sees the
 -- enterprises on it; a worker sees the enterprises of the projects (and
--- teams) they have worked on.
+-- teams) they have worked on. (The scope parameters: projects.sql.)
 
 -- name: EnterpriseList :many
 -- The export (api/exports.go) reads this query too, in chunks after
@@ -13,21 +13,23 @@ FROM enterprises e
 LEFT JOIN towns tw ON tw.code = e.town_code
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR e.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR e.town_code = sqlc.narg('scope_town')
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = sqlc.narg('scope_town')
-                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
-                   WHERE t.labour_firm_id = e.id AND p.town_code = sqlc.narg('scope_town')))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR e.id = sqlc.narg('scope_enterprise'))
-  AND (sqlc.narg('scope_project')::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project')
-                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = sqlc.narg('scope_project') AND t.labour_firm_id = e.id))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
-        LEFT JOIN teams t ON t.id = em.team_id
-        WHERE em.worker_id = sqlc.narg('scope_worker')
-          AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN e.town_code = @scope_key::text
+          OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = @scope_key::text
+                     AND (p.builder_id = e.id OR p.contractor_id = e.id))
+          OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
+                     WHERE t.labour_firm_id = e.id AND p.town_code = @scope_key::text)
+        WHEN 'enterprise' THEN e.id = scope_id(@scope_key::text)
+        WHEN 'project' THEN EXISTS (SELECT 1 FROM projects p WHERE p.id = scope_id(@scope_key::text)
+                                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
+          OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = scope_id(@scope_key::text) AND t.labour_firm_id = e.id)
+        WHEN 'worker' THEN EXISTS (
+          SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
+          LEFT JOIN teams t ON t.id = em.team_id
+          WHERE em.worker_id = scope_id(@scope_key::text)
+            AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id))
+        ELSE false END
   AND (sqlc.narg('town_code')::text IS NULL OR e.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('type')::text IS NULL OR e.type = sqlc.narg('type'))
   AND (sqlc.narg('active')::boolean IS NULL OR e.active = sqlc.narg('active'))

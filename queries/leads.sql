@@ -3,7 +3,9 @@
 -- Lead scope: the city sees every lead; a town the leads currently with it;
 -- an enterprise the leads it was ordered to rectify; a project's labour
 -- manager the leads of the project once an enterprise was ordered to
--- rectify; a worker their own leads.
+-- rectify; a worker their own leads. (The scope parameters: projects.sql.)
+-- The other queries here are intake's and the workflows' own look-ups,
+-- unscoped; the API reads a lead for a caller through LeadList.
 
 -- name: LeadList :many
 SELECT sqlc.embed(l), coalesce(p.name, '')::text AS project_name, coalesce(tw.name, '')::text AS town_name,
@@ -15,11 +17,13 @@ LEFT JOIN towns tw ON tw.code = l.town_code
 LEFT JOIN workers w ON w.id = l.worker_id
 LEFT JOIN enterprises e ON e.id = l.rectify_enterprise_id
 WHERE (sqlc.narg('id')::bigint IS NULL OR l.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR l.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR l.rectify_enterprise_id = sqlc.narg('scope_enterprise'))
-  AND (sqlc.narg('scope_project')::bigint IS NULL
-        OR (l.project_id = sqlc.narg('scope_project') AND l.rectify_enterprise_id IS NOT NULL))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR l.worker_id = sqlc.narg('scope_worker'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN l.town_code = @scope_key::text
+        WHEN 'enterprise' THEN l.rectify_enterprise_id = scope_id(@scope_key::text)
+        WHEN 'project' THEN l.project_id = scope_id(@scope_key::text) AND l.rectify_enterprise_id IS NOT NULL
+        WHEN 'worker' THEN l.worker_id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('status')::text IS NULL OR l.status = sqlc.narg('status'))
   AND (sqlc.narg('open')::boolean IS NULL OR (l.status <> 'closed') = sqlc.narg('open'))
   AND (sqlc.narg('town_code')::text IS NULL OR l.town_code = sqlc.narg('town_code'))
@@ -62,10 +66,6 @@ SELECT * FROM leads WHERE source = @source AND external_id = @external_id;
 -- name: LeadGetRaw :one
 -- A lead by id, unscoped (after a scoped check, or for the worker).
 SELECT * FROM leads WHERE id = @id;
-
--- name: LeadIntakeProject :one
--- What intake needs of a named project: its town and general contractor.
-SELECT id, town_code, contractor_id, builder_id, active FROM projects WHERE id = @id;
 
 -- name: LeadProjectByCode :one
 SELECT id, town_code, contractor_id, builder_id, active FROM projects WHERE code = @code;

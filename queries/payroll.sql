@@ -21,12 +21,13 @@ CROSS JOIN LATERAL (
     FROM payroll_lines l WHERE l.sheet_id = s.id) t
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR s.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR s.id = sqlc.narg('id'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('project_id')::bigint IS NULL OR s.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('month_from')::date IS NULL OR s.month >= sqlc.narg('month_from'))
   AND (sqlc.narg('month_to')::date IS NULL OR s.month <= sqlc.narg('month_to'))
@@ -75,12 +76,14 @@ SELECT sqlc.embed(l), s.project_id, s.month, s.status AS sheet_status, w.name AS
         JOIN payroll_sheets cs ON cs.id = cl.sheet_id
         JOIN projects cp ON cp.id = cs.project_id
         WHERE true
-        AND (sqlc.narg('scope_town')::text IS NULL OR cp.town_code = sqlc.narg('scope_town'))
-        AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR cp.builder_id = sqlc.narg('scope_enterprise')
-              OR cp.contractor_id = sqlc.narg('scope_enterprise')
-              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-        AND (sqlc.narg('scope_project')::bigint IS NULL OR cp.id = sqlc.narg('scope_project'))
-        AND (sqlc.narg('scope_worker')::bigint IS NULL OR cl.worker_id = sqlc.narg('scope_worker'))
+        AND CASE @scope_level::text
+              WHEN 'city' THEN true
+              WHEN 'town' THEN cp.town_code = @scope_key::text
+              WHEN 'enterprise' THEN cp.builder_id = scope_id(@scope_key::text) OR cp.contractor_id = scope_id(@scope_key::text)
+                OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = scope_id(@scope_key::text))
+              WHEN 'project' THEN cp.id = scope_id(@scope_key::text)
+              WHEN 'worker' THEN cl.worker_id = scope_id(@scope_key::text)
+              ELSE false END
         AND (sqlc.narg('sheet_id')::bigint IS NULL OR cl.sheet_id = sqlc.narg('sheet_id'))
         AND (sqlc.narg('project_id')::bigint IS NULL OR cs.project_id = sqlc.narg('project_id'))
         AND (sqlc.narg('worker_id')::bigint IS NULL OR cl.worker_id = sqlc.narg('worker_id'))
@@ -92,12 +95,14 @@ JOIN projects p ON p.id = s.project_id
 JOIN workers w ON w.id = l.worker_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR l.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR l.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR l.worker_id = sqlc.narg('scope_worker'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        WHEN 'worker' THEN l.worker_id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('sheet_id')::bigint IS NULL OR l.sheet_id = sqlc.narg('sheet_id'))
   AND (sqlc.narg('project_id')::bigint IS NULL OR s.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('worker_id')::bigint IS NULL OR l.worker_id = sqlc.narg('worker_id'))

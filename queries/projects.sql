@@ -6,6 +6,27 @@
 -- employment on (current or past).
 --
 -- Conventions of every file here, which the API relies on:
+--   * row scope (分域) is two non-null parameters, @scope_level::text
+--     ('city', 'town', 'enterprise', 'project', 'worker'; db.Scope) and
+--     @scope_key::text (the town code, or the id as text; '' for the
+--     city), applied as one
+--         AND CASE @scope_level::text
+--               WHEN 'city' THEN true
+--               WHEN 'town' THEN <rule> = @scope_key::text
+--               WHEN 'enterprise' THEN <rule> = scope_id(@scope_key::text)
+--               ...
+--               ELSE false END
+--     with a WHEN for each level the entity has a rule for. The ELSE is
+--     false, so a level without a rule, an unknown level and the zero
+--     db.Scope (level '') match no rows: a forgotten scope refuses. Numeric
+--     keys go through scope_id (00008_scope.sql: NULL for a non-numeric
+--     key, never an error). The API runs every query with a plan for the
+--     actual values (db.Open), so the CASE folds to the one rule of the
+--     caller's level and its indexes are used as if written alone.
+--     db/scope_test.go runs every query with scope parameters with the
+--     zero scope (no rows) and the city (rows), and fails for a list or
+--     get query without them that is not on its list of deliberately
+--     unscoped look-ups;
 --   * each entity states its scope and visibility once, in its XList
 --     query; XList takes an optional id filter, and a get of one row as
 --     the caller sees it is XList narrowed to that id (api/*.go,
@@ -29,13 +50,14 @@ JOIN enterprises c ON c.id = p.contractor_id
 LEFT JOIN towns tw ON tw.code = p.town_code
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR p.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR p.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = sqlc.narg('scope_worker')))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        WHEN 'worker' THEN EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = scope_id(@scope_key::text))
+        ELSE false END
   AND (sqlc.narg('town_code')::text IS NULL OR p.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('status')::text IS NULL OR p.status = sqlc.narg('status'))
   AND (sqlc.narg('industry')::text IS NULL OR p.industry = sqlc.narg('industry'))

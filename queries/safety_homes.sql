@@ -2,7 +2,8 @@
 -- Scope: the city sees all; a town the homes in the town; an enterprise,
 -- a project and a worker read the homes in the towns of their projects
 -- (for a worker: projects they were ever employed on). Only the city and
--- the home's town write (checked by the handlers).
+-- the home's town write (checked by the handlers). (The scope
+-- parameters: projects.sql.)
 
 -- name: SafetyHomeList :many
 -- The export (api/exports.go) reads this query too, in chunks after
@@ -17,16 +18,19 @@ LEFT JOIN towns tw ON tw.code = h.town_code
 LEFT JOIN projects hp ON hp.id = h.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR h.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR h.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project') AND p.town_code = h.town_code))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = sqlc.narg('scope_worker') AND p.town_code = h.town_code))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN h.town_code = @scope_key::text
+        WHEN 'enterprise' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+            AND (p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+                 OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))))
+        WHEN 'project' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.id = scope_id(@scope_key::text) AND p.town_code = h.town_code)
+        WHEN 'worker' THEN EXISTS (
+          SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
+          WHERE se.worker_id = scope_id(@scope_key::text) AND p.town_code = h.town_code)
+        ELSE false END
   AND (sqlc.narg('town_code')::text IS NULL OR h.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('project_id')::bigint IS NULL OR h.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('active')::boolean IS NULL OR h.active = sqlc.narg('active'))
@@ -72,16 +76,19 @@ JOIN safety_homes h ON h.id = s.home_id
 LEFT JOIN towns tw ON tw.code = h.town_code
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR s.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR s.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project') AND p.town_code = h.town_code))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = sqlc.narg('scope_worker') AND p.town_code = h.town_code))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN h.town_code = @scope_key::text
+        WHEN 'enterprise' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+            AND (p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+                 OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))))
+        WHEN 'project' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.id = scope_id(@scope_key::text) AND p.town_code = h.town_code)
+        WHEN 'worker' THEN EXISTS (
+          SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
+          WHERE se.worker_id = scope_id(@scope_key::text) AND p.town_code = h.town_code)
+        ELSE false END
   AND (sqlc.narg('home_id')::bigint IS NULL OR s.home_id = sqlc.narg('home_id'))
   AND (sqlc.narg('town_code')::text IS NULL OR h.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('party_member')::boolean IS NULL OR s.party_member = sqlc.narg('party_member'))
@@ -125,16 +132,19 @@ JOIN safety_homes h ON h.id = a.home_id
 LEFT JOIN towns tw ON tw.code = h.town_code
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR a.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR a.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR h.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = sqlc.narg('scope_project') AND p.town_code = h.town_code))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = sqlc.narg('scope_worker') AND p.town_code = h.town_code))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN h.town_code = @scope_key::text
+        WHEN 'enterprise' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+            AND (p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+                 OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))))
+        WHEN 'project' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.id = scope_id(@scope_key::text) AND p.town_code = h.town_code)
+        WHEN 'worker' THEN EXISTS (
+          SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
+          WHERE se.worker_id = scope_id(@scope_key::text) AND p.town_code = h.town_code)
+        ELSE false END
   AND (sqlc.narg('home_id')::bigint IS NULL OR a.home_id = sqlc.narg('home_id'))
   AND (sqlc.narg('town_code')::text IS NULL OR h.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('kind')::text IS NULL OR a.kind = sqlc.narg('kind'))

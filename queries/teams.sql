@@ -3,6 +3,7 @@
 -- Team scope is the scope of the team's project (see projects.sql); an
 -- enterprise also sees every team whose labour firm it is (which the
 -- project rule already implies, stated here so the intent is plain).
+-- (The scope parameters: projects.sql.)
 
 -- name: TeamList :many
 -- The export (api/exports.go) reads this query too, in chunks after
@@ -18,13 +19,15 @@ LEFT JOIN enterprises lf ON lf.id = t.labour_firm_id
 LEFT JOIN workers lw ON lw.id = t.leader_worker_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR t.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR t.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR t.labour_firm_id = sqlc.narg('scope_enterprise')
-        OR p.builder_id = sqlc.narg('scope_enterprise') OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = sqlc.narg('scope_worker')))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN t.labour_firm_id = scope_id(@scope_key::text)
+          OR p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        WHEN 'worker' THEN EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = scope_id(@scope_key::text))
+        ELSE false END
   AND (sqlc.narg('project_id')::bigint IS NULL OR t.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('labour_firm_id')::bigint IS NULL OR t.labour_firm_id = sqlc.narg('labour_firm_id'))
   AND (sqlc.narg('active')::boolean IS NULL OR t.active = sqlc.narg('active'))

@@ -1,7 +1,17 @@
 -- name: TownList :many
 -- A get by code is this query narrowed by the code filter (api/towns.go).
+-- Town scope: a town officer sees their town; towns are reference data,
+-- which every other level reads whole. (The scope parameters: projects.sql.)
 SELECT * FROM towns
-WHERE (sqlc.narg('scope_town')::text IS NULL OR code = sqlc.narg('scope_town'))
+WHERE CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN code = @scope_key::text
+        -- towns are reference data: the other levels read them all (with
+        -- a well-formed key, like every rule)
+        WHEN 'enterprise' THEN scope_id(@scope_key::text) IS NOT NULL
+        WHEN 'project' THEN scope_id(@scope_key::text) IS NOT NULL
+        WHEN 'worker' THEN scope_id(@scope_key::text) IS NOT NULL
+        ELSE false END
   AND (sqlc.narg('code')::text IS NULL OR code = sqlc.narg('code'))
   AND (sqlc.narg('active')::boolean IS NULL OR active = sqlc.narg('active'))
   AND (sqlc.narg('q')::text IS NULL OR name LIKE '%' || sqlc.narg('q') || '%' OR code LIKE sqlc.narg('q') || '%')

@@ -13,12 +13,13 @@ FROM wage_accounts a
 JOIN projects p ON p.id = a.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR a.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR a.id = sqlc.narg('id'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('project_id')::bigint IS NULL OR a.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('town_code')::text IS NULL OR p.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('active')::boolean IS NULL OR a.active = sqlc.narg('active'))
@@ -62,12 +63,13 @@ JOIN wage_accounts a ON a.id = t.account_id
 JOIN projects p ON p.id = a.project_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR t.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR t.id = sqlc.narg('id'))
-  AND sqlc.narg('scope_worker')::bigint IS NULL
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('account_id')::bigint IS NULL OR t.account_id = sqlc.narg('account_id'))
   AND (sqlc.narg('project_id')::bigint IS NULL OR a.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('month_from')::date IS NULL OR t.month >= sqlc.narg('month_from'))

@@ -12,12 +12,14 @@ SELECT sqlc.embed(r), w.name AS worker_name, w.id_number_enc, p.name AS project_
        CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM work_records cr
         JOIN projects cp ON cp.id = cr.project_id
         WHERE true
-        AND (sqlc.narg('scope_town')::text IS NULL OR cp.town_code = sqlc.narg('scope_town'))
-        AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR cp.builder_id = sqlc.narg('scope_enterprise')
-              OR cp.contractor_id = sqlc.narg('scope_enterprise')
-              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-        AND (sqlc.narg('scope_project')::bigint IS NULL OR cp.id = sqlc.narg('scope_project'))
-        AND (sqlc.narg('scope_worker')::bigint IS NULL OR cr.worker_id = sqlc.narg('scope_worker'))
+        AND CASE @scope_level::text
+              WHEN 'city' THEN true
+              WHEN 'town' THEN cp.town_code = @scope_key::text
+              WHEN 'enterprise' THEN cp.builder_id = scope_id(@scope_key::text) OR cp.contractor_id = scope_id(@scope_key::text)
+                OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = scope_id(@scope_key::text))
+              WHEN 'project' THEN cp.id = scope_id(@scope_key::text)
+              WHEN 'worker' THEN cr.worker_id = scope_id(@scope_key::text)
+              ELSE false END
         AND (sqlc.narg('project_id')::bigint IS NULL OR cr.project_id = sqlc.narg('project_id'))
         AND (sqlc.narg('worker_id')::bigint IS NULL OR cr.worker_id = sqlc.narg('worker_id'))
         AND (sqlc.narg('team_id')::bigint IS NULL OR cr.team_id = sqlc.narg('team_id'))
@@ -30,12 +32,14 @@ JOIN workers w ON w.id = r.worker_id
 LEFT JOIN teams t ON t.id = r.team_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR r.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR r.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_town')::text IS NULL OR p.town_code = sqlc.narg('scope_town'))
-  AND (sqlc.narg('scope_enterprise')::bigint IS NULL OR p.builder_id = sqlc.narg('scope_enterprise')
-        OR p.contractor_id = sqlc.narg('scope_enterprise')
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = sqlc.narg('scope_enterprise')))
-  AND (sqlc.narg('scope_project')::bigint IS NULL OR p.id = sqlc.narg('scope_project'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR r.worker_id = sqlc.narg('scope_worker'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = @scope_key::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id(@scope_key::text) OR p.contractor_id = scope_id(@scope_key::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id(@scope_key::text))
+        WHEN 'project' THEN p.id = scope_id(@scope_key::text)
+        WHEN 'worker' THEN r.worker_id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('project_id')::bigint IS NULL OR r.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('worker_id')::bigint IS NULL OR r.worker_id = sqlc.narg('worker_id'))
   AND (sqlc.narg('team_id')::bigint IS NULL OR r.team_id = sqlc.narg('team_id'))

@@ -7,7 +7,7 @@
 -- past) on a project in the town; an enterprise those with an employment
 -- on a project it builds or contracts, or in a team whose labour firm it
 -- is; a project user those with an employment on the project; a worker
--- themselves.
+-- themselves. (The scope parameters: projects.sql.)
 --
 -- The two list queries are written for the planner (SPEC R6: a filtered
 -- page of 250,000 workers well under 100 ms):
@@ -38,7 +38,10 @@
 -- name: WorkerList :many
 SELECT sqlc.embed(w),
        CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM workers cw
-        WHERE (sqlc.narg('scope_worker')::bigint IS NULL OR cw.id = sqlc.narg('scope_worker'))
+        WHERE CASE @scope_level::text
+                WHEN 'city' THEN true
+                WHEN 'worker' THEN cw.id = scope_id(@scope_key::text)
+                ELSE false END
           AND (sqlc.narg('id_number_hash')::bytea IS NULL OR cw.id_number_hash = sqlc.narg('id_number_hash'))
           AND (sqlc.narg('phone_hash')::bytea IS NULL OR cw.phone_hash = sqlc.narg('phone_hash'))
           AND (sqlc.narg('gender')::text IS NULL OR cw.gender = sqlc.narg('gender'))
@@ -51,7 +54,10 @@ SELECT sqlc.embed(w),
 FROM workers w
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR w.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR w.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'worker' THEN w.id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('id_number_hash')::bytea IS NULL OR w.id_number_hash = sqlc.narg('id_number_hash'))
   AND (sqlc.narg('phone_hash')::bytea IS NULL OR w.phone_hash = sqlc.narg('phone_hash'))
   AND (sqlc.narg('gender')::text IS NULL OR w.gender = sqlc.narg('gender'))
@@ -79,13 +85,15 @@ WITH cand AS NOT MATERIALIZED (
     FROM employments e
     WHERE (sqlc.narg('after_id')::bigint IS NULL OR e.worker_id > sqlc.narg('after_id'))
       AND (sqlc.narg('id')::bigint IS NULL OR e.worker_id = sqlc.narg('id'))
-      AND (sqlc.narg('scope_town')::text IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
-      AND (sqlc.narg('scope_enterprise')::bigint IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
-                                        WHERE sp.builder_id = sqlc.narg('scope_enterprise') OR sp.contractor_id = sqlc.narg('scope_enterprise')))
-           OR e.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = sqlc.narg('scope_enterprise'))))
-      AND (sqlc.narg('scope_project')::bigint IS NULL OR e.project_id = sqlc.narg('scope_project'))
+      AND CASE @scope_level::text
+            WHEN 'city' THEN true
+            WHEN 'town' THEN e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = @scope_key::text))
+            WHEN 'enterprise' THEN e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
+                                                        WHERE sp.builder_id = scope_id(@scope_key::text) OR sp.contractor_id = scope_id(@scope_key::text)))
+              OR e.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = scope_id(@scope_key::text)))
+            WHEN 'project' THEN e.project_id = scope_id(@scope_key::text)
+            WHEN 'worker' THEN true -- the worker's own id is the condition on w.id below
+            ELSE false END
       AND (sqlc.narg('project_id')::bigint IS NULL OR e.project_id = sqlc.narg('project_id'))
       AND (sqlc.narg('team_id')::bigint IS NULL OR e.team_id = sqlc.narg('team_id'))
       AND (sqlc.narg('town_code')::text IS NULL
@@ -94,13 +102,15 @@ WITH cand AS NOT MATERIALIZED (
       AND (sqlc.narg('on_site')::boolean IS DISTINCT FROM false OR NOT EXISTS (
             SELECT 1 FROM employments x
             WHERE x.worker_id = e.worker_id AND x.exit_date IS NULL
-              AND (sqlc.narg('scope_town')::text IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = sqlc.narg('scope_town'))))
-              AND (sqlc.narg('scope_enterprise')::bigint IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
-                                                WHERE sp.builder_id = sqlc.narg('scope_enterprise') OR sp.contractor_id = sqlc.narg('scope_enterprise')))
-                   OR x.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = sqlc.narg('scope_enterprise'))))
-              AND (sqlc.narg('scope_project')::bigint IS NULL OR x.project_id = sqlc.narg('scope_project'))
+              AND CASE @scope_level::text
+                    WHEN 'city' THEN true
+                    WHEN 'town' THEN x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = @scope_key::text))
+                    WHEN 'enterprise' THEN x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
+                                                                WHERE sp.builder_id = scope_id(@scope_key::text) OR sp.contractor_id = scope_id(@scope_key::text)))
+                      OR x.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = scope_id(@scope_key::text)))
+                    WHEN 'project' THEN x.project_id = scope_id(@scope_key::text)
+                    WHEN 'worker' THEN true
+                    ELSE false END
               AND (sqlc.narg('project_id')::bigint IS NULL OR x.project_id = sqlc.narg('project_id'))
               AND (sqlc.narg('team_id')::bigint IS NULL OR x.team_id = sqlc.narg('team_id'))
               AND (sqlc.narg('town_code')::text IS NULL
@@ -108,7 +118,14 @@ WITH cand AS NOT MATERIALIZED (
 )
 SELECT sqlc.embed(w),
        CASE WHEN @with_total::boolean THEN (SELECT count(*) FROM cand c LEFT JOIN workers cw ON cw.id = c.worker_id
-        WHERE (sqlc.narg('scope_worker')::bigint IS NULL OR cw.id = sqlc.narg('scope_worker'))
+        WHERE CASE @scope_level::text
+                -- the city, town, enterprise and project levels: restricted in cand
+                WHEN 'city' THEN true
+                WHEN 'town' THEN true
+                WHEN 'enterprise' THEN true
+                WHEN 'project' THEN true
+                WHEN 'worker' THEN cw.id = scope_id(@scope_key::text)
+                ELSE false END
           AND (sqlc.narg('id_number_hash')::bytea IS NULL OR cw.id_number_hash = sqlc.narg('id_number_hash'))
           AND (sqlc.narg('phone_hash')::bytea IS NULL OR cw.phone_hash = sqlc.narg('phone_hash'))
           AND (sqlc.narg('gender')::text IS NULL OR cw.gender = sqlc.narg('gender'))
@@ -122,7 +139,14 @@ FROM cand
 JOIN workers w ON w.id = cand.worker_id
 WHERE (sqlc.narg('after_id')::bigint IS NULL OR w.id > sqlc.narg('after_id'))
   AND (sqlc.narg('id')::bigint IS NULL OR w.id = sqlc.narg('id'))
-  AND (sqlc.narg('scope_worker')::bigint IS NULL OR w.id = sqlc.narg('scope_worker'))
+  AND CASE @scope_level::text
+        -- the city, town, enterprise and project levels: restricted in cand
+        WHEN 'city' THEN true
+        WHEN 'town' THEN true
+        WHEN 'enterprise' THEN true
+        WHEN 'project' THEN true
+        WHEN 'worker' THEN w.id = scope_id(@scope_key::text)
+        ELSE false END
   AND (sqlc.narg('id_number_hash')::bytea IS NULL OR w.id_number_hash = sqlc.narg('id_number_hash'))
   AND (sqlc.narg('phone_hash')::bytea IS NULL OR w.phone_hash = sqlc.narg('phone_hash'))
   AND (sqlc.narg('gender')::text IS NULL OR w.gender = sqlc.narg('gender'))

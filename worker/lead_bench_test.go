@@ -39,6 +39,7 @@ import (
 	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/devtemporal"
@@ -628,8 +629,8 @@ func (c *capturing) explain(ctx context.Context) (string, error) {
 // the towns.
 func scaleInbox(b *testing.B, pool *pgxpool.Pool, city *scaleCity) []inboxResult {
 	b.Helper()
-	db := &capturing{Pool: pool}
-	q := dbq.New(db)
+	conn := &capturing{Pool: pool}
+	q := dbq.New(conn)
 	yes := true
 	type query struct {
 		name, metric string
@@ -659,27 +660,31 @@ func scaleInbox(b *testing.B, pool *pgxpool.Pool, city *scaleCity) []inboxResult
 	}
 	queries := []query{
 		{"CaseTaskList town (all)", "inbox-town", tasks(func(town string) dbq.CaseTaskListParams {
-			return dbq.CaseTaskListParams{ScopeTown: &town}
+			sc := db.TownScope(town)
+			return dbq.CaseTaskListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key()}
 		})},
 		{"CaseTaskList town, mine", "inbox-mine", tasks(func(town string) dbq.CaseTaskListParams {
 			me := city.officers[town].AccountID
-			return dbq.CaseTaskListParams{ScopeTown: &town, AssigneeID: &me}
+			sc := db.TownScope(town)
+			return dbq.CaseTaskListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), AssigneeID: &me}
 		})},
 		{"CaseTaskList town, overdue", "inbox-overdue", tasks(func(town string) dbq.CaseTaskListParams {
-			return dbq.CaseTaskListParams{ScopeTown: &town, Overdue: &yes}
+			sc := db.TownScope(town)
+			return dbq.CaseTaskListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Overdue: &yes}
 		})},
 		{"CaseTaskList city (its own)", "inbox-city", tasks(func(string) dbq.CaseTaskListParams {
 			actor := cases.ActorCity // the API's default for the city
-			return dbq.CaseTaskListParams{Actor: &actor}
+			return dbq.CaseTaskListParams{ScopeLevel: db.LevelCity, Actor: &actor}
 		})},
 		{"CaseTaskList city, every office", "inbox-city-all", tasks(func(string) dbq.CaseTaskListParams {
-			return dbq.CaseTaskListParams{} // actor=all
+			return dbq.CaseTaskListParams{ScopeLevel: db.LevelCity} // actor=all
 		})},
 		{"LeadList town (sort id)", "leads-town", leadList(func(town string) dbq.LeadListParams {
-			return dbq.LeadListParams{ScopeTown: &town}
+			sc := db.TownScope(town)
+			return dbq.LeadListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key()}
 		})},
 		{"LeadList city (sort id)", "leads-city", leadList(func(string) dbq.LeadListParams {
-			return dbq.LeadListParams{}
+			return dbq.LeadListParams{ScopeLevel: db.LevelCity}
 		})},
 	}
 	var out []inboxResult
@@ -700,7 +705,7 @@ func scaleInbox(b *testing.B, pool *pgxpool.Pool, city *scaleCity) []inboxResult
 			}
 		}
 		r.lat = percentiles(ds)
-		plan, err := db.explain(context.Background())
+		plan, err := conn.explain(context.Background())
 		if err != nil {
 			b.Fatalf("explain %s: %v", qu.name, err)
 		}

@@ -115,33 +115,36 @@ func (q *Queries) AccountForLogin(ctx context.Context, username string) (Account
 const accountList = `-- name: AccountList :many
 SELECT a.id, a.username, a.display_name, a.role, a.town_code, a.enterprise_id, a.project_id, a.worker_id, a.domain, a.password_hash, a.must_change_password, a.password_changed_at, a.failed_logins, a.locked_until, a.last_login_at, a.demo, a.active, a.deactivated_reason, a.created_by, a.created_at, a.updated_at, a.version, count(*) OVER () AS total
 FROM accounts a
-WHERE ($1::bigint IS NULL
-       OR a.enterprise_id = $1
-       OR a.project_id IN (SELECT sp.id FROM projects sp
-                           WHERE sp.builder_id = $1 OR sp.contractor_id = $1))
-  AND ($2::bigint IS NULL OR a.id = $2)
-  AND ($3::text IS NULL OR a.role = $3)
-  AND ($4::text IS NULL OR a.domain = $4)
-  AND ($5::boolean IS NULL OR a.active = $5)
-  AND ($6::text IS NULL OR a.username LIKE $6 || '%' OR a.display_name LIKE '%' || $6 || '%')
+WHERE CASE $1::text
+        WHEN 'city' THEN true
+        WHEN 'enterprise' THEN a.enterprise_id = scope_id($2::text)
+          OR a.project_id IN (SELECT sp.id FROM projects sp
+                              WHERE sp.builder_id = scope_id($2::text) OR sp.contractor_id = scope_id($2::text))
+        ELSE false END
+  AND ($3::bigint IS NULL OR a.id = $3)
+  AND ($4::text IS NULL OR a.role = $4)
+  AND ($5::text IS NULL OR a.domain = $5)
+  AND ($6::boolean IS NULL OR a.active = $6)
+  AND ($7::text IS NULL OR a.username LIKE $7 || '%' OR a.display_name LIKE '%' || $7 || '%')
 ORDER BY
-  CASE WHEN $7::text = 'username' THEN a.username END,
-  CASE WHEN $7::text = '-username' THEN a.username END DESC,
-  CASE WHEN $7::text = '-id' THEN a.id END DESC,
+  CASE WHEN $8::text = 'username' THEN a.username END,
+  CASE WHEN $8::text = '-username' THEN a.username END DESC,
+  CASE WHEN $8::text = '-id' THEN a.id END DESC,
   a.id
-LIMIT $9 OFFSET $8
+LIMIT $10 OFFSET $9
 `
 
 type AccountListParams struct {
-	ScopeEnterprise *int64
-	ID              *int64
-	Role            *string
-	Domain          *string
-	Active          *bool
-	Q               *string
-	Sort            string
-	Off             int32
-	Lim             int32
+	ScopeLevel string
+	ScopeKey   string
+	ID         *int64
+	Role       *string
+	Domain     *string
+	Active     *bool
+	Q          *string
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type AccountListRow struct {
@@ -151,10 +154,12 @@ type AccountListRow struct {
 
 // Accounts as an administrator sees them: the city's account administrators
 // all; an enterprise the project managers of its projects (as builder or
-// general contractor) and its own users.
+// general contractor) and its own users; no other level administers
+// accounts. (Scope: see projects.sql.)
 func (q *Queries) AccountList(ctx context.Context, arg AccountListParams) ([]AccountListRow, error) {
 	rows, err := q.db.Query(ctx, accountList,
-		arg.ScopeEnterprise,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ID,
 		arg.Role,
 		arg.Domain,

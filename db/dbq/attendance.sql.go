@@ -15,53 +15,55 @@ SELECT a.project_id, a.worker_id, a.work_date, a.team_id, a.minutes, a.source, a
        CASE WHEN $1::boolean THEN (SELECT count(*) FROM attendance ca
         JOIN projects cp ON cp.id = ca.project_id
         WHERE ca.work_date BETWEEN $2 AND $3
-        AND ($4::text IS NULL OR cp.town_code = $4)
-        AND ($5::bigint IS NULL OR cp.builder_id = $5
-              OR cp.contractor_id = $5
-              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = $5))
-        AND ($6::bigint IS NULL OR cp.id = $6)
+        AND CASE $4::text
+              WHEN 'city' THEN true
+              WHEN 'town' THEN cp.town_code = $5::text
+              WHEN 'enterprise' THEN cp.builder_id = scope_id($5::text) OR cp.contractor_id = scope_id($5::text)
+                OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = scope_id($5::text))
+              WHEN 'project' THEN cp.id = scope_id($5::text)
+              WHEN 'worker' THEN ca.worker_id = scope_id($5::text)
+              ELSE false END
+        AND ($6::bigint IS NULL OR ca.project_id = $6)
         AND ($7::bigint IS NULL OR ca.worker_id = $7)
-        AND ($8::bigint IS NULL OR ca.project_id = $8)
-        AND ($9::bigint IS NULL OR ca.worker_id = $9)
-        AND ($10::bigint IS NULL OR ca.team_id = $10)) ELSE 0 END::bigint AS total
+        AND ($8::bigint IS NULL OR ca.team_id = $8)) ELSE 0 END::bigint AS total
 FROM attendance a
 JOIN projects p ON p.id = a.project_id
 JOIN workers w ON w.id = a.worker_id
 LEFT JOIN teams t ON t.id = a.team_id
 WHERE a.work_date BETWEEN $2 AND $3
-  AND ($11::date IS NULL
-       OR (a.work_date, a.worker_id) > ($11::date, $12::bigint))
-  AND ($4::text IS NULL OR p.town_code = $4)
-  AND ($5::bigint IS NULL OR p.builder_id = $5
-        OR p.contractor_id = $5
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
-  AND ($6::bigint IS NULL OR p.id = $6)
+  AND ($9::date IS NULL
+       OR (a.work_date, a.worker_id) > ($9::date, $10::bigint))
+  AND CASE $4::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $5::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($5::text) OR p.contractor_id = scope_id($5::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($5::text))
+        WHEN 'project' THEN p.id = scope_id($5::text)
+        WHEN 'worker' THEN a.worker_id = scope_id($5::text)
+        ELSE false END
+  AND ($6::bigint IS NULL OR a.project_id = $6)
   AND ($7::bigint IS NULL OR a.worker_id = $7)
-  AND ($8::bigint IS NULL OR a.project_id = $8)
-  AND ($9::bigint IS NULL OR a.worker_id = $9)
-  AND ($10::bigint IS NULL OR a.team_id = $10)
+  AND ($8::bigint IS NULL OR a.team_id = $8)
 ORDER BY
-  CASE WHEN $13::text = '-work_date' THEN a.work_date END DESC,
+  CASE WHEN $11::text = '-work_date' THEN a.work_date END DESC,
   a.work_date ASC, a.project_id ASC, a.worker_id ASC
-LIMIT $15 OFFSET $14
+LIMIT $13 OFFSET $12
 `
 
 type AttendanceListParams struct {
-	WithTotal       bool
-	DateFrom        time.Time
-	DateTo          time.Time
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	ProjectID       *int64
-	WorkerID        *int64
-	TeamID          *int64
-	AfterDate       *time.Time
-	AfterWorker     int64
-	Sort            string
-	Off             int32
-	Lim             int32
+	WithTotal   bool
+	DateFrom    time.Time
+	DateTo      time.Time
+	ScopeLevel  string
+	ScopeKey    string
+	ProjectID   *int64
+	WorkerID    *int64
+	TeamID      *int64
+	AfterDate   *time.Time
+	AfterWorker int64
+	Sort        string
+	Off         int32
+	Lim         int32
 }
 
 type AttendanceListRow struct {
@@ -86,10 +88,8 @@ func (q *Queries) AttendanceList(ctx context.Context, arg AttendanceListParams) 
 		arg.WithTotal,
 		arg.DateFrom,
 		arg.DateTo,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ProjectID,
 		arg.WorkerID,
 		arg.TeamID,
@@ -138,14 +138,16 @@ WITH s AS (
     FROM attendance a
     JOIN projects p ON p.id = a.project_id
     WHERE a.work_date BETWEEN $6 AND $7
-      AND ($8::text IS NULL OR p.town_code = $8)
-      AND ($9::bigint IS NULL OR p.builder_id = $9
-            OR p.contractor_id = $9
-            OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $9))
-      AND ($10::bigint IS NULL OR p.id = $10)
-      AND ($11::bigint IS NULL OR a.worker_id = $11)
-      AND ($12::bigint IS NULL OR a.project_id = $12)
-      AND ($13::bigint IS NULL OR a.team_id = $13)
+      AND CASE $8::text
+            WHEN 'city' THEN true
+            WHEN 'town' THEN p.town_code = $9::text
+            WHEN 'enterprise' THEN p.builder_id = scope_id($9::text) OR p.contractor_id = scope_id($9::text)
+              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($9::text))
+            WHEN 'project' THEN p.id = scope_id($9::text)
+            WHEN 'worker' THEN a.worker_id = scope_id($9::text)
+            ELSE false END
+      AND ($10::bigint IS NULL OR a.project_id = $10)
+      AND ($11::bigint IS NULL OR a.team_id = $11)
     GROUP BY a.project_id, a.worker_id
 )
 SELECT s.project_id, s.worker_id,
@@ -163,19 +165,17 @@ LIMIT $5 OFFSET $4
 `
 
 type AttendanceSummaryParams struct {
-	AfterProject    *int64
-	AfterWorker     int64
-	Sort            string
-	Off             int32
-	Lim             int32
-	MonthFirst      time.Time
-	MonthLast       time.Time
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	ProjectID       *int64
-	TeamID          *int64
+	AfterProject *int64
+	AfterWorker  int64
+	Sort         string
+	Off          int32
+	Lim          int32
+	MonthFirst   time.Time
+	MonthLast    time.Time
+	ScopeLevel   string
+	ScopeKey     string
+	ProjectID    *int64
+	TeamID       *int64
 }
 
 type AttendanceSummaryRow struct {
@@ -207,10 +207,8 @@ func (q *Queries) AttendanceSummary(ctx context.Context, arg AttendanceSummaryPa
 		arg.Lim,
 		arg.MonthFirst,
 		arg.MonthLast,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ProjectID,
 		arg.TeamID,
 	)
@@ -412,21 +410,20 @@ const labourProjectsInScope = `-- name: LabourProjectsInScope :many
 SELECT p.id, p.town_code, p.active, p.status
 FROM projects p
 WHERE p.id = ANY($1::bigint[])
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $5))
+  AND CASE $2::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $3::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($3::text) OR p.contractor_id = scope_id($3::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($3::text))
+        WHEN 'project' THEN p.id = scope_id($3::text)
+        WHEN 'worker' THEN EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = scope_id($3::text))
+        ELSE false END
 `
 
 type LabourProjectsInScopeParams struct {
-	Ids             []int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
+	Ids        []int64
+	ScopeLevel string
+	ScopeKey   string
 }
 
 type LabourProjectsInScopeRow struct {
@@ -443,17 +440,13 @@ type LabourProjectsInScopeRow struct {
 // off a project. A town sees the projects in the town; an enterprise the
 // projects where it is builder or general contractor or the labour firm of
 // a team; a project user that project; a worker only their own rows.
+// (How the caller's scope reaches the queries, and why a missing one
+// matches nothing: projects.sql.)
 // The projects a labour-data write names that the caller may see (absent
 // ones are out of scope or do not exist). Used by every labour-data
 // handler before it writes.
 func (q *Queries) LabourProjectsInScope(ctx context.Context, arg LabourProjectsInScopeParams) ([]LabourProjectsInScopeRow, error) {
-	rows, err := q.db.Query(ctx, labourProjectsInScope,
-		arg.Ids,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
-	)
+	rows, err := q.db.Query(ctx, labourProjectsInScope, arg.Ids, arg.ScopeLevel, arg.ScopeKey)
 	if err != nil {
 		return nil, err
 	}

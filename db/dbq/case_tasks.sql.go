@@ -84,56 +84,54 @@ LEFT JOIN projects p ON p.id = l.project_id
 LEFT JOIN accounts a ON a.id = t.assignee_id
 WHERE t.closed_at IS NULL
   AND ($1::bigint IS NULL OR t.id = $1)
-  AND CASE
-        WHEN $2::text IS NOT NULL THEN t.actor = 'town' AND t.town_code = $2
-        WHEN $3::bigint IS NOT NULL THEN t.actor = 'enterprise' AND t.enterprise_id = $3
-        WHEN $4::bigint IS NOT NULL THEN t.actor = 'enterprise' AND t.project_id = $4
-        WHEN $5::bigint IS NOT NULL THEN t.actor = 'worker' AND t.worker_id = $5
-        ELSE true -- the city oversees every office's tasks
-      END
-  AND ($6::text IS NULL OR t.actor = $6)
-  AND ($7::bigint IS NULL OR t.assignee_id = $7)
-  AND (NOT $8::boolean OR t.assignee_id IS NULL)
-  AND ($9::boolean IS NULL OR (t.overdue OR t.due_at <= $10::timestamptz) = $9)
-  AND ($11::timestamptz IS NULL OR t.due_at <= $11)
-  AND ($12::text IS NULL OR t.kind = $12)
-  AND ($13::text IS NULL OR l.status = $13)
-  AND ($14::bigint IS NULL OR t.lead_id = $14)
-  AND ($15::bigint IS NULL OR l.project_id = $15)
-  AND ($16::bigint IS NULL OR l.rectify_enterprise_id = $16)
-  AND ($17::date IS NULL OR t.opened_at >= $17::date::timestamp AT TIME ZONE 'Asia/Shanghai')
-  AND ($18::date IS NULL OR t.opened_at < ($18::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND CASE $2::text
+        WHEN 'city' THEN true -- the city oversees every office's tasks
+        WHEN 'town' THEN t.actor = 'town' AND t.town_code = $3::text
+        WHEN 'enterprise' THEN t.actor = 'enterprise' AND t.enterprise_id = scope_id($3::text)
+        WHEN 'project' THEN t.actor = 'enterprise' AND t.project_id = scope_id($3::text)
+        WHEN 'worker' THEN t.actor = 'worker' AND t.worker_id = scope_id($3::text)
+        ELSE false END
+  AND ($4::text IS NULL OR t.actor = $4)
+  AND ($5::bigint IS NULL OR t.assignee_id = $5)
+  AND (NOT $6::boolean OR t.assignee_id IS NULL)
+  AND ($7::boolean IS NULL OR (t.overdue OR t.due_at <= $8::timestamptz) = $7)
+  AND ($9::timestamptz IS NULL OR t.due_at <= $9)
+  AND ($10::text IS NULL OR t.kind = $10)
+  AND ($11::text IS NULL OR l.status = $11)
+  AND ($12::bigint IS NULL OR t.lead_id = $12)
+  AND ($13::bigint IS NULL OR l.project_id = $13)
+  AND ($14::bigint IS NULL OR l.rectify_enterprise_id = $14)
+  AND ($15::date IS NULL OR t.opened_at >= $15::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($16::date IS NULL OR t.opened_at < ($16::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
 ORDER BY
-  CASE WHEN $19::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
-  CASE WHEN $19::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
-  CASE WHEN $19::text = 'opened_at' THEN t.opened_at END ASC,
-  CASE WHEN $19::text = '-opened_at' THEN t.opened_at END DESC,
+  CASE WHEN $17::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
+  CASE WHEN $17::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
+  CASE WHEN $17::text = 'opened_at' THEN t.opened_at END ASC,
+  CASE WHEN $17::text = '-opened_at' THEN t.opened_at END DESC,
   t.id ASC
-LIMIT $21 OFFSET $20
+LIMIT $19 OFFSET $18
 `
 
 type CaseTaskListParams struct {
-	ID              *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	Actor           *string
-	AssigneeID      *int64
-	Unassigned      bool
-	Overdue         *bool
-	Now             time.Time
-	DueBefore       *time.Time
-	Kind            *string
-	LeadStatus      *string
-	LeadID          *int64
-	ProjectID       *int64
-	EnterpriseID    *int64
-	OpenedFrom      *time.Time
-	OpenedTo        *time.Time
-	Sort            string
-	Off             int32
-	Lim             int32
+	ID           *int64
+	ScopeLevel   string
+	ScopeKey     string
+	Actor        *string
+	AssigneeID   *int64
+	Unassigned   bool
+	Overdue      *bool
+	Now          time.Time
+	DueBefore    *time.Time
+	Kind         *string
+	LeadStatus   *string
+	LeadID       *int64
+	ProjectID    *int64
+	EnterpriseID *int64
+	OpenedFrom   *time.Time
+	OpenedTo     *time.Time
+	Sort         string
+	Off          int32
+	Lim          int32
 }
 
 type CaseTaskListRow struct {
@@ -172,14 +170,13 @@ type CaseTaskListRow struct {
 //
 // Task scope: the city sees every task (its inbox is actor = 'city'); a town its own; an
 // enterprise the tasks addressed to it; a project's labour manager the
-// enterprise tasks of the project; a worker their own.
+// enterprise tasks of the project; a worker their own. (The scope
+// parameters: projects.sql.)
 func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]CaseTaskListRow, error) {
 	rows, err := q.db.Query(ctx, caseTaskList,
 		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.Actor,
 		arg.AssigneeID,
 		arg.Unassigned,

@@ -100,40 +100,39 @@ FROM wage_deposits d
 JOIN projects p ON p.id = d.project_id
 WHERE ($1::bigint IS NULL OR d.id > $1)
   AND ($2::bigint IS NULL OR d.id = $2)
-  AND $3::bigint IS NULL
-  AND ($4::text IS NULL OR p.town_code = $4)
-  AND ($5::bigint IS NULL OR p.builder_id = $5
-        OR p.contractor_id = $5
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
-  AND ($6::bigint IS NULL OR p.id = $6)
-  AND ($7::bigint IS NULL OR d.project_id = $7)
-  AND ($8::text IS NULL OR p.town_code = $8)
-  AND ($9::text IS NULL OR d.status = $9)
-  AND ($10::text IS NULL OR d.form = $10)
-  AND (NOT $11::boolean OR (d.status = 'active' AND d.amount_fen < d.required_fen))
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $4::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))
+        WHEN 'project' THEN p.id = scope_id($4::text)
+        ELSE false END
+  AND ($5::bigint IS NULL OR d.project_id = $5)
+  AND ($6::text IS NULL OR p.town_code = $6)
+  AND ($7::text IS NULL OR d.status = $7)
+  AND ($8::text IS NULL OR d.form = $8)
+  AND (NOT $9::boolean OR (d.status = 'active' AND d.amount_fen < d.required_fen))
 ORDER BY
-  CASE WHEN $12::text = 'expires_on' THEN d.expires_on END ASC,
-  CASE WHEN $12::text = '-amount_fen' THEN d.amount_fen END DESC,
-  CASE WHEN $12::text = '-id' THEN d.id END DESC,
+  CASE WHEN $10::text = 'expires_on' THEN d.expires_on END ASC,
+  CASE WHEN $10::text = '-amount_fen' THEN d.amount_fen END DESC,
+  CASE WHEN $10::text = '-id' THEN d.id END DESC,
   d.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $12 OFFSET $11
 `
 
 type WageDepositListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeWorker     *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ProjectID       *int64
-	TownCode        *string
-	Status          *string
-	Form            *string
-	Short           bool
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID    *int64
+	ID         *int64
+	ScopeLevel string
+	ScopeKey   string
+	ProjectID  *int64
+	TownCode   *string
+	Status     *string
+	Form       *string
+	Short      bool
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type WageDepositListRow struct {
@@ -155,10 +154,8 @@ func (q *Queries) WageDepositList(ctx context.Context, arg WageDepositListParams
 	rows, err := q.db.Query(ctx, wageDepositList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeWorker,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ProjectID,
 		arg.TownCode,
 		arg.Status,
@@ -273,40 +270,39 @@ JOIN wage_deposits d ON d.id = m.deposit_id
 JOIN projects p ON p.id = d.project_id
 WHERE ($1::bigint IS NULL OR m.id > $1)
   AND ($2::bigint IS NULL OR m.id = $2)
-  AND $3::bigint IS NULL
-  AND ($4::text IS NULL OR p.town_code = $4)
-  AND ($5::bigint IS NULL OR p.builder_id = $5
-        OR p.contractor_id = $5
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
-  AND ($6::bigint IS NULL OR p.id = $6)
-  AND ($7::bigint IS NULL OR m.deposit_id = $7)
-  AND ($8::bigint IS NULL OR d.project_id = $8)
-  AND ($9::text IS NULL OR m.kind = $9)
-  AND ($10::date IS NULL OR m.occurred_on >= $10)
-  AND ($11::date IS NULL OR m.occurred_on <= $11)
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $4::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))
+        WHEN 'project' THEN p.id = scope_id($4::text)
+        ELSE false END
+  AND ($5::bigint IS NULL OR m.deposit_id = $5)
+  AND ($6::bigint IS NULL OR d.project_id = $6)
+  AND ($7::text IS NULL OR m.kind = $7)
+  AND ($8::date IS NULL OR m.occurred_on >= $8)
+  AND ($9::date IS NULL OR m.occurred_on <= $9)
 ORDER BY
-  CASE WHEN $12::text = 'id' THEN m.id END ASC,
-  CASE WHEN $12::text = '-occurred_on' THEN m.occurred_on END DESC,
-  CASE WHEN $12::text = '-id' THEN m.id END DESC,
+  CASE WHEN $10::text = 'id' THEN m.id END ASC,
+  CASE WHEN $10::text = '-occurred_on' THEN m.occurred_on END DESC,
+  CASE WHEN $10::text = '-id' THEN m.id END DESC,
   m.occurred_on ASC, m.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $12 OFFSET $11
 `
 
 type WageDepositMovementListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeWorker     *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	DepositID       *int64
-	ProjectID       *int64
-	Kind            *string
-	DateFrom        *time.Time
-	DateTo          *time.Time
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID    *int64
+	ID         *int64
+	ScopeLevel string
+	ScopeKey   string
+	DepositID  *int64
+	ProjectID  *int64
+	Kind       *string
+	DateFrom   *time.Time
+	DateTo     *time.Time
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type WageDepositMovementListRow struct {
@@ -325,10 +321,8 @@ func (q *Queries) WageDepositMovementList(ctx context.Context, arg WageDepositMo
 	rows, err := q.db.Query(ctx, wageDepositMovementList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeWorker,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.DepositID,
 		arg.ProjectID,
 		arg.Kind,

@@ -141,79 +141,79 @@ const employmentList = `-- name: EmploymentList :many
 
 SELECT e.id, e.worker_id, e.project_id, e.team_id, e.trade, e.entry_date, e.exit_date, e.exit_reason, e.settled_on, e.contract_signed_on, e.contract_confirmed_at, e.daily_wage_fen, e.version, e.created_at, e.updated_at, w.name AS worker_name, w.id_number_enc, p.name AS project_name, t.name AS team_name,
        CASE WHEN $1::boolean THEN (SELECT count(*) FROM employments ce
-        WHERE ($2::text IS NULL
-               OR ce.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $2)))
-          AND ($3::bigint IS NULL
-               OR ce.project_id = ANY (ARRAY(
-                    SELECT sp.id FROM projects sp
-                    WHERE sp.builder_id = $3 OR sp.contractor_id = $3
-                    UNION
-                    SELECT st.project_id FROM teams st WHERE st.labour_firm_id = $3)))
+        WHERE CASE $2::text
+            WHEN 'city' THEN true
+            WHEN 'town' THEN ce.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $3::text))
+            WHEN 'enterprise' THEN ce.project_id = ANY (ARRAY(
+                SELECT sp.id FROM projects sp
+                WHERE sp.builder_id = scope_id($3::text) OR sp.contractor_id = scope_id($3::text)
+                UNION
+                SELECT st.project_id FROM teams st WHERE st.labour_firm_id = scope_id($3::text)))
+            WHEN 'project' THEN ce.project_id = scope_id($3::text)
+            WHEN 'worker' THEN ce.worker_id = scope_id($3::text)
+            ELSE false END
           AND ($4::bigint IS NULL OR ce.project_id = $4)
           AND ($5::bigint IS NULL OR ce.worker_id = $5)
-          AND ($6::bigint IS NULL OR ce.project_id = $6)
-          AND ($7::bigint IS NULL OR ce.worker_id = $7)
-          AND ($8::bigint IS NULL OR ce.team_id = $8)
-          AND ($9::boolean IS NULL OR (ce.exit_date IS NULL) = $9)
-          AND ($10::boolean IS NULL OR (ce.contract_signed_on IS NOT NULL) = $10)
-          AND ($11::boolean IS NULL
-               OR (ce.exit_date IS NOT NULL AND ce.settled_on IS NULL) = $11)
-          AND ($12::date IS NULL OR ce.entry_date >= $12)
-          AND ($13::date IS NULL OR ce.entry_date <= $13)) ELSE 0 END::bigint AS total
+          AND ($6::bigint IS NULL OR ce.team_id = $6)
+          AND ($7::boolean IS NULL OR (ce.exit_date IS NULL) = $7)
+          AND ($8::boolean IS NULL OR (ce.contract_signed_on IS NOT NULL) = $8)
+          AND ($9::boolean IS NULL
+               OR (ce.exit_date IS NOT NULL AND ce.settled_on IS NULL) = $9)
+          AND ($10::date IS NULL OR ce.entry_date >= $10)
+          AND ($11::date IS NULL OR ce.entry_date <= $11)) ELSE 0 END::bigint AS total
 FROM employments e
 JOIN workers w ON w.id = e.worker_id
 JOIN projects p ON p.id = e.project_id
 LEFT JOIN teams t ON t.id = e.team_id
-WHERE ($14::bigint IS NULL OR e.id > $14)
-  AND ($15::bigint IS NULL OR e.id = $15)
-  AND ($2::text IS NULL
-       OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $2)))
-  AND ($3::bigint IS NULL
-       OR e.project_id = ANY (ARRAY(
+WHERE ($12::bigint IS NULL OR e.id > $12)
+  AND ($13::bigint IS NULL OR e.id = $13)
+  AND CASE $2::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $3::text))
+        WHEN 'enterprise' THEN e.project_id = ANY (ARRAY(
             SELECT sp.id FROM projects sp
-            WHERE sp.builder_id = $3 OR sp.contractor_id = $3
+            WHERE sp.builder_id = scope_id($3::text) OR sp.contractor_id = scope_id($3::text)
             UNION
-            SELECT st.project_id FROM teams st WHERE st.labour_firm_id = $3)))
+            SELECT st.project_id FROM teams st WHERE st.labour_firm_id = scope_id($3::text)))
+        WHEN 'project' THEN e.project_id = scope_id($3::text)
+        WHEN 'worker' THEN e.worker_id = scope_id($3::text)
+        ELSE false END
   AND ($4::bigint IS NULL OR e.project_id = $4)
   AND ($5::bigint IS NULL OR e.worker_id = $5)
-  AND ($6::bigint IS NULL OR e.project_id = $6)
-  AND ($7::bigint IS NULL OR e.worker_id = $7)
-  AND ($8::bigint IS NULL OR e.team_id = $8)
-  AND ($9::boolean IS NULL OR (e.exit_date IS NULL) = $9)
-  AND ($10::boolean IS NULL OR (e.contract_signed_on IS NOT NULL) = $10)
-  AND ($11::boolean IS NULL
-       OR (e.exit_date IS NOT NULL AND e.settled_on IS NULL) = $11)
-  AND ($12::date IS NULL OR e.entry_date >= $12)
-  AND ($13::date IS NULL OR e.entry_date <= $13)
+  AND ($6::bigint IS NULL OR e.team_id = $6)
+  AND ($7::boolean IS NULL OR (e.exit_date IS NULL) = $7)
+  AND ($8::boolean IS NULL OR (e.contract_signed_on IS NOT NULL) = $8)
+  AND ($9::boolean IS NULL
+       OR (e.exit_date IS NOT NULL AND e.settled_on IS NULL) = $9)
+  AND ($10::date IS NULL OR e.entry_date >= $10)
+  AND ($11::date IS NULL OR e.entry_date <= $11)
 ORDER BY
-  CASE WHEN $16::text = 'entry_date' THEN e.entry_date END ASC,
-  CASE WHEN $16::text = '-entry_date' THEN e.entry_date END DESC,
-  CASE WHEN $16::text = 'exit_date' THEN e.exit_date END ASC,
-  CASE WHEN $16::text = '-exit_date' THEN e.exit_date END DESC,
-  CASE WHEN $16::text = '-id' THEN e.id END DESC,
+  CASE WHEN $14::text = 'entry_date' THEN e.entry_date END ASC,
+  CASE WHEN $14::text = '-entry_date' THEN e.entry_date END DESC,
+  CASE WHEN $14::text = 'exit_date' THEN e.exit_date END ASC,
+  CASE WHEN $14::text = '-exit_date' THEN e.exit_date END DESC,
+  CASE WHEN $14::text = '-id' THEN e.id END DESC,
   e.id ASC
-LIMIT $18 OFFSET $17
+LIMIT $16 OFFSET $15
 `
 
 type EmploymentListParams struct {
-	WithTotal       bool
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	ProjectID       *int64
-	WorkerID        *int64
-	TeamID          *int64
-	OnSite          *bool
-	ContractSigned  *bool
-	UnsettledExits  *bool
-	EntryFrom       *time.Time
-	EntryTo         *time.Time
-	AfterID         *int64
-	ID              *int64
-	Sort            string
-	Off             int32
-	Lim             int32
+	WithTotal      bool
+	ScopeLevel     string
+	ScopeKey       string
+	ProjectID      *int64
+	WorkerID       *int64
+	TeamID         *int64
+	OnSite         *bool
+	ContractSigned *bool
+	UnsettledExits *bool
+	EntryFrom      *time.Time
+	EntryTo        *time.Time
+	AfterID        *int64
+	ID             *int64
+	Sort           string
+	Off            int32
+	Lim            int32
 }
 
 type EmploymentListRow struct {
@@ -233,6 +233,7 @@ type EmploymentListRow struct {
 // that a worker sees only their own employments. The list is written like
 // the worker list (see workers.sql): conditions on employment columns, sets
 // of projects as ARRAY(...) init plans, and the total as a separate count.
+// (The scope parameters: projects.sql.)
 // The total is a separate count (see workers.sql for why), computed only
 // when with_total is set; keep its conditions identical to the page's.
 // The export (api/exports.go) reads this query too, in chunks after
@@ -240,10 +241,8 @@ type EmploymentListRow struct {
 func (q *Queries) EmploymentList(ctx context.Context, arg EmploymentListParams) ([]EmploymentListRow, error) {
 	rows, err := q.db.Query(ctx, employmentList,
 		arg.WithTotal,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ProjectID,
 		arg.WorkerID,
 		arg.TeamID,

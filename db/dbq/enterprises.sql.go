@@ -219,53 +219,53 @@ FROM enterprises e
 LEFT JOIN towns tw ON tw.code = e.town_code
 WHERE ($1::bigint IS NULL OR e.id > $1)
   AND ($2::bigint IS NULL OR e.id = $2)
-  AND ($3::text IS NULL OR e.town_code = $3
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = $3
-                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
-                   WHERE t.labour_firm_id = e.id AND p.town_code = $3))
-  AND ($4::bigint IS NULL OR e.id = $4)
-  AND ($5::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM projects p WHERE p.id = $5
-                   AND (p.builder_id = e.id OR p.contractor_id = e.id))
-        OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $5 AND t.labour_firm_id = e.id))
-  AND ($6::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
-        LEFT JOIN teams t ON t.id = em.team_id
-        WHERE em.worker_id = $6
-          AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id)))
-  AND ($7::text IS NULL OR e.town_code = $7)
-  AND ($8::text IS NULL OR e.type = $8)
-  AND ($9::boolean IS NULL OR e.active = $9)
-  AND ($10::text IS NULL OR EXISTS (
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN e.town_code = $4::text
+          OR EXISTS (SELECT 1 FROM projects p WHERE p.town_code = $4::text
+                     AND (p.builder_id = e.id OR p.contractor_id = e.id))
+          OR EXISTS (SELECT 1 FROM teams t JOIN projects p ON p.id = t.project_id
+                     WHERE t.labour_firm_id = e.id AND p.town_code = $4::text)
+        WHEN 'enterprise' THEN e.id = scope_id($4::text)
+        WHEN 'project' THEN EXISTS (SELECT 1 FROM projects p WHERE p.id = scope_id($4::text)
+                                    AND (p.builder_id = e.id OR p.contractor_id = e.id))
+          OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = scope_id($4::text) AND t.labour_firm_id = e.id)
+        WHEN 'worker' THEN EXISTS (
+          SELECT 1 FROM employments em JOIN projects p ON p.id = em.project_id
+          LEFT JOIN teams t ON t.id = em.team_id
+          WHERE em.worker_id = scope_id($4::text)
+            AND (p.builder_id = e.id OR p.contractor_id = e.id OR t.labour_firm_id = e.id))
+        ELSE false END
+  AND ($5::text IS NULL OR e.town_code = $5)
+  AND ($6::text IS NULL OR e.type = $6)
+  AND ($7::boolean IS NULL OR e.active = $7)
+  AND ($8::text IS NULL OR EXISTS (
         SELECT 1 FROM enterprise_credit_listings l
-        WHERE l.enterprise_id = e.id AND l.kind = $10 AND l.removed_on IS NULL))
-  AND ($11::text IS NULL OR e.name LIKE '%' || $11 || '%' OR e.credit_code = upper($11))
+        WHERE l.enterprise_id = e.id AND l.kind = $8 AND l.removed_on IS NULL))
+  AND ($9::text IS NULL OR e.name LIKE '%' || $9 || '%' OR e.credit_code = upper($9))
 ORDER BY
-  CASE WHEN $12::text = 'name' THEN e.name END ASC,
-  CASE WHEN $12::text = '-name' THEN e.name END DESC,
-  CASE WHEN $12::text = 'created_at' THEN e.created_at END ASC,
-  CASE WHEN $12::text = '-created_at' THEN e.created_at END DESC,
-  CASE WHEN $12::text = '-id' THEN e.id END DESC,
+  CASE WHEN $10::text = 'name' THEN e.name END ASC,
+  CASE WHEN $10::text = '-name' THEN e.name END DESC,
+  CASE WHEN $10::text = 'created_at' THEN e.created_at END ASC,
+  CASE WHEN $10::text = '-created_at' THEN e.created_at END DESC,
+  CASE WHEN $10::text = '-id' THEN e.id END DESC,
   e.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $12 OFFSET $11
 `
 
 type EnterpriseListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	TownCode        *string
-	Type            *string
-	Active          *bool
-	CreditKind      *string
-	Q               *string
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID    *int64
+	ID         *int64
+	ScopeLevel string
+	ScopeKey   string
+	TownCode   *string
+	Type       *string
+	Active     *bool
+	CreditKind *string
+	Q          *string
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type EnterpriseListRow struct {
@@ -278,7 +278,7 @@ type EnterpriseListRow struct {
 // those working on a project in the town (as builder, contractor or the
 // labour firm of a team); an enterprise sees itself; a project sees the
 // enterprises on it; a worker sees the enterprises of the projects (and
-// teams) they have worked on.
+// teams) they have worked on. (The scope parameters: projects.sql.)
 // The export (api/exports.go) reads this query too, in chunks after
 // after_id in id order; town_name is for it. The total is a window
 // count, recomputed per export chunk: enterprises are few (thousands).
@@ -286,10 +286,8 @@ func (q *Queries) EnterpriseList(ctx context.Context, arg EnterpriseListParams) 
 	rows, err := q.db.Query(ctx, enterpriseList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.TownCode,
 		arg.Type,
 		arg.Active,

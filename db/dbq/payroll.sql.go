@@ -117,58 +117,60 @@ SELECT l.id, l.sheet_id, l.worker_id, l.team_id, l.days_worked, l.amount_due_fen
         JOIN payroll_sheets cs ON cs.id = cl.sheet_id
         JOIN projects cp ON cp.id = cs.project_id
         WHERE true
-        AND ($2::text IS NULL OR cp.town_code = $2)
-        AND ($3::bigint IS NULL OR cp.builder_id = $3
-              OR cp.contractor_id = $3
-              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = $3))
-        AND ($4::bigint IS NULL OR cp.id = $4)
-        AND ($5::bigint IS NULL OR cl.worker_id = $5)
-        AND ($6::bigint IS NULL OR cl.sheet_id = $6)
-        AND ($7::bigint IS NULL OR cs.project_id = $7)
-        AND ($8::bigint IS NULL OR cl.worker_id = $8)
-        AND ($9::text IS NULL OR cl.confirmation = $9)
-        AND (NOT $10::boolean OR cl.amount_paid_fen < cl.amount_due_fen)) ELSE 0 END::bigint AS total
+        AND CASE $2::text
+              WHEN 'city' THEN true
+              WHEN 'town' THEN cp.town_code = $3::text
+              WHEN 'enterprise' THEN cp.builder_id = scope_id($3::text) OR cp.contractor_id = scope_id($3::text)
+                OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = scope_id($3::text))
+              WHEN 'project' THEN cp.id = scope_id($3::text)
+              WHEN 'worker' THEN cl.worker_id = scope_id($3::text)
+              ELSE false END
+        AND ($4::bigint IS NULL OR cl.sheet_id = $4)
+        AND ($5::bigint IS NULL OR cs.project_id = $5)
+        AND ($6::bigint IS NULL OR cl.worker_id = $6)
+        AND ($7::text IS NULL OR cl.confirmation = $7)
+        AND (NOT $8::boolean OR cl.amount_paid_fen < cl.amount_due_fen)) ELSE 0 END::bigint AS total
 FROM payroll_lines l
 JOIN payroll_sheets s ON s.id = l.sheet_id
 JOIN projects p ON p.id = s.project_id
 JOIN workers w ON w.id = l.worker_id
-WHERE ($11::bigint IS NULL OR l.id > $11)
-  AND ($12::bigint IS NULL OR l.id = $12)
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
-  AND ($5::bigint IS NULL OR l.worker_id = $5)
-  AND ($6::bigint IS NULL OR l.sheet_id = $6)
-  AND ($7::bigint IS NULL OR s.project_id = $7)
-  AND ($8::bigint IS NULL OR l.worker_id = $8)
-  AND ($9::text IS NULL OR l.confirmation = $9)
-  AND (NOT $10::boolean OR l.amount_paid_fen < l.amount_due_fen)
+WHERE ($9::bigint IS NULL OR l.id > $9)
+  AND ($10::bigint IS NULL OR l.id = $10)
+  AND CASE $2::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $3::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($3::text) OR p.contractor_id = scope_id($3::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($3::text))
+        WHEN 'project' THEN p.id = scope_id($3::text)
+        WHEN 'worker' THEN l.worker_id = scope_id($3::text)
+        ELSE false END
+  AND ($4::bigint IS NULL OR l.sheet_id = $4)
+  AND ($5::bigint IS NULL OR s.project_id = $5)
+  AND ($6::bigint IS NULL OR l.worker_id = $6)
+  AND ($7::text IS NULL OR l.confirmation = $7)
+  AND (NOT $8::boolean OR l.amount_paid_fen < l.amount_due_fen)
 ORDER BY
-  CASE WHEN $13::text = '-month' THEN s.month END DESC,
-  CASE WHEN $13::text = '-amount_due_fen' THEN l.amount_due_fen END DESC,
-  CASE WHEN $13::text = '-id' THEN l.id END DESC,
+  CASE WHEN $11::text = '-month' THEN s.month END DESC,
+  CASE WHEN $11::text = '-amount_due_fen' THEN l.amount_due_fen END DESC,
+  CASE WHEN $11::text = '-id' THEN l.id END DESC,
   l.id ASC
-LIMIT $15 OFFSET $14
+LIMIT $13 OFFSET $12
 `
 
 type PayrollLineListParams struct {
-	WithTotal       bool
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	SheetID         *int64
-	ProjectID       *int64
-	WorkerID        *int64
-	Confirmation    *string
-	Unpaid          bool
-	AfterID         *int64
-	ID              *int64
-	Sort            string
-	Off             int32
-	Lim             int32
+	WithTotal    bool
+	ScopeLevel   string
+	ScopeKey     string
+	SheetID      *int64
+	ProjectID    *int64
+	WorkerID     *int64
+	Confirmation *string
+	Unpaid       bool
+	AfterID      *int64
+	ID           *int64
+	Sort         string
+	Off          int32
+	Lim          int32
 }
 
 type PayrollLineListRow struct {
@@ -190,10 +192,8 @@ type PayrollLineListRow struct {
 func (q *Queries) PayrollLineList(ctx context.Context, arg PayrollLineListParams) ([]PayrollLineListRow, error) {
 	rows, err := q.db.Query(ctx, payrollLineList,
 		arg.WithTotal,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.SheetID,
 		arg.ProjectID,
 		arg.WorkerID,
@@ -391,38 +391,37 @@ CROSS JOIN LATERAL (
     FROM payroll_lines l WHERE l.sheet_id = s.id) t
 WHERE ($1::bigint IS NULL OR s.id > $1)
   AND ($2::bigint IS NULL OR s.id = $2)
-  AND $3::bigint IS NULL
-  AND ($4::text IS NULL OR p.town_code = $4)
-  AND ($5::bigint IS NULL OR p.builder_id = $5
-        OR p.contractor_id = $5
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
-  AND ($6::bigint IS NULL OR p.id = $6)
-  AND ($7::bigint IS NULL OR s.project_id = $7)
-  AND ($8::date IS NULL OR s.month >= $8)
-  AND ($9::date IS NULL OR s.month <= $9)
-  AND ($10::text IS NULL OR s.status = $10)
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $4::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))
+        WHEN 'project' THEN p.id = scope_id($4::text)
+        ELSE false END
+  AND ($5::bigint IS NULL OR s.project_id = $5)
+  AND ($6::date IS NULL OR s.month >= $6)
+  AND ($7::date IS NULL OR s.month <= $7)
+  AND ($8::text IS NULL OR s.status = $8)
 ORDER BY
-  CASE WHEN $11::text = 'month' THEN s.month END ASC,
-  CASE WHEN $11::text = '-month' THEN s.month END DESC,
-  CASE WHEN $11::text = '-id' THEN s.id END DESC,
+  CASE WHEN $9::text = 'month' THEN s.month END ASC,
+  CASE WHEN $9::text = '-month' THEN s.month END DESC,
+  CASE WHEN $9::text = '-id' THEN s.id END DESC,
   s.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $11 OFFSET $10
 `
 
 type PayrollSheetListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeWorker     *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ProjectID       *int64
-	MonthFrom       *time.Time
-	MonthTo         *time.Time
-	Status          *string
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID    *int64
+	ID         *int64
+	ScopeLevel string
+	ScopeKey   string
+	ProjectID  *int64
+	MonthFrom  *time.Time
+	MonthTo    *time.Time
+	Status     *string
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type PayrollSheetListRow struct {
@@ -448,10 +447,8 @@ func (q *Queries) PayrollSheetList(ctx context.Context, arg PayrollSheetListPara
 	rows, err := q.db.Query(ctx, payrollSheetList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeWorker,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ProjectID,
 		arg.MonthFrom,
 		arg.MonthTo,

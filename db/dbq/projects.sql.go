@@ -104,49 +104,48 @@ JOIN enterprises c ON c.id = p.contractor_id
 LEFT JOIN towns tw ON tw.code = p.town_code
 WHERE ($1::bigint IS NULL OR p.id > $1)
   AND ($2::bigint IS NULL OR p.id = $2)
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR p.builder_id = $4
-        OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
-  AND ($6::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $6))
-  AND ($7::text IS NULL OR p.town_code = $7)
-  AND ($8::text IS NULL OR p.status = $8)
-  AND ($9::text IS NULL OR p.industry = $9)
-  AND ($10::bigint IS NULL OR p.builder_id = $10)
-  AND ($11::bigint IS NULL OR p.contractor_id = $11)
-  AND ($12::bigint IS NULL OR p.builder_id = $12
-        OR p.contractor_id = $12
-        OR EXISTS (SELECT 1 FROM teams ft WHERE ft.project_id = p.id AND ft.labour_firm_id = $12))
-  AND ($13::boolean IS NULL OR p.active = $13)
-  AND ($14::text IS NULL OR p.name LIKE '%' || $14 || '%' OR p.code ILIKE $14 || '%')
-  AND ($15::date IS NULL OR p.start_date >= $15)
-  AND ($16::date IS NULL OR p.start_date <= $16)
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $4::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))
+        WHEN 'project' THEN p.id = scope_id($4::text)
+        WHEN 'worker' THEN EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = scope_id($4::text))
+        ELSE false END
+  AND ($5::text IS NULL OR p.town_code = $5)
+  AND ($6::text IS NULL OR p.status = $6)
+  AND ($7::text IS NULL OR p.industry = $7)
+  AND ($8::bigint IS NULL OR p.builder_id = $8)
+  AND ($9::bigint IS NULL OR p.contractor_id = $9)
+  AND ($10::bigint IS NULL OR p.builder_id = $10
+        OR p.contractor_id = $10
+        OR EXISTS (SELECT 1 FROM teams ft WHERE ft.project_id = p.id AND ft.labour_firm_id = $10))
+  AND ($11::boolean IS NULL OR p.active = $11)
+  AND ($12::text IS NULL OR p.name LIKE '%' || $12 || '%' OR p.code ILIKE $12 || '%')
+  AND ($13::date IS NULL OR p.start_date >= $13)
+  AND ($14::date IS NULL OR p.start_date <= $14)
   -- Exempt counts as done: only missing and partial systems are "not implemented".
-  AND ($17::text IS NULL OR EXISTS (
+  AND ($15::text IS NULL OR EXISTS (
         SELECT 1 FROM project_wage_systems mws
-        WHERE mws.project_id = p.id AND mws.system = $17
+        WHERE mws.project_id = p.id AND mws.system = $15
           AND mws.state IN ('missing', 'partial')))
 ORDER BY
-  CASE WHEN $18::text = 'name' THEN p.name END ASC,
-  CASE WHEN $18::text = '-name' THEN p.name END DESC,
-  CASE WHEN $18::text = 'start_date' THEN p.start_date END ASC,
-  CASE WHEN $18::text = '-start_date' THEN p.start_date END DESC,
-  CASE WHEN $18::text = 'contract_value_fen' THEN p.contract_value_fen END ASC,
-  CASE WHEN $18::text = '-contract_value_fen' THEN p.contract_value_fen END DESC,
-  CASE WHEN $18::text = '-id' THEN p.id END DESC,
+  CASE WHEN $16::text = 'name' THEN p.name END ASC,
+  CASE WHEN $16::text = '-name' THEN p.name END DESC,
+  CASE WHEN $16::text = 'start_date' THEN p.start_date END ASC,
+  CASE WHEN $16::text = '-start_date' THEN p.start_date END DESC,
+  CASE WHEN $16::text = 'contract_value_fen' THEN p.contract_value_fen END ASC,
+  CASE WHEN $16::text = '-contract_value_fen' THEN p.contract_value_fen END DESC,
+  CASE WHEN $16::text = '-id' THEN p.id END DESC,
   p.id ASC
-LIMIT $20 OFFSET $19
+LIMIT $18 OFFSET $17
 `
 
 type ProjectListParams struct {
 	AfterID           *int64
 	ID                *int64
-	ScopeTown         *string
-	ScopeEnterprise   *int64
-	ScopeProject      *int64
-	ScopeWorker       *int64
+	ScopeLevel        string
+	ScopeKey          string
 	TownCode          *string
 	Status            *string
 	Industry          *string
@@ -181,6 +180,27 @@ type ProjectListRow struct {
 // employment on (current or past).
 //
 // Conventions of every file here, which the API relies on:
+//   - row scope (分域) is two non-null parameters, @scope_level::text
+//     ('city', 'town', 'enterprise', 'project', 'worker'; db.Scope) and
+//     @scope_key::text (the town code, or the id as text; ” for the
+//     city), applied as one
+//     AND CASE @scope_level::text
+//     WHEN 'city' THEN true
+//     WHEN 'town' THEN <rule> = @scope_key::text
+//     WHEN 'enterprise' THEN <rule> = scope_id(@scope_key::text)
+//     ...
+//     ELSE false END
+//     with a WHEN for each level the entity has a rule for. The ELSE is
+//     false, so a level without a rule, an unknown level and the zero
+//     db.Scope (level ”) match no rows: a forgotten scope refuses. Numeric
+//     keys go through scope_id (00008_scope.sql: NULL for a non-numeric
+//     key, never an error). The API runs every query with a plan for the
+//     actual values (db.Open), so the CASE folds to the one rule of the
+//     caller's level and its indexes are used as if written alone.
+//     db/scope_test.go runs every query with scope parameters with the
+//     zero scope (no rows) and the city (rows), and fails for a list or
+//     get query without them that is not on its list of deliberately
+//     unscoped look-ups;
 //   - each entity states its scope and visibility once, in its XList
 //     query; XList takes an optional id filter, and a get of one row as
 //     the caller sees it is XList narrowed to that id (api/*.go,
@@ -197,10 +217,8 @@ func (q *Queries) ProjectList(ctx context.Context, arg ProjectListParams) ([]Pro
 	rows, err := q.db.Query(ctx, projectList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.TownCode,
 		arg.Status,
 		arg.Industry,

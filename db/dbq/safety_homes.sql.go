@@ -61,46 +61,47 @@ JOIN safety_homes h ON h.id = a.home_id
 LEFT JOIN towns tw ON tw.code = h.town_code
 WHERE ($1::bigint IS NULL OR a.id > $1)
   AND ($2::bigint IS NULL OR a.id = $2)
-  AND ($3::text IS NULL OR h.town_code = $3)
-  AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $4 OR p.contractor_id = $4
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))))
-  AND ($5::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $5 AND p.town_code = h.town_code))
-  AND ($6::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $6 AND p.town_code = h.town_code))
-  AND ($7::bigint IS NULL OR a.home_id = $7)
-  AND ($8::text IS NULL OR h.town_code = $8)
-  AND ($9::text IS NULL OR a.kind = $9)
-  AND ($10::date IS NULL OR a.held_on >= $10)
-  AND ($11::date IS NULL OR a.held_on <= $11)
-  AND ($12::boolean IS NULL OR a.active = $12)
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN h.town_code = $4::text
+        WHEN 'enterprise' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+            AND (p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+                 OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))))
+        WHEN 'project' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.id = scope_id($4::text) AND p.town_code = h.town_code)
+        WHEN 'worker' THEN EXISTS (
+          SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
+          WHERE se.worker_id = scope_id($4::text) AND p.town_code = h.town_code)
+        ELSE false END
+  AND ($5::bigint IS NULL OR a.home_id = $5)
+  AND ($6::text IS NULL OR h.town_code = $6)
+  AND ($7::text IS NULL OR a.kind = $7)
+  AND ($8::date IS NULL OR a.held_on >= $8)
+  AND ($9::date IS NULL OR a.held_on <= $9)
+  AND ($10::boolean IS NULL OR a.active = $10)
 ORDER BY
-  CASE WHEN $13::text = 'held_on' THEN a.held_on END ASC,
-  CASE WHEN $13::text = '-held_on' THEN a.held_on END DESC,
-  CASE WHEN $13::text = '-id' THEN a.id END DESC,
+  CASE WHEN $11::text = 'held_on' THEN a.held_on END ASC,
+  CASE WHEN $11::text = '-held_on' THEN a.held_on END DESC,
+  CASE WHEN $11::text = '-id' THEN a.id END DESC,
   a.id ASC
-LIMIT $15 OFFSET $14
+LIMIT $13 OFFSET $12
 `
 
 type SafetyActivityListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	HomeID          *int64
-	TownCode        *string
-	Kind            *string
-	DateFrom        *time.Time
-	DateTo          *time.Time
-	Active          *bool
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID    *int64
+	ID         *int64
+	ScopeLevel string
+	ScopeKey   string
+	HomeID     *int64
+	TownCode   *string
+	Kind       *string
+	DateFrom   *time.Time
+	DateTo     *time.Time
+	Active     *bool
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type SafetyActivityListRow struct {
@@ -119,10 +120,8 @@ func (q *Queries) SafetyActivityList(ctx context.Context, arg SafetyActivityList
 	rows, err := q.db.Query(ctx, safetyActivityList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.HomeID,
 		arg.TownCode,
 		arg.Kind,
@@ -310,43 +309,44 @@ LEFT JOIN towns tw ON tw.code = h.town_code
 LEFT JOIN projects hp ON hp.id = h.project_id
 WHERE ($1::bigint IS NULL OR h.id > $1)
   AND ($2::bigint IS NULL OR h.id = $2)
-  AND ($3::text IS NULL OR h.town_code = $3)
-  AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $4 OR p.contractor_id = $4
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))))
-  AND ($5::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $5 AND p.town_code = h.town_code))
-  AND ($6::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $6 AND p.town_code = h.town_code))
-  AND ($7::text IS NULL OR h.town_code = $7)
-  AND ($8::bigint IS NULL OR h.project_id = $8)
-  AND ($9::boolean IS NULL OR h.active = $9)
-  AND ($10::text IS NULL OR h.name LIKE '%' || $10 || '%')
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN h.town_code = $4::text
+        WHEN 'enterprise' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+            AND (p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+                 OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))))
+        WHEN 'project' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.id = scope_id($4::text) AND p.town_code = h.town_code)
+        WHEN 'worker' THEN EXISTS (
+          SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
+          WHERE se.worker_id = scope_id($4::text) AND p.town_code = h.town_code)
+        ELSE false END
+  AND ($5::text IS NULL OR h.town_code = $5)
+  AND ($6::bigint IS NULL OR h.project_id = $6)
+  AND ($7::boolean IS NULL OR h.active = $7)
+  AND ($8::text IS NULL OR h.name LIKE '%' || $8 || '%')
 ORDER BY
-  CASE WHEN $11::text = 'name' THEN h.name END ASC,
-  CASE WHEN $11::text = 'established_on' THEN h.established_on END ASC,
-  CASE WHEN $11::text = '-established_on' THEN h.established_on END DESC,
-  CASE WHEN $11::text = '-id' THEN h.id END DESC,
+  CASE WHEN $9::text = 'name' THEN h.name END ASC,
+  CASE WHEN $9::text = 'established_on' THEN h.established_on END ASC,
+  CASE WHEN $9::text = '-established_on' THEN h.established_on END DESC,
+  CASE WHEN $9::text = '-id' THEN h.id END DESC,
   h.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $11 OFFSET $10
 `
 
 type SafetyHomeListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	TownCode        *string
-	ProjectID       *int64
-	Active          *bool
-	Q               *string
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID    *int64
+	ID         *int64
+	ScopeLevel string
+	ScopeKey   string
+	TownCode   *string
+	ProjectID  *int64
+	Active     *bool
+	Q          *string
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type SafetyHomeListRow struct {
@@ -362,7 +362,8 @@ type SafetyHomeListRow struct {
 // Scope: the city sees all; a town the homes in the town; an enterprise,
 // a project and a worker read the homes in the towns of their projects
 // (for a worker: projects they were ever employed on). Only the city and
-// the home's town write (checked by the handlers).
+// the home's town write (checked by the handlers). (The scope
+// parameters: projects.sql.)
 // The export (api/exports.go) reads this query too, in chunks after
 // after_id in id order; town_name and project_name are for it. The total
 // is a window count, recomputed per export chunk: homes are few.
@@ -370,10 +371,8 @@ func (q *Queries) SafetyHomeList(ctx context.Context, arg SafetyHomeListParams) 
 	rows, err := q.db.Query(ctx, safetyHomeList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.TownCode,
 		arg.ProjectID,
 		arg.Active,
@@ -552,41 +551,42 @@ JOIN safety_homes h ON h.id = s.home_id
 LEFT JOIN towns tw ON tw.code = h.town_code
 WHERE ($1::bigint IS NULL OR s.id > $1)
   AND ($2::bigint IS NULL OR s.id = $2)
-  AND ($3::text IS NULL OR h.town_code = $3)
-  AND ($4::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.town_code = h.town_code
-          AND (p.builder_id = $4 OR p.contractor_id = $4
-               OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))))
-  AND ($5::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM projects p WHERE p.id = $5 AND p.town_code = h.town_code))
-  AND ($6::bigint IS NULL OR EXISTS (
-        SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
-        WHERE se.worker_id = $6 AND p.town_code = h.town_code))
-  AND ($7::bigint IS NULL OR s.home_id = $7)
-  AND ($8::text IS NULL OR h.town_code = $8)
-  AND ($9::boolean IS NULL OR s.party_member = $9)
-  AND ($10::boolean IS NULL OR s.active = $10)
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN h.town_code = $4::text
+        WHEN 'enterprise' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.town_code = h.town_code
+            AND (p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+                 OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))))
+        WHEN 'project' THEN EXISTS (
+          SELECT 1 FROM projects p WHERE p.id = scope_id($4::text) AND p.town_code = h.town_code)
+        WHEN 'worker' THEN EXISTS (
+          SELECT 1 FROM employments se JOIN projects p ON p.id = se.project_id
+          WHERE se.worker_id = scope_id($4::text) AND p.town_code = h.town_code)
+        ELSE false END
+  AND ($5::bigint IS NULL OR s.home_id = $5)
+  AND ($6::text IS NULL OR h.town_code = $6)
+  AND ($7::boolean IS NULL OR s.party_member = $7)
+  AND ($8::boolean IS NULL OR s.active = $8)
 ORDER BY
-  CASE WHEN $11::text = 'name' THEN s.name END ASC,
-  CASE WHEN $11::text = '-id' THEN s.id END DESC,
+  CASE WHEN $9::text = 'name' THEN s.name END ASC,
+  CASE WHEN $9::text = '-id' THEN s.id END DESC,
   s.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $11 OFFSET $10
 `
 
 type SafetySupervisorListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	HomeID          *int64
-	TownCode        *string
-	PartyMember     *bool
-	Active          *bool
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID     *int64
+	ID          *int64
+	ScopeLevel  string
+	ScopeKey    string
+	HomeID      *int64
+	TownCode    *string
+	PartyMember *bool
+	Active      *bool
+	Sort        string
+	Off         int32
+	Lim         int32
 }
 
 type SafetySupervisorListRow struct {
@@ -605,10 +605,8 @@ func (q *Queries) SafetySupervisorList(ctx context.Context, arg SafetySupervisor
 	rows, err := q.db.Query(ctx, safetySupervisorList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.HomeID,
 		arg.TownCode,
 		arg.PartyMember,

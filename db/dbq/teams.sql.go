@@ -81,41 +81,41 @@ LEFT JOIN enterprises lf ON lf.id = t.labour_firm_id
 LEFT JOIN workers lw ON lw.id = t.leader_worker_id
 WHERE ($1::bigint IS NULL OR t.id > $1)
   AND ($2::bigint IS NULL OR t.id = $2)
-  AND ($3::text IS NULL OR p.town_code = $3)
-  AND ($4::bigint IS NULL OR t.labour_firm_id = $4
-        OR p.builder_id = $4 OR p.contractor_id = $4
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $4))
-  AND ($5::bigint IS NULL OR p.id = $5)
-  AND ($6::bigint IS NULL
-        OR EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = $6))
-  AND ($7::bigint IS NULL OR t.project_id = $7)
-  AND ($8::bigint IS NULL OR t.labour_firm_id = $8)
-  AND ($9::boolean IS NULL OR t.active = $9)
-  AND ($10::text IS NULL OR t.name LIKE '%' || $10 || '%')
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $4::text
+        WHEN 'enterprise' THEN t.labour_firm_id = scope_id($4::text)
+          OR p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))
+        WHEN 'project' THEN p.id = scope_id($4::text)
+        WHEN 'worker' THEN EXISTS (SELECT 1 FROM employments se WHERE se.project_id = p.id AND se.worker_id = scope_id($4::text))
+        ELSE false END
+  AND ($5::bigint IS NULL OR t.project_id = $5)
+  AND ($6::bigint IS NULL OR t.labour_firm_id = $6)
+  AND ($7::boolean IS NULL OR t.active = $7)
+  AND ($8::text IS NULL OR t.name LIKE '%' || $8 || '%')
 ORDER BY
-  CASE WHEN $11::text = 'name' THEN t.name END ASC,
-  CASE WHEN $11::text = '-name' THEN t.name END DESC,
-  CASE WHEN $11::text = 'created_at' THEN t.created_at END ASC,
-  CASE WHEN $11::text = '-created_at' THEN t.created_at END DESC,
-  CASE WHEN $11::text = '-id' THEN t.id END DESC,
+  CASE WHEN $9::text = 'name' THEN t.name END ASC,
+  CASE WHEN $9::text = '-name' THEN t.name END DESC,
+  CASE WHEN $9::text = 'created_at' THEN t.created_at END ASC,
+  CASE WHEN $9::text = '-created_at' THEN t.created_at END DESC,
+  CASE WHEN $9::text = '-id' THEN t.id END DESC,
   t.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $11 OFFSET $10
 `
 
 type TeamListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	ProjectID       *int64
-	LabourFirmID    *int64
-	Active          *bool
-	Q               *string
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID      *int64
+	ID           *int64
+	ScopeLevel   string
+	ScopeKey     string
+	ProjectID    *int64
+	LabourFirmID *int64
+	Active       *bool
+	Q            *string
+	Sort         string
+	Off          int32
+	Lim          int32
 }
 
 type TeamListRow struct {
@@ -133,6 +133,7 @@ type TeamListRow struct {
 // Team scope is the scope of the team's project (see projects.sql); an
 // enterprise also sees every team whose labour firm it is (which the
 // project rule already implies, stated here so the intent is plain).
+// (The scope parameters: projects.sql.)
 // The export (api/exports.go) reads this query too, in chunks after
 // after_id in id order. The total is a window count, recomputed per export
 // chunk: teams are few (thousands).
@@ -140,10 +141,8 @@ func (q *Queries) TeamList(ctx context.Context, arg TeamListParams) ([]TeamListR
 	rows, err := q.db.Query(ctx, teamList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ProjectID,
 		arg.LabourFirmID,
 		arg.Active,

@@ -48,24 +48,36 @@ func (q *Queries) TownCreate(ctx context.Context, arg TownCreateParams) (Town, e
 
 const townList = `-- name: TownList :many
 SELECT code, name, outline, sort_order, active, deactivated_at, deactivation_reason, version, created_at, updated_at FROM towns
-WHERE ($1::text IS NULL OR code = $1)
-  AND ($2::text IS NULL OR code = $2)
-  AND ($3::boolean IS NULL OR active = $3)
-  AND ($4::text IS NULL OR name LIKE '%' || $4 || '%' OR code LIKE $4 || '%')
+WHERE CASE $1::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN code = $2::text
+        -- towns are reference data: the other levels read them all (with
+        -- a well-formed key, like every rule)
+        WHEN 'enterprise' THEN scope_id($2::text) IS NOT NULL
+        WHEN 'project' THEN scope_id($2::text) IS NOT NULL
+        WHEN 'worker' THEN scope_id($2::text) IS NOT NULL
+        ELSE false END
+  AND ($3::text IS NULL OR code = $3)
+  AND ($4::boolean IS NULL OR active = $4)
+  AND ($5::text IS NULL OR name LIKE '%' || $5 || '%' OR code LIKE $5 || '%')
 ORDER BY sort_order, code
 `
 
 type TownListParams struct {
-	ScopeTown *string
-	Code      *string
-	Active    *bool
-	Q         *string
+	ScopeLevel string
+	ScopeKey   string
+	Code       *string
+	Active     *bool
+	Q          *string
 }
 
 // A get by code is this query narrowed by the code filter (api/towns.go).
+// Town scope: a town officer sees their town; towns are reference data,
+// which every other level reads whole. (The scope parameters: projects.sql.)
 func (q *Queries) TownList(ctx context.Context, arg TownListParams) ([]Town, error) {
 	rows, err := q.db.Query(ctx, townList,
-		arg.ScopeTown,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.Code,
 		arg.Active,
 		arg.Q,

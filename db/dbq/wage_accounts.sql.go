@@ -91,41 +91,40 @@ JOIN wage_accounts a ON a.id = t.account_id
 JOIN projects p ON p.id = a.project_id
 WHERE ($1::bigint IS NULL OR t.id > $1)
   AND ($2::bigint IS NULL OR t.id = $2)
-  AND $3::bigint IS NULL
-  AND ($4::text IS NULL OR p.town_code = $4)
-  AND ($5::bigint IS NULL OR p.builder_id = $5
-        OR p.contractor_id = $5
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
-  AND ($6::bigint IS NULL OR p.id = $6)
-  AND ($7::bigint IS NULL OR t.account_id = $7)
-  AND ($8::bigint IS NULL OR a.project_id = $8)
-  AND ($9::date IS NULL OR t.month >= $9)
-  AND ($10::date IS NULL OR t.month <= $10)
-  AND ($11::boolean IS NULL OR t.active = $11)
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $4::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))
+        WHEN 'project' THEN p.id = scope_id($4::text)
+        ELSE false END
+  AND ($5::bigint IS NULL OR t.account_id = $5)
+  AND ($6::bigint IS NULL OR a.project_id = $6)
+  AND ($7::date IS NULL OR t.month >= $7)
+  AND ($8::date IS NULL OR t.month <= $8)
+  AND ($9::boolean IS NULL OR t.active = $9)
 ORDER BY
-  CASE WHEN $12::text = 'month' THEN t.month END ASC,
-  CASE WHEN $12::text = '-month' THEN t.month END DESC,
-  CASE WHEN $12::text = '-transferred_on' THEN t.transferred_on END DESC,
-  CASE WHEN $12::text = '-id' THEN t.id END DESC,
+  CASE WHEN $10::text = 'month' THEN t.month END ASC,
+  CASE WHEN $10::text = '-month' THEN t.month END DESC,
+  CASE WHEN $10::text = '-transferred_on' THEN t.transferred_on END DESC,
+  CASE WHEN $10::text = '-id' THEN t.id END DESC,
   t.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $12 OFFSET $11
 `
 
 type LabourCostTransferListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeWorker     *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	AccountID       *int64
-	ProjectID       *int64
-	MonthFrom       *time.Time
-	MonthTo         *time.Time
-	Active          *bool
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID    *int64
+	ID         *int64
+	ScopeLevel string
+	ScopeKey   string
+	AccountID  *int64
+	ProjectID  *int64
+	MonthFrom  *time.Time
+	MonthTo    *time.Time
+	Active     *bool
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type LabourCostTransferListRow struct {
@@ -143,10 +142,8 @@ func (q *Queries) LabourCostTransferList(ctx context.Context, arg LabourCostTran
 	rows, err := q.db.Query(ctx, labourCostTransferList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeWorker,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.AccountID,
 		arg.ProjectID,
 		arg.MonthFrom,
@@ -240,36 +237,35 @@ FROM wage_accounts a
 JOIN projects p ON p.id = a.project_id
 WHERE ($1::bigint IS NULL OR a.id > $1)
   AND ($2::bigint IS NULL OR a.id = $2)
-  AND $3::bigint IS NULL
-  AND ($4::text IS NULL OR p.town_code = $4)
-  AND ($5::bigint IS NULL OR p.builder_id = $5
-        OR p.contractor_id = $5
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $5))
-  AND ($6::bigint IS NULL OR p.id = $6)
-  AND ($7::bigint IS NULL OR a.project_id = $7)
-  AND ($8::text IS NULL OR p.town_code = $8)
-  AND ($9::boolean IS NULL OR a.active = $9)
+  AND CASE $3::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $4::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($4::text) OR p.contractor_id = scope_id($4::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($4::text))
+        WHEN 'project' THEN p.id = scope_id($4::text)
+        ELSE false END
+  AND ($5::bigint IS NULL OR a.project_id = $5)
+  AND ($6::text IS NULL OR p.town_code = $6)
+  AND ($7::boolean IS NULL OR a.active = $7)
 ORDER BY
-  CASE WHEN $10::text = 'opened_on' THEN a.opened_on END ASC,
-  CASE WHEN $10::text = '-opened_on' THEN a.opened_on END DESC,
-  CASE WHEN $10::text = '-id' THEN a.id END DESC,
+  CASE WHEN $8::text = 'opened_on' THEN a.opened_on END ASC,
+  CASE WHEN $8::text = '-opened_on' THEN a.opened_on END DESC,
+  CASE WHEN $8::text = '-id' THEN a.id END DESC,
   a.id ASC
-LIMIT $12 OFFSET $11
+LIMIT $10 OFFSET $9
 `
 
 type WageAccountListParams struct {
-	AfterID         *int64
-	ID              *int64
-	ScopeWorker     *int64
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ProjectID       *int64
-	TownCode        *string
-	Active          *bool
-	Sort            string
-	Off             int32
-	Lim             int32
+	AfterID    *int64
+	ID         *int64
+	ScopeLevel string
+	ScopeKey   string
+	ProjectID  *int64
+	TownCode   *string
+	Active     *bool
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type WageAccountListRow struct {
@@ -290,10 +286,8 @@ func (q *Queries) WageAccountList(ctx context.Context, arg WageAccountListParams
 	rows, err := q.db.Query(ctx, wageAccountList,
 		arg.AfterID,
 		arg.ID,
-		arg.ScopeWorker,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ProjectID,
 		arg.TownCode,
 		arg.Active,

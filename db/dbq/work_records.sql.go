@@ -65,62 +65,64 @@ SELECT r.id, r.project_id, r.worker_id, r.team_id, r.work_date, r.item, r.unit, 
        CASE WHEN $1::boolean THEN (SELECT count(*) FROM work_records cr
         JOIN projects cp ON cp.id = cr.project_id
         WHERE true
-        AND ($2::text IS NULL OR cp.town_code = $2)
-        AND ($3::bigint IS NULL OR cp.builder_id = $3
-              OR cp.contractor_id = $3
-              OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = $3))
-        AND ($4::bigint IS NULL OR cp.id = $4)
+        AND CASE $2::text
+              WHEN 'city' THEN true
+              WHEN 'town' THEN cp.town_code = $3::text
+              WHEN 'enterprise' THEN cp.builder_id = scope_id($3::text) OR cp.contractor_id = scope_id($3::text)
+                OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = cp.id AND st.labour_firm_id = scope_id($3::text))
+              WHEN 'project' THEN cp.id = scope_id($3::text)
+              WHEN 'worker' THEN cr.worker_id = scope_id($3::text)
+              ELSE false END
+        AND ($4::bigint IS NULL OR cr.project_id = $4)
         AND ($5::bigint IS NULL OR cr.worker_id = $5)
-        AND ($6::bigint IS NULL OR cr.project_id = $6)
-        AND ($7::bigint IS NULL OR cr.worker_id = $7)
-        AND ($8::bigint IS NULL OR cr.team_id = $8)
-        AND ($9::date IS NULL OR cr.work_date >= $9)
-        AND ($10::date IS NULL OR cr.work_date <= $10)
-        AND ($11::boolean IS NULL OR cr.active = $11)) ELSE 0 END::bigint AS total
+        AND ($6::bigint IS NULL OR cr.team_id = $6)
+        AND ($7::date IS NULL OR cr.work_date >= $7)
+        AND ($8::date IS NULL OR cr.work_date <= $8)
+        AND ($9::boolean IS NULL OR cr.active = $9)) ELSE 0 END::bigint AS total
 FROM work_records r
 JOIN projects p ON p.id = r.project_id
 JOIN workers w ON w.id = r.worker_id
 LEFT JOIN teams t ON t.id = r.team_id
-WHERE ($12::bigint IS NULL OR r.id > $12)
-  AND ($13::bigint IS NULL OR r.id = $13)
-  AND ($2::text IS NULL OR p.town_code = $2)
-  AND ($3::bigint IS NULL OR p.builder_id = $3
-        OR p.contractor_id = $3
-        OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = $3))
-  AND ($4::bigint IS NULL OR p.id = $4)
+WHERE ($10::bigint IS NULL OR r.id > $10)
+  AND ($11::bigint IS NULL OR r.id = $11)
+  AND CASE $2::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN p.town_code = $3::text
+        WHEN 'enterprise' THEN p.builder_id = scope_id($3::text) OR p.contractor_id = scope_id($3::text)
+          OR EXISTS (SELECT 1 FROM teams st WHERE st.project_id = p.id AND st.labour_firm_id = scope_id($3::text))
+        WHEN 'project' THEN p.id = scope_id($3::text)
+        WHEN 'worker' THEN r.worker_id = scope_id($3::text)
+        ELSE false END
+  AND ($4::bigint IS NULL OR r.project_id = $4)
   AND ($5::bigint IS NULL OR r.worker_id = $5)
-  AND ($6::bigint IS NULL OR r.project_id = $6)
-  AND ($7::bigint IS NULL OR r.worker_id = $7)
-  AND ($8::bigint IS NULL OR r.team_id = $8)
-  AND ($9::date IS NULL OR r.work_date >= $9)
-  AND ($10::date IS NULL OR r.work_date <= $10)
-  AND ($11::boolean IS NULL OR r.active = $11)
+  AND ($6::bigint IS NULL OR r.team_id = $6)
+  AND ($7::date IS NULL OR r.work_date >= $7)
+  AND ($8::date IS NULL OR r.work_date <= $8)
+  AND ($9::boolean IS NULL OR r.active = $9)
 ORDER BY
-  CASE WHEN $14::text = 'work_date' THEN r.work_date END ASC,
-  CASE WHEN $14::text = '-work_date' THEN r.work_date END DESC,
-  CASE WHEN $14::text = '-amount_fen' THEN r.amount_fen END DESC,
-  CASE WHEN $14::text = '-id' THEN r.id END DESC,
+  CASE WHEN $12::text = 'work_date' THEN r.work_date END ASC,
+  CASE WHEN $12::text = '-work_date' THEN r.work_date END DESC,
+  CASE WHEN $12::text = '-amount_fen' THEN r.amount_fen END DESC,
+  CASE WHEN $12::text = '-id' THEN r.id END DESC,
   r.id ASC
-LIMIT $16 OFFSET $15
+LIMIT $14 OFFSET $13
 `
 
 type WorkRecordListParams struct {
-	WithTotal       bool
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ScopeWorker     *int64
-	ProjectID       *int64
-	WorkerID        *int64
-	TeamID          *int64
-	DateFrom        *time.Time
-	DateTo          *time.Time
-	Active          *bool
-	AfterID         *int64
-	ID              *int64
-	Sort            string
-	Off             int32
-	Lim             int32
+	WithTotal  bool
+	ScopeLevel string
+	ScopeKey   string
+	ProjectID  *int64
+	WorkerID   *int64
+	TeamID     *int64
+	DateFrom   *time.Time
+	DateTo     *time.Time
+	Active     *bool
+	AfterID    *int64
+	ID         *int64
+	Sort       string
+	Off        int32
+	Lim        int32
 }
 
 type WorkRecordListRow struct {
@@ -143,10 +145,8 @@ type WorkRecordListRow struct {
 func (q *Queries) WorkRecordList(ctx context.Context, arg WorkRecordListParams) ([]WorkRecordListRow, error) {
 	rows, err := q.db.Query(ctx, workRecordList,
 		arg.WithTotal,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.ProjectID,
 		arg.WorkerID,
 		arg.TeamID,

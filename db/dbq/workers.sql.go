@@ -106,43 +106,50 @@ const workerList = `-- name: WorkerList :many
 
 SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, w.native_province, w.native_region, w.phone_enc, w.phone_hash, w.bank_card_enc, w.bank_name, w.active, w.deactivated_at, w.deactivation_reason, w.version, w.created_at, w.updated_at,
        CASE WHEN $1::boolean THEN (SELECT count(*) FROM workers cw
-        WHERE ($2::bigint IS NULL OR cw.id = $2)
-          AND ($3::bytea IS NULL OR cw.id_number_hash = $3)
-          AND ($4::bytea IS NULL OR cw.phone_hash = $4)
-          AND ($5::text IS NULL OR cw.gender = $5)
-          AND ($6::text IS NULL OR cw.native_province = $6)
-          AND ($7::date IS NULL OR cw.birth_date >= $7)
-          AND ($8::date IS NULL OR cw.birth_date <= $8)
-          AND ($9::boolean IS NULL OR cw.active = $9)
-          AND ($10::text IS NULL OR cw.name LIKE '%' || $10 || '%')) ELSE 0 END::bigint AS total,
+        WHERE CASE $2::text
+                WHEN 'city' THEN true
+                WHEN 'worker' THEN cw.id = scope_id($3::text)
+                ELSE false END
+          AND ($4::bytea IS NULL OR cw.id_number_hash = $4)
+          AND ($5::bytea IS NULL OR cw.phone_hash = $5)
+          AND ($6::text IS NULL OR cw.gender = $6)
+          AND ($7::text IS NULL OR cw.native_province = $7)
+          AND ($8::date IS NULL OR cw.birth_date >= $8)
+          AND ($9::date IS NULL OR cw.birth_date <= $9)
+          AND ($10::boolean IS NULL OR cw.active = $10)
+          AND ($11::text IS NULL OR cw.name LIKE '%' || $11 || '%')) ELSE 0 END::bigint AS total,
        coalesce((SELECT true FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL LIMIT 1), false)::boolean AS on_site
 FROM workers w
-WHERE ($11::bigint IS NULL OR w.id > $11)
-  AND ($12::bigint IS NULL OR w.id = $12)
-  AND ($2::bigint IS NULL OR w.id = $2)
-  AND ($3::bytea IS NULL OR w.id_number_hash = $3)
-  AND ($4::bytea IS NULL OR w.phone_hash = $4)
-  AND ($5::text IS NULL OR w.gender = $5)
-  AND ($6::text IS NULL OR w.native_province = $6)
-  AND ($7::date IS NULL OR w.birth_date >= $7)
-  AND ($8::date IS NULL OR w.birth_date <= $8)
-  AND ($9::boolean IS NULL OR w.active = $9)
-  AND ($10::text IS NULL OR w.name LIKE '%' || $10 || '%')
+WHERE ($12::bigint IS NULL OR w.id > $12)
+  AND ($13::bigint IS NULL OR w.id = $13)
+  AND CASE $2::text
+        WHEN 'city' THEN true
+        WHEN 'worker' THEN w.id = scope_id($3::text)
+        ELSE false END
+  AND ($4::bytea IS NULL OR w.id_number_hash = $4)
+  AND ($5::bytea IS NULL OR w.phone_hash = $5)
+  AND ($6::text IS NULL OR w.gender = $6)
+  AND ($7::text IS NULL OR w.native_province = $7)
+  AND ($8::date IS NULL OR w.birth_date >= $8)
+  AND ($9::date IS NULL OR w.birth_date <= $9)
+  AND ($10::boolean IS NULL OR w.active = $10)
+  AND ($11::text IS NULL OR w.name LIKE '%' || $11 || '%')
 ORDER BY
-  CASE WHEN $13::text = 'name' THEN w.name END ASC,
-  CASE WHEN $13::text = '-name' THEN w.name END DESC,
-  CASE WHEN $13::text = 'birth_date' THEN w.birth_date END ASC,
-  CASE WHEN $13::text = '-birth_date' THEN w.birth_date END DESC,
-  CASE WHEN $13::text = 'created_at' THEN w.created_at END ASC,
-  CASE WHEN $13::text = '-created_at' THEN w.created_at END DESC,
-  CASE WHEN $13::text = '-id' THEN w.id END DESC,
+  CASE WHEN $14::text = 'name' THEN w.name END ASC,
+  CASE WHEN $14::text = '-name' THEN w.name END DESC,
+  CASE WHEN $14::text = 'birth_date' THEN w.birth_date END ASC,
+  CASE WHEN $14::text = '-birth_date' THEN w.birth_date END DESC,
+  CASE WHEN $14::text = 'created_at' THEN w.created_at END ASC,
+  CASE WHEN $14::text = '-created_at' THEN w.created_at END DESC,
+  CASE WHEN $14::text = '-id' THEN w.id END DESC,
   w.id ASC
-LIMIT $15 OFFSET $14
+LIMIT $16 OFFSET $15
 `
 
 type WorkerListParams struct {
 	WithTotal      bool
-	ScopeWorker    *int64
+	ScopeLevel     string
+	ScopeKey       string
 	IDNumberHash   []byte
 	PhoneHash      []byte
 	Gender         *string
@@ -173,7 +180,7 @@ type WorkerListRow struct {
 // past) on a project in the town; an enterprise those with an employment
 // on a project it builds or contracts, or in a team whose labour firm it
 // is; a project user those with an employment on the project; a worker
-// themselves.
+// themselves. (The scope parameters: projects.sql.)
 //
 // The two list queries are written for the planner (SPEC R6: a filtered
 // page of 250,000 workers well under 100 ms):
@@ -204,7 +211,8 @@ type WorkerListRow struct {
 func (q *Queries) WorkerList(ctx context.Context, arg WorkerListParams) ([]WorkerListRow, error) {
 	rows, err := q.db.Query(ctx, workerList,
 		arg.WithTotal,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.IDNumberHash,
 		arg.PhoneHash,
 		arg.Gender,
@@ -262,95 +270,111 @@ const workerListByEmployment = `-- name: WorkerListByEmployment :many
 WITH cand AS NOT MATERIALIZED (
     SELECT DISTINCT e.worker_id
     FROM employments e
-    WHERE ($11::bigint IS NULL OR e.worker_id > $11)
-      AND ($12::bigint IS NULL OR e.worker_id = $12)
-      AND ($16::text IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $16)))
-      AND ($17::bigint IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
-                                        WHERE sp.builder_id = $17 OR sp.contractor_id = $17))
-           OR e.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $17)))
-      AND ($18::bigint IS NULL OR e.project_id = $18)
-      AND ($19::bigint IS NULL OR e.project_id = $19)
-      AND ($20::bigint IS NULL OR e.team_id = $20)
-      AND ($21::text IS NULL
-           OR e.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $21)))
-      AND ($22::boolean IS NOT TRUE OR e.exit_date IS NULL)
-      AND ($22::boolean IS DISTINCT FROM false OR NOT EXISTS (
+    WHERE ($12::bigint IS NULL OR e.worker_id > $12)
+      AND ($13::bigint IS NULL OR e.worker_id = $13)
+      AND CASE $2::text
+            WHEN 'city' THEN true
+            WHEN 'town' THEN e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $3::text))
+            WHEN 'enterprise' THEN e.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
+                                                        WHERE sp.builder_id = scope_id($3::text) OR sp.contractor_id = scope_id($3::text)))
+              OR e.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = scope_id($3::text)))
+            WHEN 'project' THEN e.project_id = scope_id($3::text)
+            WHEN 'worker' THEN true -- the worker's own id is the condition on w.id below
+            ELSE false END
+      AND ($17::bigint IS NULL OR e.project_id = $17)
+      AND ($18::bigint IS NULL OR e.team_id = $18)
+      AND ($19::text IS NULL
+           OR e.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $19)))
+      AND ($20::boolean IS NOT TRUE OR e.exit_date IS NULL)
+      AND ($20::boolean IS DISTINCT FROM false OR NOT EXISTS (
             SELECT 1 FROM employments x
             WHERE x.worker_id = e.worker_id AND x.exit_date IS NULL
-              AND ($16::text IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $16)))
-              AND ($17::bigint IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
-                                                WHERE sp.builder_id = $17 OR sp.contractor_id = $17))
-                   OR x.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = $17)))
-              AND ($18::bigint IS NULL OR x.project_id = $18)
-              AND ($19::bigint IS NULL OR x.project_id = $19)
-              AND ($20::bigint IS NULL OR x.team_id = $20)
-              AND ($21::text IS NULL
-                   OR x.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $21)))))
+              AND CASE $2::text
+                    WHEN 'city' THEN true
+                    WHEN 'town' THEN x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp WHERE sp.town_code = $3::text))
+                    WHEN 'enterprise' THEN x.project_id = ANY (ARRAY(SELECT sp.id FROM projects sp
+                                                                WHERE sp.builder_id = scope_id($3::text) OR sp.contractor_id = scope_id($3::text)))
+                      OR x.team_id = ANY (ARRAY(SELECT st.id FROM teams st WHERE st.labour_firm_id = scope_id($3::text)))
+                    WHEN 'project' THEN x.project_id = scope_id($3::text)
+                    WHEN 'worker' THEN true
+                    ELSE false END
+              AND ($17::bigint IS NULL OR x.project_id = $17)
+              AND ($18::bigint IS NULL OR x.team_id = $18)
+              AND ($19::text IS NULL
+                   OR x.project_id = ANY (ARRAY(SELECT fp.id FROM projects fp WHERE fp.town_code = $19)))))
 )
 SELECT w.id, w.name, w.id_number_enc, w.id_number_hash, w.gender, w.birth_date, w.native_province, w.native_region, w.phone_enc, w.phone_hash, w.bank_card_enc, w.bank_name, w.active, w.deactivated_at, w.deactivation_reason, w.version, w.created_at, w.updated_at,
        CASE WHEN $1::boolean THEN (SELECT count(*) FROM cand c LEFT JOIN workers cw ON cw.id = c.worker_id
-        WHERE ($2::bigint IS NULL OR cw.id = $2)
-          AND ($3::bytea IS NULL OR cw.id_number_hash = $3)
-          AND ($4::bytea IS NULL OR cw.phone_hash = $4)
-          AND ($5::text IS NULL OR cw.gender = $5)
-          AND ($6::text IS NULL OR cw.native_province = $6)
-          AND ($7::date IS NULL OR cw.birth_date >= $7)
-          AND ($8::date IS NULL OR cw.birth_date <= $8)
-          AND ($9::boolean IS NULL OR cw.active = $9)
-          AND ($10::text IS NULL OR cw.name LIKE '%' || $10 || '%')) ELSE 0 END::bigint AS total,
+        WHERE CASE $2::text
+                -- the city, town, enterprise and project levels: restricted in cand
+                WHEN 'city' THEN true
+                WHEN 'town' THEN true
+                WHEN 'enterprise' THEN true
+                WHEN 'project' THEN true
+                WHEN 'worker' THEN cw.id = scope_id($3::text)
+                ELSE false END
+          AND ($4::bytea IS NULL OR cw.id_number_hash = $4)
+          AND ($5::bytea IS NULL OR cw.phone_hash = $5)
+          AND ($6::text IS NULL OR cw.gender = $6)
+          AND ($7::text IS NULL OR cw.native_province = $7)
+          AND ($8::date IS NULL OR cw.birth_date >= $8)
+          AND ($9::date IS NULL OR cw.birth_date <= $9)
+          AND ($10::boolean IS NULL OR cw.active = $10)
+          AND ($11::text IS NULL OR cw.name LIKE '%' || $11 || '%')) ELSE 0 END::bigint AS total,
        coalesce((SELECT true FROM employments oe WHERE oe.worker_id = w.id AND oe.exit_date IS NULL LIMIT 1), false)::boolean AS on_site
 FROM cand
 JOIN workers w ON w.id = cand.worker_id
-WHERE ($11::bigint IS NULL OR w.id > $11)
-  AND ($12::bigint IS NULL OR w.id = $12)
-  AND ($2::bigint IS NULL OR w.id = $2)
-  AND ($3::bytea IS NULL OR w.id_number_hash = $3)
-  AND ($4::bytea IS NULL OR w.phone_hash = $4)
-  AND ($5::text IS NULL OR w.gender = $5)
-  AND ($6::text IS NULL OR w.native_province = $6)
-  AND ($7::date IS NULL OR w.birth_date >= $7)
-  AND ($8::date IS NULL OR w.birth_date <= $8)
-  AND ($9::boolean IS NULL OR w.active = $9)
-  AND ($10::text IS NULL OR w.name LIKE '%' || $10 || '%')
+WHERE ($12::bigint IS NULL OR w.id > $12)
+  AND ($13::bigint IS NULL OR w.id = $13)
+  AND CASE $2::text
+        -- the city, town, enterprise and project levels: restricted in cand
+        WHEN 'city' THEN true
+        WHEN 'town' THEN true
+        WHEN 'enterprise' THEN true
+        WHEN 'project' THEN true
+        WHEN 'worker' THEN w.id = scope_id($3::text)
+        ELSE false END
+  AND ($4::bytea IS NULL OR w.id_number_hash = $4)
+  AND ($5::bytea IS NULL OR w.phone_hash = $5)
+  AND ($6::text IS NULL OR w.gender = $6)
+  AND ($7::text IS NULL OR w.native_province = $7)
+  AND ($8::date IS NULL OR w.birth_date >= $8)
+  AND ($9::date IS NULL OR w.birth_date <= $9)
+  AND ($10::boolean IS NULL OR w.active = $10)
+  AND ($11::text IS NULL OR w.name LIKE '%' || $11 || '%')
 ORDER BY
-  CASE WHEN $13::text = 'name' THEN w.name END ASC,
-  CASE WHEN $13::text = '-name' THEN w.name END DESC,
-  CASE WHEN $13::text = 'birth_date' THEN w.birth_date END ASC,
-  CASE WHEN $13::text = '-birth_date' THEN w.birth_date END DESC,
-  CASE WHEN $13::text = 'created_at' THEN w.created_at END ASC,
-  CASE WHEN $13::text = '-created_at' THEN w.created_at END DESC,
-  CASE WHEN $13::text = '-id' THEN w.id END DESC,
+  CASE WHEN $14::text = 'name' THEN w.name END ASC,
+  CASE WHEN $14::text = '-name' THEN w.name END DESC,
+  CASE WHEN $14::text = 'birth_date' THEN w.birth_date END ASC,
+  CASE WHEN $14::text = '-birth_date' THEN w.birth_date END DESC,
+  CASE WHEN $14::text = 'created_at' THEN w.created_at END ASC,
+  CASE WHEN $14::text = '-created_at' THEN w.created_at END DESC,
+  CASE WHEN $14::text = '-id' THEN w.id END DESC,
   w.id ASC
-LIMIT $15 OFFSET $14
+LIMIT $16 OFFSET $15
 `
 
 type WorkerListByEmploymentParams struct {
-	WithTotal       bool
-	ScopeWorker     *int64
-	IDNumberHash    []byte
-	PhoneHash       []byte
-	Gender          *string
-	NativeProvince  *string
-	BornFrom        *time.Time
-	BornTo          *time.Time
-	Active          *bool
-	Q               *string
-	AfterID         *int64
-	ID              *int64
-	Sort            string
-	Off             int32
-	Lim             int32
-	ScopeTown       *string
-	ScopeEnterprise *int64
-	ScopeProject    *int64
-	ProjectID       *int64
-	TeamID          *int64
-	TownCode        *string
-	OnSite          *bool
+	WithTotal      bool
+	ScopeLevel     string
+	ScopeKey       string
+	IDNumberHash   []byte
+	PhoneHash      []byte
+	Gender         *string
+	NativeProvince *string
+	BornFrom       *time.Time
+	BornTo         *time.Time
+	Active         *bool
+	Q              *string
+	AfterID        *int64
+	ID             *int64
+	Sort           string
+	Off            int32
+	Lim            int32
+	ProjectID      *int64
+	TeamID         *int64
+	TownCode       *string
+	OnSite         *bool
 }
 
 type WorkerListByEmploymentRow struct {
@@ -364,7 +388,8 @@ type WorkerListByEmploymentRow struct {
 func (q *Queries) WorkerListByEmployment(ctx context.Context, arg WorkerListByEmploymentParams) ([]WorkerListByEmploymentRow, error) {
 	rows, err := q.db.Query(ctx, workerListByEmployment,
 		arg.WithTotal,
-		arg.ScopeWorker,
+		arg.ScopeLevel,
+		arg.ScopeKey,
 		arg.IDNumberHash,
 		arg.PhoneHash,
 		arg.Gender,
@@ -378,9 +403,6 @@ func (q *Queries) WorkerListByEmployment(ctx context.Context, arg WorkerListByEm
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
-		arg.ScopeTown,
-		arg.ScopeEnterprise,
-		arg.ScopeProject,
 		arg.ProjectID,
 		arg.TeamID,
 		arg.TownCode,
