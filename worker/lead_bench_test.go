@@ -389,7 +389,9 @@ func scaleStarts(b *testing.B, pool *pgxpool.Pool, c client.Client, leads []*sca
 				cancel()
 				if err != nil {
 					failed.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("lead %d: %v", l.in.LeadID, err))
+					if firstErr.CompareAndSwap(nil, fmt.Sprintf("lead %d: %v", l.in.LeadID, err)) {
+						progress("lead %d failed: %v; its history: %s", l.in.LeadID, err, scaleTimeline(b, c, l, false))
+					}
 					continue
 				}
 				started.Add(1)
