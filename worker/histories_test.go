@@ -215,8 +215,9 @@ func (p *leadPath) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), time.Minute)
 }
 
-// start starts the workflow (on queue, default the usual one) and waits
-// for its intake.
+// start starts the workflow (on queue, default the usual one) as the
+// API does — Update-with-Start of workflows.UpdateStarted, answered once
+// the intake step is projected — and waits until it is idle.
 func (p *leadPath) start(queue string) {
 	opts := workflows.StartOptions(p.wid)
 	if queue != "" {
@@ -224,7 +225,15 @@ func (p *leadPath) start(queue string) {
 	}
 	ctx, cancel := p.ctx()
 	defer cancel()
-	run, err := p.r.c.ExecuteWorkflow(ctx, opts, workflows.LeadWorkflow, p.in)
+	op := p.r.c.NewWithStartWorkflowOperation(opts, workflows.LeadWorkflow, p.in)
+	h, err := p.r.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: "started", WorkflowID: p.wid, UpdateName: workflows.UpdateStarted,
+			WaitForStage: client.WorkflowUpdateStageCompleted}})
+	require.NoError(p.t, err)
+	var st cases.LeadState
+	require.NoError(p.t, h.Get(ctx, &st))
+	require.GreaterOrEqual(p.t, st.Seq, 1, "answered after the intake step")
+	run, err := op.Get(ctx)
 	require.NoError(p.t, err)
 	p.run = run
 	p.await("intake", func(st cases.LeadState) bool { return st.Seq >= 1 })
