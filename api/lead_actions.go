@@ -162,11 +162,24 @@ func (s *Server) leadAnswer(c *fiber.Ctx, q *dbq.Queries, id int64) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.leadDetail(c, q, row)
-	if err != nil {
-		return err
+	return s.leadJSON(c, q, row)
+}
+
+// leadShown is lead id as GET shows it to the caller (leadSeen), or nil
+// when the caller may not see it.
+func (s *Server) leadShown(c *fiber.Ctx, q *dbq.Queries, id int64, own bool) (*leadDetailOut, error) {
+	row, err := s.leadSeen(c, q, id, own)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
 	}
-	return c.JSON(out)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.leadDetail(c, q, row)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 // leadSeen loads lead id as the caller sees it. After the caller's own

@@ -251,22 +251,14 @@ func (s *Server) record(c *fiber.Ctx, it intake, description string) (leadIntake
 		return leadIntakeOut{}, err
 	}
 	out := leadIntakeOut{Linked: linked}
-	q := dbq.New(s.deps.Pool)
 	// a new lead is the caller's own entry, shown even when it went
 	// outside their domain (to the city's triage); an open lead of
 	// another domain the report was added to is not
-	row, err := s.leadSeen(c, q, lead.ID, !linked)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return out, nil
-	}
-	if err != nil {
+	d, err := s.leadShown(c, dbq.New(s.deps.Pool), lead.ID, !linked)
+	if err != nil || d == nil {
 		return out, err
 	}
-	d, err := s.leadDetail(c, q, row)
-	if err != nil {
-		return out, err
-	}
-	out.LeadID, out.Lead = &lead.ID, &d
+	out.LeadID, out.Lead = &lead.ID, d
 	return out, nil
 }
 
@@ -349,7 +341,8 @@ func (s *Server) importOne(c *fiber.Ctx, r leadImportRecord) (leadImportResult, 
 				return res, err
 			}
 		}
-		return res, s.importAnswer(c, q, prior.ID, &res)
+		res.Lead, err = s.leadShown(c, q, prior.ID, false)
+		return res, err
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return res, err
 	}
@@ -372,23 +365,6 @@ func (s *Server) importOne(c *fiber.Ctx, r leadImportRecord) (leadImportResult, 
 		res.Outcome = "linked"
 	}
 	return res, nil
-}
-
-// importAnswer adds the lead as the caller sees it to an import's result.
-func (s *Server) importAnswer(c *fiber.Ctx, q *dbq.Queries, id int64, res *leadImportResult) error {
-	row, err := leadGetScoped(c, q, id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	d, err := s.leadDetail(c, q, row)
-	if err != nil {
-		return err
-	}
-	res.Lead = &d
-	return nil
 }
 
 // importIntake is the intake of an imported record: the worker found by

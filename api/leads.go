@@ -232,6 +232,11 @@ func (s *Server) leadGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.leadJSON(c, q, row)
+}
+
+// leadJSON answers the lead row as GET /leads/{id} shows it.
+func (s *Server) leadJSON(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) error {
 	out, err := s.leadDetail(c, q, row)
 	if err != nil {
 		return err

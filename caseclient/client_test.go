@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
@@ -30,13 +32,19 @@ func ctxFor(t *testing.T) context.Context {
 	return c
 }
 
-func TestStartAndAct(t *testing.T) {
+// setup is a test database with the case fixture, Temporal with a worker
+// projecting into it, and a case client of that Temporal.
+func setup(t *testing.T) (context.Context, *pgxpool.Pool, *casetest.Fixture, client.Client, *caseclient.Client) {
 	t.Parallel()
-	ctx := ctxFor(t)
 	pool := dbtest.New(t)
 	f := casetest.New(t, pool)
 	tc := workertest.Start(t, pool)
 	cc := &caseclient.Client{Temporal: tc, Timeout: 20 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return ctxFor(t), pool, f, tc, cc
+}
+
+func TestStartAndAct(t *testing.T) {
+	ctx, pool, f, tc, cc := setup(t)
 
 	id, town, contractor := f.Record(t, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 10_000,
 		At: time.Now(), By: f.WorkerActor})
@@ -91,12 +99,7 @@ func TestStartAndAct(t *testing.T) {
 // The worker side's sweep starts a lead recorded (long enough ago) whose
 // workflow never started, and nothing twice.
 func TestStartStalledLeads(t *testing.T) {
-	t.Parallel()
-	ctx := ctxFor(t)
-	pool := dbtest.New(t)
-	f := casetest.New(t, pool)
-	tc := workertest.Start(t, pool)
-	cc := &caseclient.Client{Temporal: tc, Timeout: 20 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ctx, pool, f, _, cc := setup(t)
 	id, _, _ := f.Record(t, casetest.Lead{ProjectID: f.Project1, Amount: 1, At: time.Now(), By: f.Officer1})
 	young, _, _ := f.Record(t, casetest.Lead{ProjectID: f.Project2, Amount: 1, At: time.Now(), By: f.Officer2})
 	_, err := pool.Exec(ctx, `UPDATE leads SET created_at = now() - interval '5 minutes' WHERE id = $1`, id)

@@ -47,16 +47,7 @@ func TestAuditRetentionSchedule(t *testing.T) {
 	require.Equal(t, "AuditRetention", action.Workflow)
 
 	// Triggered now, the run archives the old months.
-	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))
-	var wfID string
-	require.Eventually(t, func() bool {
-		d, err := h.Describe(ctx)
-		if err != nil || len(d.Info.RecentActions) == 0 {
-			return false
-		}
-		wfID = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
-		return true
-	}, 30*time.Second, 200*time.Millisecond)
+	wfID := trigger(ctx, t, h)
 	var res workflows.RetentionResult
 	require.NoError(t, c.GetWorkflow(ctx, wfID, "").Get(ctx, &res))
 	var rows int64
@@ -89,6 +80,18 @@ func TestStalledCasesSchedule(t *testing.T) {
 	desc, err := h.Describe(ctx)
 	require.NoError(t, err)
 	require.Equal(t, time.Minute, desc.Schedule.Spec.Intervals[0].Every)
+	wfID := trigger(ctx, t, h)
+	var n int
+	require.NoError(t, c.GetWorkflow(ctx, wfID, "").Get(ctx, &n))
+	require.Equal(t, 1, n)
+	var status string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT status FROM leads WHERE id = $1`, id).Scan(&status))
+	require.Equal(t, "dispatched", status)
+}
+
+// trigger runs schedule h now and answers the workflow ID of the run.
+func trigger(ctx context.Context, t *testing.T, h client.ScheduleHandle) string {
+	t.Helper()
 	require.NoError(t, h.Trigger(ctx, client.ScheduleTriggerOptions{}))
 	var wfID string
 	require.Eventually(t, func() bool {
@@ -99,10 +102,5 @@ func TestStalledCasesSchedule(t *testing.T) {
 		wfID = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
 		return true
 	}, 30*time.Second, 200*time.Millisecond)
-	var n int
-	require.NoError(t, c.GetWorkflow(ctx, wfID, "").Get(ctx, &n))
-	require.Equal(t, 1, n)
-	var status string
-	require.NoError(t, pool.QueryRow(ctx, `SELECT status FROM leads WHERE id = $1`, id).Scan(&status))
-	require.Equal(t, "dispatched", status)
+	return wfID
 }
