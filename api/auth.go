@@ -74,13 +74,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 	markAudited(c)
 	var in loginIn
 	if err := decodeBody(c, &in); err != nil {
-		return s.refused(c, "auth.login", err)
+		return s.refused(c, "auth.login", loggedLogin(in.Username), err)
 	}
 	var v check
 	v.text("username", in.Username, true, 64)
 	v.required("password", in.Password != nil && *in.Password != "")
 	if err := v.err(); err != nil {
-		return s.refused(c, "auth.login", err)
+		return s.refused(c, "auth.login", loggedLogin(in.Username), err)
 	}
 	ctx := c.UserContext()
 	now := s.deps.Now()
@@ -272,11 +272,11 @@ var (
 func (s *Server) register(c *fiber.Ctx) error {
 	markAudited(c)
 	if !s.serves(roleWorker) {
-		return s.refused(c, "auth.register", errWrongSide)
+		return s.refused(c, "auth.register", "", errWrongSide)
 	}
 	var in registerIn
 	if err := decodeBody(c, &in); err != nil {
-		return s.refused(c, "auth.register", err)
+		return s.refused(c, "auth.register", loggedLogin(in.Phone), err)
 	}
 	var v check
 	var idNumber, phone string
@@ -301,7 +301,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		v.password("password", *in.Password, phone)
 	}
 	if err := v.err(); err != nil {
-		return s.refused(c, "auth.register", err)
+		return s.refused(c, "auth.register", loggedLogin(in.Phone), err)
 	}
 	ctx := c.UserContext()
 	hash, err := auth.HashPassword(ctx, *in.Password)
@@ -371,10 +371,13 @@ func (s *Server) register(c *fiber.Ctx) error {
 }
 
 // refused logs a sign-in or registration refused before any look-up (a
-// malformed request) and returns err.
-func (s *Server) refused(c *fiber.Ctx, action string, err error) error {
+// malformed request), with the login name it was for as the system log
+// keeps it (loggedLogin; "" when none), and returns err.
+func (s *Server) refused(c *fiber.Ctx, action, login string, err error) error {
 	ce := toClientError(err)
-	e := audit.Entry{Actor: s.actor(c), Action: action, ObjectType: "accounts", Status: ce.Status,
+	actor := s.actor(c)
+	actor.Username = login
+	e := audit.Entry{Actor: actor, Action: action, ObjectType: "accounts", Status: ce.Status,
 		Outcome: audit.OutcomeFailed, Detail: map[string]any{"reason": ce.Code}}
 	if werr := s.deps.Audit.Write(c.UserContext(), e); werr != nil {
 		s.deps.Logger.Error("audit: refused attempt not logged", "action", action, "err", werr)

@@ -186,7 +186,7 @@ func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
 	}
 	if r.Public {
 		c.Locals(scopeKey, Scope{})
-		return nil
+		return checkRequestText(c)
 	}
 	p, err := s.authenticate(c)
 	if err != nil {
@@ -195,7 +195,7 @@ func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
 	c.Locals(principalKey, p)
 	c.Locals(scopeKey, p.Scope)
 	if r.Self {
-		return nil
+		return checkRequestText(c)
 	}
 	if p.MustChange {
 		return errMustChange
@@ -207,7 +207,9 @@ func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
 	if !ok {
 		return errForbidden
 	}
-	return nil
+	// the query string and path parameters of every route, checked once
+	// here rather than by each handler (see textinput.go)
+	return checkRequestText(c)
 }
 
 // Body limits: the server admits up to Deps.BodyLimit (an Excel upload);
