@@ -331,7 +331,7 @@ func objectID(c *fiber.Ctx) string {
 
 // actor is who the system log records for this request.
 func (s *Server) actor(c *fiber.Ctx) audit.Actor {
-	a := audit.Actor{IP: c.IP(), UserAgent: truncate(string(c.Request().Header.UserAgent()), 300),
+	a := audit.Actor{IP: clientIP(c), UserAgent: truncate(string(c.Request().Header.UserAgent()), 300),
 		RequestID: requestID(c)}
 	if p := principalOf(c); p != nil {
 		id := p.AccountID
