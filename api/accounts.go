@@ -32,7 +32,7 @@ const (
 
 type accountOut struct {
 	ID                 int64      `json:"id"`
-	Username           string     `json:"username"`
+	Username           string     `json:"username" doc:"a worker's (their mobile number) masked, but to the worker themself; GET /accounts/{id}/login unmasks it"`
 	DisplayName        string     `json:"display_name"`
 	Role               string     `json:"role" enum:"city_supervisor,city_admin,city_auditor,town_officer,enterprise_user,project_manager,worker"`
 	RoleLabel          string     `json:"role_label"`
@@ -60,8 +60,8 @@ func (s *Server) accountFrom(a dbq.Account) accountOut {
 		CreatedAt: a.CreatedAt, Version: a.Version}
 }
 
-// administered renders accounts as their administrators see them: with
-// the running sign-in locks of each name.
+// administered renders accounts as their administrators see them: a
+// worker's login name masked, and the running sign-in locks of each name.
 func (s *Server) administered(ctx context.Context, q *dbq.Queries, accts ...dbq.Account) ([]accountOut, error) {
 	names := make([]string, len(accts))
 	for i, a := range accts {
@@ -74,6 +74,7 @@ func (s *Server) administered(ctx context.Context, q *dbq.Queries, accts ...dbq.
 	out := make([]accountOut, len(accts))
 	for i, a := range accts {
 		out[i] = s.accountFrom(a)
+		out[i].Username = maskedLogin(a.Role, a.Username)
 		if t, ok := locks[a.Username]; ok {
 			out[i].LockedUntil = &t
 		}
@@ -123,6 +124,9 @@ func (s *Server) accountRoutes() {
 		Out: listOut[accountOut]{}, Handler: s.accountList})
 	s.add(route{Method: "GET", Path: "/accounts/:id", Perm: "accounts:read", Tag: "accounts", Summary: "Get an account", Out: accountOut{},
 		Handler: s.accountGet})
+	s.add(route{Method: "GET", Path: "/accounts/:id/login", Perm: "accounts:read", Tag: "accounts", Summary: "An account's login name " +
+		"unmasked (a worker's is their mobile number, masked elsewhere); the view is in the system log", Out: loginNameOut{},
+		Handler: s.accountLogin})
 	s.add(route{Method: "POST", Path: "/accounts", Perm: "accounts:write", Tag: "accounts", Summary: "Create an account (city: any staff role; " +
 		"enterprise: project managers of its own projects)", Body: accountIn{}, Out: accountCreatedOut{}, Status: 201, Handler: s.accountCreate})
 	s.add(route{Method: "PATCH", Path: "/accounts/:id", Perm: "accounts:write", Tag: "accounts", Summary: "Correct an account's display name " +
@@ -198,6 +202,29 @@ func (s *Server) accountGet(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+type loginNameOut struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username" doc:"unmasked"`
+}
+
+// accountLogin shows an account's login name unmasked to whoever may read
+// the account (a city account administrator, for workers' accounts).
+// Like every view of unmasked personal data it is in the system log with
+// what was shown.
+func (s *Server) accountLogin(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := accountGetScoped(c, dbq.New(s.deps.Pool), id)
+	if err != nil {
+		return err
+	}
+	auditDetail(c, "unmasked", []string{"username"})
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(loginNameOut{ID: r.Account.ID, Username: r.Account.Username})
+}
+
 // mayUnlock reports whether the caller may lift the sign-in locks of an
 // account of role: whoever administers the role, and the city's account
 // administrators also workers' accounts (a worker locked out behind a
@@ -260,6 +287,9 @@ func (in *accountIn) validate() error {
 	v.text("username", in.Username, true, 64)
 	if in.Username != nil && v.ok("username") && !usernameRe.MatchString(*in.Username) {
 		v.fail("username", "invalid_username", "登录名须为3至64位小写字母、数字或 . _ -，以字母或数字开头")
+	} else if in.Username != nil && v.ok("username") && isMobileLogin(*in.Username) {
+		// mobile numbers are workers' login names (and personal data)
+		v.fail("username", "invalid_username", "登录名不能是手机号码（手机号码是工人的登录名）")
 	}
 	v.text("display_name", in.DisplayName, true, 100)
 	v.enum("role", in.Role, true, registry.Roles)

@@ -343,7 +343,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		return err
 	}
 	actor := s.actor(c)
-	actor.Username = phone
+	actor.Username = loggedLogin(&phone)
 	var out accountOut
 	var result error
 	err = s.inTxAs(c, actor, func(q *dbq.Queries, tx pgx.Tx) error {

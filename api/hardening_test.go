@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/anxin-city/anxin/api"
+	"github.com/anxin-city/anxin/audit"
 )
 
 // TestNULBytesRefused: a NUL byte (or another C0 control character) in
@@ -235,4 +237,67 @@ func TestLoginCeilingAcrossClients(t *testing.T) {
 	require.Equal(t, 429, h.loginFrom("203.0.113.51", "no.such.officer", testPassword).Status)
 	clk.advance(61 * time.Minute)
 	require.Equal(t, 401, h.loginFrom("203.0.113.51", "no.such.officer", testPassword).Status)
+}
+
+// TestWorkerLoginMasked: a worker's login name is their mobile number.
+// The account administrators see it masked unless they unmask it (which is
+// logged); the system log never holds it in full — not as the actor, not
+// as a sign-in's name, not in a captured accounts row, not in a logged
+// query — and its chain stays whole.
+func TestWorkerLoginMasked(t *testing.T) {
+	h := setup(t)
+	f := newRegistryFixture(h)
+	const phone, masked = "13912345678", "139****5678"
+	h.must(200, "PATCH", v1("/workers/%d", f.WorkerA), map[string]any{"phone": phone, "version": 1})
+	reg := h.doAs("", "POST", v1("/auth/register"), map[string]any{"id_number": f.IDNumberA, "phone": phone, "password": "Zhang#San2026"})
+	require.Equal(t, 201, reg.Status, string(reg.Raw))
+	require.Equal(t, phone, reg.Body["username"], "the worker sees their own")
+	id := reg.num("id")
+	require.Equal(t, 401, h.doAs("", "POST", v1("/auth/login"), map[string]any{"username": "139-1234-5678", "password": "Wrong#Pass2026"}).Status)
+	tok := h.login("139 1234 5678", "Zhang#San2026") // written any usual way
+	require.Equal(t, phone, h.doAs(tok, "GET", v1("/auth/me"), nil).Body["username"])
+	require.Equal(t, 200, h.doAs(tok, "GET", v1("/workers/%d", f.WorkerA), nil).Status)
+
+	h.role = "city_admin"
+	list := h.must(200, "GET", v1("/accounts?role=worker"), nil)
+	require.Len(t, list.items(), 1)
+	require.Equal(t, masked, list.items()[0]["username"])
+	require.NotContains(t, string(list.Raw), phone)
+	found := h.must(200, "GET", v1("/accounts?q=%s", phone), nil)
+	require.Len(t, found.items(), 1, "found by the full number, shown masked")
+	require.NotContains(t, string(found.Raw), phone)
+	one := h.must(200, "GET", v1("/accounts/%d", id), nil)
+	require.Equal(t, masked, one.Body["username"])
+	login := h.must(200, "GET", v1("/accounts/%d/login", id), nil)
+	require.Equal(t, phone, login.Body["username"])
+	require.Equal(t, "no-store", login.header("Cache-Control"))
+	require.Equal(t, 1, h.auditCount(`action = 'GET /api/v1/accounts/:id/login' AND object_id = $1 AND role = 'city_admin'
+		AND detail->'unmasked' ? 'username'`, fmt.Sprint(id)))
+	r := h.do("POST", v1("/accounts"), map[string]any{"username": "13812345678", "display_name": "x", "role": "city_auditor"})
+	require.Equal(t, 422, r.Status)
+	require.Equal(t, "invalid_username", r.code(), "a staff login name may not be a mobile number")
+
+	// The system log: the masked name where the name was, nowhere the full
+	// number.
+	require.Zero(t, h.auditCount(`position($1 in concat_ws('|', username, object_id, user_agent, old_values::text,
+		new_values::text, detail::text)) > 0`, phone), "the full number is in the system log")
+	for _, where := range []string{
+		`action = 'auth.register' AND outcome = 'ok'`,
+		`action = 'auth.login' AND outcome = 'ok'`,
+		`action = 'auth.login' AND outcome = 'failed'`,
+		`action = 'GET /api/v1/workers/:id' AND role = 'worker'`,
+	} {
+		require.Equal(t, 1, h.auditCount(where+` AND username = $1`, masked), where)
+	}
+	require.Equal(t, 1, h.auditCount(`action = 'accounts.insert' AND new_values->>'username' = $1 AND username = $1`, masked))
+	require.Equal(t, 1, h.auditCount(`action = 'GET /api/v1/accounts' AND detail->>'query' = $1`, "q="+url.QueryEscape(masked)))
+
+	// The auditors read it masked, and find it by the full number.
+	h.role = "city_auditor"
+	entries := h.must(200, "GET", v1("/audit-log?username=%s", phone), nil)
+	require.NotEmpty(t, entries.items())
+	require.NotContains(t, string(entries.Raw), phone)
+	rep, err := audit.Verify(context.Background(), h.pool, audit.VerifyOptions{})
+	require.NoError(t, err)
+	require.Nil(t, rep.Broken, rep.String())
 }

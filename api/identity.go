@@ -17,6 +17,7 @@ import (
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/auth"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/pii"
 )
 
@@ -268,7 +269,8 @@ const auditDetailKey = "anxin.audit.detail"
 
 // maskedParams are the query parameters that carry personal data (exact
 // look-ups by ID number or phone): the log keeps them masked, as the API
-// shows them, never in clear.
+// shows them, never in clear. So is any other parameter that is a mobile
+// number.
 var maskedParams = map[string]string{"id_number": pii.KindIDNumber, "phone": pii.KindPhone, "bank_card": pii.KindBankCard}
 
 // loggedQuery is the request's query string as the system log keeps it.
@@ -282,6 +284,10 @@ func loggedQuery(c *fiber.Ctx) string {
 		key, val := string(k), string(v)
 		if kind, ok := maskedParams[key]; ok {
 			val = pii.Mask(kind, val)
+		} else if m, err := ident.ParseMobile(val); err == nil {
+			// a mobile number in any other parameter (a worker's login
+			// name in /accounts?q=, /audit-log?username=) is masked too
+			val = pii.MaskPhone(m)
 		}
 		vals.Add(key, val)
 	})
@@ -329,13 +335,14 @@ func objectID(c *fiber.Ctx) string {
 	return ""
 }
 
-// actor is who the system log records for this request.
+// actor is who the system log records for this request: a worker's login
+// name (their mobile number) masked, as everywhere others see it.
 func (s *Server) actor(c *fiber.Ctx) audit.Actor {
 	a := audit.Actor{IP: clientIP(c), UserAgent: truncate(string(c.Request().Header.UserAgent()), 300),
 		RequestID: requestID(c)}
 	if p := principalOf(c); p != nil {
 		id := p.AccountID
-		a.AccountID, a.Username, a.Role, a.Domain = &id, p.Username, p.Role, p.Domain
+		a.AccountID, a.Username, a.Role, a.Domain = &id, maskedLogin(p.Role, p.Username), p.Role, p.Domain
 	}
 	return a
 }
