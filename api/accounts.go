@@ -250,7 +250,7 @@ func (s *Server) accountUnlock(c *fiber.Ctx) error {
 		if !mayUnlock(principalOf(c), r.Account.Role) {
 			return errForbidden
 		}
-		n, err := q.LoginThrottleUnlock(c.UserContext(), s.loginKey(r.Account.Username))
+		n, err := s.unlock(c.UserContext(), q, r.Account.Username)
 		if err != nil {
 			return err
 		}
@@ -287,8 +287,9 @@ func (in *accountIn) validate() error {
 	v.text("username", in.Username, true, 64)
 	if in.Username != nil && v.ok("username") && !usernameRe.MatchString(*in.Username) {
 		v.fail("username", "invalid_username", "登录名须为3至64位小写字母、数字或 . _ -，以字母或数字开头")
-	} else if in.Username != nil && v.ok("username") && isMobileLogin(*in.Username) {
-		// mobile numbers are workers' login names (and personal data)
+	} else if in.Username != nil && v.ok("username") && isMobileLogin(normalizeLogin(*in.Username)) {
+		// mobile numbers, however written, are workers' login names (and
+		// personal data); sign-in reads 138.1234.5678 as 13812345678
 		v.fail("username", "invalid_username", "登录名不能是手机号码（手机号码是工人的登录名）")
 	}
 	v.text("display_name", in.DisplayName, true, 100)
@@ -484,7 +485,7 @@ func (s *Server) accountResetPassword(c *fiber.Ctx) error {
 			return resetOut{}, err
 		}
 		// a new password: the failures counted against the old one go
-		if _, err := q.LoginThrottleUnlock(c.UserContext(), s.loginKey(a.Username)); err != nil {
+		if _, err := s.unlock(c.UserContext(), q, a.Username); err != nil {
 			return resetOut{}, err
 		}
 		shown, err := s.administeredOne(c.UserContext(), q, a)

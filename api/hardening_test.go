@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -273,9 +274,11 @@ func TestWorkerLoginMasked(t *testing.T) {
 	require.Equal(t, "no-store", login.header("Cache-Control"))
 	require.Equal(t, 1, h.auditCount(`action = 'GET /api/v1/accounts/:id/login' AND object_id = $1 AND role = 'city_admin'
 		AND detail->'unmasked' ? 'username'`, fmt.Sprint(id)))
-	r := h.do("POST", v1("/accounts"), map[string]any{"username": "13812345678", "display_name": "x", "role": "city_auditor"})
-	require.Equal(t, 422, r.Status)
-	require.Equal(t, "invalid_username", r.code(), "a staff login name may not be a mobile number")
+	for _, name := range []string{"13812345678", "138.1234.5678"} {
+		r := h.do("POST", v1("/accounts"), map[string]any{"username": name, "display_name": "x", "role": "city_auditor"})
+		require.Equal(t, 422, r.Status, name)
+		require.Equal(t, "invalid_username", r.code(), "a staff login name may not be a mobile number: %s", name)
+	}
 
 	// The system log: the masked name where the name was, nowhere the full
 	// number.
@@ -300,4 +303,25 @@ func TestWorkerLoginMasked(t *testing.T) {
 	rep, err := audit.Verify(context.Background(), h.pool, audit.VerifyOptions{})
 	require.NoError(t, err)
 	require.Nil(t, rep.Broken, rep.String())
+}
+
+// TestParallelGuessesQueue: guesses sent at once from one client are
+// counted one after the other (its count is locked for each attempt), so
+// ten of them check five passwords at most.
+func TestParallelGuessesQueue(t *testing.T) {
+	h, _ := setupProxied(t, nil)
+	_, user := h.account("city_supervisor", api.Scope{})
+	statuses := make(chan int, 10)
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Go(func() { statuses <- h.loginFrom("203.0.113.9", user, "Wrong#Pass2026").Status })
+	}
+	wg.Wait()
+	close(statuses)
+	n := map[int]int{}
+	for s := range statuses {
+		n[s]++
+	}
+	require.Equal(t, map[int]int{401: 4, 429: 6}, n)
+	require.Equal(t, 5, h.auditCount(`action = 'auth.login' AND detail->>'reason' = 'wrong_password'`), "five passwords checked")
 }

@@ -96,6 +96,18 @@ func (t throttle) clear(ctx context.Context, q *dbq.Queries) error {
 	return q.LoginThrottleClear(ctx, dbq.LoginThrottleClearParams{NameKey: t.key, Client: t.client})
 }
 
+// unlock deletes every count of a login name (an administrator's unlock,
+// a password reset) and returns how many there were.
+func (s *Server) unlock(ctx context.Context, q *dbq.Queries, name string) (int64, error) {
+	key := s.loginKey(name)
+	n, err := q.LoginThrottleUnlock(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	m, err := q.LoginThrottleUnlockAll(ctx, key)
+	return n + m, err
+}
+
 // lockedUntil returns, per login name, the end of its latest running lock
 // for any client (for the administrators' view of accounts).
 func (s *Server) lockedUntil(ctx context.Context, q *dbq.Queries, names []string) (map[string]time.Time, error) {

@@ -64,9 +64,15 @@ SELECT EXISTS (SELECT 1 FROM sessions
 DELETE FROM login_throttle WHERE name_key = @name_key AND client = @client;
 
 -- name: LoginThrottleUnlock :execrows
--- An administrator's unlock (or password reset): every client's count of
--- the name, and the all-clients one, start again.
-DELETE FROM login_throttle WHERE name_key = @name_key;
+-- An administrator's unlock (or password reset), first step: every
+-- client's count of the name starts again. (Sign-ins lock their client's
+-- row, then the all-clients one: the unlock deletes in the same order, in
+-- two statements, so that the two never wait for each other.)
+DELETE FROM login_throttle WHERE name_key = @name_key AND client <> '*';
+
+-- name: LoginThrottleUnlockAll :execrows
+-- Second step: the count of all clients starts again.
+DELETE FROM login_throttle WHERE name_key = @name_key AND client = '*';
 
 -- name: LoginLocks :many
 -- The latest running lock of each of these names (for any client).
@@ -78,6 +84,11 @@ GROUP BY name_key;
 -- name: LoginThrottlePurge :execrows
 -- Counts nobody added to for a day and that lock nothing are void (see
 -- LoginThrottleTake): deleted by the daily retention run.
-DELETE FROM login_throttle
-WHERE coalesce(last_failure_at, since) < @before::timestamptz
-  AND (locked_until IS NULL OR locked_until < @before::timestamptz);
+-- Rows a sign-in holds are skipped (next day), so the purge never waits
+-- for one nor makes one wait in a different order.
+DELETE FROM login_throttle t
+USING (SELECT name_key, client FROM login_throttle
+       WHERE coalesce(last_failure_at, since) < @before::timestamptz
+         AND (locked_until IS NULL OR locked_until < @before::timestamptz)
+       FOR UPDATE SKIP LOCKED) v
+WHERE t.name_key = v.name_key AND t.client = v.client;

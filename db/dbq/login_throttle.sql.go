@@ -185,13 +185,18 @@ func (q *Queries) LoginThrottleFailAll(ctx context.Context, arg LoginThrottleFai
 }
 
 const loginThrottlePurge = `-- name: LoginThrottlePurge :execrows
-DELETE FROM login_throttle
-WHERE coalesce(last_failure_at, since) < $1::timestamptz
-  AND (locked_until IS NULL OR locked_until < $1::timestamptz)
+DELETE FROM login_throttle t
+USING (SELECT name_key, client FROM login_throttle
+       WHERE coalesce(last_failure_at, since) < $1::timestamptz
+         AND (locked_until IS NULL OR locked_until < $1::timestamptz)
+       FOR UPDATE SKIP LOCKED) v
+WHERE t.name_key = v.name_key AND t.client = v.client
 `
 
 // Counts nobody added to for a day and that lock nothing are void (see
 // LoginThrottleTake): deleted by the daily retention run.
+// Rows a sign-in holds are skipped (next day), so the purge never waits
+// for one nor makes one wait in a different order.
 func (q *Queries) LoginThrottlePurge(ctx context.Context, before time.Time) (int64, error) {
 	result, err := q.db.Exec(ctx, loginThrottlePurge, before)
 	if err != nil {
@@ -242,13 +247,28 @@ func (q *Queries) LoginThrottleTake(ctx context.Context, arg LoginThrottleTakePa
 }
 
 const loginThrottleUnlock = `-- name: LoginThrottleUnlock :execrows
-DELETE FROM login_throttle WHERE name_key = $1
+DELETE FROM login_throttle WHERE name_key = $1 AND client <> '*'
 `
 
-// An administrator's unlock (or password reset): every client's count of
-// the name, and the all-clients one, start again.
+// An administrator's unlock (or password reset), first step: every
+// client's count of the name starts again. (Sign-ins lock their client's
+// row, then the all-clients one: the unlock deletes in the same order, in
+// two statements, so that the two never wait for each other.)
 func (q *Queries) LoginThrottleUnlock(ctx context.Context, nameKey []byte) (int64, error) {
 	result, err := q.db.Exec(ctx, loginThrottleUnlock, nameKey)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const loginThrottleUnlockAll = `-- name: LoginThrottleUnlockAll :execrows
+DELETE FROM login_throttle WHERE name_key = $1 AND client = '*'
+`
+
+// Second step: the count of all clients starts again.
+func (q *Queries) LoginThrottleUnlockAll(ctx context.Context, nameKey []byte) (int64, error) {
+	result, err := q.db.Exec(ctx, loginThrottleUnlockAll, nameKey)
 	if err != nil {
 		return 0, err
 	}
