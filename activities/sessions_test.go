@@ -28,6 +28,13 @@ func TestPurgeSessions(t *testing.T) {
 		       (sha256('c'), $1, $2::timestamptz - interval '11 days', $2::timestamptz - interval '10 days', NULL, NULL),
 		       (sha256('d'), $1, $2::timestamptz, $2::timestamptz + interval '12 hours', NULL, NULL)`, account, now)
 	require.NoError(t, err)
+	// sign-in failure counts: void for two days, still locking, fresh
+	_, err = pool.Exec(ctx, `
+		INSERT INTO login_throttle (name_key, client, failures, since, last_failure_at, locked_until)
+		VALUES (sha256('n1'), '10.0.0.1', 3, $1::timestamptz - interval '3 days', $1::timestamptz - interval '2 days', NULL),
+		       (sha256('n2'), '10.0.0.1', 40, $1::timestamptz - interval '3 days', $1::timestamptz - interval '2 days', $1::timestamptz + interval '1 hour'),
+		       (sha256('n3'), '10.0.0.1', 1, $1::timestamptz - interval '1 hour', $1::timestamptz - interval '1 hour', NULL)`, now)
+	require.NoError(t, err)
 
 	acts := &activities.Activities{DB: pool}
 	var suite testsuite.WorkflowTestSuite
@@ -41,4 +48,6 @@ func TestPurgeSessions(t *testing.T) {
 	var left int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM sessions`).Scan(&left))
 	require.Equal(t, 2, left)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM login_throttle`).Scan(&left))
+	require.Equal(t, 2, left, "the void count went")
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -31,7 +32,7 @@ const (
 
 type accountOut struct {
 	ID                 int64      `json:"id"`
-	Username           string     `json:"username"`
+	Username           string     `json:"username" doc:"a worker's (their mobile number) masked, but to the worker themself; GET /accounts/{id}/login unmasks it"`
 	DisplayName        string     `json:"display_name"`
 	Role               string     `json:"role" enum:"city_supervisor,city_admin,city_auditor,town_officer,enterprise_user,project_manager,worker"`
 	RoleLabel          string     `json:"role_label"`
@@ -41,7 +42,7 @@ type accountOut struct {
 	ProjectID          *int64     `json:"project_id"`
 	WorkerID           *int64     `json:"worker_id"`
 	MustChangePassword bool       `json:"must_change_password"`
-	LockedUntil        *time.Time `json:"locked_until"`
+	LockedUntil        *time.Time `json:"locked_until" doc:"in the administrators' views: the end of the latest running sign-in lock of the name, for any client (POST /accounts/{id}/unlock lifts them)"`
 	LastLoginAt        *time.Time `json:"last_login_at"`
 	Active             bool       `json:"active"`
 	DeactivatedReason  *string    `json:"deactivated_reason"`
@@ -49,16 +50,45 @@ type accountOut struct {
 	Version            int32      `json:"version"`
 }
 
+// accountFrom is an account as its holder sees it (sign-in, /auth/me,
+// registration): the login name in full.
 func (s *Server) accountFrom(a dbq.Account) accountOut {
-	out := accountOut{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role,
+	return accountOut{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role,
 		RoleLabel: registry.Roles.Label(a.Role), Domain: a.Domain, TownCode: a.TownCode, EnterpriseID: a.EnterpriseID,
 		ProjectID: a.ProjectID, WorkerID: a.WorkerID, MustChangePassword: a.MustChangePassword,
 		LastLoginAt: a.LastLoginAt, Active: a.Active, DeactivatedReason: a.DeactivatedReason,
 		CreatedAt: a.CreatedAt, Version: a.Version}
-	if a.LockedUntil != nil && a.LockedUntil.After(s.deps.Now()) {
-		out.LockedUntil = a.LockedUntil
+}
+
+// administered renders accounts as their administrators see them: a
+// worker's login name masked, and the running sign-in locks of each name.
+func (s *Server) administered(ctx context.Context, q *dbq.Queries, accts ...dbq.Account) ([]accountOut, error) {
+	names := make([]string, len(accts))
+	for i, a := range accts {
+		names[i] = a.Username
 	}
-	return out
+	locks, err := s.lockedUntil(ctx, q, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]accountOut, len(accts))
+	for i, a := range accts {
+		out[i] = s.accountFrom(a)
+		out[i].Username = maskedLogin(a.Role, a.Username)
+		if t, ok := locks[a.Username]; ok {
+			out[i].LockedUntil = &t
+		}
+	}
+	return out, nil
+}
+
+// administeredOne is administered for one account.
+func (s *Server) administeredOne(ctx context.Context, q *dbq.Queries, a dbq.Account) (accountOut, error) {
+	out, err := s.administered(ctx, q, a)
+	if err != nil {
+		return accountOut{}, err
+	}
+	return out[0], nil
 }
 
 type accountIn struct {
@@ -93,7 +123,10 @@ func (s *Server) accountRoutes() {
 			param{Name: "active", Type: "boolean"}, param{Name: "q", Type: "string", Desc: "login name prefix or display name"}),
 		Out: listOut[accountOut]{}, Handler: s.accountList})
 	s.add(route{Method: "GET", Path: "/accounts/:id", Perm: "accounts:read", Tag: "accounts", Summary: "Get an account", Out: accountOut{},
-		Handler: getHandler(s, idParam, accountGetScoped, func(r dbq.AccountListRow) accountOut { return s.accountFrom(r.Account) })})
+		Handler: s.accountGet})
+	s.add(route{Method: "GET", Path: "/accounts/:id/login", Perm: "accounts:read", Tag: "accounts", Summary: "An account's login name " +
+		"unmasked (a worker's is their mobile number, masked elsewhere); the view is in the system log", Out: loginNameOut{},
+		Handler: s.accountLogin})
 	s.add(route{Method: "POST", Path: "/accounts", Perm: "accounts:write", Tag: "accounts", Summary: "Create an account (city: any staff role; " +
 		"enterprise: project managers of its own projects)", Body: accountIn{}, Out: accountCreatedOut{}, Status: 201, Handler: s.accountCreate})
 	s.add(route{Method: "PATCH", Path: "/accounts/:id", Perm: "accounts:write", Tag: "accounts", Summary: "Correct an account's display name " +
@@ -104,6 +137,9 @@ func (s *Server) accountRoutes() {
 		Body: activeIn{}, Out: accountOut{}, Handler: s.accountSetActive(true)})
 	s.add(route{Method: "POST", Path: "/accounts/:id/reset-password", Perm: "accounts:write", Tag: "accounts", Summary: "Reset the password " +
 		"to a temporary one (also unlocks; its sessions end)", Body: versionIn{}, Out: resetOut{}, Handler: s.accountResetPassword})
+	s.add(route{Method: "POST", Path: "/accounts/:id/unlock", Perm: "accounts:write", Tag: "accounts", Summary: "Lift every sign-in lock " +
+		"of the account's login name (of every client, and the ceiling of all clients) and forget its failure counts", Out: accountOut{},
+		Handler: s.accountUnlock})
 }
 
 // accountGetScoped loads an account the caller may see (AccountList: the
@@ -126,10 +162,107 @@ func (s *Server) accountList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
+	q := dbq.New(s.deps.Pool)
+	var shown map[int64]accountOut
 	return listPage(c, p, func(lim, off int32) ([]dbq.AccountListRow, error) {
 		arg.Lim, arg.Off = lim, off
-		return dbq.New(s.deps.Pool).AccountList(c.UserContext(), arg)
-	}, func(r dbq.AccountListRow) int64 { return r.Total }, func(r dbq.AccountListRow) accountOut { return s.accountFrom(r.Account) })
+		rows, err := q.AccountList(c.UserContext(), arg)
+		if err != nil {
+			return nil, err
+		}
+		accts := make([]dbq.Account, len(rows))
+		for i, r := range rows {
+			accts[i] = r.Account
+		}
+		out, err := s.administered(c.UserContext(), q, accts...)
+		if err != nil {
+			return nil, err
+		}
+		shown = make(map[int64]accountOut, len(out))
+		for _, o := range out {
+			shown[o.ID] = o
+		}
+		return rows, nil
+	}, func(r dbq.AccountListRow) int64 { return r.Total }, func(r dbq.AccountListRow) accountOut { return shown[r.Account.ID] })
+}
+
+func (s *Server) accountGet(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	q := dbq.New(s.deps.Pool)
+	r, err := accountGetScoped(c, q, id)
+	if err != nil {
+		return err
+	}
+	out, err := s.administeredOne(c.UserContext(), q, r.Account)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+type loginNameOut struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username" doc:"unmasked"`
+}
+
+// accountLogin shows an account's login name unmasked to whoever may read
+// the account (a city account administrator, for workers' accounts).
+// Like every view of unmasked personal data it is in the system log with
+// what was shown.
+func (s *Server) accountLogin(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := accountGetScoped(c, dbq.New(s.deps.Pool), id)
+	if err != nil {
+		return err
+	}
+	auditDetail(c, "unmasked", []string{"username"})
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(loginNameOut{ID: r.Account.ID, Username: r.Account.Username})
+}
+
+// mayUnlock reports whether the caller may lift the sign-in locks of an
+// account of role: whoever administers the role, and the city's account
+// administrators also workers' accounts (a worker locked out behind a
+// shared address calls the city, and unlocking hands nobody a password).
+func mayUnlock(caller *Principal, role string) bool {
+	return mayAdminister(caller, role) || (caller.Role == roleCityAdmin && role == roleWorker)
+}
+
+// accountUnlock lifts every sign-in lock of an account's login name. The
+// request is in the system log (POST /api/v1/accounts/:id/unlock, with
+// the number of counts cleared).
+func (s *Server) accountUnlock(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var out accountOut
+	err = s.inTx(c, func(q *dbq.Queries) error {
+		r, err := accountGetScoped(c, q, id)
+		if err != nil {
+			return err
+		}
+		if !mayUnlock(principalOf(c), r.Account.Role) {
+			return errForbidden
+		}
+		n, err := s.unlock(c.UserContext(), q, r.Account.Username)
+		if err != nil {
+			return err
+		}
+		auditDetail(c, "cleared", n)
+		out, err = s.administeredOne(c.UserContext(), q, r.Account)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
@@ -155,6 +288,10 @@ func (in *accountIn) validate() error {
 	v.text("username", in.Username, true, 64)
 	if in.Username != nil && v.ok("username") && !usernameRe.MatchString(*in.Username) {
 		v.fail("username", "invalid_username", "登录名须为3至64位小写字母、数字或 . _ -，以字母或数字开头")
+	} else if in.Username != nil && v.ok("username") && isMobileLogin(normalizeLogin(*in.Username)) {
+		// mobile numbers, however written, are workers' login names (and
+		// personal data); sign-in reads 138.1234.5678 as 13812345678
+		v.fail("username", "invalid_username", "登录名不能是手机号码（手机号码是工人的登录名）")
 	}
 	v.text("display_name", in.DisplayName, true, 100)
 	v.enum("role", in.Role, true, registry.Roles)
@@ -212,7 +349,9 @@ func (s *Server) accountCreate(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		out.Account = s.accountFrom(a)
+		if out.Account, err = s.administeredOne(c.UserContext(), q, a); err != nil {
+			return err
+		}
 		return s.regrant(c, true, a)
 	})
 	if err != nil {
@@ -284,7 +423,7 @@ func (s *Server) accountSetActive(active bool) fiber.Handler {
 			if err := s.regrant(c, active, a); err != nil {
 				return nil, err
 			}
-			return s.accountFrom(a), nil
+			return s.administeredOne(c.UserContext(), q, a)
 		})
 }
 
@@ -321,7 +460,7 @@ func (s *Server) accountUpdate(c *fiber.Ctx) error {
 		if err != nil {
 			return accountOut{}, versioned(err)
 		}
-		return s.accountFrom(a), nil
+		return s.administeredOne(c.UserContext(), q, a)
 	})
 }
 
@@ -349,7 +488,15 @@ func (s *Server) accountResetPassword(c *fiber.Ctx) error {
 			Now: s.deps.Now(), Reason: ptr("password_reset")}); err != nil {
 			return resetOut{}, err
 		}
-		return resetOut{Account: s.accountFrom(a), TemporaryPassword: tmp}, nil
+		// a new password: the failures counted against the old one go
+		if _, err := s.unlock(c.UserContext(), q, a.Username); err != nil {
+			return resetOut{}, err
+		}
+		shown, err := s.administeredOne(c.UserContext(), q, a)
+		if err != nil {
+			return resetOut{}, err
+		}
+		return resetOut{Account: shown, TemporaryPassword: tmp}, nil
 	})
 }
 

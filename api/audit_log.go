@@ -19,7 +19,7 @@ type auditEntryOut struct {
 	ID         int64           `json:"id" doc:"position in the hash chain"`
 	At         time.Time       `json:"at"`
 	AccountID  *int64          `json:"account_id"`
-	Username   *string         `json:"username"`
+	Username   *string         `json:"username" doc:"a worker's login name (mobile number) masked"`
 	Role       *string         `json:"role"`
 	Domain     *string         `json:"domain"`
 	IP         *string         `json:"ip"`
@@ -52,7 +52,7 @@ func (s *Server) auditLogRoutes() {
 		Query: append(pageParams("id", "-id"),
 			param{Name: "from", Type: "string", Desc: "YYYY-MM-DD (China time), inclusive"},
 			param{Name: "to", Type: "string", Desc: "YYYY-MM-DD (China time), inclusive"},
-			param{Name: "account_id", Type: "integer"}, param{Name: "username", Type: "string"},
+			param{Name: "account_id", Type: "integer"}, param{Name: "username", Type: "string", Desc: "exact; a worker's (a mobile number) is matched masked, as the log keeps it"},
 			param{Name: "action", Type: "string", Desc: "prefix, e.g. 'auth.' or 'PATCH /api/v1/projects'"},
 			param{Name: "object_type", Type: "string"}, param{Name: "object_id", Type: "string"},
 			param{Name: "outcome", Type: "string", Enum: registry.AuditOutcomes.Codes},
@@ -73,6 +73,10 @@ func (s *Server) auditLogList(c *fiber.Ctx) error {
 		Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
+	}
+	if u := arg.Username; u != nil && isMobileLogin(normalizeLogin(*u)) {
+		// the log keeps workers' login names masked
+		arg.Username = ptr(maskedLogin(roleWorker, normalizeLogin(*u)))
 	}
 	// Days are China days: [from 00:00, to+1 00:00) in UTC+8.
 	end := s.today().AddDate(0, 0, 1)
@@ -97,7 +101,12 @@ func (s *Server) auditLogList(c *fiber.Ctx) error {
 		arg.Lim, arg.Off = lim, off
 		return dbq.New(s.deps.Pool).AuditLogList(c.UserContext(), arg)
 	}, func(r dbq.AuditLogListRow) int64 { return r.Total }, func(r dbq.AuditLogListRow) auditEntryOut {
-		return auditEntryOut{ID: r.ID, At: r.At, AccountID: r.AccountID, Username: r.Username, Role: r.Role, Domain: r.Domain,
+		username := r.Username
+		if username != nil && isMobileLogin(*username) {
+			// entries written before login names were masked in the log
+			username = ptr(maskedLogin(roleWorker, *username))
+		}
+		return auditEntryOut{ID: r.ID, At: r.At, AccountID: r.AccountID, Username: username, Role: r.Role, Domain: r.Domain,
 			IP: r.Ip, UserAgent: r.UserAgent, RequestID: r.RequestID, Action: r.Action, ObjectType: r.ObjectType,
 			ObjectID: r.ObjectID, Outcome: r.Outcome, Status: r.Status, Old: rawJSON(r.OldValues), New: rawJSON(r.NewValues),
 			Detail: rawJSON(r.Detail), Hash: hex.EncodeToString(r.Hash)}

@@ -51,7 +51,8 @@ var (
 
 func (s *Server) authRoutes() {
 	s.add(route{Method: "POST", Path: "/auth/login", Public: true, Tag: "auth", Summary: "Sign in with login name and password; " +
-		"five wrong passwords in a row lock the account (15 minutes, doubling with each further five, at most 24 hours); rate-limited per IP",
+		"five wrong passwords in a row from one client lock the name for that client (15 minutes, doubling with each further five, " +
+		"at most 24 hours), known and unknown names alike; rate-limited per IP",
 		Body: loginIn{}, Out: loginOut{}, Handler: s.login})
 	s.add(route{Method: "POST", Path: "/auth/register", Public: true, Tag: "auth", Summary: "Worker self-registration against an existing " +
 		"real-name record (ID number and mobile number must both match); rate-limited per IP", Body: registerIn{}, Out: accountOut{},
@@ -67,62 +68,73 @@ func (s *Server) authRoutes() {
 		Body: passwordIn{}, Status: 204, Handler: s.changePassword})
 }
 
-// login checks a password in one transaction with the account row locked,
-// so that concurrent guesses cannot skip the failure count. The outcome,
-// failed or not, is committed together with its audit entry.
+// login checks a password in one transaction with this client's failure
+// count of the name locked (lockout.go), so that concurrent guesses cannot
+// skip the count. The outcome, failed or not, is committed together with
+// its audit entry. An unknown name goes the same way as a known one.
 func (s *Server) login(c *fiber.Ctx) error {
 	markAudited(c)
 	var in loginIn
 	if err := decodeBody(c, &in); err != nil {
-		return s.refused(c, "auth.login", err)
+		return s.refused(c, "auth.login", loggedLogin(in.Username), err)
 	}
 	var v check
 	v.text("username", in.Username, true, 64)
 	v.required("password", in.Password != nil && *in.Password != "")
 	if err := v.err(); err != nil {
-		return s.refused(c, "auth.login", err)
+		return s.refused(c, "auth.login", loggedLogin(in.Username), err)
 	}
 	ctx := c.UserContext()
 	now := s.deps.Now()
+	name := normalizeLogin(*in.Username)
+	th := s.throttleFor(c, name)
 	actor := s.actor(c)
-	actor.Username = *in.Username
+	actor.Username = loggedLogin(&name)
 	entry := audit.Entry{Actor: actor, Action: "auth.login", ObjectType: "accounts"}
 	var out loginOut
 	var result error
 	err := s.inTxAs(c, actor, func(q *dbq.Queries, tx pgx.Tx) error {
-		a, err := q.AccountForLogin(ctx, *in.Username)
-		if errors.Is(err, pgx.ErrNoRows) {
-			if _, err := auth.CheckPassword(ctx, "", *in.Password); err != nil {
-				return err
-			}
-			result = errBadCredentials
-			return s.loginEntry(ctx, tx, entry, result, "unknown_user")
+		a, err := q.AccountForLogin(ctx, name)
+		known := err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
 		}
+		var accountID *int64
+		if known {
+			id := a.ID
+			accountID = &id
+			entry.AccountID, entry.Role, entry.Domain, entry.ObjectID = accountID, a.Role, a.Domain, idText(a.ID)
+		}
+		reason, until, err := th.take(ctx, q, now, accountID)
 		if err != nil {
 			return err
 		}
-		id := a.ID
-		entry.AccountID, entry.Role, entry.Domain, entry.ObjectID = &id, a.Role, a.Domain, idText(a.ID)
-		if a.LockedUntil != nil && a.LockedUntil.After(now) {
-			retryAfter(c, now, *a.LockedUntil)
+		if reason != "" {
+			retryAfter(c, now, *until)
 			result = errAccountLocked
-			return s.loginEntry(ctx, tx, entry, result, "locked")
+			entry.Detail = map[string]any{"locked_until": until}
+			return s.loginEntry(ctx, tx, entry, result, string(reason))
 		}
-		ok, err := auth.CheckPassword(ctx, a.PasswordHash, *in.Password)
+		ok, err := auth.CheckPassword(ctx, a.PasswordHash, *in.Password) // "" (unknown): a dummy hash, the same cost
 		if err != nil {
 			return err
 		}
-		if !ok {
-			f, err := q.AccountLoginFailed(ctx, dbq.AccountLoginFailedParams{ID: a.ID, Now: now})
+		if !known || !ok {
+			until, err := th.fail(ctx, q, now, s.deps.LoginCeiling)
 			if err != nil {
 				return err
 			}
 			result = errBadCredentials
-			if f.LockedUntil != nil && f.LockedUntil.After(now) {
-				retryAfter(c, now, *f.LockedUntil)
+			if until != nil {
+				retryAfter(c, now, *until)
 				result = errAccountLocked
+				entry.Detail = map[string]any{"locked_until": until}
 			}
-			return s.loginEntry(ctx, tx, entry, result, "wrong_password")
+			reason := "wrong_password"
+			if !known {
+				reason = "unknown_user"
+			}
+			return s.loginEntry(ctx, tx, entry, result, reason)
 		}
 		switch {
 		case !a.Active:
@@ -134,6 +146,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 		case !s.serves(a.Role):
 			result = errWrongSide
 			return s.loginEntry(ctx, tx, entry, result, "wrong_side")
+		}
+		if err := th.clear(ctx, q); err != nil {
+			return err
 		}
 		if err := q.AccountLoginSucceeded(ctx, dbq.AccountLoginSucceededParams{ID: a.ID, Now: now}); err != nil {
 			return err
@@ -205,8 +220,9 @@ func (s *Server) me(c *fiber.Ctx) error {
 var errCurrentPassword = errField("current_password", "wrong_password", "当前密码不正确")
 
 // changePassword sets a new password after checking the current one. A
-// wrong current password counts as a failed sign-in (and may lock the
-// account), so that a stolen session cannot be used to guess it.
+// wrong current password counts as a failed sign-in from this client (and
+// may lock the name for it), so that a stolen session cannot be used to
+// guess it; while locked, the current password is not checked at all.
 func (s *Server) changePassword(c *fiber.Ctx) error {
 	p := principalOf(c)
 	var in passwordIn
@@ -226,8 +242,18 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	now := s.deps.Now()
+	th := s.throttleFor(c, p.Username)
 	var result error
 	err := s.inTx(c, func(q *dbq.Queries) error {
+		reason, until, err := th.take(ctx, q, now, &p.AccountID)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			retryAfter(c, now, *until)
+			result = errAccountLocked
+			return nil
+		}
 		a, err := q.AccountForLogin(ctx, p.Username)
 		if err != nil {
 			return err
@@ -237,11 +263,19 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 			return err
 		}
 		if !ok {
-			if _, err := q.AccountLoginFailed(ctx, dbq.AccountLoginFailedParams{ID: a.ID, Now: now}); err != nil {
+			until, err := th.fail(ctx, q, now, s.deps.LoginCeiling)
+			if err != nil {
 				return err
 			}
 			result = errCurrentPassword
+			if until != nil {
+				retryAfter(c, now, *until)
+				result = errAccountLocked
+			}
 			return nil
+		}
+		if err := th.clear(ctx, q); err != nil {
+			return err
 		}
 		hash, err := auth.HashPassword(ctx, *in.NewPassword)
 		if err != nil {
@@ -276,11 +310,11 @@ var (
 func (s *Server) register(c *fiber.Ctx) error {
 	markAudited(c)
 	if !s.serves(roleWorker) {
-		return s.refused(c, "auth.register", errWrongSide)
+		return s.refused(c, "auth.register", "", errWrongSide)
 	}
 	var in registerIn
 	if err := decodeBody(c, &in); err != nil {
-		return s.refused(c, "auth.register", err)
+		return s.refused(c, "auth.register", loggedLogin(in.Phone), err)
 	}
 	var v check
 	var idNumber, phone string
@@ -305,7 +339,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		v.password("password", *in.Password, phone)
 	}
 	if err := v.err(); err != nil {
-		return s.refused(c, "auth.register", err)
+		return s.refused(c, "auth.register", loggedLogin(in.Phone), err)
 	}
 	ctx := c.UserContext()
 	hash, err := auth.HashPassword(ctx, *in.Password)
@@ -313,7 +347,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		return err
 	}
 	actor := s.actor(c)
-	actor.Username = phone
+	actor.Username = loggedLogin(&phone)
 	var out accountOut
 	var result error
 	err = s.inTxAs(c, actor, func(q *dbq.Queries, tx pgx.Tx) error {
@@ -375,10 +409,13 @@ func (s *Server) register(c *fiber.Ctx) error {
 }
 
 // refused logs a sign-in or registration refused before any look-up (a
-// malformed request) and returns err.
-func (s *Server) refused(c *fiber.Ctx, action string, err error) error {
+// malformed request), with the login name it was for as the system log
+// keeps it (loggedLogin; "" when none), and returns err.
+func (s *Server) refused(c *fiber.Ctx, action, login string, err error) error {
 	ce := toClientError(err)
-	e := audit.Entry{Actor: s.actor(c), Action: action, ObjectType: "accounts", Status: ce.Status,
+	actor := s.actor(c)
+	actor.Username = login
+	e := audit.Entry{Actor: actor, Action: action, ObjectType: "accounts", Status: ce.Status,
 		Outcome: audit.OutcomeFailed, Detail: map[string]any{"reason": ce.Code}}
 	if werr := s.deps.Audit.Write(c.UserContext(), e); werr != nil {
 		s.deps.Logger.Error("audit: refused attempt not logged", "action", action, "err", werr)

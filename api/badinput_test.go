@@ -58,6 +58,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		`{"no_such_field": 1}`,
 		`{"name": 5, "version": 1}`,
 		`{} {}`,
+		`{"name": "a\u0000b", "version": 1}`,
 	}
 	sent := 0
 	for path, item := range doc.Paths.Map() {

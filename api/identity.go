@@ -17,6 +17,7 @@ import (
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/auth"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/pii"
 )
 
@@ -182,7 +183,7 @@ func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
 	if r.Public {
 		// no caller, no rows: the zero scope matches nothing
 		c.Locals(scopeKey, Scope{})
-		return nil
+		return checkRequestText(c)
 	}
 	p, err := s.authenticate(c)
 	if err != nil {
@@ -191,7 +192,7 @@ func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
 	c.Locals(principalKey, p)
 	c.Locals(scopeKey, p.Scope)
 	if r.Self {
-		return nil
+		return checkRequestText(c)
 	}
 	if p.MustChange {
 		return errMustChange
@@ -203,7 +204,9 @@ func (s *Server) admit(c *fiber.Ctx, r route, obj, act string) error {
 	if !ok {
 		return errForbidden
 	}
-	return nil
+	// the query string and path parameters of every route, checked once
+	// here rather than by each handler (see textinput.go)
+	return checkRequestText(c)
 }
 
 // Body limits: the server admits up to Deps.BodyLimit (an Excel upload);
@@ -262,7 +265,8 @@ const auditDetailKey = "anxin.audit.detail"
 
 // maskedParams are the query parameters that carry personal data (exact
 // look-ups by ID number or phone): the log keeps them masked, as the API
-// shows them, never in clear.
+// shows them, never in clear. So is any other parameter that is a mobile
+// number.
 var maskedParams = map[string]string{"id_number": pii.KindIDNumber, "phone": pii.KindPhone, "bank_card": pii.KindBankCard}
 
 // loggedQuery is the request's query string as the system log keeps it.
@@ -276,6 +280,10 @@ func loggedQuery(c *fiber.Ctx) string {
 		key, val := string(k), string(v)
 		if kind, ok := maskedParams[key]; ok {
 			val = pii.Mask(kind, val)
+		} else if m, err := ident.ParseMobile(val); err == nil {
+			// a mobile number in any other parameter (a worker's login
+			// name in /accounts?q=, /audit-log?username=) is masked too
+			val = pii.MaskPhone(m)
 		}
 		vals.Add(key, val)
 	})
@@ -323,13 +331,14 @@ func objectID(c *fiber.Ctx) string {
 	return ""
 }
 
-// actor is who the system log records for this request.
+// actor is who the system log records for this request: a worker's login
+// name (their mobile number) masked, as everywhere others see it.
 func (s *Server) actor(c *fiber.Ctx) audit.Actor {
-	a := audit.Actor{IP: c.IP(), UserAgent: truncate(string(c.Request().Header.UserAgent()), 300),
+	a := audit.Actor{IP: clientIP(c), UserAgent: truncate(string(c.Request().Header.UserAgent()), 300),
 		RequestID: requestID(c)}
 	if p := principalOf(c); p != nil {
 		id := p.AccountID
-		a.AccountID, a.Username, a.Role, a.Domain = &id, p.Username, p.Role, p.Domain
+		a.AccountID, a.Username, a.Role, a.Domain = &id, maskedLogin(p.Role, p.Username), p.Role, p.Domain
 	}
 	return a
 }

@@ -55,7 +55,7 @@ func (m *metrics) observe(log *slog.Logger) fiber.Handler {
 		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 		m.duration.WithLabelValues(method, route).Observe(d.Seconds())
 		log.Info("request", "method", method, "route", route, "status", status,
-			"took", d.Round(time.Microsecond), "ip", c.IP(), "request_id", requestID(c))
+			"took", d.Round(time.Microsecond), "ip", clientIP(c), "request_id", requestID(c))
 		return err
 	}
 }

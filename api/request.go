@@ -17,13 +17,18 @@ import (
 )
 
 // decodeBody decodes a JSON request body into dst strictly (see
-// decodeStrict).
+// decodeStrict) and refuses control characters in any of its strings
+// (422 invalid_character naming each field; dst is filled all the same,
+// so that a sign-in can log the name it was refused for).
 func decodeBody(c *fiber.Ctx, dst any) error {
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errBadRequest("body_required", "请求内容不能为空")
 	}
-	return decodeStrict(body, dst)
+	if err := decodeStrict(body, dst); err != nil {
+		return err
+	}
+	return checkBodyText(body)
 }
 
 // decodeStrict decodes one JSON value into dst strictly: unknown fields,

@@ -39,6 +39,16 @@ type Deps struct {
 	// LoginRate caps sign-in and registration attempts per client IP and
 	// minute (default 20), before the per-account lockout.
 	LoginRate int
+	// LoginCeiling is how many wrong passwords for one login name, from
+	// all clients together within an hour, close the name to clients that
+	// never signed in to its account, for the rest of the hour (default
+	// 100). Each client is locked on its own long before (auth.go).
+	LoginCeiling int
+	// TrustedProxies are the addresses or CIDR prefixes of the load
+	// balancers in front of the API: a request from one of them is
+	// counted and logged under the client address it forwarded
+	// (X-Forwarded-For, read from the right). Empty: the peer address.
+	TrustedProxies []string
 	// Side is which users this API process serves: "" or SideAll both,
 	// SideGovernment the city and towns, SideEnterprise enterprises,
 	// project staff and workers (SPEC R1: the two sides deploy apart).
@@ -85,6 +95,13 @@ func New(deps Deps) *fiber.App {
 	if deps.LoginRate == 0 {
 		deps.LoginRate = 20
 	}
+	if deps.LoginCeiling == 0 {
+		deps.LoginCeiling = 100
+	}
+	proxies, err := ParseTrustedProxies(deps.TrustedProxies)
+	if err != nil {
+		panic("api: " + err.Error())
+	}
 	if deps.Side == "" {
 		deps.Side = SideAll
 	}
@@ -109,6 +126,10 @@ func New(deps Deps) *fiber.App {
 	})
 	m := newMetrics(deps.Pool)
 	app.Use(recover.New())
+	app.Use(func(c *fiber.Ctx) error {
+		c.Locals(clientIPKey, resolveClientIP(c, proxies))
+		return c.Next()
+	})
 	app.Use(helmet.New(helmet.Config{
 		// the API serves JSON and downloads only: nothing may be framed,
 		// sniffed or run as a page
@@ -194,7 +215,7 @@ func (s *Server) rateLimit(r route) fiber.Handler {
 		Max:               s.deps.LoginRate,
 		Expiration:        time.Minute,
 		LimiterMiddleware: limiter.SlidingWindow{},
-		KeyGenerator:      func(c *fiber.Ctx) string { return c.IP() },
+		KeyGenerator:      func(c *fiber.Ctx) string { return clientIP(c) },
 		LimitReached: func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderRetryAfter, "60")
 			_ = s.logAccess(c, action, errTooManyRequests) // refused either way

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -171,6 +172,9 @@ func TestEveryBusinessTableIsCaptured(t *testing.T) {
 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND c.relname NOT LIKE 'audit\_%' AND c.relname NOT IN ('goose_db_version', 'sessions', 'authz_model', 'authz_policy',
+      -- counts of failed sign-ins per name and client: each attempt is
+      -- itself logged (auth.login)
+      'login_throttle',
       -- append-only history of the lead workflows, itself a log: each
       -- step's change of the lead row is captured
       'lead_events')
@@ -650,4 +654,34 @@ func TestImportRefusesAFileThatDoesNotLink(t *testing.T) {
 	require.Error(t, err)
 	require.True(t, errors.Is(err, audit.ErrPresent) || errors.Is(err, audit.ErrDoesNotLink), err.Error())
 	requireIntact(t, b, 100)
+}
+
+// TestEntriesWithNULAreWritten: what a client sends can hold NUL bytes
+// and invalid UTF-8, which PostgreSQL text and jsonb refuse. The entry is
+// written all the same (those characters become U+FFFD), by Insert, by the
+// Writer and as the actor of captured changes, and the chain verifies.
+func TestEntriesWithNULAreWritten(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := ctxT(t)
+	bad := audit.Actor{Username: "demo\x00admin", UserAgent: "curl\x00/8 \xff", IP: "10.0.0.1", RequestID: "r\x00"}
+	e := audit.Entry{Actor: bad, Action: "auth.login", ObjectType: "accounts", ObjectID: "1\x00", Outcome: audit.OutcomeFailed,
+		Status: 422, Detail: map[string]any{"query": "q=\x00", "k\x00": []any{"a\x00", 1}}, New: json.RawMessage(`{"x": "\u0000", "y": "\\u0000"}`)}
+	tx, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	require.NoError(t, audit.Insert(ctx, tx, e))
+	require.NoError(t, audit.SetActor(ctx, tx, bad))
+	_, err = tx.Exec(ctx, `INSERT INTO towns (code, name) VALUES ('330199', '测试镇')`)
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit(ctx))
+	w := audit.NewWriter(pool, nil)
+	require.NoError(t, w.Write(ctx, e))
+	w.Close()
+
+	require.Equal(t, int64(2), count(t, pool, `SELECT count(*) FROM audit_log WHERE action = 'auth.login'
+		AND username = 'demo'||U&'\FFFD'||'admin' AND object_id = '1'||U&'\FFFD' AND detail->>'query' = 'q='||U&'\FFFD'
+		AND new_values->>'x' = U&'\FFFD' AND new_values->>'y' = '\u0000'`))
+	require.Equal(t, int64(1), count(t, pool, `SELECT count(*) FROM audit_log WHERE action = 'towns.insert'
+		AND username = 'demo'||U&'\FFFD'||'admin' AND user_agent = 'curl'||U&'\FFFD'||'/8 '||U&'\FFFD'`))
+	requireIntact(t, pool, 3)
 }

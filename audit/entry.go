@@ -1,11 +1,14 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -35,6 +38,8 @@ type actorJSON struct {
 // it makes is logged with a's fields (the setting anxin.actor, local to the
 // transaction). Without it the database logs "db:<user>".
 func SetActor(ctx context.Context, tx pgx.Tx, a Actor) error {
+	a.Username, a.Role, a.Domain = clean(a.Username), clean(a.Role), clean(a.Domain)
+	a.IP, a.UserAgent, a.RequestID = clean(a.IP), clean(a.UserAgent), clean(a.RequestID)
 	b, err := json.Marshal(actorJSON(a))
 	if err != nil {
 		return err
@@ -124,7 +129,7 @@ func (e *Entry) values(now time.Time) ([]any, error) {
 	}
 	return []any{
 		at, e.AccountID, str(e.Username), str(e.Role), str(e.Domain), str(e.IP), str(e.UserAgent), str(e.RequestID),
-		e.Action, str(e.ObjectType), str(e.ObjectID), e.Outcome, status, old, nw, detail,
+		clean(e.Action), str(e.ObjectType), str(e.ObjectID), e.Outcome, status, old, nw, detail,
 	}, nil
 }
 
@@ -132,11 +137,26 @@ func str(s string) any {
 	if s == "" {
 		return nil
 	}
-	return s
+	return clean(s)
 }
+
+// clean makes s storable as PostgreSQL text: a NUL byte (which text and
+// jsonb refuse) and invalid UTF-8 become U+FFFD. An entry is about what a
+// client sent, and a client can send anything: the entry must be written
+// all the same (the API refuses such input, but logs the request).
+func clean(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// nulEscape is how JSON writes a NUL character, which jsonb refuses.
+var nulEscape = []byte(`\u0000`)
 
 // jsonValue returns v as JSON text for a jsonb parameter, or nil.
 func jsonValue(v any) (any, error) {
+	var b []byte
 	switch x := v.(type) {
 	case nil:
 		return nil, nil
@@ -144,21 +164,59 @@ func jsonValue(v any) (any, error) {
 		if x == nil {
 			return nil, nil
 		}
-		return string(x), nil
+		b = x
 	case []byte:
 		if x == nil {
 			return nil, nil
 		}
-		return string(x), nil
+		b = x
+	default:
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return nil, err
+		}
+		if string(b) == "null" {
+			return nil, nil
+		}
 	}
-	b, err := json.Marshal(v)
+	if bytes.Contains(b, nulEscape) {
+		return cleanJSON(b)
+	}
+	return string(b), nil
+}
+
+// cleanJSON rewrites a JSON text with every NUL character in its strings
+// (and keys) replaced by U+FFFD.
+func cleanJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(cleanValue(v))
 	if err != nil {
 		return nil, err
 	}
-	if string(b) == "null" {
-		return nil, nil
+	return string(out), nil
+}
+
+func cleanValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return clean(x)
+	case []any:
+		for i := range x {
+			x[i] = cleanValue(x[i])
+		}
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[clean(k)] = cleanValue(e)
+		}
+		return m
 	}
-	return string(b), nil
+	return v
 }
 
 const insertSQL = `INSERT INTO audit_pending (at, account_id, username, role, domain, ip, user_agent, request_id,

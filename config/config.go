@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,6 +32,10 @@ type Config struct {
 	SessionTTL  time.Duration // ANXIN_SESSION_TTL, e.g. 12h: absolute life of a session
 	SessionIdle time.Duration // ANXIN_SESSION_IDLE, e.g. 2h: ends a session unused that long
 	LoginRate   int           // ANXIN_LOGIN_RATE: sign-in attempts per client IP and minute
+	// TrustedProxies are the load balancers in front of the API (addresses
+	// or CIDR prefixes): requests from them are counted and logged under
+	// the client address they forward in X-Forwarded-For.
+	TrustedProxies []string // ANXIN_TRUSTED_PROXIES, comma-separated
 	// System log retention: whole months kept before they are exported to
 	// AuditArchiveDir and dropped (at least MinAuditRetentionMonths).
 	AuditRetentionMonths int    // ANXIN_AUDIT_RETENTION_MONTHS, --audit-retention-months
@@ -89,6 +94,11 @@ func FromEnv() Config {
 	c.Side = env("ANXIN_API_SIDE", "all")
 	c.SessionTTL = envDuration("ANXIN_SESSION_TTL")
 	c.SessionIdle = envDuration("ANXIN_SESSION_IDLE")
+	for _, p := range strings.Split(os.Getenv("ANXIN_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
 	if v := os.Getenv("ANXIN_LOGIN_RATE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
@@ -165,6 +175,13 @@ func (c *Config) Validate() error {
 	}
 	if c.LoginRate < 0 {
 		return fmt.Errorf("login rate must be a positive number per minute (ANXIN_LOGIN_RATE)")
+	}
+	for _, p := range c.TrustedProxies {
+		_, perr := netip.ParsePrefix(p)
+		_, aerr := netip.ParseAddr(p)
+		if perr != nil && aerr != nil {
+			return fmt.Errorf("trusted proxy %q: want an address or a CIDR prefix (ANXIN_TRUSTED_PROXIES)", p)
+		}
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

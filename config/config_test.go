@@ -10,8 +10,9 @@ func TestEnvThenFlags(t *testing.T) {
 	t.Setenv("ANXIN_ADDR", ":9090")
 	t.Setenv("ANXIN_TEMPORAL_PORT", "17233")
 	t.Setenv("ANXIN_DATA_DIR", "rel/data")
+	t.Setenv("ANXIN_TRUSTED_PROXIES", " 10.0.0.5, fd00::/8 ,")
 	c := FromEnv()
-	if c.Addr != ":9090" || c.TemporalPort != 17233 {
+	if c.Addr != ":9090" || c.TemporalPort != 17233 || len(c.TrustedProxies) != 2 || c.TrustedProxies[1] != "fd00::/8" {
 		t.Fatalf("env not read: %+v", c)
 	}
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
@@ -35,6 +36,7 @@ func TestValidateRefusesBadValues(t *testing.T) {
 		"EmptyDatabaseURL": func(c *Config) { c.DatabaseURL = "" },
 		"PortOutOfRange":   func(c *Config) { c.TemporalPort = 70000 },
 		"UnknownLogLevel":  func(c *Config) { c.LogLevel = "loud" },
+		"BadTrustedProxy":  func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/33"} },
 		"PortNotANumber": func(c *Config) {
 			t.Setenv("ANXIN_TEMPORAL_PORT", "seven")
 			*c = FromEnv()

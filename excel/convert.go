@@ -32,6 +32,7 @@ const (
 	CodeInvalidDate        = "invalid_date"
 	CodeInvalidBool        = "invalid_bool"
 	CodeInvalidEnum        = "invalid_enum"
+	CodeInvalidCharacter   = "invalid_character"
 )
 
 // value is one converted cell.
@@ -48,6 +49,10 @@ type cellError struct{ code, msg string }
 // convert turns the raw cell string of column i into a typed value.
 func (s *schema) convert(i int, raw string, date1904 bool) (value, *cellError) {
 	c := &s.cols[i]
+	if n := controlAt(raw); n > 0 {
+		return value{}, &cellError{CodeInvalidCharacter,
+			fmt.Sprintf("%s第%d个字符是不可见的控制字符（如空字符），请删除后重新导入", c.Header, n)}
+	}
 	txt := trimSpace(raw)
 	if txt == "" {
 		if c.Required {
@@ -99,6 +104,21 @@ func (s *schema) convert(i int, raw string, date1904 bool) (value, *cellError) {
 		}
 	}
 	return value{set: true, s: txt}, nil
+}
+
+// controlAt is the position (1-based, in characters) of the first control
+// character in a cell that no text may carry — a C0 control other than
+// tab, line feed and carriage return, NUL included (PostgreSQL refuses
+// it) — or 0. An .xlsx file carries them escaped (_x0000_).
+func controlAt(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+			return n
+		}
+	}
+	return 0
 }
 
 func numberError(c *Column, code, txt string) *cellError {

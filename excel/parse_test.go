@@ -200,6 +200,12 @@ func TestConversionErrors(t *testing.T) {
 		{5, "99999999999999999999", CodeOutOfRange},
 		{6, "可能", CodeInvalidBool},
 		{7, "1.001", CodeTooManyDecimals},
+		// control characters, as an .xlsx file escapes them: in text, in
+		// an enum, in a number (PostgreSQL refuses U+0000 in text)
+		{0, "张_x0000_三", CodeInvalidCharacter},
+		{0, "张_x001B_三", CodeInvalidCharacter},
+		{2, "男_x0000_", CodeInvalidCharacter},
+		{4, "_x0007_100", CodeInvalidCharacter},
 	}
 	rows := [][]any{rosterHeaders, good}
 	for _, c := range cases {

@@ -22,6 +22,10 @@ const (
 	KindPhone    = "phone"     // phone number, normalised by ident.ParsePhone
 	KindBankCard = "bank_card" // bank card number, normalised by ident.ParseBankCard
 	KindName     = "name"      // person's name
+	// KindLogin is an account's login name, normalised by the API (a
+	// mobile number for workers): only hashed, to key the sign-in
+	// failure counters without storing the names tried.
+	KindLogin = "login"
 )
 
 const (

@@ -41,7 +41,7 @@ func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pi
 	w := audit.NewWriterOptions(pool, log, audit.WriterOptions{MaxDelay: 10 * time.Millisecond})
 	deps := api.Deps{Pool: pool, PII: keys, Temporal: tc, Logger: log, Version: Version,
 		Authz: az, Audit: w, DevMode: dev, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
-		LoginRate: cfg.LoginRate, MetricsToken: cfg.MetricsToken, Side: side,
+		LoginRate: cfg.LoginRate, TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken, Side: side,
 		EvidenceDir: filepath.Join(cfg.DataDir, "evidence")}
 	app := api.New(deps)
 	return app, w.Close, nil

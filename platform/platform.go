@@ -187,6 +187,26 @@ func (s *System) Wait(ctx context.Context) error {
 // Stop stops everything (API first, so no request reaches a stopped worker).
 func (s *System) Stop() { s.close() }
 
+// DemoBanner is the list of demo accounts `anxin dev` prints. A worker's
+// login name is their mobile number, personal data: it is printed masked
+// (150****7584), as the API and the system log show it to anyone but the
+// worker; the demo account administrator can read it unmasked (logged).
+func (s *System) DemoBanner() []string {
+	var out []string
+	worker := false
+	for _, a := range s.DemoAccounts {
+		login := a.Username
+		if a.Role == "worker" {
+			login, worker = pii.MaskPhone(login), true
+		}
+		out = append(out, fmt.Sprintf("  %-16s %-16s %s", login, a.Role, a.Bound))
+	}
+	if worker {
+		out = append(out, "  (a worker signs in with their mobile number, masked here; demo.admin reads it with GET /api/v1/accounts/{id}/login)")
+	}
+	return out
+}
+
 func (s *System) close() {
 	if s.App != nil {
 		_ = s.App.ShutdownWithTimeout(10 * time.Second)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/anxin-city/anxin/config"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/devtemporal"
+	"github.com/anxin-city/anxin/pii"
 	"github.com/anxin-city/anxin/platform"
 	"github.com/anxin-city/anxin/seed"
 	"github.com/anxin-city/anxin/workflows"
@@ -95,6 +97,17 @@ func TestDevEndToEnd(t *testing.T) {
 	require.Equal(t, 401, getJSON(t, base+"/api/v1/towns", nil), "nothing is open without signing in")
 	// Every demo account signs in; the README lists them.
 	require.Len(t, sys.DemoAccounts, 7)
+	// The banner `anxin dev` prints shows the worker's login (their mobile
+	// number) masked.
+	banner := strings.Join(sys.DemoBanner(), "\n")
+	for _, a := range sys.DemoAccounts {
+		if a.Role == "worker" {
+			require.NotContains(t, banner, a.Username)
+			require.Contains(t, banner, pii.MaskPhone(a.Username))
+		} else {
+			require.Contains(t, banner, a.Username)
+		}
+	}
 	tokens := map[string]string{}
 	for _, a := range sys.DemoAccounts {
 		var login struct {

@@ -9,24 +9,13 @@ VALUES (@username, @display_name, @role, sqlc.narg('town_code'), sqlc.narg('ente
 RETURNING *;
 
 -- name: AccountForLogin :one
--- The account a login names, locked for the update of its failure count.
-SELECT * FROM accounts WHERE username = @username FOR UPDATE;
-
--- name: AccountLoginFailed :one
--- One more failed password. From the fifth failure in a row the account is
--- locked, for 15 minutes after the fifth and twice as long after each
--- further five (capped at 24 hours).
-UPDATE accounts
-SET failed_logins = failed_logins + 1,
-    locked_until = CASE
-        WHEN (failed_logins + 1) % 5 = 0
-        THEN sqlc.arg('now')::timestamptz + make_interval(mins => least(15 << least((failed_logins + 1) / 5 - 1, 7), 1440))
-        ELSE locked_until END
-WHERE id = @id
-RETURNING failed_logins, locked_until;
+-- The account a login names. Not locked: failures are counted per name and
+-- client in login_throttle (queries/login_throttle.sql), so that attempts
+-- from elsewhere do not queue the owner's sign-in behind them.
+SELECT * FROM accounts WHERE username = @username;
 
 -- name: AccountLoginSucceeded :exec
-UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_login_at = @now::timestamptz WHERE id = @id;
+UPDATE accounts SET last_login_at = @now::timestamptz WHERE id = @id;
 
 -- name: AccountList :many
 -- Accounts as an administrator sees them: the city's account administrators
@@ -61,11 +50,10 @@ RETURNING *;
 
 -- name: AccountSetPassword :one
 -- A new password: by the user (must_change false) or an administrator's
--- reset (must_change true, lock cleared).
+-- reset (must_change true; the API also clears the name's sign-in locks).
 UPDATE accounts
 SET password_hash = @password_hash, must_change_password = @must_change_password,
-    password_changed_at = now(), failed_logins = 0, locked_until = NULL,
-    updated_at = now(), version = version + 1
+    password_changed_at = now(), updated_at = now(), version = version + 1
 WHERE id = @id AND (sqlc.narg('version')::integer IS NULL OR version = sqlc.narg('version'))
 RETURNING *;
 

@@ -150,8 +150,8 @@ Demo accounts (password %s; dev mode only, refused by 'anxin api'):
 `, time.Since(start).Round(time.Millisecond), host, host, host, host,
 		sys.Temporal.FrontendHostPort(), sys.Temporal.Namespace(), filepath.Join(cfg.DataDir, "temporal"), redact(cfg.DatabaseURL),
 		seed.DemoPassword)
-	for _, a := range sys.DemoAccounts {
-		fmt.Printf("  %-16s %-16s %s\n", a.Username, a.Role, a.Bound)
+	for _, line := range sys.DemoBanner() {
+		fmt.Println(line)
 	}
 	fmt.Println("Press Ctrl-C to stop.")
 	return sys.Wait(ctx)

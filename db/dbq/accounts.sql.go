@@ -78,10 +78,12 @@ func (q *Queries) AccountCreate(ctx context.Context, arg AccountCreateParams) (A
 }
 
 const accountForLogin = `-- name: AccountForLogin :one
-SELECT id, username, display_name, role, town_code, enterprise_id, project_id, worker_id, domain, password_hash, must_change_password, password_changed_at, failed_logins, locked_until, last_login_at, demo, active, deactivated_reason, created_by, created_at, updated_at, version FROM accounts WHERE username = $1 FOR UPDATE
+SELECT id, username, display_name, role, town_code, enterprise_id, project_id, worker_id, domain, password_hash, must_change_password, password_changed_at, failed_logins, locked_until, last_login_at, demo, active, deactivated_reason, created_by, created_at, updated_at, version FROM accounts WHERE username = $1
 `
 
-// The account a login names, locked for the update of its failure count.
+// The account a login names. Not locked: failures are counted per name and
+// client in login_throttle (queries/login_throttle.sql), so that attempts
+// from elsewhere do not queue the owner's sign-in behind them.
 func (q *Queries) AccountForLogin(ctx context.Context, username string) (Account, error) {
 	row := q.db.QueryRow(ctx, accountForLogin, username)
 	var i Account
@@ -211,39 +213,8 @@ func (q *Queries) AccountList(ctx context.Context, arg AccountListParams) ([]Acc
 	return items, nil
 }
 
-const accountLoginFailed = `-- name: AccountLoginFailed :one
-UPDATE accounts
-SET failed_logins = failed_logins + 1,
-    locked_until = CASE
-        WHEN (failed_logins + 1) % 5 = 0
-        THEN $1::timestamptz + make_interval(mins => least(15 << least((failed_logins + 1) / 5 - 1, 7), 1440))
-        ELSE locked_until END
-WHERE id = $2
-RETURNING failed_logins, locked_until
-`
-
-type AccountLoginFailedParams struct {
-	Now time.Time
-	ID  int64
-}
-
-type AccountLoginFailedRow struct {
-	FailedLogins int32
-	LockedUntil  *time.Time
-}
-
-// One more failed password. From the fifth failure in a row the account is
-// locked, for 15 minutes after the fifth and twice as long after each
-// further five (capped at 24 hours).
-func (q *Queries) AccountLoginFailed(ctx context.Context, arg AccountLoginFailedParams) (AccountLoginFailedRow, error) {
-	row := q.db.QueryRow(ctx, accountLoginFailed, arg.Now, arg.ID)
-	var i AccountLoginFailedRow
-	err := row.Scan(&i.FailedLogins, &i.LockedUntil)
-	return i, err
-}
-
 const accountLoginSucceeded = `-- name: AccountLoginSucceeded :exec
-UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_login_at = $1::timestamptz WHERE id = $2
+UPDATE accounts SET last_login_at = $1::timestamptz WHERE id = $2
 `
 
 type AccountLoginSucceededParams struct {
@@ -350,8 +321,7 @@ func (q *Queries) AccountSetActive(ctx context.Context, arg AccountSetActivePara
 const accountSetPassword = `-- name: AccountSetPassword :one
 UPDATE accounts
 SET password_hash = $1, must_change_password = $2,
-    password_changed_at = now(), failed_logins = 0, locked_until = NULL,
-    updated_at = now(), version = version + 1
+    password_changed_at = now(), updated_at = now(), version = version + 1
 WHERE id = $3 AND ($4::integer IS NULL OR version = $4)
 RETURNING id, username, display_name, role, town_code, enterprise_id, project_id, worker_id, domain, password_hash, must_change_password, password_changed_at, failed_logins, locked_until, last_login_at, demo, active, deactivated_reason, created_by, created_at, updated_at, version
 `
@@ -364,7 +334,7 @@ type AccountSetPasswordParams struct {
 }
 
 // A new password: by the user (must_change false) or an administrator's
-// reset (must_change true, lock cleared).
+// reset (must_change true; the API also clears the name's sign-in locks).
 func (q *Queries) AccountSetPassword(ctx context.Context, arg AccountSetPasswordParams) (Account, error) {
 	row := q.db.QueryRow(ctx, accountSetPassword,
 		arg.PasswordHash,

@@ -331,6 +331,15 @@ type LeadEvent struct {
 	Rule        string
 }
 
+type LoginThrottle struct {
+	NameKey       []byte
+	Client        string
+	Failures      int32
+	LockedUntil   *time.Time
+	Since         time.Time
+	LastFailureAt *time.Time
+}
+
 type PayrollLine struct {
 	ID            int64
 	SheetID       int64
