@@ -36,7 +36,7 @@ type intake struct {
 // actorOf is the caller as a case actor.
 func actorOf(c *fiber.Ctx) cases.Actor {
 	p := principalOf(c)
-	return caseclient.Account{ID: p.AccountID, Name: p.DisplayName, Role: p.Role, Domain: p.Domain, Scope: p.Scope}.Actor(c.IP())
+	return caseclient.Account{ID: p.AccountID, Name: p.DisplayName, Role: p.Role, Domain: p.Domain, Scope: p.Scope}.Actor(clientIP(c))
 }
 
 // intakeSources are the sources an officer records (the worker's own and

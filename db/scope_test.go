@@ -126,6 +126,7 @@ var unscopedReads = map[string]string{
 	"LeadByExternal":    "import from the national platform is idempotent by external id (city only)",
 	"LeadGetRaw":        "the workflows' projection and intake, not a caller's read",
 	"LeadSeq":           "the projection's step number of a lead",
+	"LoginKnownClient":  "sign-in: whether the account signed in from this address before (no caller yet)",
 	"LeadProjectByCode": "a project id by its code (import), then read through the scoped ProjectList",
 	"LeadProjectParty":  "whether an enterprise takes part in a lead's project (who may be ordered to rectify)",
 	"LeadWorker":        "intake: the reporting worker (the caller's own id) or a worker named by ID number",
