@@ -164,7 +164,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 		"info": map[string]any{
 			"title":       "Anxin (安薪) wage-arrears supervision API",
 			"version":     "v1",
-			"description": "Registry of towns, enterprises, projects, teams, workers and their labour data. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}.",
+			"description": openapiDescription,
 		},
 		"paths": paths,
 		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{
@@ -172,6 +172,10 @@ func (s *Server) buildOpenAPI() map[string]any {
 		"security": []any{map[string]any{"session": []any{}}},
 	}
 }
+
+const openapiDescription = "Registry of towns, enterprises, projects, teams, workers and their labour data. " +
+	"Errors: {\"error\": {\"code\", \"message\", \"fields\"}}. " +
+	"Each operation takes only the query parameters listed for it: any other is refused with 400 unknown_filter (never ignored)."
 
 type errorBody struct {
 	Error Error `json:"error"`
