@@ -48,7 +48,8 @@ type cellError struct{ code, msg string }
 // convert turns the raw cell string of column i into a typed value.
 func (s *schema) convert(i int, raw string, date1904 bool) (value, *cellError) {
 	c := &s.cols[i]
-	txt := trimSpace(raw)
+	// the apostrophe an export put before formula-like text (formula.go)
+	txt := trimSpace(UnescapeFormula(trimSpace(raw)))
 	if txt == "" {
 		if c.Required {
 			return value{}, &cellError{CodeRequired, c.Header + "不能为空"}
