@@ -163,15 +163,19 @@ func (s *Server) authenticate(c *fiber.Ctx) (*Principal, error) {
 func (s *Server) guard(r route) fiber.Handler {
 	obj, act, _ := strings.Cut(r.Perm, ":")
 	action := r.Method + " /api/v1" + r.Path
-	declared := r.queryNames()
+	declared, idempotent := r.queryNames(), r.idempotent()
 	return func(c *fiber.Ctx) error {
 		err := s.admit(c, r, obj, act)
 		if err == nil {
 			err = checkQuery(c, r, declared)
 		}
 		if err == nil {
-			err = r.Handler(c)
-			err = s.queryMisuse(c, action, err)
+			handle := func() error { return s.queryMisuse(c, action, r.Handler(c)) }
+			if idempotent {
+				err = s.withIdempotency(c, action, handle)
+			} else {
+				err = handle()
+			}
 		}
 		if lerr := s.logAccess(c, action, err); lerr != nil && err == nil && r.Method == fiber.MethodGet {
 			// No read goes unrecorded: without its log entry the data

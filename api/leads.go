@@ -190,7 +190,7 @@ func (s *Server) leadRoutes() {
 	s.add(route{Method: "POST", Path: "/leads", Perm: "leads:intake", Tag: "leads", Summary: "An officer records a lead on a worker's behalf (12345 hotline, walk-in)",
 		Body: leadIntakeIn{}, Out: leadIntakeOut{}, Status: 201, Handler: s.leadIntake})
 	s.add(route{Method: "POST", Path: "/leads/import", Perm: "leads:import", Tag: "leads", Summary: "Import leads from the national arrears-lead platform (idempotent by external_id)",
-		Body: leadImportIn{}, Out: []leadImportResult{}, Handler: s.leadImport})
+		Body: leadImportIn{}, Out: []leadImportResult{}, Idempotent: true, Handler: s.leadImport})
 	s.add(route{Method: "POST", Path: "/leads/:id/actions/:action", Perm: "leads:act", Tag: "leads",
 		Summary: "Take a step on a lead (dispatch, transfer, accept, return, orderRectification, submitEvidence, rejectEvidence, reportResult, extend, confirm, dispute, approve, sendBack, supervise); answers the new state",
 		Body:    leadActionIn{}, Out: cases.LeadState{}, Handler: s.leadAct})
