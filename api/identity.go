@@ -197,7 +197,7 @@ func (s *Server) queryMisuse(c *fiber.Ctx, action string, err error) error {
 		s.deps.Logger.Error("api: handler reads query parameters its route does not declare", "route", action, "params", undeclared)
 	}
 	if len(unread) > 0 {
-		s.deps.Logger.Error("api: handler ignored query parameters the client sent", "route", action, "params", unread)
+		s.deps.Logger.Warn("api: handler ignored query parameters the client sent", "route", action, "params", unread)
 	}
 	if s.deps.StrictQuery && (len(undeclared) > 0 || len(unread) > 0) {
 		c.Response().Reset()
