@@ -82,9 +82,9 @@ func TestUnknownQueryParameterRefused(t *testing.T) {
 	})
 }
 
-// TestOpenAPIDocumentsEveryQueryParameterAsTheOnlyOnes checks that the
-// document says unknown parameters are refused and that every export
-// declares exactly the filters of its list (paging and sorting aside).
+// TestExportsDeclareTheFiltersOfTheirList checks in the OpenAPI document
+// that every export declares exactly the filters of its list (paging and
+// sorting aside).
 func TestExportsDeclareTheFiltersOfTheirList(t *testing.T) {
 	h := setup(t)
 	doc := h.must(200, "GET", v1("/openapi.json"), nil)
@@ -116,7 +116,7 @@ func TestExportsDeclareTheFiltersOfTheirList(t *testing.T) {
 		require.ElementsMatch(t, queryOf(list), queryOf(strings.TrimPrefix(path, "/api/v1")), "export %s and list %s", path, list)
 		n++
 	}
-	require.Equal(t, 18, n, fmt.Sprint("every export of a list is compared"))
+	require.Equal(t, 18, n, "every export of a list is compared")
 }
 
 // TestEveryListReadsEveryFilterItDeclares sends every GET route with query
