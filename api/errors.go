@@ -149,12 +149,17 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if ce.Status >= 500 {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 		}
-		body := fiber.Map{"error": ce}
-		if ce.Report != nil {
-			body["report"] = ce.Report
-		}
-		return c.Status(ce.Status).JSON(body)
+		return c.Status(ce.Status).JSON(errorResponse(ce))
 	}
+}
+
+// errorResponse is the body an error is answered with.
+func errorResponse(ce *Error) fiber.Map {
+	body := fiber.Map{"error": ce}
+	if ce.Report != nil {
+		body["report"] = ce.Report
+	}
+	return body
 }
 
 // checkColumn recovers the column of a column-level check constraint,

@@ -56,9 +56,13 @@ const (
 	headerUploadOffset = "Upload-Offset"
 )
 
-// evidenceTypes are the content types accepted, with the extension of the
-// ASCII fallback name of a download.
+// evidenceTypes are the content types accepted, with the extension a
+// saved name gets (and the ASCII fallback name of a download).
 var evidenceTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+
+// evidenceOtherExts are further extensions of an accepted type that a name
+// may keep.
+var evidenceOtherExts = map[string][]string{"image/jpeg": {".jpeg", ".jpe", ".jfif"}}
 
 var (
 	errEvidenceUnavailable = &Error{Status: http.StatusServiceUnavailable, Code: "evidence_unavailable",
@@ -122,7 +126,11 @@ type evidenceOut struct {
 }
 
 func evidenceOutOf(r dbq.EvidenceFile) evidenceOut {
-	return evidenceOut{ID: r.ID, LeadID: r.LeadID, Filename: r.Filename, Size: r.DeclaredSize, Received: r.Received,
+	name := r.Filename
+	if r.ContentType != nil {
+		name = evidenceSavedName(name, *r.ContentType) // a no-op for files completed since names are saved so
+	}
+	return evidenceOut{ID: r.ID, LeadID: r.LeadID, Filename: name, Size: r.DeclaredSize, Received: r.Received,
 		Complete: r.CompletedAt != nil, ChunkMax: evidenceChunkMax, ContentType: r.ContentType, SHA256: r.Sha256,
 		UploadedBy: r.UploadedBy, CreatedAt: r.CreatedAt, CompletedAt: r.CompletedAt}
 }
@@ -208,6 +216,11 @@ func evidenceVisible(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.EvidenceFile, 
 func evidenceOpen(status string) bool { return status == "rectifying" || status == "verifying" }
 
 // evidenceFilename checks a declared file name and returns its base name.
+// Control characters and invisible format characters (Unicode Cf: the
+// bidirectional overrides, marks and isolates with which
+// "invoice\u202Efdp.exe" shows as "invoiceexe.pdf", zero-width
+// characters, …) and line separators are refused: a name is shown to
+// other people and saved on their disks.
 func evidenceFilename(v *check, name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:] // a client's path (C:\fakepath\x.jpg): keep the base name
@@ -216,12 +229,90 @@ func evidenceFilename(v *check, name string) string {
 	switch {
 	case name == "":
 		v.fail("filename", "required", "文件名不能为空")
-	case !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 || name == "." || name == "..":
-		v.fail("filename", "invalid_filename", "文件名含有不允许的字符")
+	case !utf8.ValidString(name) || strings.IndexFunc(name, unsafeNameRune) >= 0:
+		v.fail("filename", "invalid_character", "文件名含有不允许的字符（控制字符，或文字方向控制符等不可见的格式字符）")
+	case name == "." || name == "..":
+		v.fail("filename", "invalid_filename", "文件名不正确")
 	case utf8.RuneCountInString(name) > 255:
 		v.fail("filename", "too_long", "文件名不能超过255个字")
 	}
 	return name
+}
+
+// unsafeNameRune reports a character a file name may not contain: a
+// control character (Cc), a format character (Cf: U+200B…U+200F,
+// U+202A…U+202E, U+2066…U+2069, U+FEFF, soft hyphen, …) or a line or
+// paragraph separator.
+func unsafeNameRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+}
+
+// evidenceSavedName is the name a file of the detected content type is
+// saved and downloaded under: the extension of that type, whatever the
+// client called the file. A name ending in another extension has it
+// replaced ("凭证.exe" → "凭证.png"; "invoice.pdf.exe" → "invoice.pdf"), a
+// name without one gets it appended ("银行回单" → "银行回单.pdf"); a name
+// already ending in an extension of the type keeps it ("scan.jpeg").
+// Characters a name may not contain are dropped (names are checked when
+// the upload starts; this guards rows older than that check). The result
+// has at most 255 characters.
+func evidenceSavedName(name, ctype string) string {
+	name = strings.Map(func(r rune) rune {
+		if unsafeNameRune(r) {
+			return -1
+		}
+		return r
+	}, name)
+	ext, ok := evidenceTypes[ctype]
+	if !ok {
+		return name
+	}
+	typeExt := func(e string) bool {
+		if strings.EqualFold(e, ext) {
+			return true
+		}
+		for _, o := range evidenceOtherExts[ctype] {
+			if strings.EqualFold(e, o) {
+				return true
+			}
+		}
+		return false
+	}
+	stem := name
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && looksLikeExt(name[i+1:]) {
+		if typeExt(name[i:]) {
+			return name
+		}
+		stem = name[:i]
+		if j := strings.LastIndexByte(stem, '.'); j >= 0 && typeExt(stem[j:]) {
+			return stem
+		}
+	}
+	stem = strings.TrimRight(stem, ". ")
+	if n := 255 - utf8.RuneCountInString(ext); utf8.RuneCountInString(stem) > n {
+		stem = string([]rune(stem)[:n])
+	}
+	return stem + ext
+}
+
+// looksLikeExt reports whether the text after a name's last dot is a file
+// extension: 1 to 5 ASCII letters and digits, at least one a letter ("exe",
+// "mp4"; not the "5万" of "3.5万" or the "2" of "v1.2").
+func looksLikeExt(s string) bool {
+	if len(s) == 0 || len(s) > 5 {
+		return false
+	}
+	letter := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return letter
 }
 
 func (s *Server) evidenceCreate(c *fiber.Ctx) error {
@@ -339,7 +430,7 @@ func (s *Server) evidenceContent(c *fiber.Ctx) error {
 		return fmt.Errorf("evidence %d: stat stored file: %w", r.ID, err)
 	}
 	c.Set(fiber.HeaderContentType, *r.ContentType)
-	setAttachment(c, r.Filename, fmt.Sprintf("evidence-%d%s", r.ID, evidenceTypes[*r.ContentType]))
+	setAttachment(c, evidenceSavedName(r.Filename, *r.ContentType), fmt.Sprintf("evidence-%d%s", r.ID, evidenceTypes[*r.ContentType]))
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Set(fiber.HeaderETag, `"`+*r.Sha256+`"`)
@@ -546,7 +637,7 @@ func (s *Server) evidenceWrite(c *fiber.Ctx, q *dbq.Queries, st evidenceStore, i
 		}
 		now := s.deps.Now()
 		if appended, err = q.EvidenceComplete(ctx, dbq.EvidenceCompleteParams{Sha256: &sum, ContentType: &ctype,
-			CompletedAt: &now, ID: id}); err != nil {
+			Filename: evidenceSavedName(row.Filename, ctype), CompletedAt: &now, ID: id}); err != nil {
 			return row, 0, err
 		}
 		// the stored copy is in place; the partial goes once that is committed

@@ -59,10 +59,20 @@ func (s *Server) inTxAs(c *fiber.Ctx, actor audit.Actor, fn func(q *dbq.Queries,
 	if err != nil {
 		return err
 	}
+	c.Locals(committedKey, true)
 	for _, h := range hooks {
 		h()
 	}
 	return nil
+}
+
+const committedKey = "anxin.committed"
+
+// committed reports whether the request has committed a transaction
+// (through inTx): whether it changed something, whatever it answers.
+func committed(c *fiber.Ctx) bool {
+	done, _ := c.Locals(committedKey).(bool)
+	return done
 }
 
 // txOf is the transaction inTx is running for this request.

@@ -73,7 +73,7 @@ func setupWith(t *testing.T, adjust func(*api.Deps)) *harness {
 	w := audit.NewWriter(pool, log)
 	t.Cleanup(w.Close)
 	h := &harness{t: t, pool: pool, keys: keys, authz: az, audit: w, tokens: map[string]string{}, scope: cityScope()}
-	deps := api.Deps{Pool: pool, PII: keys, Logger: log, Authz: az, Audit: w, LoginRate: 1 << 20}
+	deps := api.Deps{Pool: pool, PII: keys, Logger: log, Authz: az, Audit: w, LoginRate: 1 << 20, StrictQuery: true}
 	if adjust != nil {
 		adjust(&deps)
 	}

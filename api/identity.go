@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -158,10 +159,19 @@ func (s *Server) authenticate(c *fiber.Ctx) (*Principal, error) {
 func (s *Server) guard(r route) fiber.Handler {
 	obj, act, _ := strings.Cut(r.Perm, ":")
 	action := r.Method + " /api/v1" + r.Path
+	declared, idempotent := r.queryNames(), r.idempotent()
 	return func(c *fiber.Ctx) error {
 		err := s.admit(c, r, obj, act)
 		if err == nil {
-			err = r.Handler(c)
+			err = checkQuery(c, r, declared)
+		}
+		if err == nil {
+			handle := func() error { return s.queryMisuse(c, action, r.Handler(c)) }
+			if idempotent {
+				err = s.withIdempotency(c, action, handle)
+			} else {
+				err = handle()
+			}
 		}
 		if lerr := s.logAccess(c, action, err); lerr != nil && err == nil && r.Method == fiber.MethodGet {
 			// No read goes unrecorded: without its log entry the data
@@ -172,6 +182,24 @@ func (s *Server) guard(r route) fiber.Handler {
 		}
 		return err
 	}
+}
+
+// queryMisuse logs a handler that read a query parameter its route does
+// not declare, and with Deps.StrictQuery answers 500 instead of a success
+// that read such a parameter or ignored one the client sent.
+func (s *Server) queryMisuse(c *fiber.Ctx, action string, err error) error {
+	undeclared, unread := queryUnused(c, s.deps.StrictQuery, err == nil && c.Response().StatusCode() < 400)
+	if len(undeclared) > 0 {
+		s.deps.Logger.Error("api: handler reads query parameters its route does not declare", "route", action, "params", undeclared)
+	}
+	if len(unread) > 0 {
+		s.deps.Logger.Warn("api: handler ignored query parameters the client sent", "route", action, "params", unread)
+	}
+	if s.deps.StrictQuery && (len(undeclared) > 0 || len(unread) > 0) {
+		c.Response().Reset()
+		return fmt.Errorf("api: %s: query parameters read but not declared %v, sent but not read %v", action, undeclared, unread)
+	}
+	return err
 }
 
 // admit decides whether the request may reach the handler, and sets its

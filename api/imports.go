@@ -701,7 +701,7 @@ func (s *Server) importPayroll(c *fiber.Ctx) error {
 	}
 	today := s.today()
 	var v check
-	monthText := c.Query("month")
+	monthText := queryValue(c, "month")
 	month := v.monthField("month", &monthText, true)
 	if month != nil && month.After(today) {
 		v.fail("month", "future_month", "不能为未来月份导入工资表")

@@ -184,7 +184,7 @@ func (s *Server) leadRoutes() {
 	s.add(route{Method: "POST", Path: "/leads", Perm: "leads:intake", Tag: "leads", Summary: "An officer records a lead on a worker's behalf (12345 hotline, walk-in)",
 		Body: leadIntakeIn{}, Out: leadIntakeOut{}, Status: 201, Handler: s.leadIntake})
 	s.add(route{Method: "POST", Path: "/leads/import", Perm: "leads:import", Tag: "leads", Summary: "Import leads from the national arrears-lead platform (idempotent by external_id)",
-		Body: leadImportIn{}, Out: []leadImportResult{}, Handler: s.leadImport})
+		Body: leadImportIn{}, Out: []leadImportResult{}, Idempotent: true, Handler: s.leadImport})
 	acts := workflows.LeadActions()
 	s.add(route{Method: "POST", Path: "/leads/:id/actions/:action", Perm: "leads:act", Tag: "leads",
 		Summary: "Take a step on a lead; answers the lead as GET /leads/{id} does. Who may take which step, from which " +

@@ -38,7 +38,11 @@ type route struct {
 	Produces string
 	// Consumes overrides the request media type (e.g. multipart upload).
 	Consumes string
-	Handler  fiber.Handler
+	// Idempotent makes the route take an Idempotency-Key header
+	// (api/idempotency.go) though it is not a create route (POST answering
+	// 201, which takes one anyway).
+	Idempotent bool
+	Handler    fiber.Handler
 }
 
 // param documents a query parameter.
@@ -132,6 +136,9 @@ func (s *Server) buildOpenAPI() map[string]any {
 			}
 			params = append(params, map[string]any{"name": q.Name, "in": "query", "description": q.Desc, "schema": sch})
 		}
+		if r.idempotent() {
+			params = append(params, idempotencyKeyParam)
+		}
 		op := map[string]any{
 			"tags":        []string{r.Tag},
 			"summary":     r.Summary,
@@ -167,6 +174,9 @@ func (s *Server) buildOpenAPI() map[string]any {
 		} else if r.Out != nil {
 			okResp["content"] = map[string]any{"application/json": map[string]any{"schema": schemaFor(reflect.TypeOf(r.Out), schemas)}}
 		}
+		if r.idempotent() {
+			okResp["headers"] = map[string]any{headerReplayed: idempotentReplayedHeader}
+		}
 		errResp := map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
 		op["responses"] = map[string]any{itoa(status): okResp, "default": errResp}
 		item[strings.ToLower(r.Method)] = op
@@ -176,7 +186,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 		"info": map[string]any{
 			"title":       "Anxin (安薪) wage-arrears supervision API",
 			"version":     "v1",
-			"description": "Registry of towns, enterprises, projects, teams, workers and their labour data. Errors: {\"error\": {\"code\", \"message\", \"fields\"}}.",
+			"description": openapiDescription,
 		},
 		"paths": paths,
 		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{
@@ -184,6 +194,24 @@ func (s *Server) buildOpenAPI() map[string]any {
 		"security": []any{map[string]any{"session": []any{}}},
 	}
 }
+
+const openapiDescription = "Registry of towns, enterprises, projects, teams, workers and their labour data. " +
+	"Errors: {\"error\": {\"code\", \"message\", \"fields\"}}. " +
+	"Each operation takes only the query parameters listed for it: any other is refused with 400 unknown_filter (never ignored)."
+
+// idempotencyKeyParam documents the Idempotency-Key header of the create
+// routes (api/idempotency.go).
+var idempotencyKeyParam = map[string]any{"name": headerIdempotencyKey, "in": "header", "required": false,
+	"description": "a key the client makes for this request (e.g. a UUID), 1..128 visible ASCII characters (else 400 " +
+		"invalid_idempotency_key). The first answer is kept for 24 h per account, route and key: the same request sent " +
+		"again with the key gets that answer again (header Idempotent-Replayed: true) instead of creating another row; " +
+		"another request with the key is 422 idempotency_key_reused; while the first is still running, 409 " +
+		"idempotency_in_progress. A refused request (4xx) does not use up its key.",
+	"schema": map[string]any{"type": "string", "minLength": 1, "maxLength": idempotencyKeyMax, "pattern": "^[!-~]+$"}}
+
+var idempotentReplayedHeader = map[string]any{
+	"description": "true when this is the kept answer of an earlier request with the same Idempotency-Key",
+	"schema":      map[string]any{"type": "string", "enum": []string{"true"}}}
 
 type errorBody struct {
 	Error Error `json:"error"`

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -111,7 +112,7 @@ func parsePage(c *fiber.Ctx, allowed ...string) (page, error) {
 	if p.PageSize, err = queryInt(c, "page_size", defaultPageSize, 1, maxPageSize); err != nil {
 		return p, err
 	}
-	p.Sort = c.Query("sort")
+	p.Sort = queryValue(c, "sort")
 	if p.Sort != "" {
 		ok := false
 		for _, a := range allowed {
@@ -129,7 +130,7 @@ func parsePage(c *fiber.Ctx, allowed ...string) (page, error) {
 }
 
 func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
-	s := c.Query(name)
+	s := queryValue(c, name)
 	if s == "" {
 		return def, nil
 	}
@@ -142,7 +143,7 @@ func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
 
 // queryID reads an optional positive integer id filter.
 func queryID(c *fiber.Ctx, name string) (*int64, error) {
-	s := c.Query(name)
+	s := queryValue(c, name)
 	if s == "" {
 		return nil, nil
 	}
@@ -155,7 +156,7 @@ func queryID(c *fiber.Ctx, name string) (*int64, error) {
 
 // queryText reads an optional text filter (trimmed; empty means absent).
 func queryText(c *fiber.Ctx, name string) *string {
-	s := strings.TrimSpace(c.Query(name))
+	s := strings.TrimSpace(queryValue(c, name))
 	if s == "" {
 		return nil
 	}
@@ -179,7 +180,7 @@ func queryLike(c *fiber.Ctx, name string) (*string, error) {
 
 // queryBool reads an optional true/false filter.
 func queryBool(c *fiber.Ctx, name string) (*bool, error) {
-	switch c.Query(name) {
+	switch queryValue(c, name) {
 	case "":
 		return nil, nil
 	case "true", "1":
@@ -206,7 +207,7 @@ func queryEnum(c *fiber.Ctx, name string, allowed registry.Enum) (*string, error
 
 // queryDate reads an optional YYYY-MM-DD filter.
 func queryDate(c *fiber.Ctx, name string) (*Date, error) {
-	s := c.Query(name)
+	s := queryValue(c, name)
 	if s == "" {
 		return nil, nil
 	}
@@ -219,7 +220,7 @@ func queryDate(c *fiber.Ctx, name string) (*Date, error) {
 
 // queryMonth reads an optional YYYY-MM query parameter.
 func queryMonth(c *fiber.Ctx, name string) (*time.Time, error) {
-	s := c.Query(name)
+	s := queryValue(c, name)
 	if s == "" {
 		return nil, nil
 	}
@@ -310,7 +311,7 @@ func (q *queryErrs) month(c *fiber.Ctx, name string) *time.Time {
 
 // optInt reads an optional integer query parameter in [lo, hi].
 func (q *queryErrs) optInt(c *fiber.Ctx, name string, lo, hi int) *int {
-	if c.Query(name) == "" {
+	if queryValue(c, name) == "" {
 		return nil
 	}
 	v, err := queryInt(c, name, 0, lo, hi)
@@ -344,4 +345,128 @@ func listResponse[T any](c *fiber.Ctx, p page, items []T, total int64) error {
 		items = []T{}
 	}
 	return c.JSON(listOut[T]{Items: items, Page: p.Page, PageSize: p.PageSize, Total: total})
+}
+
+// ---- query parameters ----
+//
+// Every route declares its query parameters in the route table
+// (route.Query, which the OpenAPI document shows). The guard refuses a
+// request carrying any other parameter — 400 unknown_filter naming each
+// — or one parameter twice, before the handler runs: a mistyped or
+// unsupported filter ignored would answer (or export) the caller's whole
+// scope instead of what was asked for. Handlers read parameters only
+// through queryValue (and the helpers above built on it), which notes
+// what was read: reading a parameter the route does not declare is a
+// programming error, logged (it could never be sent), and with
+// Deps.StrictQuery (the tests) so is a successful answer that did not
+// read a parameter the client sent.
+
+const queryUseKey = "anxin.query"
+
+// queryUse is what a request's handler does with its query parameters.
+type queryUse struct {
+	declared   map[string]bool
+	read       map[string]bool
+	undeclared []string
+}
+
+// queryNames are the query parameters route r declares.
+func (r route) queryNames() map[string]bool {
+	out := make(map[string]bool, len(r.Query))
+	for _, p := range r.Query {
+		out[p.Name] = true
+	}
+	return out
+}
+
+// queryValue is the value of the query parameter name ("" when absent).
+// The name must be one the route declares.
+func queryValue(c *fiber.Ctx, name string) string {
+	if u, ok := c.Locals(queryUseKey).(*queryUse); ok {
+		if !u.declared[name] {
+			u.undeclared = append(u.undeclared, name)
+			return ""
+		}
+		if u.read == nil {
+			u.read = map[string]bool{}
+		}
+		u.read[name] = true
+	}
+	return c.Query(name)
+}
+
+const maxQueryNamesShown = 10
+
+// checkQuery refuses a query parameter route r does not declare, or one
+// sent twice, and starts noting what the handler reads.
+func checkQuery(c *fiber.Ctx, r route, declared map[string]bool) error {
+	c.Locals(queryUseKey, &queryUse{declared: declared})
+	args := c.Request().URI().QueryArgs()
+	if args.Len() == 0 {
+		return nil
+	}
+	var unknown []string
+	seen := map[string]bool{}
+	repeated := map[string]string{}
+	args.VisitAll(func(k, v []byte) {
+		name := string(k)
+		switch {
+		case name == "" && len(v) == 0:
+			// "?&" or a trailing "&": no parameter at all
+		case !declared[name]:
+			if !seen[name] {
+				unknown = append(unknown, name)
+			}
+		case seen[name]:
+			repeated[name] = "该查询参数只能出现一次"
+		}
+		seen[name] = true
+	})
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		if len(unknown) > maxQueryNamesShown {
+			unknown = unknown[:maxQueryNamesShown]
+		}
+		reason := "此接口不支持查询参数"
+		if len(r.Query) > 0 {
+			names := make([]string, len(r.Query))
+			for i, p := range r.Query {
+				names[i] = p.Name
+			}
+			reason = "此接口不支持该查询参数，可用的参数：" + strings.Join(names, ", ")
+		}
+		fields := make(map[string]string, len(unknown))
+		shown := make([]string, len(unknown))
+		for i, n := range unknown {
+			n = truncate(n, 64)
+			fields[n] = reason
+			shown[i] = n
+		}
+		return &Error{Status: http.StatusBadRequest, Code: "unknown_filter",
+			Message: "不支持的查询参数：" + strings.Join(shown, "、"), Fields: fields}
+	}
+	if len(repeated) > 0 {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_query", Message: "查询参数不正确", Fields: repeated}
+	}
+	return nil
+}
+
+// queryUnused reports a handler's misuse of query parameters once it has
+// answered: the parameters it read without declaring them, and, when
+// strict and the answer is a success, a parameter the client sent that
+// the handler never read (a filter silently ignored).
+func queryUnused(c *fiber.Ctx, strict, answered bool) (undeclared, unread []string) {
+	u, ok := c.Locals(queryUseKey).(*queryUse)
+	if !ok {
+		return nil, nil
+	}
+	undeclared = u.undeclared
+	if strict && answered {
+		c.Request().URI().QueryArgs().VisitAll(func(k, _ []byte) {
+			if name := string(k); name != "" && !u.read[name] {
+				unread = append(unread, name)
+			}
+		})
+	}
+	return undeclared, unread
 }

@@ -65,6 +65,11 @@ type Deps struct {
 	// EvidenceDir is where uploaded evidence files are stored (under the
 	// data directory); evidence routes answer 503 without it.
 	EvidenceDir string
+	// StrictQuery (tests) answers 500 when a handler reads a query
+	// parameter its route does not declare, or answers a success without
+	// reading one the client sent (a filter silently ignored); without it
+	// both are only logged.
+	StrictQuery bool
 	// CaseTimeout bounds how long a case action waits for its workflow
 	// to answer (default 30 s).
 	CaseTimeout time.Duration

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -100,7 +101,7 @@ func (s *Server) taskList(c *fiber.Ctx) error {
 	}
 	var qe queryErrs
 	arg := s.taskParams(c)
-	if c.Query("sort") != "" {
+	if p.Sort != "" {
 		arg.Sort = p.Sort
 	}
 	arg.Kind = qe.enum(c, "kind", registry.TaskKinds)
@@ -110,7 +111,7 @@ func (s *Server) taskList(c *fiber.Ctx) error {
 	view := qe.enum(c, "view", taskViews)
 	if scopeOf(c).IsCity() {
 		// the city oversees every office; its own inbox by default
-		switch actor := c.Query("actor", cases.ActorCity); actor {
+		switch actor := cmp.Or(queryValue(c, "actor"), cases.ActorCity); actor {
 		case "all":
 		default:
 			if !registry.TaskActors.Has(actor) {

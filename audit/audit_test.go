@@ -177,7 +177,11 @@ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
       'login_throttle',
       -- append-only history of the lead workflows, itself a log: each
       -- step's change of the lead row is captured
-      'lead_events')
+      'lead_events',
+      -- request bookkeeping like the sessions: the kept answers of create
+      -- requests sent with an Idempotency-Key (the request itself and its
+      -- row changes are logged)
+      'idempotency_keys')
   AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = 'audit_capture')
 ORDER BY 1`)
 	require.NoError(t, err)

@@ -53,7 +53,8 @@ func (s *schema) convert(i int, raw string, date1904 bool) (value, *cellError) {
 		return value{}, &cellError{CodeInvalidCharacter,
 			fmt.Sprintf("%s第%d个字符是不可见的控制字符（如空字符），请删除后重新导入", c.Header, n)}
 	}
-	txt := trimSpace(raw)
+	// the apostrophe an export put before formula-like text (formula.go)
+	txt := trimSpace(UnescapeFormula(trimSpace(raw)))
 	if txt == "" {
 		if c.Required {
 			return value{}, &cellError{CodeRequired, c.Header + "不能为空"}

@@ -30,7 +30,10 @@ var ErrTooManyRows = errors.New("excel: more rows than one sheet can hold (1,048
 //	err = e.Finish(w) // w may be an HTTP response body
 //
 // Values per Kind (nil, nil pointers, "" and zero time.Time give an empty
-// cell; pointers to the listed types are dereferenced):
+// cell; pointers to the listed types are dereferenced). Text and Enum
+// cells that a spreadsheet would take for a formula (starting with =, +,
+// -, @, tab or CR) get a leading apostrophe (EscapeFormula, formula.go);
+// numbers, amounts and dates are number cells and are written as they are.
 //
 //	Text:  string, []byte, fmt.Stringer, any integer (written as text)
 //	Int:   any integer type
@@ -222,17 +225,18 @@ func (e *Exporter) cell(i int, v any) (excelize.Cell, error) {
 			if x == "" {
 				return excelize.Cell{}, nil
 			}
-			return excelize.Cell{Value: x}, nil
+			return excelize.Cell{Value: EscapeFormula(x)}, nil
 		case []byte:
 			if len(x) == 0 {
 				return excelize.Cell{}, nil
 			}
-			return excelize.Cell{Value: string(x)}, nil
+			return excelize.Cell{Value: EscapeFormula(string(x))}, nil
 		case fmt.Stringer:
-			return excelize.Cell{Value: x.String()}, nil
+			return excelize.Cell{Value: EscapeFormula(x.String())}, nil
 		}
 		if n, ok := asInt(v); ok {
-			return excelize.Cell{Value: strconv.FormatInt(n, 10)}, nil
+			// a text cell: "-5" is escaped like any text starting with -
+			return excelize.Cell{Value: EscapeFormula(strconv.FormatInt(n, 10))}, nil
 		}
 		if u, ok := v.(uint64); ok {
 			return excelize.Cell{Value: strconv.FormatUint(u, 10)}, nil
@@ -289,9 +293,9 @@ func (e *Exporter) cell(i int, v any) (excelize.Cell, error) {
 				return excelize.Cell{}, nil
 			}
 			if label, ok := e.s.codes[i][code]; ok {
-				return excelize.Cell{Value: label}, nil
+				return excelize.Cell{Value: EscapeFormula(label)}, nil
 			}
-			return excelize.Cell{Value: code}, nil
+			return excelize.Cell{Value: EscapeFormula(code)}, nil
 		}
 	}
 	return excelize.Cell{}, fmt.Errorf("unsupported value of type %T for a %s column", v, c.Kind)

@@ -65,7 +65,7 @@ func TestExportRoundTrip(t *testing.T) {
 		"C2": "男", "D2": "2026-01-31", "E2": "6,500.50", "G2": "是", "H2": "-100.50",
 		"C3": "女", "D3": "2026-02-01", "E3": "1,234.50", "F3": "0", "G3": "否",
 		"C4": "", "D4": "", "E4": "9,999,999,999,999.99", "H4": "-9,999,999,999,999.99",
-		"A5": "=1+1", "B5": "0012345", "E5": "0.01", "H5": "-0.01",
+		"A5": "'=1+1", "B5": "0012345", "E5": "0.01", "H5": "-0.01",
 	} {
 		got, err := f.GetCellValue(sheet, cell)
 		require.NoError(t, err)
@@ -111,6 +111,7 @@ func TestExportRoundTrip(t *testing.T) {
 	assert.False(t, recs[2].Has("entry_date"))
 	assert.Equal(t, MaxExactFen, recs[2].Fen("wage_due"))
 	assert.Equal(t, -MaxExactFen, recs[2].Fen("adjust"))
+	assert.Equal(t, "=1+1", recs[3].Text("name"), "the apostrophe of the export is removed")
 	assert.Equal(t, "0012345", recs[3].Text("id_number"))
 	assert.Equal(t, date(1990, 1, 1), recs[3].Date("entry_date"))
 	assert.Equal(t, int64(7), recs[3].Int64("days"))

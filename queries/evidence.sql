@@ -30,8 +30,10 @@ WHERE id = @id AND completed_at IS NULL
 RETURNING *;
 
 -- name: EvidenceComplete :one
+-- The file is whole: its hash, its detected type, and its name with the
+-- extension of that type (api.evidenceSavedName).
 UPDATE evidence_files
-SET sha256 = @sha256, content_type = @content_type, completed_at = @completed_at, updated_at = now()
+SET sha256 = @sha256, content_type = @content_type, filename = @filename, completed_at = @completed_at, updated_at = now()
 WHERE id = @id AND received = declared_size AND completed_at IS NULL
 RETURNING *;
 

@@ -45,22 +45,26 @@ func (q *Queries) EvidenceAppend(ctx context.Context, arg EvidenceAppendParams) 
 
 const evidenceComplete = `-- name: EvidenceComplete :one
 UPDATE evidence_files
-SET sha256 = $1, content_type = $2, completed_at = $3, updated_at = now()
-WHERE id = $4 AND received = declared_size AND completed_at IS NULL
+SET sha256 = $1, content_type = $2, filename = $3, completed_at = $4, updated_at = now()
+WHERE id = $5 AND received = declared_size AND completed_at IS NULL
 RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at
 `
 
 type EvidenceCompleteParams struct {
 	Sha256      *string
 	ContentType *string
+	Filename    string
 	CompletedAt *time.Time
 	ID          int64
 }
 
+// The file is whole: its hash, its detected type, and its name with the
+// extension of that type (api.evidenceSavedName).
 func (q *Queries) EvidenceComplete(ctx context.Context, arg EvidenceCompleteParams) (EvidenceFile, error) {
 	row := q.db.QueryRow(ctx, evidenceComplete,
 		arg.Sha256,
 		arg.ContentType,
+		arg.Filename,
 		arg.CompletedAt,
 		arg.ID,
 	)

@@ -256,6 +256,18 @@ type EvidenceFile struct {
 	UpdatedAt    time.Time
 }
 
+type IdempotencyKey struct {
+	AccountID       int64
+	Route           string
+	Key             string
+	RequestHash     []byte
+	Status          *int32
+	ResponseBody    []byte
+	ResponseHeaders []byte
+	CreatedAt       time.Time
+	CompletedAt     *time.Time
+}
+
 type LabourCostTransfer struct {
 	ID                 int64
 	AccountID          int64
