@@ -311,9 +311,17 @@ func (failingTemporal) ExecuteWorkflow(context.Context, client.StartWorkflowOpti
 	return nil, errors.New("temporal unreachable")
 }
 
+func (failingTemporal) NewWithStartWorkflowOperation(client.StartWorkflowOptions, any, ...any) client.WithStartWorkflowOperation {
+	return nil
+}
+
+func (failingTemporal) UpdateWithStartWorkflow(context.Context, client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	return nil, errors.New("temporal unreachable")
+}
+
 // TestIdempotencyKeyKeepsAServerErrorAfterACommit: a lead is recorded but
-// its workflow cannot start (503 cases_unavailable; the minute check
-// starts it later). That answer is kept for its key: a retry gets it
+// its workflow cannot start (503 cases_unavailable; the stalled-case
+// sweep starts it later). That answer is kept for its key: a retry gets it
 // again rather than record the lead a second time. A server error before
 // anything was written gives the key back.
 func TestIdempotencyKeyKeepsAServerErrorAfterACommit(t *testing.T) {
@@ -324,7 +332,7 @@ func TestIdempotencyKeyKeepsAServerErrorAfterACommit(t *testing.T) {
 		"amount_claimed_fen": 100000, "description": "12345来电反映欠薪"}
 	first := h.mustKey(503, tok, "POST", v1("/leads"), "call-503", hotline)
 	require.Equal(t, "cases_unavailable", first.code())
-	require.Equal(t, 1, h.count("leads"), "recorded; its workflow waits for the minute check")
+	require.Equal(t, 1, h.count("leads"), "recorded; its workflow waits for the stalled-case sweep")
 	again := h.mustKey(503, tok, "POST", v1("/leads"), "call-503", hotline)
 	require.Equal(t, "true", again.header("Idempotent-Replayed"))
 	require.JSONEq(t, string(first.Raw), string(again.Raw))

@@ -339,6 +339,8 @@ func TestTaskAssignment(t *testing.T) {
 	}
 	items := inbox(h, f.officer, "?view=unassigned&sort=opened_at")
 	require.Len(t, items, 3)
+	// only the city chooses whose tasks it sees; a town's filter is refused, not ignored
+	assert.Contains(t, h.as2(f.officer, 400, "GET", "/api/v1/tasks?actor=city", nil).fields(), "actor")
 	me := h.as2(f.officer2, 200, "GET", "/api/v1/auth/me", nil).num("id")
 	other := h.as2(f.officerB, 200, "GET", "/api/v1/auth/me", nil).num("id")
 	task := int64(items[0]["id"].(float64))

@@ -119,6 +119,10 @@ func (s *Server) taskList(c *fiber.Ctx) error {
 			}
 			arg.Actor = &actor
 		}
+	} else if queryValue(c, "actor") != "" {
+		// every other office sees only its own tasks: a filter it cannot
+		// use is refused, not ignored
+		qe.fail("actor", "只有市级可以按处理方筛选待办")
 	}
 	if err := qe.err(); err != nil {
 		return err
