@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/db"
 )
 
 // SessionRetention is how long an ended session row is kept. Sessions hold
@@ -25,5 +25,5 @@ func (a *Activities) PurgeSessions(ctx context.Context, in PurgeSessionsInput) (
 	if a.DB == nil {
 		return 0, temporal.NewNonRetryableApplicationError("session purge: no database", "Config", nil)
 	}
-	return dbq.New(a.DB).SessionPurge(ctx, in.Now.Add(-SessionRetention))
+	return db.Q(a.DB).SessionPurge(ctx, in.Now.Add(-SessionRetention))
 }

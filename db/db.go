@@ -188,15 +188,14 @@ const PartitionMonthsAhead = 24
 // default partition for current data.
 func EnsurePartitions(ctx context.Context, pool *pgxpool.Pool, now time.Time) (int, error) {
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	var n int
-	err := pool.QueryRow(ctx, "SELECT attendance_ensure_partitions($1, $2)",
-		first, first.AddDate(0, PartitionMonthsAhead, 0)).Scan(&n)
+	last := first.AddDate(0, PartitionMonthsAhead, 0)
+	q := Q(pool)
+	n, err := q.AttendanceEnsurePartitions(ctx, dbq.AttendanceEnsurePartitionsParams{FromMonth: first, ToMonth: last})
 	if err != nil {
 		return 0, fmt.Errorf("attendance partitions: %w", err)
 	}
-	if _, err := pool.Exec(ctx, "SELECT audit_ensure_partitions($1, $2)",
-		first, first.AddDate(0, PartitionMonthsAhead, 0)); err != nil {
-		return n, fmt.Errorf("audit_log partitions: %w", err)
+	if err := q.AuditEnsurePartitions(ctx, dbq.AuditEnsurePartitionsParams{FromMonth: first, ToMonth: last}); err != nil {
+		return int(n), fmt.Errorf("audit_log partitions: %w", err)
 	}
-	return n, nil
+	return int(n), nil
 }
