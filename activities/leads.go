@@ -12,6 +12,7 @@ import (
 
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -19,8 +20,8 @@ import (
 // activity at a workflow's start); without a row, the regulations'
 // defaults.
 func (a *Activities) CasePolicy(ctx context.Context, kind string) (cases.Policy, error) {
-	p, err := dbq.New(a.DB).CasePolicyGet(ctx, kind)
-	if errors.Is(err, pgx.ErrNoRows) && kind == "lead" {
+	p, err := db.Q(a.DB).CasePolicyGet(ctx, kind)
+	if errors.Is(err, db.ErrNotFound) && kind == "lead" {
 		return cases.DefaultLeadPolicy, nil
 	}
 	if err != nil {
@@ -68,7 +69,7 @@ func (a *Activities) WorkingDeadline(ctx context.Context, in DeadlineInput) (cas
 // enough for any limit the policies allow (365 working days and a listing
 // period: three years).
 func (a *Activities) calendar(ctx context.Context, from time.Time) (cases.Calendar, error) {
-	q := dbq.New(a.DB)
+	q := db.Q(a.DB)
 	start := cases.DayOf(from).Start()
 	rows, err := q.CalendarDays(ctx, dbq.CalendarDaysParams{FromDay: start, ToDay: start.AddDate(3, 0, 0)})
 	if err != nil {
@@ -96,27 +97,28 @@ func (a *Activities) calendar(ctx context.Context, from time.Time) (cases.Calend
 // step's actor (so the system log names who). It is idempotent: a step
 // already in (leads.seq ≥ its seq) changes nothing.
 func (a *Activities) ProjectLead(ctx context.Context, p cases.Projection) error {
-	tx, err := a.DB.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // after Commit a no-op
+	return db.InTx(ctx, a.DB, func(q *dbq.Queries, tx pgx.Tx) error {
+		return projectStep(ctx, q, tx, p)
+	})
+}
+
+// projectStep is ProjectLead's transaction.
+func projectStep(ctx context.Context, q *dbq.Queries, tx pgx.Tx, p cases.Projection) error {
 	ev, st := p.Event, p.State
 	if err := audit.SetActor(ctx, tx, auditActor(ev.Actor)); err != nil {
 		return err
 	}
-	q := dbq.New(tx)
 	n, err := q.LeadProjectState(ctx, stateParams(st, ev.At))
 	if err != nil {
 		return fmt.Errorf("lead %d step %d: %w", st.LeadID, st.Seq, err)
 	}
 	if n == 0 {
-		if _, err := q.LeadSeq(ctx, st.LeadID); errors.Is(err, pgx.ErrNoRows) {
+		if _, err := q.LeadSeq(ctx, st.LeadID); errors.Is(err, db.ErrNotFound) {
 			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("lead %d is not in the database", st.LeadID), "lead_missing", nil)
 		} else if err != nil {
 			return err
 		}
-		return nil // this step is in already
+		return nil // this step is in already (the transaction changed nothing)
 	}
 	changes, err := json.Marshal(ev.Changes)
 	if err != nil {
@@ -148,7 +150,7 @@ func (a *Activities) ProjectLead(ctx context.Context, p cases.Projection) error 
 			return fmt.Errorf("lead %d task %s: %w", st.LeadID, t.Key, err)
 		}
 	}
-	return tx.Commit(ctx)
+	return nil
 }
 
 func auditActor(a cases.Actor) audit.Actor {

@@ -6,7 +6,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/db"
 )
 
 // SessionRetention is how long an ended session row is kept. Sessions hold
@@ -32,7 +32,7 @@ func (a *Activities) PurgeSessions(ctx context.Context, in PurgeSessionsInput) (
 	if a.DB == nil {
 		return 0, temporal.NewNonRetryableApplicationError("session purge: no database", "Config", nil)
 	}
-	q := dbq.New(a.DB)
+	q := db.Q(a.DB)
 	if _, err := q.LoginThrottlePurge(ctx, in.Now.Add(-LoginCountRetention)); err != nil {
 		return 0, err
 	}

@@ -113,6 +113,8 @@ func toClientError(err error) *Error {
 		}
 		return errInternal
 	}
+	// db.Q and db.InTx map their errors already; MapError (idempotent)
+	// covers statements run on a raw pool or transaction.
 	mapped := db.MapError(err)
 	if errors.Is(mapped, db.ErrNotFound) {
 		return errNotFound
@@ -127,6 +129,10 @@ func toClientError(err error) *Error {
 			code, msg = "reference_not_found", "关联的记录不存在"
 		case errors.Is(ce.Kind, db.ErrSerialized):
 			status, code, msg = http.StatusConflict, "retry", "并发冲突，请重试"
+		case errors.Is(ce.Kind, db.ErrBadInput):
+			// A value Postgres cannot take (NUL in text, too long, out of
+			// range, not a number or a date) that validation let through.
+			code, msg = "invalid_value", "数据格式或取值无效（含非法字符、超长或超出范围）"
 		}
 		out := &Error{Status: status, Code: code, Message: msg}
 		if f, ok := constraintFields[ce.Constraint]; ok {
@@ -135,6 +141,8 @@ func toClientError(err error) *Error {
 		} else if col, ok := checkColumn(ce.Table, ce.Constraint); ok {
 			out.Message = "字段取值不符合要求"
 			out.Fields = map[string]string{col: out.Message}
+		} else if ce.Column != "" && errors.Is(ce.Kind, db.ErrBadInput) {
+			out.Fields = map[string]string{ce.Column: out.Message}
 		}
 		return out
 	}

@@ -16,6 +16,10 @@
 //     Import, VerifyFile) and archives and drops old months (ArchiveAndDrop);
 //   - generates realistic chained rows for benchmarks (Generate).
 //
+// Its statements are sqlc queries (queries/audit.sql, run through db.Q
+// and db.QTx, errors mapped); those sqlc cannot take — the COPY streams
+// and the DDL on month partitions — are in rawsql.go, each saying why.
+//
 // The encoding (audit/hash.go, docs/AUDIT.md) must stay byte-for-byte identical to
 // audit_encode() in the migration; a test keeps them equal. docs/AUDIT.md
 // describes the design.

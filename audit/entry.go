@@ -11,6 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // Actor is who acts: the account behind a request and where it came from.
@@ -44,7 +47,7 @@ func SetActor(ctx context.Context, tx pgx.Tx, a Actor) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, "SELECT set_config('anxin.actor', $1, true)", string(b)); err != nil {
+	if err := db.QTx(tx).AuditSetActor(ctx, string(b)); err != nil {
 		return fmt.Errorf("audit: set actor: %w", err)
 	}
 	return nil
@@ -99,45 +102,44 @@ func (e *Entry) validate() error {
 	return nil
 }
 
-// pendingColumns are the columns Insert and Writer fill in audit_pending.
-var pendingColumns = []string{
-	"at", "account_id", "username", "role", "domain", "ip", "user_agent", "request_id",
-	"action", "object_type", "object_id", "outcome", "status", "old_values", "new_values", "detail",
-}
-
-// values returns e's values in pendingColumns order; at is now when zero.
-func (e *Entry) values(now time.Time) ([]any, error) {
+// entry returns e as a row of audit_pending (queries AuditPendingInsert
+// and AuditPendingCopy); at is now when e.At is zero.
+func (e *Entry) entry(now time.Time) (dbq.AuditPendingInsertParams, error) {
 	at := e.At
 	if at.IsZero() {
 		at = now
 	}
-	var status any
+	var status *int32
 	if e.Status != 0 {
-		status = int32(e.Status)
+		s := int32(e.Status)
+		status = &s
 	}
 	old, err := jsonValue(e.Old)
 	if err != nil {
-		return nil, fmt.Errorf("audit: old values: %w", err)
+		return dbq.AuditPendingInsertParams{}, fmt.Errorf("audit: old values: %w", err)
 	}
 	nw, err := jsonValue(e.New)
 	if err != nil {
-		return nil, fmt.Errorf("audit: new values: %w", err)
+		return dbq.AuditPendingInsertParams{}, fmt.Errorf("audit: new values: %w", err)
 	}
 	detail, err := jsonValue(e.Detail)
 	if err != nil {
-		return nil, fmt.Errorf("audit: detail: %w", err)
+		return dbq.AuditPendingInsertParams{}, fmt.Errorf("audit: detail: %w", err)
 	}
-	return []any{
-		at, e.AccountID, str(e.Username), str(e.Role), str(e.Domain), str(e.IP), str(e.UserAgent), str(e.RequestID),
-		clean(e.Action), str(e.ObjectType), str(e.ObjectID), e.Outcome, status, old, nw, detail,
+	return dbq.AuditPendingInsertParams{
+		At: at, AccountID: e.AccountID, Username: str(e.Username), Role: str(e.Role), Domain: str(e.Domain),
+		Ip: str(e.IP), UserAgent: str(e.UserAgent), RequestID: str(e.RequestID),
+		Action: clean(e.Action), ObjectType: str(e.ObjectType), ObjectID: str(e.ObjectID), Outcome: e.Outcome, Status: status,
+		OldValues: old, NewValues: nw, Detail: detail,
 	}, nil
 }
 
-func str(s string) any {
+func str(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return clean(s)
+	c := clean(s)
+	return &c
 }
 
 // clean makes s storable as PostgreSQL text: a NUL byte (which text and
@@ -154,8 +156,8 @@ func clean(s string) string {
 // nulEscape is how JSON writes a NUL character, which jsonb refuses.
 var nulEscape = []byte(`\u0000`)
 
-// jsonValue returns v as JSON text for a jsonb parameter, or nil.
-func jsonValue(v any) (any, error) {
+// jsonValue returns v as JSON for a jsonb column, or nil (NULL).
+func jsonValue(v any) ([]byte, error) {
 	var b []byte
 	switch x := v.(type) {
 	case nil:
@@ -182,23 +184,19 @@ func jsonValue(v any) (any, error) {
 	if bytes.Contains(b, nulEscape) {
 		return cleanJSON(b)
 	}
-	return string(b), nil
+	return b, nil
 }
 
 // cleanJSON rewrites a JSON text with every NUL character in its strings
 // (and keys) replaced by U+FFFD.
-func cleanJSON(b []byte) (any, error) {
+func cleanJSON(b []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	out, err := json.Marshal(cleanValue(v))
-	if err != nil {
-		return nil, err
-	}
-	return string(out), nil
+	return json.Marshal(cleanValue(v))
 }
 
 func cleanValue(v any) any {
@@ -219,21 +217,17 @@ func cleanValue(v any) any {
 	return v
 }
 
-const insertSQL = `INSERT INTO audit_pending (at, account_id, username, role, domain, ip, user_agent, request_id,
-    action, object_type, object_id, outcome, status, old_values, new_values, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb, $16::jsonb)`
-
 // Insert logs e as part of transaction tx: it is sealed into the chain
 // when tx commits, and vanishes if tx rolls back.
 func Insert(ctx context.Context, tx pgx.Tx, e Entry) error {
 	if err := e.validate(); err != nil {
 		return err
 	}
-	vals, err := e.values(time.Now())
+	row, err := e.entry(time.Now())
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, insertSQL, vals...); err != nil {
+	if err := db.QTx(tx).AuditPendingInsert(ctx, row); err != nil {
 		return fmt.Errorf("audit: insert %s: %w", e.Action, err)
 	}
 	return nil

@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // FileFormat and FileVersion name the export format: a gzip stream of one
@@ -68,19 +71,6 @@ func (c *countingHash) Write(p []byte) (int, error) {
 	return c.h.Write(p)
 }
 
-// rangeSQL is the condition on at for [from, to); zero means unbounded.
-// The literals are formatted here, not taken from input.
-func rangeSQL(from, to time.Time) string {
-	lo, hi := "-infinity", "infinity"
-	if !from.IsZero() {
-		lo = from.UTC().Format(time.RFC3339Nano)
-	}
-	if !to.IsZero() {
-		hi = to.UTC().Format(time.RFC3339Nano)
-	}
-	return fmt.Sprintf("at >= '%s'::timestamptz AND at < '%s'::timestamptz", lo, hi)
-}
-
 // Export writes the entries with at in [from, to) (zero: unbounded) to w
 // as a gzip'd CSV stream with a header (see FileFormat), read in one
 // snapshot, and returns the header and the sha256 of the bytes written.
@@ -93,7 +83,6 @@ func Export(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from, to time.
 		return info, err
 	}
 	defer end()
-	where := rangeSQL(from, to)
 	h := Header{Format: FileFormat, Version: FileVersion, Columns: Columns, ExportedAt: time.Now().UTC()}
 	if !from.IsZero() {
 		f := from.UTC()
@@ -103,19 +92,21 @@ func Export(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from, to time.
 		t := to.UTC()
 		h.To = &t
 	}
-	var firstID, lastID *int64
-	var firstAt, lastAt *time.Time
-	if err := tx.QueryRow(ctx, "SELECT count(*), min(id), max(id), min(at), max(at) FROM audit_log WHERE "+where).
-		Scan(&h.Rows, &firstID, &lastID, &firstAt, &lastAt); err != nil {
+	q := db.QTx(tx)
+	atFrom, atTo := bound(from), bound(to)
+	sm, err := q.AuditRangeSummary(ctx, dbq.AuditRangeSummaryParams{AtFrom: atFrom, AtTo: atTo})
+	if err != nil {
 		return info, fmt.Errorf("audit: export: count: %w", err)
 	}
+	h.Rows = sm.Entries
 	if h.Rows > 0 {
-		h.FirstID, h.LastID, h.FirstAt, h.LastAt = *firstID, *lastID, firstAt.UTC(), lastAt.UTC()
-		var fp, lh []byte
-		if err := tx.QueryRow(ctx, "SELECT prev_hash FROM audit_log WHERE id = $1 AND "+where+" ORDER BY at LIMIT 1", h.FirstID).Scan(&fp); err != nil {
+		h.FirstID, h.LastID, h.FirstAt, h.LastAt = sm.FirstID, sm.LastID, sm.FirstAt.UTC(), sm.LastAt.UTC()
+		fp, err := q.AuditPrevHashOf(ctx, dbq.AuditPrevHashOfParams{ID: h.FirstID, AtFrom: atFrom, AtTo: atTo})
+		if err != nil {
 			return info, fmt.Errorf("audit: export: first row: %w", err)
 		}
-		if err := tx.QueryRow(ctx, "SELECT hash FROM audit_log WHERE id = $1 AND "+where+" ORDER BY at DESC LIMIT 1", h.LastID).Scan(&lh); err != nil {
+		lh, err := q.AuditHashOf(ctx, dbq.AuditHashOfParams{ID: h.LastID, AtFrom: atFrom, AtTo: atTo})
+		if err != nil {
 			return info, fmt.Errorf("audit: export: last row: %w", err)
 		}
 		h.FirstPrevHash, h.LastHash = hex.EncodeToString(fp), hex.EncodeToString(lh)
@@ -134,8 +125,7 @@ func Export(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from, to time.
 		return info, fmt.Errorf("audit: export: write: %w", err)
 	}
 	bw := bufio.NewWriterSize(zw, 1<<20)
-	tag, err := conn.Conn().PgConn().CopyTo(ctx, bw,
-		"COPY (SELECT "+selectColumns()+" FROM audit_log WHERE "+where+" ORDER BY id, at) TO STDOUT WITH (FORMAT csv)")
+	tag, err := copyOut(ctx, conn, bw, from, to)
 	if err != nil {
 		return info, fmt.Errorf("audit: export: copy: %w", err)
 	}
@@ -149,6 +139,16 @@ func Export(ctx context.Context, pool *pgxpool.Pool, w io.Writer, from, to time.
 		return info, fmt.Errorf("audit: export: write: %w", err)
 	}
 	return FileInfo{Header: h, SHA256: hex.EncodeToString(sum.h.Sum(nil)), Bytes: sum.n}, nil
+}
+
+// bound is a range bound for the queries: nil when zero (unbounded), to
+// the microsecond (as rangeSQL).
+func bound(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC().Truncate(time.Microsecond)
+	return &t
 }
 
 // fileReader opens an export stream: it checks the header and hashes the

@@ -10,6 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // Generate appends n realistic entries to the chain, fast: a year of API
@@ -28,10 +31,11 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, n int, start time.Time) e
 	if start.IsZero() {
 		start = now.AddDate(-1, 0, 0)
 	}
-	var headAt *time.Time
-	if err := pool.QueryRow(ctx, "SELECT last_at FROM audit_head").Scan(&headAt); err != nil {
+	head, err := db.Q(pool).AuditHead(ctx)
+	if err != nil {
 		return fmt.Errorf("audit: generate: %w", err)
 	}
+	headAt := head.LastAt
 	base := start.UTC().Truncate(time.Microsecond)
 	if headAt != nil && headAt.After(base) {
 		base = headAt.UTC()
@@ -41,29 +45,29 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, n int, start time.Time) e
 		step = time.Millisecond
 	}
 	end := base.Add(step * time.Duration(n))
-	if _, err := pool.Exec(ctx, "SELECT audit_ensure_partitions($1, $2)", monthOf(base), monthOf(end)); err != nil {
+	if err := db.Q(pool).AuditEnsurePartitions(ctx, dbq.AuditEnsurePartitionsParams{FromMonth: monthOf(base), ToMonth: monthOf(end)}); err != nil {
 		return fmt.Errorf("audit: generate: partitions: %w", err)
 	}
 
-	tx, err := pool.Begin(ctx)
+	raw, err := pool.Begin(ctx)
 	if err != nil {
-		return err
+		return db.MapError(err)
 	}
+	tx := db.WrapTx(raw)
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+	q := db.QTx(tx)
+	if err := q.SetLocal(ctx, dbq.SetLocalParams{Name: "synchronous_commit", Value: "off"}); err != nil {
 		return err
 	}
-	var headID int64
-	var headHash []byte
-	var lastAt *time.Time
-	if err := tx.QueryRow(ctx, "SELECT last_id, last_hash, last_at FROM audit_head FOR UPDATE").Scan(&headID, &headHash, &lastAt); err != nil {
+	locked, err := q.AuditHeadForUpdate(ctx)
+	if err != nil {
 		return fmt.Errorf("audit: generate: lock head: %w", err)
 	}
-	if lastAt != nil && lastAt.After(base) { // moved since we looked
-		base = lastAt.UTC()
+	if locked.LastAt != nil && locked.LastAt.After(base) { // moved since we looked
+		base = locked.LastAt.UTC()
 	}
-	g := newGenerator(headID, headHash, base, step)
-	copied, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, Columns, pgx.CopyFromFunc(func() ([]any, error) {
+	g := newGenerator(locked.LastID, locked.LastHash, base, step)
+	copied, err := copyRows(ctx, tx, pgx.CopyFromFunc(func() ([]any, error) {
 		if g.i >= n {
 			return nil, nil
 		}
@@ -75,8 +79,7 @@ func Generate(ctx context.Context, pool *pgxpool.Pool, n int, start time.Time) e
 	if copied != int64(n) {
 		return fmt.Errorf("audit: generate: copied %d of %d", copied, n)
 	}
-	if _, err := tx.Exec(ctx, "UPDATE audit_head SET last_id = $1, last_hash = $2, last_at = $3",
-		g.rec.id, g.prev[:], g.at); err != nil {
+	if err := q.AuditHeadMove(ctx, dbq.AuditHeadMoveParams{LastID: g.rec.id, LastHash: g.prev[:], LastAt: g.at}); err != nil {
 		return fmt.Errorf("audit: generate: move head: %w", err)
 	}
 	return tx.Commit(ctx)

@@ -11,6 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // ErrPresent is returned by Import when entries of the file's months or
@@ -20,9 +23,6 @@ var ErrPresent = errors.New("audit: already present")
 // ErrDoesNotLink is returned by Import when the file's chain does not
 // connect to the chain in the database.
 var ErrDoesNotLink = errors.New("audit: the file does not link to the chain in the database")
-
-// maintenanceLock serialises Import and ArchiveAndDrop (advisory lock key).
-const maintenanceLock = 0x61756469746d6e74
 
 // ImportInfo describes an import.
 type ImportInfo struct {
@@ -62,7 +62,7 @@ func Import(ctx context.Context, pool *pgxpool.Pool, r io.Reader) (ImportInfo, e
 
 	// Partitions first, in their own short transaction: creating one locks
 	// audit_log, which must not be held while the rows stream in.
-	if _, err := pool.Exec(ctx, "SELECT audit_ensure_partitions($1, $2)", monthOf(h.FirstAt), monthOf(h.LastAt)); err != nil {
+	if err := db.Q(pool).AuditEnsurePartitions(ctx, dbq.AuditEnsurePartitionsParams{FromMonth: monthOf(h.FirstAt), ToMonth: monthOf(h.LastAt)}); err != nil {
 		return info, fmt.Errorf("audit: import: partitions: %w", err)
 	}
 
@@ -71,20 +71,20 @@ func Import(ctx context.Context, pool *pgxpool.Pool, r io.Reader) (ImportInfo, e
 		return info, err
 	}
 	defer end()
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(maintenanceLock)); err != nil {
+	q := db.QTx(tx)
+	if err := q.AuditMaintenanceLock(ctx); err != nil {
 		return info, err
 	}
-	if err := checkAbsent(ctx, tx, h); err != nil {
+	if err := checkAbsent(ctx, q, h); err != nil {
 		return info, err
 	}
-	plan, err := planLinks(ctx, tx, h, fr.first, fr.last)
+	plan, err := planLinks(ctx, q, h, fr.first, fr.last)
 	if err != nil {
 		return info, err
 	}
 
 	rows := fr.rows()
-	tag, err := conn.Conn().PgConn().CopyFrom(ctx, rows,
-		"COPY audit_log ("+strings.Join(Columns, ", ")+") FROM STDIN WITH (FORMAT csv)")
+	tag, err := copyIn(ctx, conn, rows)
 	if rows.err != nil && rows.err != io.EOF {
 		return info, rows.err
 	}
@@ -101,23 +101,19 @@ func Import(ctx context.Context, pool *pgxpool.Pool, r io.Reader) (ImportInfo, e
 	info.Bytes = fr.sum.n
 
 	if plan.extend {
-		if _, err := tx.Exec(ctx, "UPDATE audit_head SET last_id = $1, last_hash = $2, last_at = greatest(last_at, $3)",
-			h.LastID, fr.last[:], h.LastAt); err != nil {
+		if err := q.AuditHeadMove(ctx, dbq.AuditHeadMoveParams{LastID: h.LastID, LastHash: fr.last[:], LastAt: h.LastAt}); err != nil {
 			return info, fmt.Errorf("audit: import: move head: %w", err)
 		}
 		info.Extended = true
 	}
 	if plan.anchor {
-		if _, err := tx.Exec(ctx, `
-INSERT INTO audit_archive (month, first_id, last_id, row_count, first_prev_hash, last_hash, file_name, exported_at, dropped_at)
-VALUES (NULL, 1, $1, $1, $2, $3, $4, $5, now())`,
-			h.FirstID-1, Genesis[:], fr.first[:], fmt.Sprintf("(before %d)", h.FirstID), h.ExportedAt); err != nil {
+		if err := q.AuditArchiveRecordAnchor(ctx, dbq.AuditArchiveRecordAnchorParams{LastID: h.FirstID - 1,
+			FirstPrevHash: Genesis[:], LastHash: fr.first[:], FileName: fmt.Sprintf("(before %d)", h.FirstID),
+			ExportedAt: h.ExportedAt}); err != nil {
 			return info, fmt.Errorf("audit: import: record anchor: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `
-UPDATE audit_archive SET restored_at = now()
-WHERE dropped_at IS NOT NULL AND restored_at IS NULL AND first_id >= $1 AND last_id <= $2`, h.FirstID, h.LastID); err != nil {
+	if err := q.AuditArchiveMarkRestored(ctx, dbq.AuditArchiveMarkRestoredParams{FirstID: h.FirstID, LastID: h.LastID}); err != nil {
 		return info, fmt.Errorf("audit: import: mark archives restored: %w", err)
 	}
 	if err := Insert(ctx, tx, Entry{
@@ -141,32 +137,21 @@ func monthOf(t time.Time) time.Time {
 }
 
 // checkAbsent refuses a file whose months or ids have rows in audit_log.
-func checkAbsent(ctx context.Context, tx pgx.Tx, h Header) error {
-	lo, hi := monthOf(h.FirstAt), monthOf(h.LastAt).AddDate(0, 1, 0)
-	rows, err := tx.Query(ctx, `
-SELECT to_char(date_trunc('month', at), 'YYYY-MM'), count(*) FROM audit_log
-WHERE `+rangeSQL(lo, hi)+` GROUP BY 1 ORDER BY 1`)
+func checkAbsent(ctx context.Context, q *dbq.Queries, h Header) error {
+	months, err := q.AuditMonthCounts(ctx, dbq.AuditMonthCountsParams{AtFrom: monthOf(h.FirstAt), AtTo: monthOf(h.LastAt).AddDate(0, 1, 0)})
 	if err != nil {
 		return fmt.Errorf("audit: import: check months: %w", err)
 	}
 	var present []string
-	for rows.Next() {
-		var m string
-		var n int64
-		if err := rows.Scan(&m, &n); err != nil {
-			return err
-		}
-		present = append(present, fmt.Sprintf("%s (%d rows)", m, n))
-	}
-	if err := rows.Err(); err != nil {
-		return err
+	for _, m := range months {
+		present = append(present, fmt.Sprintf("%s (%d rows)", m.Month, m.Entries))
 	}
 	if len(present) > 0 {
 		return fmt.Errorf("%w: audit_log already holds %s; a month is imported only into a database without it",
 			ErrPresent, strings.Join(present, ", "))
 	}
-	var n int64
-	if err := tx.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE id BETWEEN $1 AND $2", h.FirstID, h.LastID).Scan(&n); err != nil {
+	n, err := q.AuditIDsCount(ctx, dbq.AuditIDsCountParams{FirstID: h.FirstID, LastID: h.LastID})
+	if err != nil {
 		return fmt.Errorf("audit: import: check ids: %w", err)
 	}
 	if n > 0 {
@@ -182,35 +167,35 @@ type linkPlan struct {
 
 // planLinks checks that the file connects to the chain in the database at
 // both ends, and says what the import must record.
-func planLinks(ctx context.Context, tx pgx.Tx, h Header, first, last [HashSize]byte) (linkPlan, error) {
+func planLinks(ctx context.Context, q *dbq.Queries, h Header, first, last [HashSize]byte) (linkPlan, error) {
 	var plan linkPlan
-	// The head is locked when the file may extend it, so that no commit
-	// seals entries onto the old head meanwhile.
-	headID, headHash, err := readHead(ctx, tx)
+	headID, headHash, err := readHead(ctx, q)
 	if err != nil {
 		return plan, err
 	}
 	if headID < h.FirstID {
-		if _, err := tx.Exec(ctx, "SELECT 1 FROM audit_head FOR UPDATE"); err != nil {
-			return plan, err
+		// The head is locked when the file may extend it, so that no
+		// commit seals entries onto the old head meanwhile.
+		head, err := q.AuditHeadForUpdate(ctx)
+		if err != nil {
+			return plan, fmt.Errorf("audit: lock head: %w", err)
 		}
-		if headID, headHash, err = readHead(ctx, tx); err != nil {
-			return plan, err
-		}
+		headID = head.LastID
+		copy(headHash[:], head.LastHash)
 	}
-	var empty bool
-	if err := tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM audit_log)").Scan(&empty); err != nil {
+	empty, err := q.AuditLogEmpty(ctx)
+	if err != nil {
 		return plan, err
 	}
 	fresh := empty && headID == 0
 
 	// What comes before the file.
-	before, found, err := hashOf(ctx, tx, "SELECT hash FROM audit_log WHERE id = $1 ORDER BY at DESC LIMIT 1", h.FirstID-1)
+	before, found, err := hashFound(q.AuditHashOf(ctx, dbq.AuditHashOfParams{ID: h.FirstID - 1}))
 	if err != nil {
 		return plan, err
 	}
 	if !found {
-		before, found, err = hashOf(ctx, tx, "SELECT last_hash FROM audit_archive WHERE last_id = $1 AND dropped_at IS NOT NULL ORDER BY id DESC LIMIT 1", h.FirstID-1)
+		before, found, err = hashFound(q.AuditArchiveLastHashEndingAt(ctx, h.FirstID-1))
 		if err != nil {
 			return plan, err
 		}
@@ -232,12 +217,12 @@ func planLinks(ctx context.Context, tx pgx.Tx, h Header, first, last [HashSize]b
 	}
 
 	// What comes after it.
-	after, found, err := hashOf(ctx, tx, "SELECT prev_hash FROM audit_log WHERE id = $1 ORDER BY at LIMIT 1", h.LastID+1)
+	after, found, err := hashFound(q.AuditPrevHashOf(ctx, dbq.AuditPrevHashOfParams{ID: h.LastID + 1}))
 	if err != nil {
 		return plan, err
 	}
 	if !found {
-		after, found, err = hashOf(ctx, tx, "SELECT first_prev_hash FROM audit_archive WHERE first_id = $1 AND dropped_at IS NOT NULL ORDER BY id DESC LIMIT 1", h.LastID+1)
+		after, found, err = hashFound(q.AuditArchiveFirstPrevHashStartingAt(ctx, h.LastID+1))
 		if err != nil {
 			return plan, err
 		}
@@ -255,11 +240,10 @@ func planLinks(ctx context.Context, tx pgx.Tx, h Header, first, last [HashSize]b
 	return plan, nil
 }
 
-func hashOf(ctx context.Context, tx pgx.Tx, sql string, id int64) ([HashSize]byte, bool, error) {
+// hashFound is the hash a query read, or found false when it read no row.
+func hashFound(b []byte, err error) ([HashSize]byte, bool, error) {
 	var out [HashSize]byte
-	var b []byte
-	err := tx.QueryRow(ctx, sql, id).Scan(&b)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		return out, false, nil
 	}
 	if err != nil {

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // Retention limits (SPEC R7: the system log is kept at least six months).
@@ -79,14 +81,7 @@ type partition struct {
 
 // monthPartitions lists the month partitions of audit_log, oldest first.
 func monthPartitions(ctx context.Context, pool *pgxpool.Pool) ([]partition, error) {
-	rows, err := pool.Query(ctx, `
-SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-WHERE i.inhparent = 'audit_log'::regclass AND c.relname ~ '^audit_log_[0-9]{6}$'
-ORDER BY c.relname`)
-	if err != nil {
-		return nil, fmt.Errorf("audit: list partitions: %w", err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	names, err := db.Q(pool).AuditMonthPartitions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit: list partitions: %w", err)
 	}
@@ -105,19 +100,9 @@ type partStats struct {
 	rows, first, last int64
 }
 
-func statsOf(ctx context.Context, q querier, p partition) (partStats, error) {
-	var s partStats
-	var first, last *int64
-	err := q.QueryRow(ctx, "SELECT count(*), min(id), max(id) FROM "+pgx.Identifier{p.name}.Sanitize()).Scan(&s.rows, &first, &last)
-	if first != nil {
-		s.first, s.last = *first, *last
-	}
-	return s, err
-}
-
 func archiveMonth(ctx context.Context, pool *pgxpool.Pool, dir string, p partition) (Archived, error) {
 	a := Archived{Month: p.month, Partition: p.name}
-	st, err := statsOf(ctx, pool, p)
+	st, err := partitionStats(ctx, pool, p)
 	if err != nil {
 		return a, err
 	}
@@ -167,20 +152,23 @@ func archiveMonth(ctx context.Context, pool *pgxpool.Pool, dir string, p partiti
 }
 
 func dropMonth(ctx context.Context, pool *pgxpool.Pool, p partition, st partStats, file FileInfo, a Archived) error {
-	tx, err := pool.Begin(ctx)
+	raw, err := pool.Begin(ctx)
 	if err != nil {
-		return err
+		return db.MapError(err)
 	}
+	tx := db.WrapTx(raw)
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	for _, s := range []string{"SET LOCAL lock_timeout = '5s'", "SELECT pg_advisory_xact_lock(" + fmt.Sprint(int64(maintenanceLock)) + ")"} {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.Exec(ctx, "SELECT 1 FROM audit_head FOR UPDATE"); err != nil {
+	q := db.QTx(tx)
+	if err := q.SetLocal(ctx, dbq.SetLocalParams{Name: "lock_timeout", Value: "5s"}); err != nil {
 		return err
 	}
-	now, err := statsOf(ctx, tx, p)
+	if err := q.AuditMaintenanceLock(ctx); err != nil {
+		return err
+	}
+	if _, err := q.AuditHeadForUpdate(ctx); err != nil {
+		return err
+	}
+	now, err := partitionStats(ctx, tx, p)
 	if err != nil {
 		return err
 	}
@@ -188,9 +176,8 @@ func dropMonth(ctx context.Context, pool *pgxpool.Pool, p partition, st partStat
 		return fmt.Errorf("%s changed while it was exported (%+v, then %+v)", p.name, st, now)
 	}
 	if st.rows > 0 {
-		var older bool
-		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM audit_log WHERE id <= $1 AND NOT ("+rangeSQL(p.month, p.month.AddDate(0, 1, 0))+"))",
-			st.last).Scan(&older); err != nil {
+		older, err := q.AuditIDsOutsideRange(ctx, dbq.AuditIDsOutsideRangeParams{MaxID: st.last, AtFrom: p.month, AtTo: p.month.AddDate(0, 1, 0)})
+		if err != nil {
 			return err
 		}
 		if older {
@@ -198,10 +185,10 @@ func dropMonth(ctx context.Context, pool *pgxpool.Pool, p partition, st partStat
 		}
 		fp, _ := decodeHashString(file.FirstPrevHash)
 		lh, _ := decodeHashString(file.LastHash)
-		if _, err := tx.Exec(ctx, `
-INSERT INTO audit_archive (month, first_id, last_id, row_count, first_prev_hash, last_hash, file_name, file_sha256, exported_at, dropped_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())`,
-			p.month, st.first, st.last, st.rows, fp, lh, fileName(a.File), file.SHA256, file.ExportedAt); err != nil {
+		month, sha := p.month, file.SHA256
+		if err := q.AuditArchiveRecordMonth(ctx, dbq.AuditArchiveRecordMonthParams{Month: &month, FirstID: st.first,
+			LastID: st.last, RowCount: st.rows, FirstPrevHash: fp, LastHash: lh, FileName: fileName(a.File),
+			FileSha256: &sha, ExportedAt: file.ExportedAt}); err != nil {
 			return fmt.Errorf("record archive: %w", err)
 		}
 	}
@@ -213,13 +200,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())`,
 	}); err != nil {
 		return err
 	}
-	for _, s := range []string{
-		"ALTER TABLE audit_log DETACH PARTITION " + pgx.Identifier{p.name}.Sanitize(),
-		"DROP TABLE " + pgx.Identifier{p.name}.Sanitize(),
-	} {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			return fmt.Errorf("%s: %w", s, err)
-		}
+	if err := detachAndDrop(ctx, tx, p); err != nil {
+		return err
 	}
 	return tx.Commit(ctx)
 }

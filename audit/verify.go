@@ -10,6 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // VerifyOptions tune Verify; the zero value is fine.
@@ -60,30 +63,33 @@ func (r *Report) String() string {
 }
 
 // sessionSettings make Postgres print values the way csvReader parses
-// them and the hashes expect (timestamps in UTC ISO, bytea in hex).
-var sessionSettings = []string{
-	"SET LOCAL TimeZone = 'UTC'",
-	"SET LOCAL DateStyle = 'ISO, YMD'",
-	"SET LOCAL bytea_output = 'hex'",
+// them and the hashes expect (timestamps in UTC ISO, bytea in hex), for
+// the rest of the transaction.
+var sessionSettings = []dbq.SetLocalParams{
+	{Name: "TimeZone", Value: "UTC"},
+	{Name: "DateStyle", Value: "ISO, YMD"},
+	{Name: "bytea_output", Value: "hex"},
 }
 
 // bulkTx acquires a connection (for raw COPY on it) and begins a
-// transaction with opts and sessionSettings. end rolls back (a no-op after
-// a commit) and releases the connection.
+// transaction with opts and sessionSettings (errors mapped, db.WrapTx).
+// end rolls back (a no-op after a commit) and releases the connection.
 func bulkTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions) (conn *pgxpool.Conn, tx pgx.Tx, end func(), err error) {
 	if conn, err = pool.Acquire(ctx); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, db.MapError(err)
 	}
 	if tx, err = conn.BeginTx(ctx, opts); err != nil {
 		conn.Release()
-		return nil, nil, nil, err
+		return nil, nil, nil, db.MapError(err)
 	}
+	tx = db.WrapTx(tx)
 	end = func() {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		conn.Release()
 	}
+	q := db.QTx(tx)
 	for _, st := range sessionSettings {
-		if _, err := tx.Exec(ctx, st); err != nil {
+		if err := q.SetLocal(ctx, st); err != nil {
 			end()
 			return nil, nil, nil, err
 		}
@@ -93,19 +99,6 @@ func bulkTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions) (conn *
 
 // readOnly is the transaction of a consistent read of the log.
 var readOnly = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-
-func selectColumns() string {
-	cols := make([]string, len(Columns))
-	for i, c := range Columns {
-		switch c {
-		case "old_values", "new_values", "detail":
-			cols[i] = c + "::text"
-		default:
-			cols[i] = c
-		}
-	}
-	return strings.Join(cols, ", ")
-}
 
 // Verify reads the whole chain in id order, in one snapshot, recomputes
 // every hash, and checks that ids are dense, that each prev_hash is the
@@ -124,11 +117,12 @@ func Verify(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Report
 		return rep, err
 	}
 	defer end()
-	headID, headHash, err := readHead(ctx, tx)
+	q := db.QTx(tx)
+	headID, headHash, err := readHead(ctx, q)
 	if err != nil {
 		return rep, err
 	}
-	segs, err := readSegments(ctx, tx)
+	segs, err := readSegments(ctx, q)
 	if err != nil {
 		return rep, err
 	}
@@ -137,8 +131,7 @@ func Verify(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Report
 	pr, pw := io.Pipe()
 	copyDone := make(chan error, 1)
 	go func() {
-		_, err := conn.Conn().PgConn().CopyTo(ctx, pw,
-			"COPY (SELECT "+selectColumns()+" FROM audit_log ORDER BY id, at) TO STDOUT WITH (FORMAT csv)")
+		_, err := copyOut(ctx, conn, pw, time.Time{}, time.Time{})
 		pw.CloseWithError(err)
 		copyDone <- err
 	}()
@@ -177,42 +170,29 @@ func Verify(ctx context.Context, pool *pgxpool.Pool, opts VerifyOptions) (Report
 	return rep, nil
 }
 
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func readHead(ctx context.Context, q querier) (int64, [HashSize]byte, error) {
-	var id int64
-	var h []byte
+func readHead(ctx context.Context, q *dbq.Queries) (int64, [HashSize]byte, error) {
 	var hash [HashSize]byte
-	if err := q.QueryRow(ctx, "SELECT last_id, last_hash FROM audit_head").Scan(&id, &h); err != nil {
+	h, err := q.AuditHead(ctx)
+	if err != nil {
 		return 0, hash, fmt.Errorf("audit: read head: %w", err)
 	}
-	copy(hash[:], h)
-	return id, hash, nil
+	copy(hash[:], h.LastHash)
+	return h.LastID, hash, nil
 }
 
 // readSegments returns the dropped ranges recorded in audit_archive, by
 // first id.
-func readSegments(ctx context.Context, q querier) (map[int64]segment, error) {
-	rows, err := q.Query(ctx, `
-SELECT first_id, last_id, first_prev_hash, last_hash,
-       coalesce(to_char(month, 'YYYY-MM'), 'ids ' || first_id || '..' || last_id) || ' (' || file_name || ')'
-FROM audit_archive WHERE dropped_at IS NOT NULL ORDER BY id`)
+func readSegments(ctx context.Context, q *dbq.Queries) (map[int64]segment, error) {
+	rows, err := q.AuditArchivedSegments(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit: read archive records: %w", err)
 	}
-	segs := map[int64]segment{}
-	for rows.Next() {
-		var s segment
-		var fp, lh []byte
-		if err := rows.Scan(&s.firstID, &s.lastID, &fp, &lh, &s.label); err != nil {
-			return nil, err
-		}
-		copy(s.firstPrev[:], fp)
-		copy(s.lastHash[:], lh)
+	segs := make(map[int64]segment, len(rows))
+	for _, r := range rows {
+		s := segment{firstID: r.FirstID, lastID: r.LastID, label: r.Label}
+		copy(s.firstPrev[:], r.FirstPrevHash)
+		copy(s.lastHash[:], r.LastHash)
 		segs[s.firstID] = s
 	}
-	return segs, rows.Err()
+	return segs, nil
 }

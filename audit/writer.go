@@ -11,6 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // maxGap is the longest pause in arrivals a gathering batch waits out.
@@ -55,7 +58,7 @@ type Writer struct {
 }
 
 type writeReq struct {
-	vals []any
+	row  dbq.AuditPendingCopyParams
 	done chan error
 }
 
@@ -101,11 +104,11 @@ func (w *Writer) Write(ctx context.Context, e Entry) error {
 	if err := e.validate(); err != nil {
 		return err
 	}
-	vals, err := e.values(time.Now())
+	row, err := e.entry(time.Now())
 	if err != nil {
 		return err
 	}
-	req := &writeReq{vals: vals, done: make(chan error, 1)}
+	req := &writeReq{row: dbq.AuditPendingCopyParams(row), done: make(chan error, 1)}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -245,24 +248,16 @@ func (w *Writer) commit(batch []*writeReq) {
 func (w *Writer) write(batch []*writeReq) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tx, err := w.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("audit: begin: %w", err)
+	rows := make([]dbq.AuditPendingCopyParams, len(batch))
+	for i, r := range batch {
+		rows[i] = r.row
 	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	i := 0
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"audit_pending"}, pendingColumns, pgx.CopyFromFunc(func() ([]any, error) {
-		if i >= len(batch) {
-			return nil, nil
-		}
-		i++
-		return batch[i-1].vals, nil
-	}))
+	err := db.InTx(ctx, w.pool, func(q *dbq.Queries, _ pgx.Tx) error {
+		_, err := q.AuditPendingCopy(ctx, rows)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("audit: copy %d entries: %w", len(batch), err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("audit: commit %d entries: %w", len(batch), err)
+		return fmt.Errorf("audit: write %d entries: %w", len(batch), err)
 	}
 	w.batches.Add(1)
 	w.entries.Add(int64(len(batch)))

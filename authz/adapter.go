@@ -11,6 +11,9 @@ import (
 	"github.com/casbin/casbin/v2/persist"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // ErrReadOnly is what the adapter's write methods return: the permission
@@ -40,7 +43,7 @@ func NewAdapter(pool *pgxpool.Pool) *Adapter { return &Adapter{pool: pool} }
 
 // LoadModel reads the model text of authz_model 'default' and parses it.
 func (a *Adapter) LoadModel(ctx context.Context) (model.Model, error) {
-	m, _, err := readModel(ctx, a.pool)
+	m, _, err := readModel(ctx, db.Q(a.pool))
 	return m, err
 }
 
@@ -63,17 +66,19 @@ type loadCounts struct{ p, g int }
 // withModel; returned in place of m) and the p and g rules into it.
 func (a *Adapter) load(ctx context.Context, m model.Model, withModel bool) (loadResult, error) {
 	var res loadResult
-	tx, err := a.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	raw, err := a.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return res, fmt.Errorf("authz: begin: %w", err)
+		return res, fmt.Errorf("authz: begin: %w", db.MapError(err))
 	}
+	tx := db.WrapTx(raw)
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	q := db.QTx(tx)
 	if withModel {
-		if m, res.modelText, err = readModel(ctx, tx); err != nil {
+		if m, res.modelText, err = readModel(ctx, q); err != nil {
 			return res, err
 		}
 	}
-	if res.counts.p, err = loadPRules(ctx, tx, m); err != nil {
+	if res.counts.p, err = loadPRules(ctx, q, m); err != nil {
 		return res, err
 	}
 	if res.counts.g, err = loadGRules(ctx, tx, m); err != nil {
@@ -93,15 +98,10 @@ type loadResult struct {
 	counts    loadCounts
 }
 
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func readModel(ctx context.Context, q querier) (model.Model, string, error) {
-	var body string
-	if err := q.QueryRow(ctx, "SELECT body FROM authz_model WHERE name = $1", ModelName).Scan(&body); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+func readModel(ctx context.Context, q *dbq.Queries) (model.Model, string, error) {
+	body, err := q.AuthzModelBody(ctx, ModelName)
+	if err != nil {
+		if errors.Is(err, db.ErrNotFound) {
 			return nil, "", fmt.Errorf("authz: no model %q in authz_model", ModelName)
 		}
 		return nil, "", fmt.Errorf("authz: read model: %w", err)
@@ -113,34 +113,24 @@ func readModel(ctx context.Context, q querier) (model.Model, string, error) {
 	return m, body, nil
 }
 
-func loadPRules(ctx context.Context, q querier, m model.Model) (int, error) {
-	rows, err := q.Query(ctx, "SELECT ptype, v0, v1, v2, v3 FROM authz_policy ORDER BY id")
+func loadPRules(ctx context.Context, q *dbq.Queries, m model.Model) (int, error) {
+	rules, err := q.AuthzPolicyRules(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("authz: read authz_policy: %w", err)
 	}
-	defer rows.Close()
-	n := 0
-	var ptype, v0, v1, v2, v3 string
-	for rows.Next() {
-		if err := rows.Scan(&ptype, &v0, &v1, &v2, &v3); err != nil {
-			return n, fmt.Errorf("authz: read authz_policy: %w", err)
+	for i, r := range rules {
+		if err := m.AddPolicy("p", r.Ptype, []string{r.V0, r.V1, r.V2, r.V3}); err != nil {
+			return i, fmt.Errorf("authz: p rule %s, %s, %s, %s: %w", r.V0, r.V1, r.V2, r.V3, err)
 		}
-		if err := m.AddPolicy("p", ptype, []string{v0, v1, v2, v3}); err != nil {
-			return n, fmt.Errorf("authz: p rule %s, %s, %s, %s: %w", v0, v1, v2, v3, err)
-		}
-		n++
 	}
-	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("authz: read authz_policy: %w", err)
-	}
-	return n, nil
+	return len(rules), nil
 }
 
 // loadGRules streams the active accounts into g rules. Role names (seven)
 // and shared domains (towns, enterprises, projects) are interned so 250,000
 // rules do not hold 250,000 copies of "town_officer".
-func loadGRules(ctx context.Context, q querier, m model.Model) (int, error) {
-	rows, err := q.Query(ctx, "SELECT id, role, domain FROM accounts WHERE active")
+func loadGRules(ctx context.Context, q dbq.DBTX, m model.Model) (int, error) {
+	rows, err := queryGrants(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("authz: read accounts: %w", err)
 	}

@@ -8,6 +8,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 )
 
 // Channel is the Postgres NOTIFY channel of grant changes.
@@ -41,7 +44,7 @@ func (a *Authorizer) Notify(ctx context.Context, tx pgx.Tx, op string, accountID
 	if err != nil {
 		return fmt.Errorf("authz: notify: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", Channel, string(payload)); err != nil {
+	if err := db.QTx(tx).AuthzNotify(ctx, dbq.AuthzNotifyParams{Channel: Channel, Payload: string(payload)}); err != nil {
 		return fmt.Errorf("authz: notify: %w", err)
 	}
 	return nil
@@ -91,7 +94,7 @@ func (a *Authorizer) listenOnce(ctx context.Context, pool *pgxpool.Pool, backoff
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{Channel}.Sanitize()); err != nil {
+	if err := listen(ctx, conn); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	if err := a.Reload(ctx); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -80,18 +81,24 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled
-// back otherwise (and on panic).
+// back otherwise (and on panic). q and tx map their errors (WrapTx).
 func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(q *dbq.Queries, tx pgx.Tx) error) error {
-	tx, err := pool.Begin(ctx)
+	return InTxOptions(ctx, pool, pgx.TxOptions{}, fn)
+}
+
+// InTxOptions is InTx with transaction options (isolation, read-only).
+func InTxOptions(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(q *dbq.Queries, tx pgx.Tx) error) error {
+	raw, err := pool.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", MapError(err))
 	}
+	tx := WrapTx(raw)
 	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(dbq.New(tx), tx); err != nil {
+	if err := fn(QTx(tx), tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", MapError(err))
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
@@ -101,12 +108,14 @@ var (
 	ErrNotFound   = errors.New("not found")
 	ErrConflict   = errors.New("conflict")      // unique violation
 	ErrReference  = errors.New("reference")     // foreign-key violation
-	ErrCheck      = errors.New("check")         // check constraint or bad value
+	ErrCheck      = errors.New("check")         // check or not-null constraint
+	ErrBadInput   = errors.New("bad input")     // a value Postgres cannot take (SQLSTATE class 22)
 	ErrSerialized = errors.New("serialization") // retryable
 )
 
 // ConstraintError carries the violated constraint's name so the API can say
-// which field was wrong.
+// which field was wrong. Kind is one of the error kinds above; Constraint,
+// Table and Column are what Postgres named (often nothing for ErrBadInput).
 type ConstraintError struct {
 	Kind       error
 	Constraint string
@@ -120,11 +129,21 @@ func (e *ConstraintError) Error() string {
 }
 func (e *ConstraintError) Unwrap() []error { return []error{e.Kind, e.Err} }
 
-// MapError turns pgx/Postgres errors into the domain error kinds; other
-// errors are returned unchanged.
+// MapError turns pgx/Postgres errors into the domain error kinds, wrapping
+// the original error (errors.Is(err, pgx.ErrNoRows) and errors.As(err,
+// **pgconn.PgError) still hold): no rows is ErrNotFound; SQLSTATE 23505
+// ErrConflict, 23503 ErrReference, 23514 and 23502 ErrCheck, class 22
+// (data exceptions: invalid text representation, string too long, number
+// out of range, NUL in text, bad dates, …) ErrBadInput, 40001 and 40P01
+// ErrSerialized, each as a *ConstraintError. Other errors, and errors
+// already mapped, are returned unchanged.
 func MapError(err error) error {
 	if err == nil {
 		return nil
+	}
+	var ce *ConstraintError
+	if errors.As(err, &ce) || errors.Is(err, ErrNotFound) {
+		return err // mapped already
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
@@ -133,20 +152,28 @@ func MapError(err error) error {
 	if !errors.As(err, &pgErr) {
 		return err
 	}
-	var kind error
-	switch pgErr.Code {
-	case "23505":
-		kind = ErrConflict
-	case "23503":
-		kind = ErrReference
-	case "23514", "23502", "22001", "22003", "22007", "22008", "22P02":
-		kind = ErrCheck
-	case "40001", "40P01":
-		kind = ErrSerialized
-	default:
+	kind := errorKind(pgErr.Code)
+	if kind == nil {
 		return err
 	}
 	return &ConstraintError{Kind: kind, Constraint: pgErr.ConstraintName, Table: pgErr.TableName, Column: pgErr.ColumnName, Err: err}
+}
+
+// errorKind is the kind of a SQLSTATE, or nil.
+func errorKind(code string) error {
+	switch {
+	case code == "23505":
+		return ErrConflict
+	case code == "23503":
+		return ErrReference
+	case code == "23514", code == "23502":
+		return ErrCheck
+	case strings.HasPrefix(code, "22"):
+		return ErrBadInput
+	case code == "40001", code == "40P01":
+		return ErrSerialized
+	}
+	return nil
 }
 
 // PartitionMonthsAhead is how far ahead of the current month attendance
@@ -161,15 +188,14 @@ const PartitionMonthsAhead = 24
 // default partition for current data.
 func EnsurePartitions(ctx context.Context, pool *pgxpool.Pool, now time.Time) (int, error) {
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	var n int
-	err := pool.QueryRow(ctx, "SELECT attendance_ensure_partitions($1, $2)",
-		first, first.AddDate(0, PartitionMonthsAhead, 0)).Scan(&n)
+	last := first.AddDate(0, PartitionMonthsAhead, 0)
+	q := Q(pool)
+	n, err := q.AttendanceEnsurePartitions(ctx, dbq.AttendanceEnsurePartitionsParams{FromMonth: first, ToMonth: last})
 	if err != nil {
 		return 0, fmt.Errorf("attendance partitions: %w", err)
 	}
-	if _, err := pool.Exec(ctx, "SELECT audit_ensure_partitions($1, $2)",
-		first, first.AddDate(0, PartitionMonthsAhead, 0)); err != nil {
-		return n, fmt.Errorf("audit_log partitions: %w", err)
+	if err := q.AuditEnsurePartitions(ctx, dbq.AuditEnsurePartitionsParams{FromMonth: first, ToMonth: last}); err != nil {
+		return int(n), fmt.Errorf("audit_log partitions: %w", err)
 	}
-	return n, nil
+	return int(n), nil
 }

@@ -72,6 +72,8 @@ func createDatabase(ctx context.Context, dbURL string, log *slog.Logger) error {
 	}
 	defer conn.Close(ctx)
 	log.Info("creating database", "name", name)
+	// Raw: CREATE DATABASE names the database as an identifier, on the
+	// maintenance database before the schema sqlc knows exists.
 	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
 	return err
 }

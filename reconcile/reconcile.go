@@ -21,6 +21,7 @@ import (
 
 	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/workflows"
 )
@@ -365,9 +366,8 @@ func (k *checker) read(ctx context.Context, ids []int64, includeClosed bool, che
 			seqs  []dbq.ReconcileEventSeqsRow
 		)
 		// one snapshot for the rows, their tasks and their events
-		err := pgx.BeginTxFunc(ctx, k.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-			func(tx pgx.Tx) error {
-				q := dbq.New(tx)
+		err := db.InTxOptions(ctx, k.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+			func(q *dbq.Queries, _ pgx.Tx) error {
 				var err error
 				rows, err = q.ReconcileLeadPage(ctx, dbq.ReconcileLeadPageParams{AfterID: after, IncludeClosed: includeClosed,
 					Ids: ids, Lim: int32(k.opts.PageSize)})
