@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/anxin-city/anxin/auth"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -162,7 +163,7 @@ func (s *Server) accountList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	var shown map[int64]accountOut
 	return listPage(c, p, func(lim, off int32) ([]dbq.AccountListRow, error) {
 		arg.Lim, arg.Off = lim, off
@@ -191,7 +192,7 @@ func (s *Server) accountGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	r, err := accountGetScoped(c, q, id)
 	if err != nil {
 		return err
@@ -217,7 +218,7 @@ func (s *Server) accountLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := accountGetScoped(c, dbq.New(s.deps.Pool), id)
+	r, err := accountGetScoped(c, db.Q(s.deps.Pool), id)
 	if err != nil {
 		return err
 	}

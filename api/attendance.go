@@ -236,7 +236,7 @@ func (s *Server) attendanceList(c *fiber.Ctx) error {
 	}
 	arg := dbq.AttendanceListParams{WithTotal: true, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		DateFrom: f.from, DateTo: f.to, ProjectID: f.project, WorkerID: f.worker, TeamID: f.team, Sort: p.Sort}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.AttendanceList(c.UserContext(), arg)
@@ -260,7 +260,7 @@ func (s *Server) attendanceSummary(c *fiber.Ctx) error {
 	}
 	arg := dbq.AttendanceSummaryParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		MonthFirst: *month, MonthLast: lastOfMonth(*month), ProjectID: project, TeamID: team, Sort: p.Sort}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.AttendanceSummaryRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.AttendanceSummary(c.UserContext(), arg)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -99,7 +100,7 @@ func (s *Server) auditLogList(c *fiber.Ctx) error {
 	arg.AtTo = time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, chinaTime)
 	return listPage(c, p, func(lim, off int32) ([]dbq.AuditLogListRow, error) {
 		arg.Lim, arg.Off = lim, off
-		return dbq.New(s.deps.Pool).AuditLogList(c.UserContext(), arg)
+		return db.Q(s.deps.Pool).AuditLogList(c.UserContext(), arg)
 	}, func(r dbq.AuditLogListRow) int64 { return r.Total }, func(r dbq.AuditLogListRow) auditEntryOut {
 		username := r.Username
 		if username != nil && isMobileLogin(*username) {

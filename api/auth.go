@@ -11,6 +11,7 @@ import (
 
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/auth"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 )
@@ -96,7 +97,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	err := s.inTxAs(c, actor, func(q *dbq.Queries, tx pgx.Tx) error {
 		a, err := q.AccountForLogin(ctx, name)
 		known := err == nil
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
 		var accountID *int64
@@ -208,7 +209,7 @@ func (s *Server) me(c *fiber.Ctx) error {
 	// The caller's own account, by the session's account id: every role
 	// reads itself, whatever its row scope over accounts.
 	all := cityWide()
-	rows, err := dbq.New(s.deps.Pool).AccountList(c.UserContext(), dbq.AccountListParams{ScopeLevel: all.Level(), ScopeKey: all.Key(),
+	rows, err := db.Q(s.deps.Pool).AccountList(c.UserContext(), dbq.AccountListParams{ScopeLevel: all.Level(), ScopeKey: all.Key(),
 		ID: &principalOf(c).AccountID, Lim: 1})
 	a, err := oneRow(rows, err)
 	if err != nil {
@@ -354,7 +355,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		w, err := q.WorkerForRegistration(ctx, dbq.WorkerForRegistrationParams{
 			IDNumberHash: s.deps.PII.Hash(kindIDNumber, idNumber), PhoneHash: s.deps.PII.Hash(kindPhone, phone)})
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, db.ErrNotFound):
 			result = errNoRecord
 		case err != nil:
 			return err
@@ -436,7 +437,7 @@ type sessionOut struct {
 func (s *Server) mySessions(c *fiber.Ctx) error {
 	p := principalOf(c)
 	now := s.deps.Now()
-	rows, err := dbq.New(s.deps.Pool).SessionListLive(c.UserContext(), dbq.SessionListLiveParams{AccountID: p.AccountID,
+	rows, err := db.Q(s.deps.Pool).SessionListLive(c.UserContext(), dbq.SessionListLiveParams{AccountID: p.AccountID,
 		Now: now, IdleSince: now.Add(-s.deps.SessionIdle)})
 	if err != nil {
 		return err

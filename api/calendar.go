@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -90,7 +90,7 @@ func (s *Server) calendarRoutes() {
 }
 
 func (s *Server) calendarYears(c *fiber.Ctx) error {
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	years, err := q.CalendarYears(c.UserContext())
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func (s *Server) calendarYear(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.answerYear(c, dbq.New(s.deps.Pool), y)
+	return s.answerYear(c, db.Q(s.deps.Pool), y)
 }
 
 func (s *Server) answerYear(c *fiber.Ctx, q *dbq.Queries, y int32) error {
@@ -197,7 +197,7 @@ func (s *Server) calendarPut(c *fiber.Ctx) error {
 }
 
 func (s *Server) casePolicies(c *fiber.Ctx) error {
-	rows, err := dbq.New(s.deps.Pool).CasePolicyList(c.UserContext())
+	rows, err := db.Q(s.deps.Pool).CasePolicyList(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Server) casePolicyUpdate(c *fiber.Ctx) error {
 	var row dbq.CasePolicy
 	err := s.inTx(c, func(q *dbq.Queries) error {
 		cur, err := q.CasePolicyGet(c.UserContext(), kind)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, db.ErrNotFound) {
 			return errNotFound
 		}
 		if err != nil {

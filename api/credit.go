@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -49,7 +50,7 @@ func (s *Server) creditListingList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	if _, err := enterpriseGetScoped(c, q, id); err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (s *Server) creditListingCreate(c *fiber.Ctx) error {
 	if err := in.validate(true); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	if _, err := enterpriseGetScoped(c, q, id); err != nil {
 		return err
 	}

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -137,7 +137,7 @@ func (s *Server) depositList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.WageDepositListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WageDepositList(c.UserContext(), arg)
@@ -302,7 +302,7 @@ func (s *Server) movementList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.WageDepositMovementListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WageDepositMovementList(c.UserContext(), arg)
@@ -346,7 +346,7 @@ func (s *Server) movementCreate(c *fiber.Ctx) error {
 	var out movementResultOut
 	err := s.inTx(c, func(q *dbq.Queries) error {
 		_, err := depositGetScoped(c, q, *in.DepositID)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, db.ErrNotFound) {
 			return errField("deposit_id", "reference_not_found", "保证金不存在或无权访问")
 		}
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
@@ -127,7 +126,7 @@ func (s *Server) employmentList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.EmploymentListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.EmploymentList(c.UserContext(), arg)
@@ -175,7 +174,7 @@ func (in *employmentIn) validate(today time.Time) error {
 // employmentTeam checks that a team exists on the project and is active.
 func employmentTeam(c *fiber.Ctx, q *dbq.Queries, team, project int64) error {
 	t, err := q.TeamRef(c.UserContext(), team)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && t.ProjectID != project) {
+	if errors.Is(err, db.ErrNotFound) || (err == nil && t.ProjectID != project) {
 		return errField("team_id", "team_not_on_project", "班组不属于该项目")
 	}
 	if err != nil {
@@ -205,7 +204,7 @@ func (s *Server) employmentWorker(c *fiber.Ctx, q *dbq.Queries, in *employmentIn
 			return 0, v.err()
 		}
 		w, err := q.WorkerByIDNumberHash(c.UserContext(), s.deps.PII.Hash(kindIDNumber, rid.Number))
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, db.ErrNotFound) {
 			return 0, errField("id_number", "worker_not_registered", "该身份证号码尚未实名登记，请先登记工人")
 		}
 		if err != nil {
@@ -221,7 +220,7 @@ func (s *Server) employmentWorker(c *fiber.Ctx, q *dbq.Queries, in *employmentIn
 		switch {
 		case err == nil:
 			id, active = w.Worker.ID, w.Worker.Active
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, db.ErrNotFound):
 			return 0, errField("worker_id", "reference_not_found", notFound+"；不在本项目的工人请按身份证号码进场")
 		default:
 			return 0, err

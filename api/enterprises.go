@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
@@ -79,7 +80,7 @@ func (s *Server) enterpriseList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.EnterpriseListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.EnterpriseList(c.UserContext(), arg)
@@ -146,7 +147,7 @@ func (s *Server) enterpriseCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e, err := dbq.New(s.deps.Pool).EnterpriseCreate(c.UserContext(), dbq.EnterpriseCreateParams{
+	e, err := db.Q(s.deps.Pool).EnterpriseCreate(c.UserContext(), dbq.EnterpriseCreateParams{
 		CreditCode: *in.CreditCode, Name: *in.Name, Type: *in.Type, TownCode: *in.TownCode,
 		LegalPerson: deref(in.LegalPerson), ContactName: deref(in.ContactName),
 		ContactPhoneEnc: enc, ContactPhoneHash: hash, Address: deref(in.Address),

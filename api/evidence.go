@@ -20,6 +20,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -372,7 +373,7 @@ func (s *Server) evidenceList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	if _, err := leadGetScoped(c, q, leadID); err != nil {
 		return err
 	}
@@ -398,7 +399,7 @@ func (s *Server) evidencePath(c *fiber.Ctx) (evidenceStore, dbq.EvidenceFile, er
 	if err != nil {
 		return st, dbq.EvidenceFile{}, err
 	}
-	r, err := evidenceVisible(c, dbq.New(s.deps.Pool), id)
+	r, err := evidenceVisible(c, db.Q(s.deps.Pool), id)
 	return st, r, err
 }
 

@@ -192,7 +192,7 @@ func (s *Server) exportRows(ctx context.Context, run exportRun, e *excel.Exporte
 		return err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	return run(ctx, dbq.New(tx), func(values ...any) error {
+	return run(ctx, db.QTx(tx), func(values ...any) error {
 		err := e.WriteRow(values...)
 		if errors.Is(err, excel.ErrTooManyRows) {
 			return errExportTooLarge

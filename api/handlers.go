@@ -95,21 +95,21 @@ func (s *Server) afterCommit(c *fiber.Ctx, fn func()) {
 // ---- one row ----
 
 // rowGetter loads the row with key K as the caller of c sees it. A row
-// outside the caller's scope fails like a missing one (pgx.ErrNoRows,
+// outside the caller's scope fails like a missing one (db.ErrNotFound,
 // answered 404), so that ids cannot be probed.
 type rowGetter[K, Row any] func(c *fiber.Ctx, q *dbq.Queries, key K) (Row, error)
 
 // oneRow is the row a list query narrowed to one id (its id filter, limit
 // 1) returned: the scope and visibility rules of an entity are written once,
 // in its list query, and a get by id goes through it. No row (a missing id
-// or one outside the caller's scope) is pgx.ErrNoRows, answered 404.
+// or one outside the caller's scope) is db.ErrNotFound, answered 404.
 func oneRow[R any](rows []R, err error) (R, error) {
 	var zero R
 	if err != nil {
 		return zero, err
 	}
 	if len(rows) == 0 {
-		return zero, pgx.ErrNoRows
+		return zero, db.NotFound()
 	}
 	return rows[0], nil
 }
@@ -125,7 +125,7 @@ func getHandler[K, Row, Out any](s *Server, key func(*fiber.Ctx) (K, error), get
 		if err != nil {
 			return err
 		}
-		r, err := get(c, dbq.New(s.deps.Pool), k)
+		r, err := get(c, db.Q(s.deps.Pool), k)
 		if err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func changeRow[K, Cur, Out any](s *Server, c *fiber.Ctx, key K, get rowGetter[K,
 // versioned maps "no row updated" of a versioned UPDATE (after the row was
 // found in scope) to a version conflict.
 func versioned(err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		return errVersionConflict
 	}
 	return err

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -126,7 +126,7 @@ func (s *Server) withIdempotency(c *fiber.Ctx, action string, next func() error)
 	auditDetail(c, "idempotency_key", key)
 	// bookkeeping outlives a client that went away
 	ctx := context.WithoutCancel(c.UserContext())
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	now := s.deps.Now().Truncate(time.Microsecond) // as Postgres keeps it
 	claim := dbq.IdempotencyClaimParams{AccountID: principalOf(c).AccountID, Route: action, Key: key,
 		RequestHash: requestHash(c), Now: now, ExpiredBefore: now.Add(-idempotencyTTL)}
@@ -139,7 +139,7 @@ func (s *Server) withIdempotency(c *fiber.Ctx, action string, next func() error)
 			break
 		}
 		prior, err := q.IdempotencyGet(ctx, dbq.IdempotencyGetParams{AccountID: claim.AccountID, Route: action, Key: key})
-		if errors.Is(err, pgx.ErrNoRows) && attempt < 3 {
+		if errors.Is(err, db.ErrNotFound) && attempt < 3 {
 			continue // given back meanwhile: claim it
 		}
 		if err != nil {

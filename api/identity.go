@@ -17,6 +17,7 @@ import (
 
 	"github.com/anxin-city/anxin/audit"
 	"github.com/anxin-city/anxin/auth"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/pii"
@@ -129,10 +130,10 @@ func (s *Server) authenticate(c *fiber.Ctx) (*Principal, error) {
 		return nil, errSessionInvalid
 	}
 	now := s.deps.Now()
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	row, err := q.SessionLookup(c.UserContext(), dbq.SessionLookupParams{
 		TokenHash: auth.HashToken(tok), Now: now, IdleSince: now.Add(-s.deps.SessionIdle)})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		return nil, errSessionInvalid
 	}
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/excel"
 	"github.com/anxin-city/anxin/ident"
@@ -87,7 +87,7 @@ func (s *Server) importProject(c *fiber.Ctx) (dbq.Project, error) {
 	if err != nil {
 		return dbq.Project{}, err
 	}
-	r, err := projectGetScoped(c, dbq.New(s.deps.Pool), id)
+	r, err := projectGetScoped(c, db.Q(s.deps.Pool), id)
 	if err != nil {
 		return dbq.Project{}, err
 	}
@@ -756,7 +756,7 @@ func (s *Server) importPayroll(c *fiber.Ctx) error {
 	check := func(q *dbq.Queries) error {
 		sh, err := q.ImportPayrollSheetLock(ctx, dbq.ImportPayrollSheetLockParams{ProjectID: project.ID, Month: *month})
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, db.ErrNotFound):
 		case err != nil:
 			return err
 		case sh.Status != "draft":

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/workflows"
 )
@@ -65,7 +65,7 @@ func (s *Server) leadAct(c *fiber.Ctx) error {
 	if !ok || spec.Internal {
 		return errUnknownAction
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	row, err := leadGetScoped(c, q, id)
 	if err != nil {
 		return err
@@ -123,8 +123,8 @@ func (s *Server) leadActionInput(c *fiber.Ctx, q *dbq.Queries, spec cases.Action
 	}
 	if in.TownCode != nil && v.ok("town_code") {
 		act.TownCode = *in.TownCode
-		active, err := q.LeadTownActive(ctx, *in.TownCode)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !active) {
+		active, err := q.TownActive(ctx, *in.TownCode)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && !active) {
 			v.fail("town_code", "not_found", "镇街不存在或已停用")
 		} else if err != nil {
 			return act, err
@@ -135,7 +135,7 @@ func (s *Server) leadActionInput(c *fiber.Ctx, q *dbq.Queries, spec cases.Action
 		var party *bool
 		if l.ProjectID != nil {
 			var err error
-			if party, err = q.LeadProjectParty(ctx, dbq.LeadProjectPartyParams{ProjectID: *l.ProjectID, EnterpriseID: *in.EnterpriseID}); err != nil {
+			if party, err = q.ProjectHasParty(ctx, dbq.ProjectHasPartyParams{ProjectID: *l.ProjectID, EnterpriseID: *in.EnterpriseID}); err != nil {
 				return act, err
 			}
 		}
@@ -144,7 +144,7 @@ func (s *Server) leadActionInput(c *fiber.Ctx, q *dbq.Queries, spec cases.Action
 		}
 	}
 	if len(in.EvidenceIDs) > 0 && v.ok("evidence_ids") {
-		n, err := q.LeadEvidenceComplete(ctx, dbq.LeadEvidenceCompleteParams{LeadID: l.ID, Ids: in.EvidenceIDs})
+		n, err := q.EvidenceCompleteCount(ctx, dbq.EvidenceCompleteCountParams{LeadID: l.ID, Ids: in.EvidenceIDs})
 		if err != nil {
 			return act, err
 		}
@@ -169,7 +169,7 @@ func (s *Server) leadAnswer(c *fiber.Ctx, q *dbq.Queries, id int64) error {
 // when the caller may not see it.
 func (s *Server) leadShown(c *fiber.Ctx, q *dbq.Queries, id int64, own bool) (*leadDetailOut, error) {
 	row, err := s.leadSeen(c, q, id, own)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -189,7 +189,7 @@ func (s *Server) leadShown(c *fiber.Ctx, q *dbq.Queries, id int64, own bool) (*l
 // their domain shows; otherwise a lead outside it is not found.
 func (s *Server) leadSeen(c *fiber.Ctx, q *dbq.Queries, id int64, own bool) (dbq.LeadListRow, error) {
 	row, err := leadGetScoped(c, q, id)
-	if own && errors.Is(err, pgx.ErrNoRows) {
+	if own && errors.Is(err, db.ErrNotFound) {
 		sc := cityWide() // the caller's own step, just taken
 		row, err = oneRow(q.LeadList(c.UserContext(), dbq.LeadListParams{ID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1}))
 	}

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
@@ -67,7 +67,7 @@ func (s *Server) intakeProject(c *fiber.Ctx, q *dbq.Queries, id *int64, it *inta
 		return nil
 	}
 	p, err := projectGetScoped(c, q, *id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		return errField("project_id", "not_found", "项目不存在")
 	}
 	if err != nil {
@@ -101,8 +101,8 @@ func (s *Server) leadReport(c *fiber.Ctx) error {
 	if !ok { // only a worker reports for themselves
 		return errForbidden
 	}
-	q := dbq.New(s.deps.Pool)
-	w, err := q.LeadWorker(c.UserContext(), dbq.LeadWorkerParams{ID: &worker})
+	q := db.Q(s.deps.Pool)
+	w, err := q.WorkerAsReporter(c.UserContext(), dbq.WorkerAsReporterParams{ID: &worker})
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (s *Server) leadIntake(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	it := intake{row: in.row(s.deps.Now(), *in.Source), by: actorOf(c)}
 	it.row.ReceivedBy = &it.by.AccountID
 	if in.WorkerID != nil || idHash != nil {
@@ -171,9 +171,9 @@ func (s *Server) leadIntake(c *fiber.Ctx) error {
 		// caller's domain is as unknown as a missing one
 		w, err := workerFindScoped(c, q, in.WorkerID, idHash)
 		switch {
-		case errors.Is(err, pgx.ErrNoRows) && in.WorkerID != nil:
+		case errors.Is(err, db.ErrNotFound) && in.WorkerID != nil:
 			return errField("worker_id", "not_found", "工人不存在")
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, db.ErrNotFound):
 			// not registered here: recorded by name, phone and ID number
 		case err != nil:
 			return err
@@ -224,7 +224,7 @@ func (s *Server) record(c *fiber.Ctx, it intake, description string) (leadIntake
 				lead, linked = open, true
 				return nil
 			}
-			if !errors.Is(err, pgx.ErrNoRows) {
+			if !errors.Is(err, db.ErrNotFound) {
 				return err
 			}
 		}
@@ -254,7 +254,7 @@ func (s *Server) record(c *fiber.Ctx, it intake, description string) (leadIntake
 	// a new lead is the caller's own entry, shown even when it went
 	// outside their domain (to the city's triage); an open lead of
 	// another domain the report was added to is not
-	d, err := s.leadShown(c, dbq.New(s.deps.Pool), lead.ID, !linked)
+	d, err := s.leadShown(c, db.Q(s.deps.Pool), lead.ID, !linked)
 	if err != nil || d == nil {
 		return out, err
 	}
@@ -327,7 +327,7 @@ func (s *Server) importOne(c *fiber.Ctx, r leadImportRecord) (leadImportResult, 
 		return res, err
 	}
 	ctx := c.UserContext()
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	source := string(cases.SourceNational)
 	if prior, err := q.LeadByExternal(ctx, dbq.LeadByExternalParams{Source: source, ExternalID: r.ExternalID}); err == nil {
 		res.LeadID, res.Outcome = prior.ID, "existing"
@@ -343,7 +343,7 @@ func (s *Server) importOne(c *fiber.Ctx, r leadImportRecord) (leadImportResult, 
 		}
 		res.Lead, err = s.leadShown(c, q, prior.ID, false)
 		return res, err
-	} else if !errors.Is(err, pgx.ErrNoRows) {
+	} else if !errors.Is(err, db.ErrNotFound) {
 		return res, err
 	}
 	it, err := s.importIntake(ctx, q, c, r, at, idNumber, phone)
@@ -379,7 +379,7 @@ func (s *Server) importIntake(ctx context.Context, q *dbq.Queries, c *fiber.Ctx,
 		w, err := workerFindScoped(c, q, nil, s.deps.PII.Hash(kindIDNumber, *idNumber))
 		if err == nil {
 			it.row.WorkerID = &w.Worker.ID
-		} else if !errors.Is(err, pgx.ErrNoRows) {
+		} else if !errors.Is(err, db.ErrNotFound) {
 			return it, err
 		}
 	}
@@ -391,15 +391,15 @@ func (s *Server) importIntake(ctx context.Context, q *dbq.Queries, c *fiber.Ctx,
 		return it, err
 	}
 	if r.ProjectCode != nil && *r.ProjectCode != "" {
-		p, err := q.LeadProjectByCode(ctx, *r.ProjectCode)
+		id, err := q.ProjectIDByCode(ctx, *r.ProjectCode)
 		if err == nil {
-			if pr, err := projectGetScoped(c, q, p.ID); err == nil {
+			if pr, err := projectGetScoped(c, q, id); err == nil {
 				it.row.ProjectID = &pr.Project.ID
 				it.town, it.contractor = pr.Project.TownCode, pr.Project.ContractorID
-			} else if !errors.Is(err, pgx.ErrNoRows) {
+			} else if !errors.Is(err, db.ErrNotFound) {
 				return it, err
 			}
-		} else if !errors.Is(err, pgx.ErrNoRows) {
+		} else if !errors.Is(err, db.ErrNotFound) {
 			return it, err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 	"github.com/anxin-city/anxin/workflows"
@@ -214,7 +215,7 @@ func (s *Server) leadList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	actor := actorOf(c)
 	return listPage(c, p, func(lim, off int32) ([]dbq.LeadListRow, error) {
 		arg.Lim, arg.Off = lim, off
@@ -227,7 +228,7 @@ func (s *Server) leadGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	row, err := leadGetScoped(c, q, id)
 	if err != nil {
 		return err

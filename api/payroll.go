@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
@@ -152,7 +151,7 @@ func (s *Server) payrollSheetList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.PayrollSheetListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.PayrollSheetList(c.UserContext(), arg)
@@ -289,7 +288,7 @@ func (s *Server) payrollLineList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.PayrollLineListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.PayrollLineList(c.UserContext(), arg)
@@ -371,7 +370,7 @@ func (in *payrollLineIn) merge(cur payrollLineValues, paidOn *time.Time, month t
 // against a concurrent status change; a paid sheet is refused.
 func (s *Server) sheetForLineWrite(c *fiber.Ctx, q *dbq.Queries, sheetID int64, create bool) (dbq.PayrollSheet, error) {
 	if _, err := payrollSheetGetScoped(c, q, sheetID); err != nil {
-		if create && errors.Is(err, pgx.ErrNoRows) {
+		if create && errors.Is(err, db.ErrNotFound) {
 			return dbq.PayrollSheet{}, errField("sheet_id", "reference_not_found", "工资表不存在或无权访问")
 		}
 		return dbq.PayrollSheet{}, err

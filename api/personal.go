@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/pii"
 )
 
@@ -77,7 +77,7 @@ func (s *Server) workerPersonal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := workerGetScoped(c, dbq.New(s.deps.Pool), id)
+	r, err := workerGetScoped(c, db.Q(s.deps.Pool), id)
 	if err != nil {
 		return err
 	}

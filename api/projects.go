@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
@@ -172,7 +171,7 @@ func (s *Server) projectList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.ProjectListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.ProjectList(c.UserContext(), arg)
@@ -222,7 +221,7 @@ func (s *Server) projectGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := projectOutByID(c, dbq.New(s.deps.Pool), id)
+	out, err := projectOutByID(c, db.Q(s.deps.Pool), id)
 	if err != nil {
 		return err
 	}
@@ -302,7 +301,7 @@ func projectParties(c *fiber.Ctx, q *dbq.Queries, builder, contractor *int64) er
 // error is for database failures only.
 func partyCheck(c *fiber.Ctx, q *dbq.Queries, v *check, field string, id int64, what string, types ...string) error {
 	e, err := q.ProjectEnterpriseGet(c.UserContext(), id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		v.fail(field, "reference_not_found", what+"不存在")
 		return nil
 	}

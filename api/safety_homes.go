@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/ident"
 	"github.com/anxin-city/anxin/registry"
@@ -175,7 +175,7 @@ func (s *Server) safetyHomeList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.SafetyHomeListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.SafetyHomeList(c.UserContext(), arg)
@@ -312,7 +312,7 @@ func (s *Server) safetyHomeSetActive(active bool) fiber.Handler {
 // active.
 func (s *Server) homeForChild(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.SafetyHome, error) {
 	h, err := safetyHomeGetScoped(c, q, id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		return h.SafetyHome, errField("home_id", "reference_not_found", "安薪之家不存在或无权访问")
 	}
 	if err != nil {
@@ -337,7 +337,7 @@ func (s *Server) supervisorList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.SafetySupervisorListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.SafetySupervisorList(c.UserContext(), arg)
@@ -462,7 +462,7 @@ func (s *Server) activityList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.SafetyActivityListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.SafetyActivityList(c.UserContext(), arg)

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
 )
@@ -142,7 +142,7 @@ func (s *Server) taskList(c *fiber.Ctx) error {
 			arg.Overdue, arg.DueBefore = &no, &soon
 		}
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.CaseTaskListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.CaseTaskList(c.UserContext(), arg)
@@ -170,7 +170,7 @@ func (s *Server) taskInScope(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.CaseTa
 		return dbq.CaseTask{}, err
 	}
 	t, err := q.CaseTaskForAssign(c.UserContext(), id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		return t, errNotFound
 	}
 	return t, err
@@ -198,7 +198,7 @@ func (s *Server) assignable(c *fiber.Ctx, q *dbq.Queries, t dbq.CaseTask, accoun
 }
 
 func (s *Server) taskAnswer(c *fiber.Ctx, id int64) error {
-	row, err := s.taskGetScoped(c, dbq.New(s.deps.Pool), id)
+	row, err := s.taskGetScoped(c, db.Q(s.deps.Pool), id)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -81,7 +81,7 @@ func (s *Server) teamList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.TeamListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.TeamList(c.UserContext(), arg)
@@ -113,7 +113,7 @@ func (in *teamIn) validate(create bool) error {
 // for one that does not exist) and active.
 func (s *Server) writableProject(c *fiber.Ctx, q *dbq.Queries, field string, id int64) (dbq.Project, error) {
 	r, err := projectGetScoped(c, q, id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, db.ErrNotFound) {
 		return dbq.Project{}, errField(field, "reference_not_found", "项目不存在或无权访问")
 	}
 	if err != nil {

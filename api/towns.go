@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -53,7 +54,7 @@ func (s *Server) townList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	rows, err := dbq.New(s.deps.Pool).TownList(c.UserContext(), arg)
+	rows, err := db.Q(s.deps.Pool).TownList(c.UserContext(), arg)
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (s *Server) townCreate(c *fiber.Ctx) error {
 	if in.SortOrder != nil {
 		sort = *in.SortOrder
 	}
-	t, err := dbq.New(s.deps.Pool).TownCreate(c.UserContext(), dbq.TownCreateParams{Code: *in.Code, Name: *in.Name, Outline: outline, SortOrder: sort})
+	t, err := db.Q(s.deps.Pool).TownCreate(c.UserContext(), dbq.TownCreateParams{Code: *in.Code, Name: *in.Name, Outline: outline, SortOrder: sort})
 	if err != nil {
 		return err
 	}

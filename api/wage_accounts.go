@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 )
 
@@ -137,7 +137,7 @@ func (s *Server) wageAccountList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.WageAccountListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.WageAccountList(c.UserContext(), arg)
@@ -278,7 +278,7 @@ func (s *Server) transferList(c *fiber.Ctx) error {
 	if err := qe.err(); err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	return listPage(c, p, func(lim, off int32) ([]dbq.LabourCostTransferListRow, error) {
 		arg.Lim, arg.Off = lim, off
 		return q.LabourCostTransferList(c.UserContext(), arg)
@@ -318,7 +318,7 @@ func (s *Server) transferCreate(c *fiber.Ctx) error {
 	var projectID int64
 	err := s.inTx(c, func(q *dbq.Queries) error {
 		a, err := wageAccountGetScoped(c, q, *in.AccountID)
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, db.ErrNotFound) {
 			return errField("account_id", "reference_not_found", "工资专用账户不存在或无权访问")
 		}
 		if err != nil {

@@ -168,7 +168,7 @@ func (s *Server) workerList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := dbq.New(s.deps.Pool)
+	q := db.Q(s.deps.Pool)
 	if f.byEmployment(sc) {
 		arg := dbq.WorkerListByEmploymentParams{
 			ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
@@ -286,7 +286,7 @@ func (s *Server) workerCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	w, err := dbq.New(s.deps.Pool).WorkerCreate(c.UserContext(), dbq.WorkerCreateParams{
+	w, err := db.Q(s.deps.Pool).WorkerCreate(c.UserContext(), dbq.WorkerCreateParams{
 		Name: *in.Name, IDNumberEnc: idEnc, IDNumberHash: idHash,
 		Gender: string(rid.Gender), BirthDate: rid.BirthDate, NativeProvince: rid.ProvinceCode, NativeRegion: rid.RegionCode,
 		PhoneEnc: phoneEnc, PhoneHash: phoneHash, BankCardEnc: cardEnc, BankName: deref(in.BankName)})

@@ -69,7 +69,7 @@ func (c *Client) ActLead(ctx context.Context, id int64, action string, in workfl
 // town. Starting is idempotent (the workflow ID is the lead's), so a run
 // that races an API retry does no harm. It answers how many it started.
 func (c *Client) StartStalledLeads(ctx context.Context, pool *pgxpool.Pool, before time.Time) (int, error) {
-	rows, err := dbq.New(pool).LeadReceivedStale(ctx, before)
+	rows, err := db.Q(pool).LeadStalledWithProjectAndRecorder(ctx, before)
 	if err != nil {
 		return 0, err
 	}

@@ -142,3 +142,8 @@ type mappedRows struct{ pgx.Rows }
 func (r mappedRows) Scan(dest ...any) error { return MapError(r.Rows.Scan(dest...)) }
 
 func (r mappedRows) Err() error { return MapError(r.Rows.Err()) }
+
+// NotFound is the error of a read that found no row where one was asked
+// for (a list narrowed to one id that came back empty): ErrNotFound, as
+// the store boundary maps pgx.ErrNoRows.
+func NotFound() error { return MapError(pgx.ErrNoRows) }

@@ -64,13 +64,16 @@ WHERE worker_id = @worker_id AND project_id = @project_id AND status <> 'closed'
 SELECT * FROM leads WHERE source = @source AND external_id = @external_id;
 
 -- name: LeadGetRaw :one
--- A lead by id, unscoped (after a scoped check, or for the worker).
+-- A lead by id, unscoped: for the platform's own use (tests, tools), never
+-- for an answer to a caller.
 SELECT * FROM leads WHERE id = @id;
 
--- name: LeadProjectByCode :one
-SELECT id, town_code, contractor_id, builder_id, active FROM projects WHERE code = @code;
+-- name: ProjectIDByCode :one
+-- The id of the project with this code (an import names projects by
+-- code); what the importer may see of it is read through ProjectList.
+SELECT id FROM projects WHERE code = @code;
 
--- name: LeadProjectParty :one
+-- name: ProjectHasParty :one
 -- Whether an enterprise takes part in a project (builder, general
 -- contractor, or labour firm of a team): who may be ordered to rectify.
 SELECT EXISTS (SELECT 1 FROM projects p WHERE p.id = @project_id AND (p.builder_id = @enterprise_id OR p.contractor_id = @enterprise_id))
@@ -86,22 +89,22 @@ INSERT INTO lead_events (lead_id, at, action, actor_id, actor_name, actor_role, 
 SELECT l.id, @at, @action, @actor_id, @actor_name, @actor_role, @actor_domain, @ip, l.status, @changes, @note
 FROM leads l WHERE l.id = @lead_id;
 
--- name: LeadWorker :one
+-- name: WorkerAsReporter :one
 -- A worker as intake needs it: name and phone for the reporter columns.
 SELECT id, name, phone_enc, phone_hash, id_number_enc, id_number_hash, active FROM workers
 WHERE (sqlc.narg('id')::bigint IS NULL OR id = sqlc.narg('id'))
   AND (sqlc.narg('id_number_hash')::bytea IS NULL OR id_number_hash = sqlc.narg('id_number_hash'));
 
--- name: LeadTownActive :one
+-- name: TownActive :one
 SELECT active FROM towns WHERE code = @code;
 
--- name: LeadEvidenceComplete :one
+-- name: EvidenceCompleteCount :one
 -- How many of ids are completed evidence files of the lead uploaded by
 -- the caller's enterprise or project side (any uploader on the lead).
 SELECT count(*) FROM evidence_files
 WHERE lead_id = @lead_id AND id = ANY (@ids::bigint[]) AND completed_at IS NOT NULL;
 
--- name: LeadReceivedStale :many
+-- name: LeadStalledWithProjectAndRecorder :many
 -- Leads recorded before @before whose workflow never took its first step
 -- (the API failed between recording and starting it), with what starting
 -- it needs.

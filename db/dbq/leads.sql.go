@@ -11,6 +11,25 @@ import (
 	"time"
 )
 
+const evidenceCompleteCount = `-- name: EvidenceCompleteCount :one
+SELECT count(*) FROM evidence_files
+WHERE lead_id = $1 AND id = ANY ($2::bigint[]) AND completed_at IS NOT NULL
+`
+
+type EvidenceCompleteCountParams struct {
+	LeadID int64
+	Ids    []int64
+}
+
+// How many of ids are completed evidence files of the lead uploaded by
+// the caller's enterprise or project side (any uploader on the lead).
+func (q *Queries) EvidenceCompleteCount(ctx context.Context, arg EvidenceCompleteCountParams) (int64, error) {
+	row := q.db.QueryRow(ctx, evidenceCompleteCount, arg.LeadID, arg.Ids)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const leadAssignEvent = `-- name: LeadAssignEvent :exec
 INSERT INTO lead_events (lead_id, at, action, actor_id, actor_name, actor_role, actor_domain, ip, to_status, changes, note)
 SELECT l.id, $1, $2, $3, $4, $5, $6, $7, l.status, $8, $9
@@ -144,30 +163,12 @@ func (q *Queries) LeadEvents(ctx context.Context, leadID int64) ([]LeadEvent, er
 	return items, nil
 }
 
-const leadEvidenceComplete = `-- name: LeadEvidenceComplete :one
-SELECT count(*) FROM evidence_files
-WHERE lead_id = $1 AND id = ANY ($2::bigint[]) AND completed_at IS NOT NULL
-`
-
-type LeadEvidenceCompleteParams struct {
-	LeadID int64
-	Ids    []int64
-}
-
-// How many of ids are completed evidence files of the lead uploaded by
-// the caller's enterprise or project side (any uploader on the lead).
-func (q *Queries) LeadEvidenceComplete(ctx context.Context, arg LeadEvidenceCompleteParams) (int64, error) {
-	row := q.db.QueryRow(ctx, leadEvidenceComplete, arg.LeadID, arg.Ids)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const leadGetRaw = `-- name: LeadGetRaw :one
 SELECT id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at FROM leads WHERE id = $1
 `
 
-// A lead by id, unscoped (after a scoped check, or for the worker).
+// A lead by id, unscoped: for the platform's own use (tests, tools), never
+// for an answer to a caller.
 func (q *Queries) LeadGetRaw(ctx context.Context, id int64) (Lead, error) {
 	row := q.db.QueryRow(ctx, leadGetRaw, id)
 	var i Lead
@@ -543,51 +544,7 @@ func (q *Queries) LeadOpenFor(ctx context.Context, arg LeadOpenForParams) (Lead,
 	return i, err
 }
 
-const leadProjectByCode = `-- name: LeadProjectByCode :one
-SELECT id, town_code, contractor_id, builder_id, active FROM projects WHERE code = $1
-`
-
-type LeadProjectByCodeRow struct {
-	ID           int64
-	TownCode     string
-	ContractorID int64
-	BuilderID    int64
-	Active       bool
-}
-
-func (q *Queries) LeadProjectByCode(ctx context.Context, code string) (LeadProjectByCodeRow, error) {
-	row := q.db.QueryRow(ctx, leadProjectByCode, code)
-	var i LeadProjectByCodeRow
-	err := row.Scan(
-		&i.ID,
-		&i.TownCode,
-		&i.ContractorID,
-		&i.BuilderID,
-		&i.Active,
-	)
-	return i, err
-}
-
-const leadProjectParty = `-- name: LeadProjectParty :one
-SELECT EXISTS (SELECT 1 FROM projects p WHERE p.id = $1 AND (p.builder_id = $2 OR p.contractor_id = $2))
-    OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $1 AND t.labour_firm_id = $2)
-`
-
-type LeadProjectPartyParams struct {
-	ProjectID    int64
-	EnterpriseID int64
-}
-
-// Whether an enterprise takes part in a project (builder, general
-// contractor, or labour firm of a team): who may be ordered to rectify.
-func (q *Queries) LeadProjectParty(ctx context.Context, arg LeadProjectPartyParams) (*bool, error) {
-	row := q.db.QueryRow(ctx, leadProjectParty, arg.ProjectID, arg.EnterpriseID)
-	var column_1 *bool
-	err := row.Scan(&column_1)
-	return column_1, err
-}
-
-const leadReceivedStale = `-- name: LeadReceivedStale :many
+const leadStalledWithProjectAndRecorder = `-- name: LeadStalledWithProjectAndRecorder :many
 SELECT l.id, l.source, l.external_id, l.worker_id, l.reporter_name, l.reporter_phone_enc, l.reporter_phone_hash, l.reporter_id_enc, l.reporter_id_hash, l.project_id, l.project_named, l.employer_named, l.amount_claimed_fen, l.workers_claimed, l.description, l.received_at, l.received_by, l.seq, l.status, l.town_code, l.rectify_enterprise_id, l.major, l.accept_due, l.handle_due, l.rectify_due, l.confirm_due, l.overdue, l.supervision, l.extended, l.reopened, l.linked_reports, l.closure_code, l.amount_paid_fen, l.amount_recovered_fen, l.workers_covered, l.result_summary, l.closed_at, l.created_at, l.updated_at, p.town_code AS project_town, p.contractor_id AS project_contractor,
        a.display_name AS by_name, a.role AS by_role, a.domain AS by_domain, a.town_code AS by_town,
        a.enterprise_id AS by_enterprise, a.project_id AS by_project, a.worker_id AS by_worker
@@ -599,7 +556,7 @@ ORDER BY l.id
 LIMIT 100
 `
 
-type LeadReceivedStaleRow struct {
+type LeadStalledWithProjectAndRecorderRow struct {
 	Lead              Lead
 	ProjectTown       *string
 	ProjectContractor *int64
@@ -615,15 +572,15 @@ type LeadReceivedStaleRow struct {
 // Leads recorded before @before whose workflow never took its first step
 // (the API failed between recording and starting it), with what starting
 // it needs.
-func (q *Queries) LeadReceivedStale(ctx context.Context, before time.Time) ([]LeadReceivedStaleRow, error) {
-	rows, err := q.db.Query(ctx, leadReceivedStale, before)
+func (q *Queries) LeadStalledWithProjectAndRecorder(ctx context.Context, before time.Time) ([]LeadStalledWithProjectAndRecorderRow, error) {
+	rows, err := q.db.Query(ctx, leadStalledWithProjectAndRecorder, before)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []LeadReceivedStaleRow{}
+	items := []LeadStalledWithProjectAndRecorderRow{}
 	for rows.Next() {
-		var i LeadReceivedStaleRow
+		var i LeadStalledWithProjectAndRecorderRow
 		if err := rows.Scan(
 			&i.Lead.ID,
 			&i.Lead.Source,
@@ -684,29 +641,61 @@ func (q *Queries) LeadReceivedStale(ctx context.Context, before time.Time) ([]Le
 	return items, nil
 }
 
-const leadTownActive = `-- name: LeadTownActive :one
+const projectHasParty = `-- name: ProjectHasParty :one
+SELECT EXISTS (SELECT 1 FROM projects p WHERE p.id = $1 AND (p.builder_id = $2 OR p.contractor_id = $2))
+    OR EXISTS (SELECT 1 FROM teams t WHERE t.project_id = $1 AND t.labour_firm_id = $2)
+`
+
+type ProjectHasPartyParams struct {
+	ProjectID    int64
+	EnterpriseID int64
+}
+
+// Whether an enterprise takes part in a project (builder, general
+// contractor, or labour firm of a team): who may be ordered to rectify.
+func (q *Queries) ProjectHasParty(ctx context.Context, arg ProjectHasPartyParams) (*bool, error) {
+	row := q.db.QueryRow(ctx, projectHasParty, arg.ProjectID, arg.EnterpriseID)
+	var column_1 *bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const projectIDByCode = `-- name: ProjectIDByCode :one
+SELECT id FROM projects WHERE code = $1
+`
+
+// The id of the project with this code (an import names projects by
+// code); what the importer may see of it is read through ProjectList.
+func (q *Queries) ProjectIDByCode(ctx context.Context, code string) (int64, error) {
+	row := q.db.QueryRow(ctx, projectIDByCode, code)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const townActive = `-- name: TownActive :one
 SELECT active FROM towns WHERE code = $1
 `
 
-func (q *Queries) LeadTownActive(ctx context.Context, code string) (bool, error) {
-	row := q.db.QueryRow(ctx, leadTownActive, code)
+func (q *Queries) TownActive(ctx context.Context, code string) (bool, error) {
+	row := q.db.QueryRow(ctx, townActive, code)
 	var active bool
 	err := row.Scan(&active)
 	return active, err
 }
 
-const leadWorker = `-- name: LeadWorker :one
+const workerAsReporter = `-- name: WorkerAsReporter :one
 SELECT id, name, phone_enc, phone_hash, id_number_enc, id_number_hash, active FROM workers
 WHERE ($1::bigint IS NULL OR id = $1)
   AND ($2::bytea IS NULL OR id_number_hash = $2)
 `
 
-type LeadWorkerParams struct {
+type WorkerAsReporterParams struct {
 	ID           *int64
 	IDNumberHash []byte
 }
 
-type LeadWorkerRow struct {
+type WorkerAsReporterRow struct {
 	ID           int64
 	Name         string
 	PhoneEnc     []byte
@@ -717,9 +706,9 @@ type LeadWorkerRow struct {
 }
 
 // A worker as intake needs it: name and phone for the reporter columns.
-func (q *Queries) LeadWorker(ctx context.Context, arg LeadWorkerParams) (LeadWorkerRow, error) {
-	row := q.db.QueryRow(ctx, leadWorker, arg.ID, arg.IDNumberHash)
-	var i LeadWorkerRow
+func (q *Queries) WorkerAsReporter(ctx context.Context, arg WorkerAsReporterParams) (WorkerAsReporterRow, error) {
+	row := q.db.QueryRow(ctx, workerAsReporter, arg.ID, arg.IDNumberHash)
+	var i WorkerAsReporterRow
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
