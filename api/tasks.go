@@ -22,8 +22,13 @@ import (
 
 type taskOut struct {
 	ID               int64      `json:"id"`
-	LeadID           int64      `json:"lead_id"`
-	Kind             string     `json:"kind" doc:"triage, accept, investigate, rectify, verify, confirm, review, supervise"`
+	CaseKind         string     `json:"case_kind" doc:"lead or dispatch"`
+	LeadID           *int64     `json:"lead_id" doc:"the lead's task"`
+	DispatchID       *int64     `json:"dispatch_id" doc:"the dispatch's task"`
+	DispatchTitle    string     `json:"dispatch_title"`
+	DispatchStatus   string     `json:"dispatch_status"`
+	Kind             string     `json:"kind" doc:"triage, accept, investigate, rectify, verify, confirm, review, supervise, dispatch_report, dispatch_review"`
+	KindLabel        string     `json:"kind_label"`
 	Actor            string     `json:"actor" doc:"city, town, enterprise, worker"`
 	TownCode         *string    `json:"town_code"`
 	EnterpriseID     *int64     `json:"enterprise_id"`
@@ -43,7 +48,12 @@ type taskOut struct {
 }
 
 func taskFrom(t dbq.CaseTaskListRow) taskOut {
-	return taskOut{ID: t.ID, LeadID: t.LeadID, Kind: t.Kind, Actor: t.Actor, TownCode: t.TownCode,
+	kind := "lead"
+	if t.DispatchID != nil {
+		kind = "dispatch"
+	}
+	return taskOut{ID: t.ID, CaseKind: kind, LeadID: t.LeadID, DispatchID: t.DispatchID, DispatchTitle: t.DispatchTitle,
+		DispatchStatus: t.DispatchStatus, Kind: t.Kind, KindLabel: registry.TaskKinds.Label(t.Kind), Actor: t.Actor, TownCode: t.TownCode,
 		EnterpriseID: t.EnterpriseID, ProjectID: t.LeadProjectID, ProjectName: t.ProjectName, AssigneeID: t.AssigneeID,
 		AssigneeName: t.AssigneeName, OpenedAt: t.OpenedAt, DueAt: t.DueAt, RemindedAt: t.RemindedAt, Overdue: t.Overdue,
 		LeadStatus: t.LeadStatus, LeadSource: t.LeadSource, AmountClaimedFen: t.AmountClaimedFen,
@@ -188,7 +198,12 @@ func (s *Server) setAssignee(c *fiber.Ctx, q *dbq.Queries, t dbq.CaseTask, to *i
 		return err
 	}
 	a := actorOf(c)
-	return q.LeadAssignEvent(ctx, dbq.LeadAssignEventParams{LeadID: t.LeadID, At: s.deps.Now(), Action: action,
+	if t.DispatchID != nil {
+		return q.DispatchAssignEvent(ctx, dbq.DispatchAssignEventParams{DispatchID: *t.DispatchID, At: s.deps.Now(),
+			Action: action, ActorID: &a.AccountID, ActorName: a.Name, ActorRole: a.Role, ActorDomain: a.Domain, Ip: a.IP,
+			TownCode: t.TownCode, Changes: changes})
+	}
+	return q.LeadAssignEvent(ctx, dbq.LeadAssignEventParams{LeadID: *t.LeadID, At: s.deps.Now(), Action: action,
 		ActorID: &a.AccountID, ActorName: a.Name, ActorRole: a.Role, ActorDomain: a.Domain, Ip: a.IP, Changes: changes})
 }
 

@@ -49,6 +49,10 @@ type Kind struct {
 var Lead = Kind{Name: "lead", Label: "线索", WorkflowID: workflows.LeadWorkflowID, Prefix: workflows.LeadWorkflowPrefix,
 	Workflow: workflows.LeadWorkflow, Started: workflows.UpdateStarted}
 
+// Dispatch is the city's dispatch to towns (workflows.DispatchWorkflow).
+var Dispatch = Kind{Name: "dispatch", Label: "交办事项", WorkflowID: workflows.DispatchWorkflowID,
+	Prefix: workflows.DispatchWorkflowPrefix, Workflow: workflows.DispatchWorkflow, Started: workflows.UpdateStarted}
+
 // DefaultTimeout bounds a Start or an Act when Client.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 

@@ -87,7 +87,10 @@ const (
 // workflow reads them from its state; the API from the case's projected
 // row, to refuse a caller before looking at their input.
 type Parties struct {
-	TownCode     string
+	TownCode string
+	// Towns are the towns of a case that is with several at once (a
+	// dispatch): an officer of any of them is the case's town.
+	Towns        []string
 	EnterpriseID int64
 	ProjectID    int64
 	WorkerID     int64
@@ -96,7 +99,7 @@ type Parties struct {
 // Includes reports whether actor a is party p of a case with these
 // parties.
 func (p Party) Includes(a Actor, on Parties) bool {
-	town := a.Role == RoleTownOfficer && a.TownCode != "" && a.TownCode == on.TownCode
+	town := a.Role == RoleTownOfficer && a.TownCode != "" && (a.TownCode == on.TownCode || slices.Contains(on.Towns, a.TownCode))
 	worker := a.Role == RoleWorker && a.WorkerID != 0 && a.WorkerID == on.WorkerID
 	switch p {
 	case ByCity:

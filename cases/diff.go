@@ -5,10 +5,10 @@ import (
 	"reflect"
 )
 
-// Diff lists the fields of a lead's state that differ between before and
+// Diff lists the fields of a case's state that differ between before and
 // after, by their JSON names, as [old, new] (nil for absent). The step
 // counter and the task list are not fields of the case and are left out.
-func Diff(before, after LeadState) map[string][2]any {
+func Diff[S any](before, after S) map[string][2]any {
 	b, a := fields(before), fields(after)
 	out := map[string][2]any{}
 	for k, nv := range a {
@@ -24,11 +24,10 @@ func Diff(before, after LeadState) map[string][2]any {
 	return out
 }
 
-func fields(s LeadState) map[string]any {
-	s.Seq, s.Tasks = 0, nil
+func fields[S any](s S) map[string]any {
 	raw, err := json.Marshal(s)
 	if err != nil {
-		panic(err) // a LeadState always marshals
+		panic(err) // a case's state always marshals
 	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {

@@ -95,7 +95,8 @@ const (
 )
 
 // TaskKinds are every task kind.
-var TaskKinds = []string{TaskTriage, TaskAccept, TaskInvestigate, TaskRectify, TaskVerify, TaskConfirm, TaskReview, TaskSupervise}
+var TaskKinds = []string{TaskTriage, TaskAccept, TaskInvestigate, TaskRectify, TaskVerify, TaskConfirm, TaskReview, TaskSupervise,
+	TaskDispatchReport, TaskDispatchReview}
 
 // Actors of a task (case_tasks.actor).
 const (

@@ -121,6 +121,11 @@ var unscopedReads = map[string]string{
 	"EvidenceCountByLead":         "after leadGetScoped",
 	"LeadEvents":                  "after leadGetScoped",
 	"EvidenceCompleteCount":       "evidence of a lead found in scope",
+	// dispatches: what follows a scoped DispatchList, and the workflows' own
+	"DispatchTownsOf":             "the towns' parts of dispatches the caller's DispatchList answered",
+	"DispatchEvents":              "after DispatchList narrowed to the dispatch",
+	"DispatchStalledWithRecorder": "the stalled-case sweep (the platform's own, no caller)",
+	"DispatchSeq":                 "the projection's step number of a dispatch",
 	// lead intake and the workflows' own look-ups
 	"LeadOpenFor":                       "intake links a report to the worker's open lead on the project",
 	"LeadByExternal":                    "import from the national platform is idempotent by external id (city only)",
@@ -149,7 +154,8 @@ var unscopedReads = map[string]string{
 var scopedTables = strings.Fields(`towns enterprises enterprise_credit_listings projects project_wage_systems
 	teams workers employments attendance work_records payroll_sheets payroll_lines wage_accounts
 	labour_cost_transfers wage_deposits wage_deposit_movements safety_homes safety_supervisors
-	safety_activities accounts sessions leads lead_events case_tasks evidence_files`)
+	safety_activities accounts sessions leads lead_events case_tasks evidence_files dispatches dispatch_towns
+	dispatch_events`)
 
 // sqlQuery is one named query of queries/*.sql.
 type sqlQuery struct {
@@ -432,11 +438,20 @@ func populate(t *testing.T, pool *pgxpool.Pool) []db.Scope {
 	require.NoError(t, err)
 	require.NoError(t, q.CaseTaskUpsert(ctx, dbq.CaseTaskUpsertParams{LeadID: lead.ID, Key: "accept", Kind: "accept",
 		Actor: "town", TownCode: &town, OpenedSeq: 1, OpenedAt: now}))
+	var city int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT id FROM accounts ORDER BY id LIMIT 1`).Scan(&city))
+	d, err := q.DispatchInsert(ctx, dbq.DispatchInsertParams{Title: "专项检查", Instructions: "请排查", Level: "supervised",
+		DueDays: 5, CreatedBy: city})
+	require.NoError(t, err)
+	require.NoError(t, q.DispatchTownInsert(ctx, dbq.DispatchTownInsertParams{DispatchID: d.ID, TownCode: town}))
+	require.NoError(t, q.DispatchTaskUpsert(ctx, dbq.DispatchTaskUpsertParams{DispatchID: &d.ID, Key: "report", Kind: "dispatch_report",
+		Actor: "town", TownCode: &town, OpenedSeq: 1, OpenedAt: now}))
 
 	for _, table := range scopedTables {
 		var n int
 		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&n))
-		if table != "sessions" && table != "lead_events" && table != "evidence_files" && table != "enterprise_credit_listings" {
+		if table != "sessions" && table != "lead_events" && table != "evidence_files" && table != "enterprise_credit_listings" &&
+			table != "dispatch_events" {
 			require.Positive(t, n, "populate left %s empty", table)
 		}
 	}

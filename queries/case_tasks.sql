@@ -1,5 +1,5 @@
--- The task inbox (db/migrations/00007_cases.sql): the open work of each
--- actor on the leads, written by the workflows' projection; only the
+-- The task inbox (db/migrations/00007_cases.sql, 00013_dispatches.sql):
+-- the open work of each actor on the leads and dispatches, written by the workflows' projection; only the
 -- assignee is the office's to change.
 --
 -- Task scope: the city sees every task (its inbox is actor = 'city'); a town its own; an
@@ -8,12 +8,15 @@
 -- parameters: projects.sql.)
 
 -- name: CaseTaskList :many
-SELECT t.*, l.status AS lead_status, l.source AS lead_source, l.project_id AS lead_project_id,
-       l.amount_claimed_fen, l.workers_claimed, l.overdue AS lead_overdue, l.supervision,
+SELECT t.*, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, '')::text AS lead_source,
+       l.project_id AS lead_project_id, coalesce(l.amount_claimed_fen, 0)::bigint AS amount_claimed_fen,
+       coalesce(l.workers_claimed, 0)::int AS workers_claimed, coalesce(l.supervision, '')::text AS supervision,
+       coalesce(d.title, '')::text AS dispatch_title, coalesce(d.status, '')::text AS dispatch_status,
        coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
        count(*) OVER () AS total
 FROM case_tasks t
-JOIN leads l ON l.id = t.lead_id
+LEFT JOIN leads l ON l.id = t.lead_id
+LEFT JOIN dispatches d ON d.id = t.dispatch_id
 LEFT JOIN projects p ON p.id = l.project_id
 LEFT JOIN accounts a ON a.id = t.assignee_id
 WHERE t.closed_at IS NULL

@@ -29,7 +29,7 @@ ON CONFLICT (lead_id, seq) WHERE seq IS NOT NULL DO NOTHING;
 -- name: CaseTaskCloseOthers :exec
 -- Closes the lead's open tasks that the step left out.
 UPDATE case_tasks SET closed_seq = @seq, closed_at = @at
-WHERE lead_id = @lead_id AND closed_at IS NULL AND NOT (key = ANY (@keys::text[]));
+WHERE lead_id = @lead_id::bigint AND closed_at IS NULL AND NOT (key = ANY (@keys::text[]));
 
 -- name: CaseTaskUpsert :exec
 -- Opens a task, or updates its due date, reminder and overdue flag. A new
@@ -37,10 +37,10 @@ WHERE lead_id = @lead_id AND closed_at IS NULL AND NOT (key = ANY (@keys::text[]
 -- previous task of the same office.
 INSERT INTO case_tasks (lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
                         assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue)
-VALUES (@lead_id, @key, @kind, @actor, sqlc.narg('town_code'), sqlc.narg('enterprise_id'),
+VALUES (@lead_id::bigint, @key, @kind, @actor, sqlc.narg('town_code'), sqlc.narg('enterprise_id'),
         sqlc.narg('project_id'), sqlc.narg('worker_id'),
         (SELECT p.assignee_id FROM case_tasks p
-         WHERE p.lead_id = @lead_id AND p.actor = @actor AND p.actor <> 'worker'
+         WHERE p.lead_id = @lead_id::bigint AND p.actor = @actor AND p.actor <> 'worker'
            AND p.town_code IS NOT DISTINCT FROM sqlc.narg('town_code')
            AND p.enterprise_id IS NOT DISTINCT FROM sqlc.narg('enterprise_id')
            AND p.assignee_id IS NOT NULL

@@ -18,7 +18,7 @@ LIMIT @lim;
 
 -- name: ReconcileOpenTasks :many
 -- The open tasks of the leads of lead_ids.
-SELECT lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
+SELECT lead_id::bigint AS lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
        due_at, reminded_at, overdue
 FROM case_tasks
 WHERE lead_id = ANY (@lead_ids::bigint[]) AND closed_at IS NULL

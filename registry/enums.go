@@ -182,6 +182,27 @@ var (
 		"confirm", "确认办理结果",
 		"review", "重大案件审核",
 		"supervise", "督办",
+		"dispatch_report", "交办事项办理反馈",
+		"dispatch_review", "审核交办反馈",
+	)
+	// DispatchStatuses are where a dispatch (交办/督办) stands.
+	DispatchStatuses = enum(
+		"received", "已登记",
+		"open", "办理中",
+		"closed", "已办结",
+		"cancelled", "已撤销",
+	)
+	// DispatchTownStatuses are where one town's part of a dispatch stands.
+	DispatchTownStatuses = enum(
+		"assigned", "待办理",
+		"reported", "已反馈待审核",
+		"accepted", "已通过",
+		"cancelled", "已撤销",
+	)
+	// DispatchLevels: 督办, or 挂牌督办.
+	DispatchLevels = enum(
+		"supervised", "督办",
+		"listed", "挂牌督办",
 	)
 	TaskActors = enum(
 		"city", "市级",

@@ -44,6 +44,9 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"leads", "supervision", registry.Supervisions},
 		{"leads", "closure_code", registry.ClosureCodes},
 		{"case_tasks", "kind", registry.TaskKinds},
+		{"dispatches", "status", registry.DispatchStatuses},
+		{"dispatches", "level", registry.DispatchLevels},
+		{"dispatch_towns", "status", registry.DispatchTownStatuses},
 		{"case_tasks", "actor", registry.TaskActors},
 	}
 	quoted := regexp.MustCompile(`'([a-z_]+)'::text`)

@@ -59,6 +59,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.Ping)
 	r.RegisterWorkflow(workflows.AuditRetention)
 	r.RegisterWorkflow(workflows.LeadWorkflow)
+	r.RegisterWorkflow(workflows.DispatchWorkflow)
 	r.RegisterWorkflow(workflows.SweepStalledCases)
 }
 

@@ -26,8 +26,9 @@ func LeadWorkflowID(id int64) string { return LeadWorkflowPrefix + strconv.Forma
 // WarningWorkflowID is the ID of the workflow of warning id.
 func WarningWorkflowID(id string) string { return "warning:" + id }
 
-// DispatchWorkflowID is the ID of the workflow of dispatch id.
-func DispatchWorkflowID(id string) string { return "dispatch:" + id }
+// DispatchWorkflowID is the ID of the workflow of dispatch id (its row
+// in table dispatches).
+func DispatchWorkflowID(id int64) string { return DispatchWorkflowPrefix + strconv.FormatInt(id, 10) }
 
 // StartOptions are the options to start the workflow with business key id
 // on TaskQueue. Starting it again is a no-op that returns the existing run:

@@ -43,7 +43,7 @@ func (q *Queries) CaseTaskAssignable(ctx context.Context, arg CaseTaskAssignable
 }
 
 const caseTaskForAssign = `-- name: CaseTaskForAssign :one
-SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at FROM case_tasks WHERE id = $1 AND closed_at IS NULL FOR UPDATE
+SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, dispatch_id FROM case_tasks WHERE id = $1 AND closed_at IS NULL FOR UPDATE
 `
 
 // An open task, locked for a change of assignee.
@@ -68,18 +68,22 @@ func (q *Queries) CaseTaskForAssign(ctx context.Context, id int64) (CaseTask, er
 		&i.Overdue,
 		&i.ClosedSeq,
 		&i.ClosedAt,
+		&i.DispatchID,
 	)
 	return i, err
 }
 
 const caseTaskList = `-- name: CaseTaskList :many
 
-SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, l.status AS lead_status, l.source AS lead_source, l.project_id AS lead_project_id,
-       l.amount_claimed_fen, l.workers_claimed, l.overdue AS lead_overdue, l.supervision,
+SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, t.dispatch_id, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, '')::text AS lead_source,
+       l.project_id AS lead_project_id, coalesce(l.amount_claimed_fen, 0)::bigint AS amount_claimed_fen,
+       coalesce(l.workers_claimed, 0)::int AS workers_claimed, coalesce(l.supervision, '')::text AS supervision,
+       coalesce(d.title, '')::text AS dispatch_title, coalesce(d.status, '')::text AS dispatch_status,
        coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
        count(*) OVER () AS total
 FROM case_tasks t
-JOIN leads l ON l.id = t.lead_id
+LEFT JOIN leads l ON l.id = t.lead_id
+LEFT JOIN dispatches d ON d.id = t.dispatch_id
 LEFT JOIN projects p ON p.id = l.project_id
 LEFT JOIN accounts a ON a.id = t.assignee_id
 WHERE t.closed_at IS NULL
@@ -136,7 +140,7 @@ type CaseTaskListParams struct {
 
 type CaseTaskListRow struct {
 	ID               int64
-	LeadID           int64
+	LeadID           *int64
 	Key              string
 	Kind             string
 	Actor            string
@@ -152,20 +156,22 @@ type CaseTaskListRow struct {
 	Overdue          bool
 	ClosedSeq        *int32
 	ClosedAt         *time.Time
+	DispatchID       *int64
 	LeadStatus       string
 	LeadSource       string
 	LeadProjectID    *int64
 	AmountClaimedFen int64
 	WorkersClaimed   int32
-	LeadOverdue      bool
 	Supervision      string
+	DispatchTitle    string
+	DispatchStatus   string
 	ProjectName      string
 	AssigneeName     string
 	Total            int64
 }
 
-// The task inbox (db/migrations/00007_cases.sql): the open work of each
-// actor on the leads, written by the workflows' projection; only the
+// The task inbox (db/migrations/00007_cases.sql, 00013_dispatches.sql):
+// the open work of each actor on the leads and dispatches, written by the workflows' projection; only the
 // assignee is the office's to change.
 //
 // Task scope: the city sees every task (its inbox is actor = 'city'); a town its own; an
@@ -219,13 +225,15 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 			&i.Overdue,
 			&i.ClosedSeq,
 			&i.ClosedAt,
+			&i.DispatchID,
 			&i.LeadStatus,
 			&i.LeadSource,
 			&i.LeadProjectID,
 			&i.AmountClaimedFen,
 			&i.WorkersClaimed,
-			&i.LeadOverdue,
 			&i.Supervision,
+			&i.DispatchTitle,
+			&i.DispatchStatus,
 			&i.ProjectName,
 			&i.AssigneeName,
 			&i.Total,
@@ -255,7 +263,7 @@ func (q *Queries) CaseTaskSetAssignee(ctx context.Context, arg CaseTaskSetAssign
 }
 
 const caseTasksOfAssignee = `-- name: CaseTasksOfAssignee :many
-SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at FROM case_tasks
+SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, dispatch_id FROM case_tasks
 WHERE assignee_id = $1 AND closed_at IS NULL
 ORDER BY id FOR UPDATE
 `
@@ -288,6 +296,7 @@ func (q *Queries) CaseTasksOfAssignee(ctx context.Context, assigneeID *int64) ([
 			&i.Overdue,
 			&i.ClosedSeq,
 			&i.ClosedAt,
+			&i.DispatchID,
 		); err != nil {
 			return nil, err
 		}

@@ -13,7 +13,7 @@ import (
 
 const caseTaskCloseOthers = `-- name: CaseTaskCloseOthers :exec
 UPDATE case_tasks SET closed_seq = $1, closed_at = $2
-WHERE lead_id = $3 AND closed_at IS NULL AND NOT (key = ANY ($4::text[]))
+WHERE lead_id = $3::bigint AND closed_at IS NULL AND NOT (key = ANY ($4::text[]))
 `
 
 type CaseTaskCloseOthersParams struct {
@@ -37,10 +37,10 @@ func (q *Queries) CaseTaskCloseOthers(ctx context.Context, arg CaseTaskCloseOthe
 const caseTaskUpsert = `-- name: CaseTaskUpsert :exec
 INSERT INTO case_tasks (lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
                         assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue)
-VALUES ($1, $2, $3, $4, $5, $6,
+VALUES ($1::bigint, $2, $3, $4, $5, $6,
         $7, $8,
         (SELECT p.assignee_id FROM case_tasks p
-         WHERE p.lead_id = $1 AND p.actor = $4 AND p.actor <> 'worker'
+         WHERE p.lead_id = $1::bigint AND p.actor = $4 AND p.actor <> 'worker'
            AND p.town_code IS NOT DISTINCT FROM $5
            AND p.enterprise_id IS NOT DISTINCT FROM $6
            AND p.assignee_id IS NOT NULL

@@ -174,7 +174,7 @@ type CasePolicy struct {
 
 type CaseTask struct {
 	ID           int64
-	LeadID       int64
+	LeadID       *int64
 	Key          string
 	Kind         string
 	Actor        string
@@ -190,6 +190,54 @@ type CaseTask struct {
 	Overdue      bool
 	ClosedSeq    *int32
 	ClosedAt     *time.Time
+	DispatchID   *int64
+}
+
+type Dispatch struct {
+	ID           int64
+	Title        string
+	Instructions string
+	LeadID       *int64
+	Level        string
+	DueDays      int32
+	Status       string
+	Seq          int32
+	CreatedBy    int64
+	CreatedAt    time.Time
+	ClosedAt     *time.Time
+	UpdatedAt    time.Time
+}
+
+type DispatchEvent struct {
+	ID          int64
+	DispatchID  int64
+	Seq         *int32
+	At          time.Time
+	Action      string
+	ActorID     *int64
+	ActorName   string
+	ActorRole   string
+	ActorDomain string
+	Ip          string
+	TownCode    *string
+	FromStatus  *string
+	ToStatus    string
+	Changes     json.RawMessage
+	Note        string
+	Rule        string
+}
+
+type DispatchTown struct {
+	DispatchID int64
+	TownCode   string
+	Status     string
+	DueAt      *time.Time
+	RemindedAt *time.Time
+	Overdue    bool
+	Returned   int32
+	Report     string
+	ReportedAt *time.Time
+	AcceptedAt *time.Time
 }
 
 type Employment struct {

@@ -145,7 +145,7 @@ func (q *Queries) ReconcileLeadPage(ctx context.Context, arg ReconcileLeadPagePa
 }
 
 const reconcileOpenTasks = `-- name: ReconcileOpenTasks :many
-SELECT lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
+SELECT lead_id::bigint AS lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
        due_at, reminded_at, overdue
 FROM case_tasks
 WHERE lead_id = ANY ($1::bigint[]) AND closed_at IS NULL

@@ -1,0 +1,579 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/anxin-city/anxin/activities"
+	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/registry"
+)
+
+// DispatchWorkflowPrefix begins the ID of every dispatch workflow.
+const DispatchWorkflowPrefix = "dispatch:"
+
+
+// DispatchInput starts the workflow of a dispatch the API has recorded.
+type DispatchInput struct {
+	DispatchID int64       `json:"dispatch_id"`
+	By         cases.Actor `json:"by"`
+	// Towns are the towns assigned, sorted and distinct.
+	Towns []string `json:"towns"`
+	// DueDays is each town's deadline to report, in working days.
+	DueDays int   `json:"due_days"`
+	LeadID  int64 `json:"lead_id,omitempty"`
+}
+
+// Dispatch actions: each is an Update of the dispatch workflow.
+const (
+	DispatchReport = "report"        // town: report back on its part (办理反馈)
+	DispatchAccept = "acceptReport"  // city: accept a town's report
+	DispatchReturn = "returnReport"  // city: return a town's report, with a new deadline
+	DispatchCancel = "cancel"        // city: withdraw the dispatch
+	DispatchRemind = "remindTownNow" // city: remind the towns that have not reported (催办)
+)
+
+// DispatchActionInput is the input of every dispatch Update.
+type DispatchActionInput struct {
+	Actor cases.Actor `json:"actor"`
+	Note  string      `json:"note,omitempty"`
+	// acceptReport, returnReport: the town whose report
+	TownCode string `json:"town_code,omitempty"`
+	// returnReport: the new deadline in working days (default the
+	// dispatch's)
+	DueDays int `json:"due_days,omitempty"`
+}
+
+// dispatchAction is one entry of the dispatch's table of actions.
+type dispatchAction struct {
+	cases.ActionSpec
+	check func(d *dispatch, in DispatchActionInput) *Refusal
+	apply func(d *dispatch, ctx workflow.Context, in DispatchActionInput, ev *cases.DispatchEvent) error
+}
+
+var dispatchOpen = []cases.Status{cases.Status(cases.DispatchOpen)}
+
+var dispatchActions = []dispatchAction{
+	{ActionSpec: cases.ActionSpec{Name: DispatchReport, Label: "办理反馈", By: cases.ByTown, From: dispatchOpen,
+		NoteMin: 2, NoteWhat: "办理情况", Doc: "a town reports back on its part: what it did and found"},
+		check: checkDispatchReport, apply: (*dispatch).doReport},
+	{ActionSpec: cases.ActionSpec{Name: DispatchAccept, Label: "审核通过", By: cases.ByCity, From: dispatchOpen,
+		Fields: []string{"town_code"}, Required: []string{"town_code"},
+		Doc: "accept a town's report; the dispatch closes when every town's report is accepted"},
+		check: checkReported, apply: (*dispatch).doAccept},
+	{ActionSpec: cases.ActionSpec{Name: DispatchReturn, Label: "退回重办", By: cases.ByCity, From: dispatchOpen,
+		Fields: []string{"town_code", "due_days"}, Required: []string{"town_code"}, NoteMin: 2, NoteWhat: "退回原因",
+		Doc: "return a town's report: the town works on it again within due_days working days (default the dispatch's)"},
+		check: checkReturn, apply: (*dispatch).doReturn},
+	{ActionSpec: cases.ActionSpec{Name: DispatchRemind, Label: "催办", By: cases.ByCity, From: dispatchOpen,
+		NoteMin: 2, NoteWhat: "催办意见", Doc: "remind every town that has not reported yet (recorded on their tasks)"},
+		check: checkSomeAssigned, apply: (*dispatch).doRemind},
+	{ActionSpec: cases.ActionSpec{Name: DispatchCancel, Label: "撤销", By: cases.ByCity, From: dispatchOpen,
+		NoteMin: 2, NoteWhat: "撤销原因", Doc: "withdraw the dispatch: every open part and task ends"},
+		apply: (*dispatch).doCancel},
+}
+
+// DispatchActions is the dispatch's table of actions as the API and the
+// documents read it.
+func DispatchActions() cases.Actions {
+	out := make(cases.Actions, len(dispatchActions))
+	for i, a := range dispatchActions {
+		out[i] = a.ActionSpec
+	}
+	return out
+}
+
+// Dispatch refusal codes (caseclient maps them by their suffix).
+const (
+	DispatchRefusedState  = "dispatch_wrong_state"
+	DispatchRefusedActor  = "dispatch_not_actor"
+	DispatchRefusedInput  = "dispatch_invalid_input"
+	DispatchRefusedClosed = "dispatch_closed"
+	DispatchRefusedEarly  = "dispatch_not_ready"
+)
+
+// PrecheckDispatch refuses an actor who may not take action a on a
+// dispatch in status s with these parties, before any input is looked at
+// (see PrecheckLead).
+func PrecheckDispatch(a cases.ActionSpec, actor cases.Actor, s cases.DispatchStatus, on cases.Parties) *Refusal {
+	switch {
+	case s == cases.DispatchClosed || s == cases.DispatchCancelled:
+		return refuse(DispatchRefusedClosed, "", "交办事项已"+registry.DispatchStatuses.Label(string(s)))
+	case s == cases.DispatchReceived:
+		return refuse(DispatchRefusedEarly, "", "交办事项正在登记，请稍后重试")
+	case !a.By.Includes(actor, on):
+		return refuse(DispatchRefusedActor, "", "只有"+dispatchPartyLabel(a.By)+"可以进行此操作")
+	case !a.Allows(cases.Status(s)):
+		return refuse(DispatchRefusedState, "", "交办事项当前状态（"+registry.DispatchStatuses.Label(string(s))+"）不能进行此操作")
+	}
+	return nil
+}
+
+func dispatchPartyLabel(p cases.Party) string {
+	if p == cases.ByTown {
+		return "承办镇街的监察人员"
+	}
+	return p.Label()
+}
+
+// part is one town's part with its running deadlines.
+type part struct {
+	due    deadline // the town's report
+	review deadline // the city's answer to a report
+}
+
+// dispatch is the workflow's private state.
+type dispatch struct {
+	st        cases.DispatchState
+	in        DispatchInput
+	policy    cases.DispatchPolicy
+	parts     []part // by index of st.Parts
+	mu        workflow.Mutex
+	gen       int
+	projected int
+}
+
+// DispatchWorkflow is the life of one dispatch (交办/督办): every town's
+// part with its own deadline, reminder and overdue escalation to the
+// city; reports the city accepts or returns; closed when every report is
+// accepted. ID DispatchWorkflowID(id); actions are Updates (the table
+// dispatchActions); StatusQuery answers cases.DispatchState.
+func DispatchWorkflow(ctx workflow.Context, in DispatchInput) (cases.DispatchState, error) {
+	d := &dispatch{in: in, policy: cases.DefaultDispatchPolicy, mu: workflow.NewMutex(ctx)}
+	d.st = cases.DispatchState{DispatchID: in.DispatchID, Status: cases.DispatchReceived, LeadID: in.LeadID,
+		Parts: []cases.DispatchPart{}, Tasks: []cases.Task{}}
+	if err := d.setup(ctx); err != nil {
+		return d.st, err
+	}
+	return d.run(ctx)
+}
+
+func (d *dispatch) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (cases.DispatchState, error) { return d.snapshot(), nil }); err != nil {
+		return err
+	}
+	err := workflow.SetUpdateHandler(ctx, UpdateStarted, func(ctx workflow.Context) (cases.DispatchState, error) {
+		if err := workflow.Await(ctx, func() bool { return d.projected > 0 }); err != nil {
+			return cases.DispatchState{}, err
+		}
+		return d.snapshot(), nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range dispatchActions {
+		name := a.Name
+		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
+			func(ctx workflow.Context, in DispatchActionInput) (cases.DispatchState, error) { return d.act(ctx, name, in) },
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in DispatchActionInput) error {
+				if r := d.check(name, in); r != nil {
+					return r.appErr()
+				}
+				return nil
+			}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *dispatch) run(ctx workflow.Context) (cases.DispatchState, error) {
+	if err := d.mu.Lock(ctx); err != nil {
+		return d.st, err
+	}
+	err := d.step(ctx, "assign", d.in.By, "", "", func(ev *cases.DispatchEvent) error {
+		d.st.Status = cases.DispatchOpen
+		ev.Rule = fmt.Sprintf("dispatch_assign: 交办%d个镇街，%d个工作日内反馈", len(d.in.Towns), d.in.DueDays)
+		for _, town := range d.in.Towns {
+			d.st.Parts = append(d.st.Parts, cases.DispatchPart{TownCode: town, Status: cases.PartAssigned})
+			d.parts = append(d.parts, part{due: deadline{Name: "report"}, review: deadline{Name: "review"}})
+		}
+		for i := range d.st.Parts {
+			if err := d.assign(ctx, i, d.in.DueDays); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	d.mu.Unlock()
+	if err != nil {
+		return d.st, err
+	}
+	for d.st.Status == cases.DispatchOpen {
+		gen := d.gen
+		next := d.nextEscalation()
+		changed := func() bool { return d.gen != gen }
+		if next.IsZero() {
+			if err := workflow.Await(ctx, changed); err != nil {
+				return d.st, err
+			}
+			continue
+		}
+		if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
+			ok, err := workflow.AwaitWithTimeout(ctx, wait, changed)
+			if err != nil {
+				return d.st, err
+			}
+			if ok {
+				continue
+			}
+		}
+		if err := d.mu.Lock(ctx); err != nil {
+			return d.st, err
+		}
+		err := d.escalate(ctx)
+		d.mu.Unlock()
+		if err != nil {
+			return d.st, err
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return d.st, err
+	}
+	return d.snapshot(), nil
+}
+
+// assign gives part i to its town with a deadline of days working days.
+func (d *dispatch) assign(ctx workflow.Context, i, days int) error {
+	p := &d.st.Parts[i]
+	p.Status = cases.PartAssigned
+	dl, err := d.count(ctx, workflow.Now(ctx), days)
+	if err != nil {
+		return err
+	}
+	d.parts[i].due = deadline{Deadline: dl, Name: "report", Days: days, Active: true}
+	d.parts[i].review.Active = false
+	p.DueAt, p.RemindedAt, p.Overdue, p.ReviewDue = timePtr(dl.Due), nil, false, nil
+	d.closeTasks(p.TownCode)
+	d.openTask(ctx, cases.TaskDispatchReport, cases.ActorTown, p.TownCode, p.DueAt)
+	return nil
+}
+
+func (d *dispatch) count(ctx workflow.Context, from time.Time, days int) (cases.Deadline, error) {
+	var a *activities.Activities
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
+	})
+	var dl cases.Deadline
+	err := workflow.ExecuteLocalActivity(lctx, a.WorkingDeadline, activities.DeadlineInput{From: from,
+		Rule: cases.DeadlineRule{Days: days, RemindDays: d.policy.RemindDays}}).Get(ctx, &dl)
+	return dl, err
+}
+
+func (d *dispatch) parties() cases.Parties {
+	return cases.Parties{Towns: d.st.Towns()}
+}
+
+func findDispatchAction(name string) (dispatchAction, bool) {
+	i := slices.IndexFunc(dispatchActions, func(a dispatchAction) bool { return a.Name == name })
+	if i < 0 {
+		return dispatchAction{}, false
+	}
+	return dispatchActions[i], true
+}
+
+// check is the validator: PrecheckDispatch, then the input.
+func (d *dispatch) check(name string, in DispatchActionInput) *Refusal {
+	a, ok := findDispatchAction(name)
+	if !ok {
+		return refuse(DispatchRefusedInput, "action", "未知操作")
+	}
+	if r := PrecheckDispatch(a.ActionSpec, in.Actor, d.st.Status, d.parties()); r != nil {
+		return r
+	}
+	if a.check != nil {
+		if r := a.check(d, in); r != nil {
+			return r
+		}
+	}
+	switch n := len([]rune(in.Note)); {
+	case n < a.NoteMin:
+		return refuse(DispatchRefusedInput, "note", "请填写"+a.NoteWhat)
+	case n > 4000:
+		return refuse(DispatchRefusedInput, "note", "说明不能超过4000字")
+	}
+	return nil
+}
+
+func checkDispatchReport(d *dispatch, in DispatchActionInput) *Refusal {
+	p, _ := d.st.Part(in.Actor.TownCode)
+	if p.Status != cases.PartAssigned {
+		return refuse(DispatchRefusedState, "", "本镇街已反馈（"+registry.DispatchTownStatuses.Label(string(p.Status))+"），无需重复反馈")
+	}
+	return nil
+}
+
+// reportedPart is the part of in.TownCode, which must have reported.
+func reportedPart(d *dispatch, in DispatchActionInput) (*cases.DispatchPart, *Refusal) {
+	if in.TownCode == "" {
+		return nil, refuse(DispatchRefusedInput, "town_code", "请选择镇街")
+	}
+	p, ok := d.st.Part(in.TownCode)
+	if !ok {
+		return nil, refuse(DispatchRefusedInput, "town_code", "该镇街不是本事项的承办镇街")
+	}
+	if p.Status != cases.PartReported {
+		return nil, refuse(DispatchRefusedState, "", "该镇街尚无待审核的反馈（"+registry.DispatchTownStatuses.Label(string(p.Status))+"）")
+	}
+	return p, nil
+}
+
+func checkReported(d *dispatch, in DispatchActionInput) *Refusal {
+	_, r := reportedPart(d, in)
+	return r
+}
+
+func checkReturn(d *dispatch, in DispatchActionInput) *Refusal {
+	if _, r := reportedPart(d, in); r != nil {
+		return r
+	}
+	if in.DueDays < 0 || in.DueDays > 365 {
+		return refuse(DispatchRefusedInput, "due_days", "期限应为1至365个工作日")
+	}
+	return nil
+}
+
+func checkSomeAssigned(d *dispatch, _ DispatchActionInput) *Refusal {
+	if !slices.ContainsFunc(d.st.Parts, func(p cases.DispatchPart) bool { return p.Status == cases.PartAssigned }) {
+		return refuse(DispatchRefusedState, "", "各镇街均已反馈，无需催办")
+	}
+	return nil
+}
+
+// act is the update handler: check again under the lock, apply, project.
+func (d *dispatch) act(ctx workflow.Context, name string, in DispatchActionInput) (cases.DispatchState, error) {
+	if err := d.mu.Lock(ctx); err != nil {
+		return cases.DispatchState{}, err
+	}
+	defer d.mu.Unlock()
+	if r := d.check(name, in); r != nil {
+		return cases.DispatchState{}, r.appErr()
+	}
+	a, _ := findDispatchAction(name)
+	town := in.TownCode
+	if a.By == cases.ByTown {
+		town = in.Actor.TownCode
+	}
+	err := d.step(ctx, name, in.Actor, in.Note, town, func(ev *cases.DispatchEvent) error { return a.apply(d, ctx, in, ev) })
+	if err != nil {
+		return cases.DispatchState{}, err
+	}
+	return d.snapshot(), nil
+}
+
+func (d *dispatch) index(town string) int {
+	return slices.IndexFunc(d.st.Parts, func(p cases.DispatchPart) bool { return p.TownCode == town })
+}
+
+func (d *dispatch) doReport(ctx workflow.Context, in DispatchActionInput, _ *cases.DispatchEvent) error {
+	i := d.index(in.Actor.TownCode)
+	p := &d.st.Parts[i]
+	now := workflow.Now(ctx)
+	p.Status, p.Report, p.ReportedAt = cases.PartReported, in.Note, &now
+	d.parts[i].due.Active = false
+	d.closeTasks(p.TownCode)
+	dl, err := d.count(ctx, now, d.policy.ReviewDays)
+	if err != nil {
+		return err
+	}
+	d.parts[i].review = deadline{Deadline: dl, Name: "review", Days: d.policy.ReviewDays, Active: true}
+	p.ReviewDue = timePtr(dl.Due)
+	d.openTask(ctx, cases.TaskDispatchReview, cases.ActorCity, p.TownCode, p.ReviewDue)
+	return nil
+}
+
+func (d *dispatch) doAccept(ctx workflow.Context, in DispatchActionInput, ev *cases.DispatchEvent) error {
+	i := d.index(in.TownCode)
+	p := &d.st.Parts[i]
+	now := workflow.Now(ctx)
+	p.Status, p.AcceptedAt = cases.PartAccepted, &now
+	d.parts[i].review.Active = false
+	d.closeTasks(p.TownCode)
+	if !slices.ContainsFunc(d.st.Parts, func(p cases.DispatchPart) bool { return p.Status != cases.PartAccepted }) {
+		d.st.Status, d.st.ClosedAt = cases.DispatchClosed, &now
+		d.st.Tasks = []cases.Task{}
+		ev.Rule = "dispatch_closed: 各承办镇街的反馈均已通过审核，办结"
+	}
+	return nil
+}
+
+func (d *dispatch) doReturn(ctx workflow.Context, in DispatchActionInput, _ *cases.DispatchEvent) error {
+	i := d.index(in.TownCode)
+	days := in.DueDays
+	if days == 0 {
+		days = d.in.DueDays
+	}
+	d.st.Parts[i].Returned++
+	return d.assign(ctx, i, days)
+}
+
+func (d *dispatch) doRemind(ctx workflow.Context, _ DispatchActionInput, _ *cases.DispatchEvent) error {
+	now := workflow.Now(ctx)
+	for i := range d.st.Tasks {
+		if t := &d.st.Tasks[i]; t.Kind == cases.TaskDispatchReport {
+			t.RemindedAt = &now
+		}
+	}
+	for i := range d.st.Parts {
+		if p := &d.st.Parts[i]; p.Status == cases.PartAssigned {
+			p.RemindedAt = &now
+		}
+	}
+	return nil
+}
+
+func (d *dispatch) doCancel(ctx workflow.Context, _ DispatchActionInput, _ *cases.DispatchEvent) error {
+	now := workflow.Now(ctx)
+	for i := range d.st.Parts {
+		if p := &d.st.Parts[i]; p.Status != cases.PartAccepted {
+			p.Status = cases.PartCancelled
+		}
+		d.parts[i].due.Active, d.parts[i].review.Active = false, false
+	}
+	d.st.Status, d.st.ClosedAt = cases.DispatchCancelled, &now
+	d.st.Tasks = []cases.Task{}
+	return nil
+}
+
+// ---- steps, tasks, projection ----
+
+// step runs one step: apply, number it, record what changed, project.
+func (d *dispatch) step(ctx workflow.Context, action string, actor cases.Actor, note, town string,
+	apply func(ev *cases.DispatchEvent) error) error {
+	before := d.snapshot()
+	ev := cases.DispatchEvent{Event: cases.Event{Action: action, Actor: actor, From: cases.Status(before.Status), Note: note},
+		TownCode: town}
+	if err := apply(&ev); err != nil {
+		return err
+	}
+	d.st.Seq++
+	d.gen++
+	ev.Seq = d.st.Seq
+	ev.At = workflow.Now(ctx)
+	ev.To = cases.Status(d.st.Status)
+	if ev.From == ev.To {
+		ev.From = ""
+	}
+	after := d.snapshot()
+	ev.Changes = cases.Diff(before, after)
+	var a *activities.Activities
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	})
+	if err := workflow.ExecuteActivity(actx, a.ProjectDispatch, cases.DispatchProjection{State: after, Event: ev}).Get(ctx, nil); err != nil {
+		return err
+	}
+	d.projected = after.Seq
+	return nil
+}
+
+func (d *dispatch) snapshot() cases.DispatchState {
+	s := d.st
+	s.Parts = append([]cases.DispatchPart{}, d.st.Parts...)
+	s.Tasks = append([]cases.Task{}, d.st.Tasks...)
+	return s
+}
+
+// openTask opens a task of actor about town's part (key unique per
+// dispatch: kind, town, the step that opens it).
+func (d *dispatch) openTask(ctx workflow.Context, kind, actor, town string, due *time.Time) {
+	seq := d.st.Seq + 1
+	d.st.Tasks = append(d.st.Tasks, cases.Task{Key: fmt.Sprintf("%s:%s:%d", kind, town, seq), Kind: kind, Actor: actor,
+		TownCode: town, OpenedSeq: seq, OpenedAt: workflow.Now(ctx), DueAt: due})
+}
+
+// closeTasks closes the open tasks about town's part.
+func (d *dispatch) closeTasks(town string) {
+	d.st.Tasks = slices.DeleteFunc(d.st.Tasks, func(t cases.Task) bool { return t.TownCode == town })
+}
+
+// ---- deadlines ----
+
+func (d *dispatch) deadlines() []*deadline {
+	var out []*deadline
+	for i := range d.parts {
+		out = append(out, &d.parts[i].due, &d.parts[i].review)
+	}
+	return out
+}
+
+func (d *dispatch) nextEscalation() time.Time {
+	var next time.Time
+	for _, dl := range d.deadlines() {
+		if !dl.Active {
+			continue
+		}
+		t := dl.Due
+		if !dl.Reminded && !dl.RemindAt.IsZero() {
+			t = dl.RemindAt
+		} else if dl.Overdue {
+			continue
+		}
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	return next
+}
+
+// escalate climbs every rung whose time has come: a reminder, then
+// overdue — a town's part overdue gives the city a supervise task about
+// it; a city review overdue marks the city's task.
+func (d *dispatch) escalate(ctx workflow.Context) error {
+	now := workflow.Now(ctx)
+	for i := range d.parts {
+		town := d.st.Parts[i].TownCode
+		for _, dl := range []*deadline{&d.parts[i].due, &d.parts[i].review} {
+			if !dl.Active {
+				continue
+			}
+			if !dl.Reminded && !dl.RemindAt.IsZero() && !now.Before(dl.RemindAt) {
+				dl.Reminded = true
+				if err := d.step(ctx, "remind", cases.System, "", town, func(ev *cases.DispatchEvent) error {
+					ev.Rule = fmt.Sprintf("dispatch_%s_remind: 期限届满前%d个工作日提醒", dl.Name, d.policy.RemindDays)
+					d.markTasks(town, func(t *cases.Task) { t.RemindedAt = timePtr(now) })
+					if dl.Name == "report" {
+						d.st.Parts[i].RemindedAt = timePtr(now)
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+			}
+			if dl.Overdue || now.Before(dl.Due) {
+				continue
+			}
+			dl.Overdue = true
+			err := d.step(ctx, "overdue", cases.System, "", town, func(ev *cases.DispatchEvent) error {
+				d.markTasks(town, func(t *cases.Task) { t.Overdue = true })
+				if dl.Name == "review" {
+					ev.Rule = fmt.Sprintf("dispatch_review_overdue: 市级未在%d个工作日内审核反馈", dl.Days)
+					return nil
+				}
+				ev.Rule = fmt.Sprintf("dispatch_report_overdue: 镇街未在%d个工作日内反馈，转市级督办", dl.Days)
+				d.st.Parts[i].Overdue = true
+				d.openTask(ctx, cases.TaskSupervise, cases.ActorCity, town, nil)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *dispatch) markTasks(town string, f func(t *cases.Task)) {
+	for i := range d.st.Tasks {
+		if t := &d.st.Tasks[i]; t.TownCode == town {
+			f(t)
+		}
+	}
+}
