@@ -16,7 +16,6 @@ import (
 // DispatchWorkflowPrefix begins the ID of every dispatch workflow.
 const DispatchWorkflowPrefix = "dispatch:"
 
-
 // DispatchInput starts the workflow of a dispatch the API has recorded.
 type DispatchInput struct {
 	DispatchID int64       `json:"dispatch_id"`
@@ -168,7 +167,9 @@ func (d *dispatch) setup(ctx workflow.Context) error {
 	for _, a := range dispatchActions {
 		name := a.Name
 		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
-			func(ctx workflow.Context, in DispatchActionInput) (cases.DispatchState, error) { return d.act(ctx, name, in) },
+			func(ctx workflow.Context, in DispatchActionInput) (cases.DispatchState, error) {
+				return d.act(ctx, name, in)
+			},
 			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in DispatchActionInput) error {
 				if r := d.check(name, in); r != nil {
 					return r.appErr()
