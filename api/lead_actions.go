@@ -101,11 +101,7 @@ func (s *Server) leadActionInput(c *fiber.Ctx, q *dbq.Queries, spec cases.Action
 	keys bodyKeys) (workflows.ActionInput, error) {
 	ctx := c.UserContext()
 	var v check
-	for k := range keys {
-		if !spec.Uses(k) {
-			v.fail(k, "not_applicable", fmt.Sprintf("“%s”操作不使用此字段", spec.Label))
-		}
-	}
+	notApplicable(&v, spec, keys)
 	act := workflows.ActionInput{Note: deref(in.Note), EvidenceIDs: in.EvidenceIDs, AmountPaidFen: in.AmountPaidFen,
 		AmountRecoveredFen: in.AmountRecoveredFen, WorkersCovered: in.WorkersCovered}
 	v.text("note", in.Note, false, 2000)
@@ -153,6 +149,16 @@ func (s *Server) leadActionInput(c *fiber.Ctx, q *dbq.Queries, spec cases.Action
 		}
 	}
 	return act, v.err()
+}
+
+// notApplicable refuses every field of the body that action spec does
+// not read.
+func notApplicable(v *check, spec cases.ActionSpec, keys bodyKeys) {
+	for k := range keys {
+		if !spec.Uses(k) {
+			v.fail(k, "not_applicable", fmt.Sprintf("“%s”操作不使用此字段", spec.Label))
+		}
+	}
 }
 
 // leadAnswer is the answer of a step on lead id: the lead as GET shows

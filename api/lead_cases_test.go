@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -168,20 +167,7 @@ func keysOf(m map[string]any) []string {
 // the OpenAPI document enumerates the offered actions. Set UPDATE_DOCS=1
 // to rewrite the table in docs/API.md.
 func TestLeadActionsDocumented(t *testing.T) {
-	const begin, end = "<!-- lead-actions:begin (made from workflows.LeadActions; TestLeadActionsDocumented) -->\n", "<!-- lead-actions:end -->"
-	b, err := os.ReadFile("../docs/API.md")
-	require.NoError(t, err)
-	doc := string(b)
-	i, j := strings.Index(doc, begin), strings.Index(doc, end)
-	require.True(t, i >= 0 && j > i, "docs/API.md has the markers of the lead actions table")
-	want := api.ActionsMarkdown(workflows.LeadActions())
-	if got := doc[i+len(begin) : j]; got != want {
-		if os.Getenv("UPDATE_DOCS") != "" {
-			require.NoError(t, os.WriteFile("../docs/API.md", []byte(doc[:i+len(begin)]+want+doc[j:]), 0o644))
-			return
-		}
-		assert.Equal(t, want, got, "docs/API.md's lead actions table is stale: run with UPDATE_DOCS=1")
-	}
+	checkActionsTable(t, "lead-actions", api.ActionsMarkdown(workflows.LeadActions()))
 
 	h := setup(t)
 	r := h.as2("", 200, "GET", "/api/v1/openapi.json", nil)

@@ -144,6 +144,8 @@ func newMatrixFixture(h *harness) *matrixFixture {
 		tasks := h.as2(officer, 200, "GET", v1("/tasks?lead_id=%d", other), nil).items()
 		require.Len(t, tasks, 1)
 		ids[i]["tasks"] = fmt.Sprint(int64(tasks[0]["id"].(float64)))
+		ids[i]["dispatches"] = fmt.Sprint(h.as2(h.tokenFor("city_supervisor", cityScope()), 201, "POST", "/api/v1/dispatches",
+			map[string]any{"title": "权限矩阵测试", "instructions": "请排查", "town_codes": []string{d.town}, "due_days": 5}).num("id"))
 	}
 	ids[0]["teams"], ids[1]["teams"] = fmt.Sprint(f.TeamA), fmt.Sprint(f.TeamB)
 	ids[0]["calendar"], ids[1]["calendar"] = "2026", "2026"
@@ -190,6 +192,9 @@ func (f *matrixFixture) concrete(t *testing.T, path string, d int) (string, bool
 		case "{system}":
 			return "real_name"
 		case "{action}":
+			if resource == "dispatches" {
+				return "remindTownNow"
+			}
 			return "extend"
 		}
 		if resource == "auth" {

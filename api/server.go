@@ -205,6 +205,7 @@ func (s *Server) registerRoutes() {
 	s.depositRoutes()
 	s.safetyHomeRoutes()
 	s.leadRoutes()
+	s.dispatchRoutes()
 	s.taskRoutes()
 	s.calendarRoutes()
 	s.evidenceRoutes()

@@ -85,7 +85,7 @@ func (s *Server) taskRoutes() {
 		Query: []param{
 			{Name: "view", Type: "string", Desc: "all (default), mine, unassigned, overdue, due_soon (within 3 days)"},
 			{Name: "actor", Type: "string", Desc: "the city only: whose tasks — city (default, its own inbox), town, enterprise, worker, or all"},
-			{Name: "kind", Type: "string"}, {Name: "lead_status", Type: "string"}, {Name: "lead_id", Type: "integer"},
+			{Name: "kind", Type: "string"}, {Name: "lead_status", Type: "string"}, {Name: "lead_id", Type: "integer"}, {Name: "dispatch_id", Type: "integer"},
 			{Name: "project_id", Type: "integer"}, {Name: "enterprise_id", Type: "integer"},
 			{Name: "opened_from", Type: "string", Desc: "YYYY-MM-DD"}, {Name: "opened_to", Type: "string", Desc: "YYYY-MM-DD"},
 			{Name: "sort", Type: "string", Desc: "due_at (default), -due_at, opened_at, -opened_at"},
@@ -117,6 +117,7 @@ func (s *Server) taskList(c *fiber.Ctx) error {
 	arg.Kind = qe.enum(c, "kind", registry.TaskKinds)
 	arg.LeadStatus = qe.enum(c, "lead_status", registry.LeadStatuses)
 	arg.LeadID, arg.ProjectID, arg.EnterpriseID = qe.id(c, "lead_id"), qe.id(c, "project_id"), qe.id(c, "enterprise_id")
+	arg.DispatchID = qe.id(c, "dispatch_id")
 	arg.OpenedFrom, arg.OpenedTo = qe.date(c, "opened_from"), qe.date(c, "opened_to")
 	view := qe.enum(c, "view", taskViews)
 	if scopeOf(c).IsCity() {

@@ -118,6 +118,26 @@ func TestStartStalledLeads(t *testing.T) {
 	n, err = cc.StartStalledLeads(ctx, pool, time.Now().Add(-time.Minute))
 	require.NoError(t, err)
 	assert.Zero(t, n)
+
+	// a dispatch recorded, its workflow never started: the sweep (both
+	// kinds) starts it, once
+	var d int64
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO dispatches (title, instructions, due_days, created_by, created_at)
+		VALUES ('专项检查', '请排查', 5, $1, now() - interval '5 minutes') RETURNING id`, f.City.AccountID).Scan(&d))
+	_, err = pool.Exec(ctx, `INSERT INTO dispatch_towns (dispatch_id, town_code) VALUES ($1, $2)`, d, f.Town1)
+	require.NoError(t, err)
+	sweep := caseclient.Sweeper{Client: cc, Pool: pool}
+	n, err = sweep.StartStalled(ctx, time.Now().Add(-time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT status FROM dispatches WHERE id = $1`, d).Scan(&status))
+	assert.Equal(t, "open", status)
+	var due *time.Time
+	require.NoError(t, pool.QueryRow(ctx, `SELECT due_at FROM dispatch_towns WHERE dispatch_id = $1`, d).Scan(&due))
+	assert.NotNil(t, due)
+	n, err = sweep.StartStalled(ctx, time.Now().Add(-time.Minute))
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }
 
 func TestWithoutTemporal(t *testing.T) {

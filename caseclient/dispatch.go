@@ -2,6 +2,11 @@ package caseclient
 
 import (
 	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/db"
 
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/workflows"
@@ -22,4 +27,25 @@ func (c *Client) ActDispatch(ctx context.Context, id int64, action string, in wo
 	var st cases.DispatchState
 	err := c.Act(ctx, Dispatch, id, action, in, &st)
 	return st, err
+}
+
+// StartStalledDispatches starts the workflow of every dispatch recorded
+// before `before` that never took its first step (see StartStalledLeads).
+func (c *Client) StartStalledDispatches(ctx context.Context, pool *pgxpool.Pool, before time.Time) (int, error) {
+	rows, err := db.Q(pool).DispatchStalledWithRecorder(ctx, before)
+	if err != nil {
+		return 0, err
+	}
+	started := 0
+	for _, r := range rows {
+		d := r.Dispatch
+		by := Account{ID: d.CreatedBy, Name: r.ByName, Role: r.ByRole, Domain: r.ByDomain, Scope: db.CityScope()}.Actor("")
+		in := workflows.DispatchInput{DispatchID: d.ID, By: by, Towns: r.Towns, DueDays: int(d.DueDays), LeadID: deref(d.LeadID)}
+		if _, err := c.StartDispatch(ctx, in); err != nil {
+			return started, err
+		}
+		c.logger().Warn("started the workflow of a stalled dispatch", "dispatch", d.ID, "recorded", d.CreatedAt)
+		started++
+	}
+	return started, nil
 }

@@ -107,7 +107,12 @@ type Sweeper struct {
 // StartStalled starts the workflows of the cases recorded before
 // `before` that never took their first step.
 func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error) {
-	return s.Client.StartStalledLeads(ctx, s.Pool, before)
+	leads, err := s.Client.StartStalledLeads(ctx, s.Pool, before)
+	if err != nil {
+		return leads, err
+	}
+	dispatches, err := s.Client.StartStalledDispatches(ctx, s.Pool, before)
+	return leads + dispatches, err
 }
 
 func deref[T any](p *T) T {

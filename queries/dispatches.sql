@@ -32,7 +32,7 @@ LIMIT @lim OFFSET @off;
 
 -- name: DispatchTownsOf :many
 -- The towns' parts of the dispatches ids, with the towns' names.
-SELECT t.*, coalesce(tw.name, '')::text AS town_name
+SELECT sqlc.embed(t), coalesce(tw.name, '')::text AS town_name
 FROM dispatch_towns t LEFT JOIN towns tw ON tw.code = t.town_code
 WHERE t.dispatch_id = ANY (@ids::bigint[])
 ORDER BY t.dispatch_id, t.town_code;

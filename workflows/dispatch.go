@@ -187,7 +187,7 @@ func (d *dispatch) run(ctx workflow.Context) (cases.DispatchState, error) {
 	if err := d.mu.Lock(ctx); err != nil {
 		return d.st, err
 	}
-	err := d.step(ctx, "assign", d.in.By, "", "", func(ev *cases.DispatchEvent) error {
+	err := d.step(ctx, "create", d.in.By, "", "", func(ev *cases.DispatchEvent) error {
 		d.st.Status = cases.DispatchOpen
 		ev.Rule = fmt.Sprintf("dispatch_assign: 交办%d个镇街，%d个工作日内反馈", len(d.in.Towns), d.in.DueDays)
 		for _, town := range d.in.Towns {

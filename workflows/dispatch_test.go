@@ -182,7 +182,7 @@ func TestDispatchPartialThenFullAcceptance(t *testing.T) {
 	assert.NotNil(t, st.ClosedAt)
 	assert.Empty(t, st.Tasks)
 
-	assert.Equal(t, []string{"assign", "report:330101", "report:330102", "acceptReport:330101", "returnReport:330102",
+	assert.Equal(t, []string{"create", "report:330101", "report:330102", "acceptReport:330101", "returnReport:330102",
 		"report:330102", "acceptReport:330102"}, r.events())
 	assert.Empty(t, r.openTasks())
 	var status string
@@ -230,7 +230,7 @@ func TestDispatchEscalation(t *testing.T) {
 	spec, _ := workflows.DispatchActions().Find(workflows.DispatchRemind)
 	assert.Equal(t, workflows.DispatchRefusedClosed,
 		workflows.PrecheckDispatch(spec, f.City, cases.DispatchCancelled, cases.Parties{}).Code)
-	assert.Equal(t, []string{"assign", "remind:330101", "overdue:330101", "report:330101", "remind:330101",
+	assert.Equal(t, []string{"create", "remind:330101", "overdue:330101", "report:330101", "remind:330101",
 		"overdue:330101", "cancel"}, r.events())
 	assert.Empty(t, r.openTasks())
 }

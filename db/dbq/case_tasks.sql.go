@@ -103,17 +103,18 @@ WHERE t.closed_at IS NULL
   AND ($10::text IS NULL OR t.kind = $10)
   AND ($11::text IS NULL OR l.status = $11)
   AND ($12::bigint IS NULL OR t.lead_id = $12)
-  AND ($13::bigint IS NULL OR l.project_id = $13)
-  AND ($14::bigint IS NULL OR l.rectify_enterprise_id = $14)
-  AND ($15::date IS NULL OR t.opened_at >= $15::date::timestamp AT TIME ZONE 'Asia/Shanghai')
-  AND ($16::date IS NULL OR t.opened_at < ($16::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($13::bigint IS NULL OR t.dispatch_id = $13)
+  AND ($14::bigint IS NULL OR l.project_id = $14)
+  AND ($15::bigint IS NULL OR l.rectify_enterprise_id = $15)
+  AND ($16::date IS NULL OR t.opened_at >= $16::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($17::date IS NULL OR t.opened_at < ($17::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
 ORDER BY
-  CASE WHEN $17::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
-  CASE WHEN $17::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
-  CASE WHEN $17::text = 'opened_at' THEN t.opened_at END ASC,
-  CASE WHEN $17::text = '-opened_at' THEN t.opened_at END DESC,
+  CASE WHEN $18::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
+  CASE WHEN $18::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
+  CASE WHEN $18::text = 'opened_at' THEN t.opened_at END ASC,
+  CASE WHEN $18::text = '-opened_at' THEN t.opened_at END DESC,
   t.id ASC
-LIMIT $19 OFFSET $18
+LIMIT $20 OFFSET $19
 `
 
 type CaseTaskListParams struct {
@@ -129,6 +130,7 @@ type CaseTaskListParams struct {
 	Kind         *string
 	LeadStatus   *string
 	LeadID       *int64
+	DispatchID   *int64
 	ProjectID    *int64
 	EnterpriseID *int64
 	OpenedFrom   *time.Time
@@ -192,6 +194,7 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 		arg.Kind,
 		arg.LeadStatus,
 		arg.LeadID,
+		arg.DispatchID,
 		arg.ProjectID,
 		arg.EnterpriseID,
 		arg.OpenedFrom,

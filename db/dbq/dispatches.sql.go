@@ -509,17 +509,8 @@ ORDER BY t.dispatch_id, t.town_code
 `
 
 type DispatchTownsOfRow struct {
-	DispatchID int64
-	TownCode   string
-	Status     string
-	DueAt      *time.Time
-	RemindedAt *time.Time
-	Overdue    bool
-	Returned   int32
-	Report     string
-	ReportedAt *time.Time
-	AcceptedAt *time.Time
-	TownName   string
+	DispatchTown DispatchTown
+	TownName     string
 }
 
 // The towns' parts of the dispatches ids, with the towns' names.
@@ -533,16 +524,16 @@ func (q *Queries) DispatchTownsOf(ctx context.Context, ids []int64) ([]DispatchT
 	for rows.Next() {
 		var i DispatchTownsOfRow
 		if err := rows.Scan(
-			&i.DispatchID,
-			&i.TownCode,
-			&i.Status,
-			&i.DueAt,
-			&i.RemindedAt,
-			&i.Overdue,
-			&i.Returned,
-			&i.Report,
-			&i.ReportedAt,
-			&i.AcceptedAt,
+			&i.DispatchTown.DispatchID,
+			&i.DispatchTown.TownCode,
+			&i.DispatchTown.Status,
+			&i.DispatchTown.DueAt,
+			&i.DispatchTown.RemindedAt,
+			&i.DispatchTown.Overdue,
+			&i.DispatchTown.Returned,
+			&i.DispatchTown.Report,
+			&i.DispatchTown.ReportedAt,
+			&i.DispatchTown.AcceptedAt,
 			&i.TownName,
 		); err != nil {
 			return nil, err

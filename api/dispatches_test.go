@@ -1,0 +1,142 @@
+package api_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/anxin-city/anxin/api"
+	"github.com/anxin-city/anxin/workflows"
+)
+
+// A dispatch end to end over HTTP, the embedded Temporal server and
+// Postgres: the city assigns two towns, each reports on its own part from
+// its inbox, the city accepts one and returns the other, which reports
+// again; the dispatch closes when both are accepted.
+func TestDispatchEndToEnd(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	h.asCity(func() { h.must(201, "POST", "/api/v1/towns", map[string]any{"code": "330103", "name": "丙镇"}) })
+	officerC := h.tokenFor("town_officer", townScope("330103"))
+
+	// validation names every bad field and records nothing
+	r := h.doAs(f.city, "POST", "/api/v1/dispatches", map[string]any{"title": "x", "town_codes": []string{f.TownA, f.TownA},
+		"due_days": 0})
+	assert.Equal(t, 422, r.Status, r.Raw)
+	for _, field := range []string{"title", "instructions", "town_codes", "due_days"} {
+		assert.Contains(t, r.fields(), field)
+	}
+	r = h.doAs(f.city, "POST", "/api/v1/dispatches", map[string]any{"title": "专项检查", "instructions": "请排查",
+		"town_codes": []string{"999999"}, "due_days": 5})
+	assert.Equal(t, 422, r.Status, r.Raw)
+	assert.Contains(t, r.fields(), "town_codes")
+	assert.Zero(t, h.count("dispatches"))
+	h.as2(f.officer, 403, "POST", "/api/v1/dispatches", map[string]any{"title": "专项检查", "instructions": "请排查",
+		"town_codes": []string{f.TownA}, "due_days": 5})
+
+	r = h.as2(f.city, 201, "POST", "/api/v1/dispatches", map[string]any{"title": "冬季欠薪专项排查",
+		"instructions": "请于期限内排查辖区在建项目工资支付情况并反馈", "town_codes": []string{f.TownB, f.TownA}, "due_days": 10})
+	id := r.num("id")
+	assert.Equal(t, "open", r.Body["status"])
+	assert.Equal(t, "办理中", r.Body["status_label"])
+	towns := r.Body["towns"].([]any)
+	require.Len(t, towns, 2)
+	assert.Equal(t, f.TownA, towns[0].(map[string]any)["town_code"], "in town order")
+	assert.NotNil(t, towns[0].(map[string]any)["due_at"])
+	assert.ElementsMatch(t, []string{"acceptReport", "returnReport", "remindTownNow", "cancel"}, actionNames(r.Body),
+		"what the city may do in this status (a report to answer is checked by the workflow)")
+	path := fmt.Sprintf("/api/v1/dispatches/%d", id)
+	act := func(token, action string, body map[string]any) resp {
+		return h.doAs(token, "POST", fmt.Sprintf("%s/actions/%s", path, action), body)
+	}
+
+	// who sees it
+	h.as2(f.officerB, 200, "GET", path, nil)
+	h.as2(officerC, 404, "GET", path, nil)
+	h.as2(f.ent, 403, "GET", path, nil)
+	assert.Len(t, h.as2(officerC, 200, "GET", "/api/v1/dispatches", nil).items(), 0)
+	assert.Len(t, h.as2(f.officer, 200, "GET", "/api/v1/dispatches", nil).items(), 1)
+
+	// each town has its task in its inbox
+	inboxA := inbox(h, f.officer, "?dispatch_id="+fmt.Sprint(id))
+	require.Len(t, inboxA, 1)
+	assert.Equal(t, "dispatch", inboxA[0]["case_kind"])
+	assert.Equal(t, "dispatch_report", inboxA[0]["kind"])
+	assert.Equal(t, "冬季欠薪专项排查", inboxA[0]["dispatch_title"])
+	d := h.as2(f.officer, 200, "GET", path, nil)
+	assert.ElementsMatch(t, []string{"report"}, actionNames(d.Body))
+
+	// the wrong actor learns nothing from the input; a field the action does not use is refused
+	r = act(f.officer, "acceptReport", map[string]any{"town_code": "nope", "note": strings.Repeat("长", 5000)})
+	assert.Equal(t, 403, r.Status, r.Raw)
+	assert.Equal(t, "dispatch_not_actor", r.code())
+	r = act(f.officer, "report", map[string]any{"note": "已排查", "town_code": f.TownB})
+	assert.Equal(t, 422, r.Status, r.Raw)
+	assert.Contains(t, r.fields(), "town_code")
+
+	r = h.as2(f.officer, 200, "POST", path+"/actions/report", map[string]any{"note": "已排查12个在建项目，未发现欠薪"})
+	assert.Equal(t, keysOf(d.Body), keysOf(r.Body), "an action answers the dispatch as GET does")
+	assert.Empty(t, inbox(h, f.officer, "?dispatch_id="+fmt.Sprint(id)), "the town's task is done")
+	cityInbox := inbox(h, f.city, "?dispatch_id="+fmt.Sprint(id))
+	require.Len(t, cityInbox, 1)
+	assert.Equal(t, "dispatch_review", cityInbox[0]["kind"])
+	assert.NotNil(t, cityInbox[0]["due_at"], "the city's own task has a deadline")
+
+	h.as2(f.officerB, 200, "POST", path+"/actions/report", map[string]any{"note": "已排查"})
+	r = h.as2(f.city, 200, "POST", path+"/actions/acceptReport", map[string]any{"town_code": f.TownA})
+	assert.Equal(t, "open", r.Body["status"])
+	r = act(f.city, "returnReport", map[string]any{"town_code": f.TownB})
+	assert.Equal(t, 422, r.Status, r.Raw)
+	assert.Contains(t, r.fields(), "note", "the workflow's validator names the field")
+	h.as2(f.city, 200, "POST", path+"/actions/returnReport", map[string]any{"town_code": f.TownB, "note": "请附检查清单", "due_days": 3})
+	h.as2(f.officerB, 200, "POST", path+"/actions/report", map[string]any{"note": "补充检查清单"})
+	r = h.as2(f.city, 200, "POST", path+"/actions/acceptReport", map[string]any{"town_code": f.TownB})
+	assert.Equal(t, "closed", r.Body["status"])
+	assert.Empty(t, actionNames(r.Body))
+	evs := r.Body["events"].([]any)
+	var steps []string
+	for _, e := range evs {
+		ev := e.(map[string]any)
+		steps = append(steps, fmt.Sprint(ev["action"], ":", ev["action_label"]))
+	}
+	assert.Equal(t, []string{"create:交办", "report:办理反馈", "report:办理反馈", "acceptReport:审核通过", "returnReport:退回重办",
+		"report:办理反馈", "acceptReport:审核通过"}, steps)
+	r = act(f.city, "cancel", map[string]any{"note": "撤销"})
+	assert.Equal(t, 409, r.Status)
+	assert.Equal(t, "dispatch_closed", r.code())
+	assert.Len(t, h.as2(f.city, 200, "GET", "/api/v1/dispatches?status=closed", nil).items(), 1)
+}
+
+// docs/API.md shows the dispatch's table of actions as the code has it
+// (UPDATE_DOCS=1 rewrites it), and no step of the history shadows an
+// action.
+func TestDispatchActionsDocumented(t *testing.T) {
+	checkActionsTable(t, "dispatch-actions", api.ActionsMarkdown(workflows.DispatchActions()))
+	for _, step := range []string{"create", "remind", "overdue", "claim", "assign", "reassign"} {
+		_, ok := workflows.DispatchActions().Find(step)
+		assert.False(t, ok, step)
+	}
+}
+
+// checkActionsTable requires docs/API.md's table between the markers of
+// name to be want (UPDATE_DOCS=1 rewrites it).
+func checkActionsTable(t *testing.T, name, want string) {
+	t.Helper()
+	begin, end := "<!-- "+name+":begin (made from the table of actions; "+t.Name()+") -->\n", "<!-- "+name+":end -->"
+	b, err := os.ReadFile("../docs/API.md")
+	require.NoError(t, err)
+	doc := string(b)
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	require.True(t, i >= 0 && j > i, "docs/API.md has the markers %q and %q", begin, end)
+	if got := doc[i+len(begin) : j]; got != want {
+		if os.Getenv("UPDATE_DOCS") != "" {
+			require.NoError(t, os.WriteFile("../docs/API.md", []byte(doc[:i+len(begin)]+want+doc[j:]), 0o644))
+			return
+		}
+		assert.Equal(t, want, got, "docs/API.md's %s table is stale: run with UPDATE_DOCS=1", name)
+	}
+}
