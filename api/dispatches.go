@@ -115,7 +115,7 @@ func (s *Server) dispatchRoutes() {
 		Summary: "Assign a matter to towns with instructions and a deadline (交办), or supervise a lead (督办)",
 		Body:    dispatchIn{}, Out: dispatchDetailOut{}, Status: http.StatusCreated, Handler: s.dispatchCreate})
 	s.add(route{Method: "POST", Path: "/dispatches/:id/actions/:action", Perm: "dispatches:act", Tag: "dispatches",
-		Summary: "Take a step on a dispatch; answers the dispatch as GET /dispatches/{id} does (the dispatch's table of actions, docs/API.md)",
+		Summary:  "Take a step on a dispatch; answers the dispatch as GET /dispatches/{id} does (the dispatch's table of actions, docs/API.md)",
 		PathEnum: map[string][]string{"action": acts.Offered()}, PathDesc: map[string]string{"action": actionsDoc(acts)},
 		Body: dispatchActionIn{}, Out: dispatchDetailOut{}, Handler: s.dispatchAct})
 }
