@@ -16,16 +16,16 @@ import (
 	anxinworker "github.com/anxin-city/anxin/worker"
 )
 
-// The versioning safety net: every committed history of the lead workflow
-// (testdata/histories, one per path, recorded by
-// `go test ./worker -run TestRecordLeadHistories -record`) must replay on
+// The versioning safety net: every committed history of the lead and
+// dispatch workflows (testdata/histories, one per path, recorded by
+// `go test ./worker -run 'TestRecord(Lead|Dispatch)Histories' -record`) must replay on
 // the current code. A change that alters what an old run did — another
 // activity, timer or local activity, a different order — fails here, and
 // needs workflow.GetVersion before it ships (see the README there).
 
 // replayPaths are the paths that must have a history: deleting one is as
 // wrong as breaking it.
-var replayPaths = []string{"full", "triage", "major", "extend", "escalations"}
+var replayPaths = []string{"full", "triage", "major", "extend", "escalations", "dispatch-full", "dispatch-escalations"}
 
 func TestReplayLeadHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
@@ -48,15 +48,18 @@ func TestReplayLeadHistories(t *testing.T) {
 			h, err := client.HistoryFromJSON(r, client.HistoryJSONOptions{})
 			require.NoError(t, err)
 			require.NotEmpty(t, h.Events)
-			require.Equal(t, "LeadWorkflow",
-				h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName())
+			kind := "LeadWorkflow"
+			if strings.HasPrefix(filepath.Base(file), "dispatch-") {
+				kind = "DispatchWorkflow"
+			}
+			require.Equal(t, kind, h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName())
 
 			// The workflows worker.Register registers (a WorkflowReplayer
 			// is no worker.Registry, so they are listed here).
 			replayer := worker.NewWorkflowReplayer()
 			anxinworker.RegisterWorkflows(replayer)
 			require.NoError(t, replayer.ReplayWorkflowHistory(logger, h),
-				"%s no longer replays: the lead workflow changed in a way its old runs cannot follow", file)
+				"%s no longer replays: the workflow changed in a way its old runs cannot follow", file)
 		})
 	}
 }

@@ -1,0 +1,241 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/anxin-city/anxin/activities"
+	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/cases/casetest"
+	"github.com/anxin-city/anxin/db/dbtest"
+	"github.com/anxin-city/anxin/devtemporal"
+	"github.com/anxin-city/anxin/worker"
+	"github.com/anxin-city/anxin/worker/workertest"
+	"github.com/anxin-city/anxin/workflows"
+)
+
+// Recorder of the dispatch workflow's histories (dispatch-*.json beside
+// the lead's), replayed by workflows/replay_test.go on every build:
+//
+//	go test ./worker -run TestRecordDispatchHistories -record -count=1 -v
+
+// dispatchPath is one dispatch being driven through a path.
+type dispatchPath struct {
+	t    *testing.T
+	c    client.Client
+	f    *casetest.Fixture
+	in   workflows.DispatchInput
+	wid  string
+	run  client.WorkflowRun
+	n    int
+	name string
+}
+
+func TestRecordDispatchHistories(t *testing.T) {
+	if !*record {
+		t.Skip("records the dispatch histories only with -record: go test ./worker -run TestRecordDispatchHistories -record")
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := devtemporal.Start(ctx, devtemporal.Options{Logger: logger})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Stop()) })
+	c, err := client.DialContext(ctx, client.Options{HostPort: s.FrontendHostPort(), Namespace: s.Namespace(),
+		Identity: recorderIdentity, Logger: sdklog.NewStructuredLogger(logger)})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	pool := dbtest.New(t)
+	f := casetest.New(t, pool)
+	acts := &activities.Activities{DB: pool, Logger: logger}
+	workertest.Run(t, c, acts, worker.Options{Identity: recorderIdentity})
+	short := sdkworker.New(c, shortCalendarQueue, sdkworker.Options{Identity: recorderIdentity})
+	short.RegisterWorkflow(workflows.DispatchWorkflow)
+	short.RegisterActivity(&shortCalendar{acts})
+	require.NoError(t, short.Start())
+	t.Cleanup(short.Stop)
+	require.NoError(t, os.MkdirAll(historiesDir, 0o755))
+
+	type path struct {
+		name    string
+		towns   []string
+		dueDays int
+		queue   string
+		drive   func(p *dispatchPath)
+		status  cases.DispatchStatus
+		want    []string
+	}
+	paths := []path{
+		{name: "dispatch-full", towns: []string{f.Town1, f.Town2}, dueDays: 10, drive: driveDispatchFull, status: cases.DispatchClosed,
+			want: []string{"create", "report", "report", "acceptReport", "returnReport", "report", "acceptReport"}},
+		{name: "dispatch-escalations", towns: []string{f.Town1}, dueDays: 2, queue: shortCalendarQueue,
+			drive: driveDispatchEscalations, status: cases.DispatchCancelled,
+			want: []string{"create", "remind", "overdue", "report", "remind", "overdue", "cancel"}},
+	}
+	ds := make([]*dispatchPath, len(paths))
+	for i, p := range paths {
+		var id int64
+		require.NoError(t, pool.QueryRow(context.Background(), `INSERT INTO dispatches (title, instructions, due_days, created_by)
+			VALUES ('专项检查', '请排查辖区在建项目工资支付情况', $1, $2) RETURNING id`, p.dueDays, f.City.AccountID).Scan(&id))
+		for _, town := range p.towns {
+			_, err := pool.Exec(context.Background(), `INSERT INTO dispatch_towns (dispatch_id, town_code) VALUES ($1, $2)`, id, town)
+			require.NoError(t, err)
+		}
+		ds[i] = &dispatchPath{c: c, f: f, name: p.name, wid: workflows.DispatchWorkflowID(id),
+			in: workflows.DispatchInput{DispatchID: id, By: f.City, Towns: p.towns, DueDays: p.dueDays}}
+	}
+	for i, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			d := ds[i]
+			d.t = t
+			d.start(p.queue)
+			p.drive(d)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			var final cases.DispatchState
+			require.NoError(t, d.run.Get(ctx, &final))
+			assert.Equal(t, p.status, final.Status)
+			assert.Equal(t, p.want, d.actions(), "the path took the steps it is named for")
+			if t.Failed() {
+				t.Fatalf("%s: not recorded", p.name)
+			}
+			d.write()
+		})
+	}
+}
+
+// start starts the workflow as the API does (Update-with-Start).
+func (p *dispatchPath) start(queue string) {
+	opts := workflows.StartOptions(p.wid)
+	if queue != "" {
+		opts.TaskQueue = queue
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	op := p.c.NewWithStartWorkflowOperation(opts, workflows.DispatchWorkflow, p.in)
+	h, err := p.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: "started", WorkflowID: p.wid, UpdateName: workflows.UpdateStarted,
+			WaitForStage: client.WorkflowUpdateStageCompleted}})
+	require.NoError(p.t, err)
+	var st cases.DispatchState
+	require.NoError(p.t, h.Get(ctx, &st))
+	run, err := op.Get(ctx)
+	require.NoError(p.t, err)
+	p.run = run
+	p.await("created", func(st cases.DispatchState) bool { return st.Seq >= 1 })
+}
+
+// act sends update name once the workflow is idle and waits for its answer.
+func (p *dispatchPath) act(name string, in workflows.DispatchActionInput) {
+	p.t.Helper()
+	p.await("idle before "+name, func(cases.DispatchState) bool { return true })
+	p.n++
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h, err := p.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{UpdateID: fmt.Sprintf("%s-%d", name, p.n),
+		WorkflowID: p.wid, RunID: p.run.GetRunID(), UpdateName: name, Args: []any{in},
+		WaitForStage: client.WorkflowUpdateStageCompleted})
+	require.NoError(p.t, err, name)
+	var st cases.DispatchState
+	require.NoError(p.t, h.Get(ctx, &st), name)
+}
+
+// await polls until the state satisfies ok and the workflow is idle (see
+// leadPath.await).
+func (p *dispatchPath) await(what string, ok func(cases.DispatchState) bool) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		v, err := p.c.QueryWorkflow(ctx, p.wid, p.run.GetRunID(), workflows.StatusQuery)
+		require.NoError(p.t, err, what)
+		var st cases.DispatchState
+		require.NoError(p.t, v.Get(&st))
+		if ok(st) {
+			d, err := p.c.DescribeWorkflowExecution(ctx, p.wid, p.run.GetRunID())
+			require.NoError(p.t, err, what)
+			if len(d.GetPendingActivities()) == 0 && d.GetPendingWorkflowTask() == nil {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			p.t.Fatalf("%s: never happened (state %+v)", what, st)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (p *dispatchPath) actions() []string {
+	rows, err := p.f.Pool.Query(context.Background(), `SELECT action FROM dispatch_events WHERE dispatch_id = $1 AND seq IS NOT NULL
+		ORDER BY seq`, p.in.DispatchID)
+	require.NoError(p.t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		require.NoError(p.t, rows.Scan(&a))
+		out = append(out, a)
+	}
+	return out
+}
+
+func (p *dispatchPath) write() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	it := p.c.GetWorkflowHistory(ctx, p.wid, p.run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(p.t, err)
+		h.Events = append(h.Events, ev)
+	}
+	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
+	require.NoError(p.t, err)
+	file := filepath.Join(historiesDir, p.name+".json")
+	require.NoError(p.t, os.WriteFile(file, append(b, '\n'), 0o644))
+	p.t.Logf("%s: %d events written to %s", p.name, len(h.Events), file)
+}
+
+// dispatch-full: both towns report; the city accepts one, returns the
+// other, which reports again and is accepted.
+func driveDispatchFull(p *dispatchPath) {
+	f := p.f
+	p.act(workflows.DispatchReport, workflows.DispatchActionInput{Actor: f.Officer1, Note: "已排查12个在建项目，未发现欠薪"})
+	p.act(workflows.DispatchReport, workflows.DispatchActionInput{Actor: f.Officer2, Note: "已排查"})
+	p.act(workflows.DispatchAccept, workflows.DispatchActionInput{Actor: f.City, TownCode: f.Town1})
+	p.act(workflows.DispatchReturn, workflows.DispatchActionInput{Actor: f.City, TownCode: f.Town2, DueDays: 3, Note: "请附检查清单"})
+	p.act(workflows.DispatchReport, workflows.DispatchActionInput{Actor: f.Officer2, Note: "补充检查清单"})
+	p.act(workflows.DispatchAccept, workflows.DispatchActionInput{Actor: f.City, TownCode: f.Town2})
+}
+
+// dispatch-escalations (short calendar): the town's deadline reminds and
+// passes (the city supervises); the late report's review reminds and
+// passes; the city withdraws the dispatch.
+func driveDispatchEscalations(p *dispatchPath) {
+	f := p.f
+	p.await("report overdue", func(st cases.DispatchState) bool {
+		return slices.ContainsFunc(st.Tasks, func(t cases.Task) bool { return t.Kind == cases.TaskSupervise })
+	})
+	p.act(workflows.DispatchReport, workflows.DispatchActionInput{Actor: f.Officer1, Note: "已处理"})
+	p.await("review overdue", func(st cases.DispatchState) bool {
+		return slices.ContainsFunc(st.Tasks, func(t cases.Task) bool { return t.Kind == cases.TaskDispatchReview && t.Overdue })
+	})
+	p.act(workflows.DispatchCancel, workflows.DispatchActionInput{Actor: f.City, Note: "事项已另行处理"})
+}
