@@ -32,3 +32,23 @@ FROM lead_events
 WHERE lead_id = ANY (@lead_ids::bigint[]) AND seq IS NOT NULL
 GROUP BY lead_id
 ORDER BY lead_id;
+
+-- name: ReconcileDispatches :many
+-- The projected dispatches to check: open ones unless include_closed,
+-- those recorded before @before (a younger one may be starting).
+SELECT id, seq, status, closed_at, created_at FROM dispatches
+WHERE (@include_closed::boolean OR status IN ('received', 'open')) AND created_at < @before::timestamptz
+ORDER BY id;
+
+-- name: ReconcileDispatchTowns :many
+SELECT dispatch_id, town_code, status, due_at, overdue, returned FROM dispatch_towns
+WHERE dispatch_id = @dispatch_id ORDER BY town_code;
+
+-- name: ReconcileDispatchTasks :many
+SELECT key FROM case_tasks WHERE dispatch_id = @dispatch_id AND closed_at IS NULL ORDER BY key;
+
+-- name: ReconcileDispatchSeqs :many
+SELECT seq::integer AS seq FROM dispatch_events WHERE dispatch_id = @dispatch_id AND seq IS NOT NULL ORDER BY seq;
+
+-- name: ReconcileDispatch :one
+SELECT id, seq, status, closed_at, created_at FROM dispatches WHERE id = @id;

@@ -95,16 +95,31 @@ func casesCheck(ctx context.Context, cfg config.Config, opts reconcile.Options, 
 	for _, warn := range rep.Warnings {
 		fmt.Fprintln(w, "warning:", warn)
 	}
-	if len(rep.Findings) == 0 {
-		return nil
-	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LEAD\tFIELD\tWORKFLOW\tPROJECTION")
-	for _, f := range rep.Findings {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", f.LeadID, f.Field, oneLine(f.Workflow), oneLine(f.Projection))
+	if len(rep.Findings) > 0 {
+		fmt.Fprintln(tw, "LEAD\tFIELD\tWORKFLOW\tPROJECTION")
+		for _, f := range rep.Findings {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", f.LeadID, f.Field, oneLine(f.Workflow), oneLine(f.Projection))
+		}
+	}
+	var drep reconcile.DispatchReport
+	if len(opts.LeadIDs) == 0 { // dispatches are checked with the leads of a whole check
+		if drep, err = reconcile.Dispatches(ctx, pool, tc, opts); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, drep.String())
+		if len(drep.Findings) > 0 {
+			fmt.Fprintln(tw, "DISPATCH\tFIELD\tWORKFLOW\tPROJECTION")
+			for _, f := range drep.Findings {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", f.DispatchID, f.Field, oneLine(f.Workflow), oneLine(f.Projection))
+			}
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(rep.Findings) == 0 && len(drep.Findings) == 0 {
+		return nil
 	}
 	return errInconsistent
 }

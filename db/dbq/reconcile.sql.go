@@ -10,6 +10,167 @@ import (
 	"time"
 )
 
+const reconcileDispatch = `-- name: ReconcileDispatch :one
+SELECT id, seq, status, closed_at, created_at FROM dispatches WHERE id = $1
+`
+
+type ReconcileDispatchRow struct {
+	ID        int64
+	Seq       int32
+	Status    string
+	ClosedAt  *time.Time
+	CreatedAt time.Time
+}
+
+func (q *Queries) ReconcileDispatch(ctx context.Context, id int64) (ReconcileDispatchRow, error) {
+	row := q.db.QueryRow(ctx, reconcileDispatch, id)
+	var i ReconcileDispatchRow
+	err := row.Scan(
+		&i.ID,
+		&i.Seq,
+		&i.Status,
+		&i.ClosedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const reconcileDispatchSeqs = `-- name: ReconcileDispatchSeqs :many
+SELECT seq::integer AS seq FROM dispatch_events WHERE dispatch_id = $1 AND seq IS NOT NULL ORDER BY seq
+`
+
+func (q *Queries) ReconcileDispatchSeqs(ctx context.Context, dispatchID int64) ([]int32, error) {
+	rows, err := q.db.Query(ctx, reconcileDispatchSeqs, dispatchID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int32{}
+	for rows.Next() {
+		var seq int32
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		items = append(items, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reconcileDispatchTasks = `-- name: ReconcileDispatchTasks :many
+SELECT key FROM case_tasks WHERE dispatch_id = $1 AND closed_at IS NULL ORDER BY key
+`
+
+func (q *Queries) ReconcileDispatchTasks(ctx context.Context, dispatchID *int64) ([]string, error) {
+	rows, err := q.db.Query(ctx, reconcileDispatchTasks, dispatchID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return nil, err
+		}
+		items = append(items, key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reconcileDispatchTowns = `-- name: ReconcileDispatchTowns :many
+SELECT dispatch_id, town_code, status, due_at, overdue, returned FROM dispatch_towns
+WHERE dispatch_id = $1 ORDER BY town_code
+`
+
+type ReconcileDispatchTownsRow struct {
+	DispatchID int64
+	TownCode   string
+	Status     string
+	DueAt      *time.Time
+	Overdue    bool
+	Returned   int32
+}
+
+func (q *Queries) ReconcileDispatchTowns(ctx context.Context, dispatchID int64) ([]ReconcileDispatchTownsRow, error) {
+	rows, err := q.db.Query(ctx, reconcileDispatchTowns, dispatchID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReconcileDispatchTownsRow{}
+	for rows.Next() {
+		var i ReconcileDispatchTownsRow
+		if err := rows.Scan(
+			&i.DispatchID,
+			&i.TownCode,
+			&i.Status,
+			&i.DueAt,
+			&i.Overdue,
+			&i.Returned,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reconcileDispatches = `-- name: ReconcileDispatches :many
+SELECT id, seq, status, closed_at, created_at FROM dispatches
+WHERE ($1::boolean OR status IN ('received', 'open')) AND created_at < $2::timestamptz
+ORDER BY id
+`
+
+type ReconcileDispatchesParams struct {
+	IncludeClosed bool
+	Before        time.Time
+}
+
+type ReconcileDispatchesRow struct {
+	ID        int64
+	Seq       int32
+	Status    string
+	ClosedAt  *time.Time
+	CreatedAt time.Time
+}
+
+// The projected dispatches to check: open ones unless include_closed,
+// those recorded before @before (a younger one may be starting).
+func (q *Queries) ReconcileDispatches(ctx context.Context, arg ReconcileDispatchesParams) ([]ReconcileDispatchesRow, error) {
+	rows, err := q.db.Query(ctx, reconcileDispatches, arg.IncludeClosed, arg.Before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ReconcileDispatchesRow{}
+	for rows.Next() {
+		var i ReconcileDispatchesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Seq,
+			&i.Status,
+			&i.ClosedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const reconcileEventSeqs = `-- name: ReconcileEventSeqs :many
 SELECT lead_id, array_agg(seq ORDER BY seq)::integer[] AS seqs
 FROM lead_events
