@@ -55,7 +55,7 @@ func TestEveryListTotalPastTheEnd(t *testing.T) {
 			}
 		}
 	}
-	require.Len(t, lists, 21, "every paged list is checked here")
+	require.Len(t, lists, 22, "every paged list is checked here")
 	for _, list := range lists {
 		h.role = ""
 		switch list {

@@ -138,9 +138,14 @@ var unscopedReads = map[string]string{
 	"TownActive":                        "intake: whether the town a lead is sent to is active",
 	"LeadStalledWithProjectAndRecorder": "the API's background start of stalled leads, not a caller's read",
 	// the consistency check (anxin cases check)
-	"ReconcileLeadPage":  "anxin cases check reads the whole projection",
-	"ReconcileOpenTasks": "anxin cases check reads the whole projection",
-	"ReconcileEventSeqs": "anxin cases check reads the whole projection",
+	"ReconcileLeadPage":      "anxin cases check reads the whole projection",
+	"ReconcileDispatches":    "anxin cases check reads the whole projection",
+	"ReconcileDispatch":      "anxin cases check reads the whole projection",
+	"ReconcileDispatchTowns": "anxin cases check reads the whole projection",
+	"ReconcileDispatchTasks": "anxin cases check reads the whole projection",
+	"ReconcileDispatchSeqs":  "anxin cases check reads the whole projection",
+	"ReconcileOpenTasks":     "anxin cases check reads the whole projection",
+	"ReconcileEventSeqs":     "anxin cases check reads the whole projection",
 	// lists that hold no domain rows
 	"AuditLogList":     "the system log: only auditors (a city role) read it",
 	"CalendarDays":     "the working-day calendar is the same for everyone",
