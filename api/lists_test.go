@@ -34,6 +34,8 @@ func TestEveryListTotalPastTheEnd(t *testing.T) {
 	// a lead at the city for triage: a lead and a task of the city
 	h.must(201, "POST", v1("/leads"), map[string]any{"source": "hotline", "reporter_name": "来电人",
 		"project_named": "不明工地", "amount_claimed_fen": 100000, "description": "12345来电反映欠薪"})
+	h.must(201, "POST", v1("/dispatches"), map[string]any{"title": "专项检查", "instructions": "请排查",
+		"town_codes": []string{"330101"}, "due_days": 5})
 
 	// The queries of lists with required filters; by_employment is the
 	// worker list through employments (see workers.sql).
