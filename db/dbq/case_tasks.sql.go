@@ -43,7 +43,7 @@ func (q *Queries) CaseTaskAssignable(ctx context.Context, arg CaseTaskAssignable
 }
 
 const caseTaskForAssign = `-- name: CaseTaskForAssign :one
-SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at FROM case_tasks WHERE id = $1 AND closed_at IS NULL FOR UPDATE
+SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, due_estimated FROM case_tasks WHERE id = $1 AND closed_at IS NULL FOR UPDATE
 `
 
 // An open task, locked for a change of assignee.
@@ -68,13 +68,14 @@ func (q *Queries) CaseTaskForAssign(ctx context.Context, id int64) (CaseTask, er
 		&i.Overdue,
 		&i.ClosedSeq,
 		&i.ClosedAt,
+		&i.DueEstimated,
 	)
 	return i, err
 }
 
 const caseTaskList = `-- name: CaseTaskList :many
 
-SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, l.status AS lead_status, l.source AS lead_source, l.project_id AS lead_project_id,
+SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, t.due_estimated, l.status AS lead_status, l.source AS lead_source, l.project_id AS lead_project_id,
        l.amount_claimed_fen, l.workers_claimed, l.overdue AS lead_overdue, l.supervision,
        coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
        count(*) OVER () AS total
@@ -152,6 +153,7 @@ type CaseTaskListRow struct {
 	Overdue          bool
 	ClosedSeq        *int32
 	ClosedAt         *time.Time
+	DueEstimated     bool
 	LeadStatus       string
 	LeadSource       string
 	LeadProjectID    *int64
@@ -219,6 +221,7 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 			&i.Overdue,
 			&i.ClosedSeq,
 			&i.ClosedAt,
+			&i.DueEstimated,
 			&i.LeadStatus,
 			&i.LeadSource,
 			&i.LeadProjectID,
@@ -255,7 +258,7 @@ func (q *Queries) CaseTaskSetAssignee(ctx context.Context, arg CaseTaskSetAssign
 }
 
 const caseTasksOfAssignee = `-- name: CaseTasksOfAssignee :many
-SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at FROM case_tasks
+SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, due_estimated FROM case_tasks
 WHERE assignee_id = $1 AND closed_at IS NULL
 ORDER BY id FOR UPDATE
 `
@@ -288,6 +291,7 @@ func (q *Queries) CaseTasksOfAssignee(ctx context.Context, assigneeID *int64) ([
 			&i.Overdue,
 			&i.ClosedSeq,
 			&i.ClosedAt,
+			&i.DueEstimated,
 		); err != nil {
 			return nil, err
 		}

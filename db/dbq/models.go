@@ -190,6 +190,7 @@ type CaseTask struct {
 	Overdue      bool
 	ClosedSeq    *int32
 	ClosedAt     *time.Time
+	DueEstimated bool
 }
 
 type Employment struct {
@@ -323,6 +324,10 @@ type Lead struct {
 	ClosedAt            *time.Time
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+	AcceptDueEstimated  bool
+	HandleDueEstimated  bool
+	RectifyDueEstimated bool
+	ConfirmDueEstimated bool
 }
 
 type LeadEvent struct {
