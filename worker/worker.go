@@ -60,6 +60,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.AuditRetention)
 	r.RegisterWorkflow(workflows.LeadWorkflow)
 	r.RegisterWorkflow(workflows.SweepStalledCases)
+	r.RegisterWorkflow(workflows.RecountDeadlines)
 }
 
 // Run starts a worker as New makes it and blocks until ctx ends, then stops
