@@ -16,8 +16,9 @@ import (
 // The working-day calendar and the case policies are data the city keeps:
 // each November the State Council publishes next year's holidays, which
 // are entered here; the time limits per case kind can be changed. A
-// running case keeps the policy it started with and the deadlines it has
-// counted; new counts use the calendar as it is then.
+// running case keeps the policy it started with; its deadlines through a
+// year entered or corrected are recounted (RecountDeadlines, started once
+// the change is committed; see workflows/lead_recount.go).
 
 type calendarDayOut struct {
 	Day     Date   `json:"day"`

@@ -157,6 +157,7 @@ func TestCalendarRecountsOpenLeads(t *testing.T) {
 	require.NotNil(t, recount, "the recount is in the lead's history")
 	assert.Equal(t, fmt.Sprintf("calendar_recount: %d年节假日安排已录入，期限重新计算", year), recount["rule"])
 	assert.Equal(t, "system", recount["actor_role"])
+	assert.Equal(t, "期限重算", recount["action_label"])
 	changes := recount["changes"].(map[string]any)
 	assert.Equal(t, []any{st["handle_due"], got["handle_due"]}, changes["handle_due"])
 	tasks = h.as2(f.officer, 200, "GET", v1("/tasks?lead_id=%d", lead), nil).items()

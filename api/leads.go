@@ -308,4 +308,4 @@ func leadStepLabel(action string) string {
 // leadSystemSteps are the steps of a lead's history that are not user
 // actions: intake, the deadline rules and the office's assignments.
 var leadSystemSteps = map[string]string{"intake": "受理登记", "remind": "到期提醒", "overdue": "逾期", "list": "挂牌督办",
-	"claim": "认领", "assign": "指派", "reassign": "转派"}
+	"recount": "期限重算", "claim": "认领", "assign": "指派", "reassign": "转派"}
