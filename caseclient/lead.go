@@ -2,6 +2,7 @@ package caseclient
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -117,7 +118,7 @@ func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error
 // meanwhile needs nothing.
 func (s Sweeper) CalendarChanged(ctx context.Context, id int64, year int) error {
 	err := s.Client.Signal(ctx, Lead, id, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: year})
-	if e, ok := err.(*Error); ok && e.Code == Lead.Name+"_closed" {
+	if e := (*Error)(nil); errors.As(err, &e) && e.Code == Lead.Name+"_closed" {
 		return nil
 	}
 	return err
