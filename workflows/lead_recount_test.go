@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 
+	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
 	"github.com/anxin-city/anxin/db"
@@ -163,4 +166,32 @@ func TestLeadRecountKeepsOverdue(t *testing.T) {
 	assert.True(t, after.Overdue)
 	sameTime(t, *initial.AcceptDue, after.AcceptDue, "not moved")
 	assert.Equal(t, []string{"intake", "remind", "overdue"}, actions(events(t, r)))
+}
+
+// The fan-out signals batch after batch, each starting after the last
+// lead of the one before, until a batch comes back short.
+func TestRecountDeadlinesFansOutInBatches(t *testing.T) {
+	t.Parallel()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	var a *activities.Activities
+	env.RegisterWorkflow(workflows.RecountDeadlines)
+	env.RegisterActivity(a)
+	var asked []activities.RecountPageInput
+	env.OnActivity(a.SignalCalendarChanged, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RecountPageInput) (activities.RecountPage, error) {
+			asked = append(asked, in)
+			if in.AfterID == 0 {
+				return activities.RecountPage{Signalled: 200, LastID: 480, More: true}, nil
+			}
+			return activities.RecountPage{Signalled: 3, LastID: 512}, nil
+		})
+	env.ExecuteWorkflow(workflows.RecountDeadlines, 2027)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var n int
+	require.NoError(t, env.GetWorkflowResult(&n))
+	assert.Equal(t, 203, n)
+	assert.Equal(t, []activities.RecountPageInput{{Year: 2027}, {Year: 2027, AfterID: 480}}, asked)
+	assert.Equal(t, "calendar-recount:2027", workflows.RecountWorkflowID(2027))
 }
