@@ -195,3 +195,29 @@ func TestRecountDeadlinesFansOutInBatches(t *testing.T) {
 	assert.Equal(t, []activities.RecountPageInput{{Year: 2027}, {Year: 2027, AfterID: 480}}, asked)
 	assert.Equal(t, "calendar-recount:2027", workflows.RecountWorkflowID(2027))
 }
+
+// An extended handling limit is recounted with its extension: 60 + 30
+// working days from acceptance on the new calendar.
+func TestLeadRecountKeepsExtension(t *testing.T) {
+	start := cst(2026, 12, 1, 9)
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	r := newLeadRunIn(t, f, start, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 500_000})
+	r.act(start.Add(time.Hour), workflows.ActAccept, workflows.ActionInput{Actor: f.Officer1})
+	extend := r.act(cst(2026, 12, 2, 10), workflows.ActExtend, workflows.ActionInput{Actor: f.Officer1, Note: "案情复杂需延期"})
+	r.env.RegisterDelayedCallback(func() {
+		Spring2027(t, db.Q(f.Pool))
+		r.env.SignalWorkflow(workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: 2027})
+	}, cst(2026, 12, 15, 10).Sub(start))
+	after := r.probe(cst(2026, 12, 15, 11))
+	r.stopAt(cst(2026, 12, 16, 0))
+	r.run()
+
+	// weekdays only: 23 February + 30 = Tuesday 6 April 2027
+	sameTime(t, cst(2027, 4, 7, 0), ok(t, extend).HandleDue, "estimated with the extension")
+	// on the 2027 calendar: 1 March + 30 = Monday 12 April
+	sameTime(t, cst(2027, 4, 13, 0), after.HandleDue, "recounted with the extension")
+	assert.True(t, after.Extended)
+	assert.False(t, after.HandleDueEstimated)
+	assert.Equal(t, []string{"intake", "accept", "extend", "recount"}, actions(events(t, r)))
+}
