@@ -59,7 +59,8 @@ func (a *Activities) WorkingDeadline(ctx context.Context, in DeadlineInput) (cas
 	} else {
 		d = cal.Deadline(from, in.Rule)
 	}
-	if !d.Covered {
+	if d.Estimated() {
+		// the lead shows it (due_estimated) until the year is entered
 		a.logger().Warn("deadline counted past the holiday calendar: weekends only", "from", from, "rule", in.Rule)
 	}
 	return d, nil
@@ -164,6 +165,8 @@ func auditActor(a cases.Actor) audit.Actor {
 func stateParams(s cases.LeadState, at time.Time) dbq.LeadProjectStateParams {
 	p := dbq.LeadProjectStateParams{ID: s.LeadID, Seq: int32(s.Seq), Status: string(s.Status), Major: s.Major,
 		AcceptDue: s.AcceptDue, HandleDue: s.HandleDue, RectifyDue: s.RectifyDue, ConfirmDue: s.ConfirmDue,
+		AcceptDueEstimated: s.AcceptDueEstimated, HandleDueEstimated: s.HandleDueEstimated,
+		RectifyDueEstimated: s.RectifyDueEstimated, ConfirmDueEstimated: s.ConfirmDueEstimated,
 		Overdue: s.Overdue, Supervision: string(s.Supervision), Extended: s.Extended, Reopened: int32(s.Reopened),
 		LinkedReports: int32(s.LinkedReports), AmountPaidFen: s.AmountPaidFen, AmountRecoveredFen: s.AmountRecoveredFen,
 		ClosedAt: s.ClosedAt, At: at, TownCode: nonEmpty(s.TownCode), RectifyEnterpriseID: nonZero(s.RectifyEnterpriseID),
@@ -178,7 +181,7 @@ func stateParams(s cases.LeadState, at time.Time) dbq.LeadProjectStateParams {
 func taskParams(lead int64, t cases.Task) dbq.CaseTaskUpsertParams {
 	return dbq.CaseTaskUpsertParams{LeadID: lead, Key: t.Key, Kind: t.Kind, Actor: t.Actor, TownCode: nonEmpty(t.TownCode),
 		EnterpriseID: nonZero(t.EnterpriseID), ProjectID: nonZero(t.ProjectID), WorkerID: nonZero(t.WorkerID),
-		OpenedSeq: int32(t.OpenedSeq), OpenedAt: t.OpenedAt, DueAt: t.DueAt, RemindedAt: t.RemindedAt, Overdue: t.Overdue}
+		OpenedSeq: int32(t.OpenedSeq), OpenedAt: t.OpenedAt, DueAt: t.DueAt, DueEstimated: t.DueEstimated, RemindedAt: t.RemindedAt, Overdue: t.Overdue}
 }
 
 func nonEmpty(s string) *string {

@@ -7,10 +7,14 @@ import (
 )
 
 // CaseStarter starts the workflows of recorded cases that never took
-// their first step (caseclient.Sweeper). It is an interface because the
-// activities cannot import the workflows it starts.
+// their first step, and signals open cases that a year's calendar changed
+// (caseclient.Sweeper). It is an interface because the activities cannot
+// import the workflows it starts.
 type CaseStarter interface {
 	StartStalled(ctx context.Context, before time.Time) (int, error)
+	// CalendarChanged signals lead id that year's holiday arrangement
+	// changed; a lead closed meanwhile is no error.
+	CalendarChanged(ctx context.Context, id int64, year int) error
 }
 
 // StalledInput is the input of StartStalledCases: cases recorded before

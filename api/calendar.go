@@ -16,8 +16,9 @@ import (
 // The working-day calendar and the case policies are data the city keeps:
 // each November the State Council publishes next year's holidays, which
 // are entered here; the time limits per case kind can be changed. A
-// running case keeps the policy it started with and the deadlines it has
-// counted; new counts use the calendar as it is then.
+// running case keeps the policy it started with; its deadlines through a
+// year entered or corrected are recounted (RecountDeadlines, started once
+// the change is committed; see workflows/lead_recount.go).
 
 type calendarDayOut struct {
 	Day     Date   `json:"day"`
@@ -29,6 +30,14 @@ type calendarYearOut struct {
 	Year   int32            `json:"year"`
 	Source string           `json:"source" doc:"the notice the arrangement comes from"`
 	Days   []calendarDayOut `json:"days"`
+	// Recount is set by PUT only: the fan-out that has the open cases
+	// recount their deadlines through the year.
+	Recount *recountOut `json:"recount,omitempty" doc:"PUT only: the recount of the running deadlines through this year"`
+}
+
+type recountOut struct {
+	WorkflowID string `json:"workflow_id,omitempty" doc:"the Temporal workflow that signals the open cases (calendar-recount:<year>)"`
+	Started    bool   `json:"started" doc:"false: Temporal was unreachable; the calendar is saved, and entering the year again starts the recount"`
 }
 
 type calendarDayIn struct {
@@ -119,9 +128,17 @@ func (s *Server) calendarYear(c *fiber.Ctx) error {
 }
 
 func (s *Server) answerYear(c *fiber.Ctx, q *dbq.Queries, y int32) error {
-	years, err := q.CalendarYears(c.UserContext())
+	out, err := yearOut(c, q, y)
 	if err != nil {
 		return err
+	}
+	return c.JSON(out)
+}
+
+func yearOut(c *fiber.Ctx, q *dbq.Queries, y int32) (calendarYearOut, error) {
+	years, err := q.CalendarYears(c.UserContext())
+	if err != nil {
+		return calendarYearOut{}, err
 	}
 	out := calendarYearOut{Year: y, Days: []calendarDayOut{}}
 	found := false
@@ -131,16 +148,16 @@ func (s *Server) answerYear(c *fiber.Ctx, q *dbq.Queries, y int32) error {
 		}
 	}
 	if !found {
-		return errNotFound
+		return calendarYearOut{}, errNotFound
 	}
 	days, err := q.CalendarYearDays(c.UserContext(), y)
 	if err != nil {
-		return err
+		return calendarYearOut{}, err
 	}
 	for _, d := range days {
 		out.Days = append(out.Days, calendarDayOut{Day: Date{d.Day}, Workday: d.Workday, Name: d.Name})
 	}
-	return c.JSON(out)
+	return out, nil
 }
 
 func (s *Server) calendarPut(c *fiber.Ctx) error {
@@ -179,7 +196,8 @@ func (s *Server) calendarPut(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	return s.inTx(c, func(q *dbq.Queries) error {
+	var out calendarYearOut
+	err = s.inTx(c, func(q *dbq.Queries) error {
 		ctx := c.UserContext()
 		if err := q.CalendarYearUpsert(ctx, dbq.CalendarYearUpsertParams{Year: y, Source: *in.Source}); err != nil {
 			return err
@@ -192,8 +210,19 @@ func (s *Server) calendarPut(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		return s.answerYear(c, q, y)
+		out, err = yearOut(c, q, y)
+		return err
 	})
+	if err != nil {
+		return err
+	}
+	// Committed: the running deadlines through the year are recounted by
+	// a workflow (RecountDeadlines), which survives this process. Should
+	// Temporal not answer, the calendar stays saved and the answer says
+	// the recount did not start (entering the year again starts it).
+	id, err := s.cases.StartRecount(c.UserContext(), int(y))
+	out.Recount = &recountOut{WorkflowID: id, Started: err == nil}
+	return c.JSON(out)
 }
 
 func (s *Server) casePolicies(c *fiber.Ctx) error {

@@ -93,3 +93,75 @@ func TestCasePolicies(t *testing.T) {
 	d := h.as2(f.officer, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", before.num("lead_id")), nil)
 	assert.Equal(t, stateOf(before)["accept_due"], d.Body["accept_due"])
 }
+
+// Entering a year's holidays recounts the running deadlines through it:
+// a lead accepted now whose handling limit runs into a year not entered
+// yet shows it estimated (lead and task); PUT /calendar/{year} with
+// holidays before that due date moves it later, in a `recount` step of
+// its history, and the flag clears.
+func TestCalendarRecountsOpenLeads(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	lead := h.as2(f.worker, 201, "POST", "/api/v1/leads/report", map[string]any{"project_id": f.ProjectA,
+		"amount_claimed_fen": 100_000, "description": "日历变更重算期限"}).num("lead_id")
+	st := h.as2(f.officer, 200, "POST", v1("/leads/%d/actions/accept", lead), map[string]any{}).Body
+	due, err := time.Parse(time.RFC3339, st["handle_due"].(string))
+	require.NoError(t, err)
+	cst := time.FixedZone("CST", 8*3600)
+	year := due.Add(-time.Nanosecond).In(cst).Year()
+	var entered bool
+	require.NoError(t, h.pool.QueryRow(t.Context(), `SELECT EXISTS (SELECT 1 FROM work_calendar_years WHERE year = $1)`,
+		year).Scan(&entered))
+	if entered {
+		t.Skipf("the handling limit ends in %d, whose calendar is entered: nothing to estimate", year)
+	}
+	assert.Equal(t, true, st["handle_due_estimated"], "counted on weekdays only")
+	assert.Equal(t, true, st["due_estimated"])
+	tasks := h.as2(f.officer, 200, "GET", v1("/tasks?lead_id=%d", lead), nil).items()
+	require.Len(t, tasks, 1)
+	assert.Equal(t, true, tasks[0]["due_estimated"], "the town's task shows it too")
+
+	// the five weekdays before the due day are holidays of that year
+	var days []any
+	last := due.Add(-time.Nanosecond).In(cst)
+	for d := last; len(days) < 5 && d.Year() == year; d = d.AddDate(0, 0, -1) {
+		if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+			days = append(days, map[string]any{"day": d.Format("2006-01-02"), "workday": false, "name": "春节"})
+		}
+	}
+	require.NotEmpty(t, days)
+	put := h.as2(f.city, 200, "PUT", v1("/calendar/%d", year), map[string]any{
+		"source": fmt.Sprintf("国务院办公厅关于%d年部分节假日安排的通知", year), "days": days}).Body
+	assert.Equal(t, map[string]any{"workflow_id": fmt.Sprintf("calendar-recount:%d", year), "started": true}, put["recount"])
+
+	var got map[string]any
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got = h.as2(f.officer, 200, "GET", v1("/leads/%d", lead), nil).Body
+		if got["handle_due"] != st["handle_due"] || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	moved, err := time.Parse(time.RFC3339, got["handle_due"].(string))
+	require.NoError(t, err)
+	assert.True(t, moved.After(due), "recounted past the holidays: %s → %s", due, moved)
+	assert.Equal(t, false, got["handle_due_estimated"])
+	assert.Equal(t, false, got["due_estimated"])
+	var recount map[string]any
+	for _, e := range got["events"].([]any) {
+		if ev := e.(map[string]any); ev["action"] == "recount" {
+			recount = ev
+		}
+	}
+	require.NotNil(t, recount, "the recount is in the lead's history")
+	assert.Equal(t, fmt.Sprintf("calendar_recount: %d年节假日安排已录入，期限重新计算", year), recount["rule"])
+	assert.Equal(t, "system", recount["actor_role"])
+	assert.Equal(t, "期限重算", recount["action_label"])
+	changes := recount["changes"].(map[string]any)
+	assert.Equal(t, []any{st["handle_due"], got["handle_due"]}, changes["handle_due"])
+	tasks = h.as2(f.officer, 200, "GET", v1("/tasks?lead_id=%d", lead), nil).items()
+	require.Len(t, tasks, 1)
+	assert.Equal(t, got["handle_due"], tasks[0]["due_at"], "the task moved with the limit")
+	assert.Equal(t, false, tasks[0]["due_estimated"])
+}

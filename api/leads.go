@@ -46,6 +46,11 @@ type leadOut struct {
 	HandleDue             *time.Time `json:"handle_due"`
 	RectifyDue            *time.Time `json:"rectify_due"`
 	ConfirmDue            *time.Time `json:"confirm_due"`
+	AcceptDueEstimated    bool       `json:"accept_due_estimated" doc:"accept_due was counted without the official holiday arrangement of a year it passes through (weekdays only; 期限为估算)"`
+	HandleDueEstimated    bool       `json:"handle_due_estimated" doc:"the same for handle_due"`
+	RectifyDueEstimated   bool       `json:"rectify_due_estimated" doc:"the same for rectify_due"`
+	ConfirmDueEstimated   bool       `json:"confirm_due_estimated" doc:"the same for confirm_due"`
+	DueEstimated          bool       `json:"due_estimated" doc:"one of the deadlines is estimated: it is recounted once the city enters that year's holidays"`
 	Overdue               bool       `json:"overdue"`
 	Supervision           string     `json:"supervision"`
 	SupervisionLabel      string     `json:"supervision_label"`
@@ -86,7 +91,10 @@ func (s *Server) leadFrom(r dbq.LeadListRow, actor cases.Actor) leadOut {
 		ReceivedAt: l.ReceivedAt, Status: l.Status, TownCode: l.TownCode, TownName: r.TownName,
 		RectifyEnterpriseID: l.RectifyEnterpriseID, RectifyEnterpriseName: r.RectifyEnterpriseName, Major: l.Major,
 		AcceptDue: l.AcceptDue, HandleDue: l.HandleDue, RectifyDue: l.RectifyDue, ConfirmDue: l.ConfirmDue,
-		Overdue: l.Overdue, Supervision: l.Supervision, Extended: l.Extended, Reopened: l.Reopened,
+		AcceptDueEstimated: l.AcceptDueEstimated, HandleDueEstimated: l.HandleDueEstimated,
+		RectifyDueEstimated: l.RectifyDueEstimated, ConfirmDueEstimated: l.ConfirmDueEstimated,
+		DueEstimated: l.AcceptDueEstimated || l.HandleDueEstimated || l.RectifyDueEstimated || l.ConfirmDueEstimated,
+		Overdue:      l.Overdue, Supervision: l.Supervision, Extended: l.Extended, Reopened: l.Reopened,
 		LinkedReports: l.LinkedReports, ClosureCode: l.ClosureCode, AmountPaidFen: l.AmountPaidFen,
 		AmountRecoveredFen: l.AmountRecoveredFen, WorkersCovered: l.WorkersCovered, ResultSummary: l.ResultSummary,
 		ClosedAt: l.ClosedAt, Step: l.Seq, UpdatedAt: l.UpdatedAt}
@@ -300,4 +308,4 @@ func leadStepLabel(action string) string {
 // leadSystemSteps are the steps of a lead's history that are not user
 // actions: intake, the deadline rules and the office's assignments.
 var leadSystemSteps = map[string]string{"intake": "受理登记", "remind": "到期提醒", "overdue": "逾期", "list": "挂牌督办",
-	"claim": "认领", "assign": "指派", "reassign": "转派"}
+	"recount": "期限重算", "claim": "认领", "assign": "指派", "reassign": "转派"}

@@ -38,6 +38,7 @@ type taskOut struct {
 	AssigneeName     string     `json:"assignee_name"`
 	OpenedAt         time.Time  `json:"opened_at"`
 	DueAt            *time.Time `json:"due_at"`
+	DueEstimated     bool       `json:"due_estimated" doc:"due_at was counted without the official holiday arrangement of a year it passes through (weekdays only; 期限为估算)"`
 	RemindedAt       *time.Time `json:"reminded_at"`
 	Overdue          bool       `json:"overdue"`
 	LeadStatus       string     `json:"lead_status"`
@@ -55,7 +56,7 @@ func taskFrom(t dbq.CaseTaskListRow) taskOut {
 	return taskOut{ID: t.ID, CaseKind: kind, LeadID: t.LeadID, DispatchID: t.DispatchID, DispatchTitle: t.DispatchTitle,
 		DispatchStatus: t.DispatchStatus, Kind: t.Kind, KindLabel: registry.TaskKinds.Label(t.Kind), Actor: t.Actor, TownCode: t.TownCode,
 		EnterpriseID: t.EnterpriseID, ProjectID: t.LeadProjectID, ProjectName: t.ProjectName, AssigneeID: t.AssigneeID,
-		AssigneeName: t.AssigneeName, OpenedAt: t.OpenedAt, DueAt: t.DueAt, RemindedAt: t.RemindedAt, Overdue: t.Overdue,
+		AssigneeName: t.AssigneeName, OpenedAt: t.OpenedAt, DueAt: t.DueAt, DueEstimated: t.DueEstimated, RemindedAt: t.RemindedAt, Overdue: t.Overdue,
 		LeadStatus: t.LeadStatus, LeadSource: t.LeadSource, AmountClaimedFen: t.AmountClaimedFen,
 		WorkersClaimed: t.WorkersClaimed, Supervision: t.Supervision}
 }

@@ -152,6 +152,39 @@ func (c *Client) Act(ctx context.Context, k Kind, id int64, action string, input
 	return nil
 }
 
+// Signal sends signal name with arg to case id's workflow (its current
+// run) and returns once Temporal has recorded it; the workflow handles it
+// on its own time. A case whose workflow has completed (or never started)
+// answers *Error <kind>_closed, an unreachable cluster ErrUnavailable.
+func (c *Client) Signal(ctx context.Context, k Kind, id int64, name string, arg any) error {
+	if c.Temporal == nil {
+		return ErrUnavailable
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	if err := c.Temporal.SignalWorkflow(ctx, k.WorkflowID(id), "", name, arg); err != nil {
+		return c.mapError(k, id, name, err)
+	}
+	return nil
+}
+
+// StartRecount starts the fan-out of a change of year's holiday
+// arrangement (workflows.RecountDeadlines), replacing one of the same
+// year still running, and answers its workflow ID.
+func (c *Client) StartRecount(ctx context.Context, year int) (string, error) {
+	if c.Temporal == nil {
+		return "", ErrUnavailable
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	run, err := c.Temporal.ExecuteWorkflow(ctx, workflows.RecountStartOptions(year), workflows.RecountDeadlines, year)
+	if err != nil {
+		c.logger().Error("start the calendar recount", "year", year, "err", err)
+		return "", ErrUnavailable
+	}
+	return run.GetID(), nil
+}
+
 // Refused is a workflow's refusal as a client is answered: 403 for the
 // wrong actor, 422 (with the field) for wrong input, 409 for everything
 // that depends on the case's state.

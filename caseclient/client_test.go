@@ -146,6 +146,34 @@ func TestWithoutTemporal(t *testing.T) {
 	assert.ErrorIs(t, err, caseclient.ErrUnavailable)
 	_, err = cc.ActLead(context.Background(), 1, workflows.ActAccept, workflows.ActionInput{})
 	assert.ErrorIs(t, err, caseclient.ErrUnavailable)
+	err = cc.Signal(context.Background(), caseclient.Lead, 1, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: 2027})
+	assert.ErrorIs(t, err, caseclient.ErrUnavailable)
+	_, err = cc.StartRecount(context.Background(), 2027)
+	assert.ErrorIs(t, err, caseclient.ErrUnavailable)
+}
+
+// A signal reaches a running case; a case without a running workflow
+// answers <kind>_closed, which the calendar's fan-out passes over.
+func TestSignal(t *testing.T) {
+	ctx, pool, f, _, cc := setup(t)
+	id, town, contractor := f.Record(t, casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 10_000,
+		At: time.Now(), By: f.WorkerActor})
+	row, err := dbq.New(pool).LeadGetRaw(ctx, id)
+	require.NoError(t, err)
+	_, err = cc.StartLead(ctx, caseclient.LeadInput(row, town, contractor, f.WorkerActor))
+	require.NoError(t, err)
+
+	// a year its deadlines do not touch: signalled, nothing changes
+	require.NoError(t, cc.Signal(ctx, caseclient.Lead, id, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: 2099}))
+	var st cases.LeadState
+	require.NoError(t, cc.Status(ctx, caseclient.Lead, id, &st))
+	assert.Equal(t, 1, st.Seq, "no step")
+
+	err = cc.Signal(ctx, caseclient.Lead, id+1000, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: 2099})
+	assertErr(t, err, http.StatusConflict, "lead_closed", "")
+	sw := caseclient.Sweeper{Client: cc, Pool: pool}
+	assert.NoError(t, sw.CalendarChanged(ctx, id+1000, 2099), "a closed lead needs nothing")
+	assert.NoError(t, sw.CalendarChanged(ctx, id, 2099))
 }
 
 func assertErr(t *testing.T, err error, status int, code, field string) {

@@ -2,6 +2,7 @@ package caseclient
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -97,8 +98,9 @@ func (c *Client) StartStalledLeads(ctx context.Context, pool *pgxpool.Pool, befo
 	return started, nil
 }
 
-// Sweeper is what the worker side's stalled-case sweep runs
-// (activities.Activities.Cases).
+// Sweeper is what the worker side's case activities run through
+// (activities.Activities.Cases): the stalled-case sweep, and the signals
+// of a calendar change (RecountDeadlines).
 type Sweeper struct {
 	Client *Client
 	Pool   *pgxpool.Pool
@@ -113,6 +115,18 @@ func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error
 	}
 	dispatches, err := s.Client.StartStalledDispatches(ctx, s.Pool, before)
 	return leads + dispatches, err
+}
+
+// CalendarChanged tells lead id's workflow that year's holiday
+// arrangement was entered or corrected (workflows.SignalCalendarChanged):
+// it recounts its running deadlines through that year. A lead closed
+// meanwhile needs nothing.
+func (s Sweeper) CalendarChanged(ctx context.Context, id int64, year int) error {
+	err := s.Client.Signal(ctx, Lead, id, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: year})
+	if e := (*Error)(nil); errors.As(err, &e) && e.Code == Lead.Name+"_closed" {
+		return nil
+	}
+	return err
 }
 
 func deref[T any](p *T) T {

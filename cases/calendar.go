@@ -113,6 +113,23 @@ type Deadline struct {
 	Covered bool `json:"covered"`
 }
 
+// Estimated reports whether the deadline was counted without the
+// official arrangement of a year it passes through (its due date, reminder
+// or listing): weekdays alone were skipped, so a holiday may be missing.
+// It is derived from Covered, which the local activity WorkingDeadline
+// answers and the history records.
+func (d Deadline) Estimated() bool { return !d.Due.IsZero() && !d.Covered }
+
+// Passes reports whether counting the deadline from from passed through
+// (or into) year: from's year ≤ year ≤ the year of its last rung.
+func (d Deadline) Passes(from time.Time, year int) bool {
+	last := d.Due
+	if d.ListedAt.After(last) {
+		last = d.ListedAt
+	}
+	return DayOf(from).Y <= year && year <= DayOf(last.Add(-time.Nanosecond)).Y
+}
+
 // DeadlineRule is how one deadline is counted.
 type DeadlineRule struct {
 	Days        int // working days allowed

@@ -36,6 +36,9 @@ type Task struct {
 	OpenedSeq    int        `json:"opened_seq"`
 	OpenedAt     time.Time  `json:"opened_at"`
 	DueAt        *time.Time `json:"due_at,omitempty"`
+	// DueEstimated: DueAt was counted without the official holiday
+	// calendar of a year it passes through (weekdays only).
+	DueEstimated bool       `json:"due_estimated,omitempty"`
 	RemindedAt   *time.Time `json:"reminded_at,omitempty"`
 	Overdue      bool       `json:"overdue"`
 }
@@ -44,18 +47,25 @@ type Task struct {
 // of the status query and of every update, and what the projection
 // writes into leads and case_tasks.
 type LeadState struct {
-	LeadID              int64       `json:"lead_id"`
-	Seq                 int         `json:"seq"`
-	Status              Status      `json:"status"`
-	TownCode            string      `json:"town_code,omitempty"`
-	ProjectID           int64       `json:"project_id,omitempty"`
-	WorkerID            int64       `json:"worker_id,omitempty"`
-	RectifyEnterpriseID int64       `json:"rectify_enterprise_id,omitempty"`
-	Major               bool        `json:"major"`
-	AcceptDue           *time.Time  `json:"accept_due,omitempty"`
-	HandleDue           *time.Time  `json:"handle_due,omitempty"`
-	RectifyDue          *time.Time  `json:"rectify_due,omitempty"`
-	ConfirmDue          *time.Time  `json:"confirm_due,omitempty"`
+	LeadID              int64      `json:"lead_id"`
+	Seq                 int        `json:"seq"`
+	Status              Status     `json:"status"`
+	TownCode            string     `json:"town_code,omitempty"`
+	ProjectID           int64      `json:"project_id,omitempty"`
+	WorkerID            int64      `json:"worker_id,omitempty"`
+	RectifyEnterpriseID int64      `json:"rectify_enterprise_id,omitempty"`
+	Major               bool       `json:"major"`
+	AcceptDue           *time.Time `json:"accept_due,omitempty"`
+	HandleDue           *time.Time `json:"handle_due,omitempty"`
+	RectifyDue          *time.Time `json:"rectify_due,omitempty"`
+	ConfirmDue          *time.Time `json:"confirm_due,omitempty"`
+	// <name>DueEstimated: that deadline was counted through a year whose
+	// official holiday arrangement is not entered (weekdays only; see
+	// Deadline.Estimated). Entering the year recounts it.
+	AcceptDueEstimated  bool        `json:"accept_due_estimated"`
+	HandleDueEstimated  bool        `json:"handle_due_estimated"`
+	RectifyDueEstimated bool        `json:"rectify_due_estimated"`
+	ConfirmDueEstimated bool        `json:"confirm_due_estimated"`
 	Overdue             bool        `json:"overdue"`
 	Supervision         Supervision `json:"supervision"`
 	Extended            bool        `json:"extended"`

@@ -137,6 +137,7 @@ var unscopedReads = map[string]string{
 	"WorkerAsReporter":                  "intake: the reporting worker (the caller's own id) or a worker named by ID number",
 	"TownActive":                        "intake: whether the town a lead is sent to is active",
 	"LeadStalledWithProjectAndRecorder": "the API's background start of stalled leads, not a caller's read",
+	"LeadsForRecount":                   "the calendar recount's fan-out (a worker activity) signals every open lead, not a caller's read",
 	// the consistency check (anxin cases check)
 	"ReconcileLeadPage":      "anxin cases check reads the whole projection",
 	"ReconcileDispatches":    "anxin cases check reads the whole projection",

@@ -37,3 +37,17 @@ UPDATE case_policies SET
     major_amount_fen = @major_amount_fen, version = version + 1, updated_at = now()
 WHERE kind = @kind AND version = @version
 RETURNING *;
+
+-- name: LeadsForRecount :many
+-- The open leads after after_id (in id order, a page of lim) that a change
+-- of year's calendar may move: a deadline due on or after that year's
+-- first day (China time) — it passes through the year, or was counted
+-- from it — or one counted without an official calendar. A lead whose
+-- deadlines turn out unchanged takes no step (workflows: recount).
+SELECT id FROM leads
+WHERE status NOT IN ('closed', 'received') AND id > @after_id
+  AND (accept_due_estimated OR handle_due_estimated OR rectify_due_estimated OR confirm_due_estimated
+       OR greatest(accept_due, handle_due, rectify_due, confirm_due)
+          >= make_date(@year::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+ORDER BY id
+LIMIT @lim;

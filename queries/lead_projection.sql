@@ -9,6 +9,8 @@ UPDATE leads SET
     rectify_enterprise_id = sqlc.narg('rectify_enterprise_id'), major = @major,
     accept_due = sqlc.narg('accept_due'), handle_due = sqlc.narg('handle_due'),
     rectify_due = sqlc.narg('rectify_due'), confirm_due = sqlc.narg('confirm_due'),
+    accept_due_estimated = @accept_due_estimated, handle_due_estimated = @handle_due_estimated,
+    rectify_due_estimated = @rectify_due_estimated, confirm_due_estimated = @confirm_due_estimated,
     overdue = @overdue, supervision = @supervision, extended = @extended, reopened = @reopened,
     linked_reports = @linked_reports, closure_code = sqlc.narg('closure_code'),
     amount_paid_fen = sqlc.narg('amount_paid_fen'), amount_recovered_fen = sqlc.narg('amount_recovered_fen'),
@@ -32,11 +34,11 @@ UPDATE case_tasks SET closed_seq = @seq, closed_at = @at
 WHERE lead_id = @lead_id::bigint AND closed_at IS NULL AND NOT (key = ANY (@keys::text[]));
 
 -- name: CaseTaskUpsert :exec
--- Opens a task, or updates its due date, reminder and overdue flag. A new
+-- Opens a task, or updates its due date (and whether it is estimated), reminder and overdue flag. A new
 -- task of an office goes to whoever in that office had the lead's
 -- previous task of the same office.
 INSERT INTO case_tasks (lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
-                        assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue)
+                        assignee_id, opened_seq, opened_at, due_at, due_estimated, reminded_at, overdue)
 VALUES (@lead_id::bigint, @key, @kind, @actor, sqlc.narg('town_code'), sqlc.narg('enterprise_id'),
         sqlc.narg('project_id'), sqlc.narg('worker_id'),
         (SELECT p.assignee_id FROM case_tasks p
@@ -45,7 +47,7 @@ VALUES (@lead_id::bigint, @key, @kind, @actor, sqlc.narg('town_code'), sqlc.narg
            AND p.enterprise_id IS NOT DISTINCT FROM sqlc.narg('enterprise_id')
            AND p.assignee_id IS NOT NULL
          ORDER BY p.id DESC LIMIT 1),
-        @opened_seq, @opened_at, sqlc.narg('due_at'), sqlc.narg('reminded_at'), @overdue)
+        @opened_seq, @opened_at, sqlc.narg('due_at'), @due_estimated, sqlc.narg('reminded_at'), @overdue)
 ON CONFLICT (lead_id, key) DO UPDATE
-SET due_at = EXCLUDED.due_at, reminded_at = EXCLUDED.reminded_at, overdue = EXCLUDED.overdue
+SET due_at = EXCLUDED.due_at, due_estimated = EXCLUDED.due_estimated, reminded_at = EXCLUDED.reminded_at, overdue = EXCLUDED.overdue
 WHERE case_tasks.closed_at IS NULL;

@@ -6,7 +6,8 @@
 -- The projected state of the leads after after_id, in id order: open ones
 -- only unless include_closed; only those of ids when ids is not empty.
 SELECT id, seq, status, town_code, rectify_enterprise_id, major,
-       accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended,
+       accept_due, handle_due, rectify_due, confirm_due, accept_due_estimated, handle_due_estimated,
+       rectify_due_estimated, confirm_due_estimated, overdue, supervision, extended,
        reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen,
        workers_covered, result_summary, closed_at, created_at
 FROM leads
@@ -19,7 +20,7 @@ LIMIT @lim;
 -- name: ReconcileOpenTasks :many
 -- The open tasks of the leads of lead_ids.
 SELECT lead_id::bigint AS lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
-       due_at, reminded_at, overdue
+       due_at, due_estimated, reminded_at, overdue
 FROM case_tasks
 WHERE lead_id = ANY (@lead_ids::bigint[]) AND closed_at IS NULL
 ORDER BY lead_id, key;

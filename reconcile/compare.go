@@ -90,6 +90,10 @@ func compare(st cases.LeadState, row dbq.ReconcileLeadPageRow, tasks []dbq.Recon
 	instant("handle_due", st.HandleDue, row.HandleDue)
 	instant("rectify_due", st.RectifyDue, row.RectifyDue)
 	instant("confirm_due", st.ConfirmDue, row.ConfirmDue)
+	flag("accept_due_estimated", st.AcceptDueEstimated, row.AcceptDueEstimated)
+	flag("handle_due_estimated", st.HandleDueEstimated, row.HandleDueEstimated)
+	flag("rectify_due_estimated", st.RectifyDueEstimated, row.RectifyDueEstimated)
+	flag("confirm_due_estimated", st.ConfirmDueEstimated, row.ConfirmDueEstimated)
 	flag("overdue", st.Overdue, row.Overdue)
 	if string(st.Supervision) != row.Supervision {
 		add("supervision", string(st.Supervision), row.Supervision)
@@ -150,6 +154,7 @@ func compare(st cases.LeadState, row dbq.ReconcileLeadPageRow, tasks []dbq.Recon
 		id(TaskField(k, "project_id"), w.ProjectID, p.ProjectID)
 		id(TaskField(k, "worker_id"), w.WorkerID, p.WorkerID)
 		instant(TaskField(k, "due_at"), w.DueAt, p.DueAt)
+		flag(TaskField(k, "due_estimated"), w.DueEstimated, p.DueEstimated)
 		instant(TaskField(k, "reminded_at"), w.RemindedAt, p.RemindedAt)
 		flag(TaskField(k, "overdue"), w.Overdue, p.Overdue)
 	}

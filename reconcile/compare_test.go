@@ -50,6 +50,7 @@ func TestCompareEveryField(t *testing.T) {
 	at := time.Date(2026, 11, 20, 15, 4, 5, 0, cases.Zone)
 	st.Major = true
 	st.Overdue = true
+	st.HandleDueEstimated = true
 	st.Extended = true
 	st.Reopened = 1
 	st.LinkedReports = 2
@@ -80,6 +81,7 @@ func TestCompareEveryField(t *testing.T) {
 		{7, "accept_due", "2026-11-10T00:00:00+08:00", "null"},
 		{7, "handle_due", "2026-12-01T00:00:00+08:00", "2026-12-01T00:00:00.000001+08:00"},
 		{7, "confirm_due", "null", "2026-11-20T15:04:05+08:00"},
+		{7, "handle_due_estimated", "true", "false"},
 		{7, "overdue", "true", "false"},
 		{7, "supervision", "none", "listed"},
 		{7, "extended", "true", "false"},

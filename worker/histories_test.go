@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +36,8 @@ import (
 	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/devtemporal"
 	"github.com/anxin-city/anxin/worker"
@@ -43,6 +46,10 @@ import (
 )
 
 var record = flag.Bool("record", false, "record the lead workflow histories into workflows/testdata/histories")
+
+// only names the paths to record (comma-separated; default all): a new
+// path is recorded without rewriting the histories of the others.
+var only = flag.String("paths", "", "with -record: the paths to record, comma-separated (default all)")
 
 // historiesDir is where the histories go, seen from this package.
 const historiesDir = "../workflows/testdata/histories"
@@ -172,12 +179,19 @@ func TestRecordLeadHistories(t *testing.T) {
 			queue: shortCalendarQueue, drive: driveEscalations,
 			want: []string{"intake", "remind", "overdue", "list", "accept", "orderRectification", "remind", "overdue",
 				"reportResult", "remind", "confirm"}},
+		{name: "recount", lead: casetest.Lead{Source: cases.SourceWalkIn, ProjectID: f.Project1, Amount: 700_000, Workers: 1,
+			By: f.Officer1},
+			drive: driveRecount,
+			want:  []string{"intake", "accept", "recount", "reportResult"}},
 	}
 	leads := make([]*leadPath, len(paths))
 	for i, p := range paths {
 		leads[i] = r.newLead(t, p.lead)
 	}
 	for i, p := range paths {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), p.name) {
+			continue
+		}
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			l := leads[i]
@@ -412,4 +426,38 @@ func driveEscalations(p *leadPath) {
 	p.act(workflows.ActReport, workflows.ActionInput{Actor: f.Officer2, ClosureCode: cases.Arbitration,
 		Note: "企业拒不整改，引导工人申请劳动仲裁"})
 	// the worker says nothing: the confirm deadline reminds, then confirms
+}
+
+// recount: the town accepts while the year the handling limit runs into
+// has no holiday arrangement (estimated); the city enters that year with
+// holidays before the due day, the lead is signalled
+// (workflows.SignalCalendarChanged, as RecountDeadlines does) and
+// recounts; then the result (a walk-in without a worker record: nobody
+// to confirm, it closes).
+func driveRecount(p *leadPath) {
+	f := p.r.f
+	st := p.act(workflows.ActAccept, workflows.ActionInput{Actor: f.Officer1})
+	require.NotNil(p.t, st.HandleDue)
+	require.True(p.t, st.HandleDueEstimated, "recorded while the year of %s is not entered", st.HandleDue)
+	last := st.HandleDue.Add(-time.Nanosecond).In(cases.Zone)
+	year := last.Year()
+	q := db.Q(f.Pool)
+	ctx, cancel := p.ctx()
+	defer cancel()
+	require.NoError(p.t, q.CalendarYearUpsert(ctx, dbq.CalendarYearUpsertParams{Year: int32(year), Source: "历史记录用节假日安排"}))
+	for d, n := last, 0; n < 5 && d.Year() == year; d = d.AddDate(0, 0, -1) {
+		if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+			day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+			require.NoError(p.t, q.CalendarDayInsert(ctx, dbq.CalendarDayInsertParams{Day: day, Name: "春节"}))
+			n++
+		}
+	}
+	p.await("idle before the signal", func(cases.LeadState) bool { return true })
+	require.NoError(p.t, p.r.c.SignalWorkflow(ctx, p.wid, p.run.GetRunID(), workflows.SignalCalendarChanged,
+		workflows.CalendarChanged{Year: year}))
+	after := p.await("recounted", func(s cases.LeadState) bool { return s.Seq > st.Seq })
+	require.True(p.t, after.HandleDue.After(*st.HandleDue), "moved past the holidays")
+	require.False(p.t, after.HandleDueEstimated)
+	p.act(workflows.ActReport, workflows.ActionInput{Actor: f.Officer1, ClosureCode: cases.PaidInFull,
+		AmountRecoveredFen: fenOf(700_000), WorkersCovered: countOf(1), Note: "经核实已全额支付"})
 }

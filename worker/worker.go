@@ -61,6 +61,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.LeadWorkflow)
 	r.RegisterWorkflow(workflows.DispatchWorkflow)
 	r.RegisterWorkflow(workflows.SweepStalledCases)
+	r.RegisterWorkflow(workflows.RecountDeadlines)
 }
 
 // Run starts a worker as New makes it and blocks until ctx ends, then stops

@@ -107,8 +107,12 @@ func wrongState(s cases.Status) *Refusal {
 // deadline is one running time limit and how far up its ladder it went.
 type deadline struct {
 	cases.Deadline
-	Name     string // accept, handle, rectify, confirm
-	Days     int
+	Name string // accept, handle, rectify, confirm
+	Days int
+	// From and Rule are what it was counted from and with (before any
+	// extension), for a recount when the calendar changes (recount).
+	From     time.Time
+	Rule     cases.DeadlineRule
 	Active   bool
 	Reminded bool
 	Overdue  bool
@@ -126,6 +130,8 @@ type lead struct {
 	mu                               workflow.Mutex
 	gen                              int // bumped by every step, wakes the timer loop
 	projected                        int // the last step whose projection is written
+	// failed ends the workflow: a signal's step could not be taken
+	failed error
 }
 
 // LeadWorkflow is the life of one arrears lead, from intake to closure.
@@ -173,6 +179,7 @@ func (l *lead) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
+	l.listenCalendar(ctx)
 	return nil
 }
 
@@ -194,6 +201,9 @@ func (l *lead) run(ctx workflow.Context) (cases.LeadState, error) {
 		return l.st, err
 	}
 	for l.st.Status != cases.Closed {
+		if l.failed != nil {
+			return l.st, l.failed
+		}
 		gen := l.gen
 		next := l.nextEscalation()
 		changed := func() bool { return l.gen != gen }
@@ -304,6 +314,7 @@ func (l *lead) step(ctx workflow.Context, action string, actor cases.Actor, note
 		return err
 	}
 	l.refreshOverdue()
+	l.refreshEstimated()
 	l.st.Seq++
 	l.gen++
 	ev.Seq = l.st.Seq
@@ -390,7 +401,7 @@ func (l *lead) startDeadline(ctx workflow.Context, d *deadline, from time.Time, 
 	if err != nil {
 		return err
 	}
-	*d = deadline{Deadline: dl, Name: d.Name, Days: days, Active: true}
+	*d = deadline{Deadline: dl, Name: d.Name, Days: days, From: from, Rule: rule, Active: true}
 	due := dl.Due
 	switch d.Name {
 	case "accept":
@@ -539,4 +550,43 @@ func (l *lead) overdue(ctx workflow.Context, d *deadline) error {
 // deadlines is past.
 func (l *lead) refreshOverdue() {
 	l.st.Overdue = (l.accept.Active && l.accept.Overdue) || (l.handle.Active && l.handle.Overdue)
+}
+
+// refreshEstimated: which deadlines (and the tasks due with them) were
+// counted without the official calendar of a year they pass through.
+// It follows from the local activity's answers in the history
+// (cases.Deadline.Covered), so a replay computes the same.
+func (l *lead) refreshEstimated() {
+	l.st.AcceptDueEstimated = l.accept.Estimated()
+	l.st.HandleDueEstimated = l.handle.Estimated()
+	l.st.RectifyDueEstimated = l.rectify.Estimated()
+	l.st.ConfirmDueEstimated = l.confirm.Estimated()
+	for i := range l.st.Tasks {
+		t := &l.st.Tasks[i]
+		t.DueEstimated = false
+		if t.DueAt == nil {
+			continue
+		}
+		for _, d := range l.deadlinesOf(t.Actor) {
+			if d.Due.Equal(*t.DueAt) && d.Estimated() {
+				t.DueEstimated = true
+			}
+		}
+	}
+}
+
+// deadlinesOf are the deadlines whose due date the tasks of actor carry:
+// the town's acceptance and handling (its investigate and verify tasks are
+// due with the handling limit), the enterprise's rectification, the
+// worker's confirmation.
+func (l *lead) deadlinesOf(actor string) []*deadline {
+	switch actor {
+	case cases.ActorTown:
+		return []*deadline{&l.accept, &l.handle}
+	case cases.ActorEnterprise:
+		return []*deadline{&l.rectify}
+	case cases.ActorWorker:
+		return []*deadline{&l.confirm}
+	}
+	return nil
 }

@@ -179,19 +179,20 @@ type taskRow struct {
 	Due              *time.Time
 	Reminded         *time.Time
 	Overdue          bool
+	DueEstimated     bool
 	Closed           bool
 }
 
 func tasks(t *testing.T, r *leadRun) []taskRow {
 	t.Helper()
-	rows, err := r.f.Pool.Query(context.Background(), `SELECT key, kind, actor, due_at, reminded_at, overdue, closed_at IS NOT NULL
+	rows, err := r.f.Pool.Query(context.Background(), `SELECT key, kind, actor, due_at, reminded_at, overdue, closed_at IS NOT NULL, due_estimated
 		FROM case_tasks WHERE lead_id = $1 ORDER BY id`, r.in.LeadID)
 	require.NoError(t, err)
 	defer rows.Close()
 	var out []taskRow
 	for rows.Next() {
 		var x taskRow
-		require.NoError(t, rows.Scan(&x.Key, &x.Kind, &x.Actor, &x.Due, &x.Reminded, &x.Overdue, &x.Closed))
+		require.NoError(t, rows.Scan(&x.Key, &x.Kind, &x.Actor, &x.Due, &x.Reminded, &x.Overdue, &x.Closed, &x.DueEstimated))
 		out = append(out, x)
 	}
 	return out

@@ -45,3 +45,8 @@ func StartOptions(id string) client.StartWorkflowOptions {
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 	}
 }
+
+// SignalCalendarChanged is the signal to a case workflow that the city
+// entered or corrected a year's holiday arrangement (CalendarChanged):
+// its running deadlines through that year are recounted.
+const SignalCalendarChanged = "calendarChanged"

@@ -25,7 +25,7 @@ import (
 
 // replayPaths are the paths that must have a history: deleting one is as
 // wrong as breaking it.
-var replayPaths = []string{"full", "triage", "major", "extend", "escalations", "dispatch-full", "dispatch-escalations"}
+var replayPaths = []string{"full", "triage", "major", "extend", "escalations", "recount", "dispatch-full", "dispatch-escalations"}
 
 func TestReplayLeadHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))

@@ -248,3 +248,44 @@ func (q *Queries) CasePolicyUpdate(ctx context.Context, arg CasePolicyUpdatePara
 	)
 	return i, err
 }
+
+const leadsForRecount = `-- name: LeadsForRecount :many
+SELECT id FROM leads
+WHERE status NOT IN ('closed', 'received') AND id > $1
+  AND (accept_due_estimated OR handle_due_estimated OR rectify_due_estimated OR confirm_due_estimated
+       OR greatest(accept_due, handle_due, rectify_due, confirm_due)
+          >= make_date($2::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+ORDER BY id
+LIMIT $3
+`
+
+type LeadsForRecountParams struct {
+	AfterID int64
+	Year    int32
+	Lim     int32
+}
+
+// The open leads after after_id (in id order, a page of lim) that a change
+// of year's calendar may move: a deadline due on or after that year's
+// first day (China time) — it passes through the year, or was counted
+// from it — or one counted without an official calendar. A lead whose
+// deadlines turn out unchanged takes no step (workflows: recount).
+func (q *Queries) LeadsForRecount(ctx context.Context, arg LeadsForRecountParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, leadsForRecount, arg.AfterID, arg.Year, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -43,7 +43,7 @@ func (q *Queries) CaseTaskAssignable(ctx context.Context, arg CaseTaskAssignable
 }
 
 const caseTaskForAssign = `-- name: CaseTaskForAssign :one
-SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, dispatch_id FROM case_tasks WHERE id = $1 AND closed_at IS NULL FOR UPDATE
+SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, due_estimated, dispatch_id FROM case_tasks WHERE id = $1 AND closed_at IS NULL FOR UPDATE
 `
 
 // An open task, locked for a change of assignee.
@@ -68,6 +68,7 @@ func (q *Queries) CaseTaskForAssign(ctx context.Context, id int64) (CaseTask, er
 		&i.Overdue,
 		&i.ClosedSeq,
 		&i.ClosedAt,
+		&i.DueEstimated,
 		&i.DispatchID,
 	)
 	return i, err
@@ -75,7 +76,7 @@ func (q *Queries) CaseTaskForAssign(ctx context.Context, id int64) (CaseTask, er
 
 const caseTaskList = `-- name: CaseTaskList :many
 
-SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, t.dispatch_id, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, '')::text AS lead_source,
+SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, t.due_estimated, t.dispatch_id, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, '')::text AS lead_source,
        l.project_id AS lead_project_id, coalesce(l.amount_claimed_fen, 0)::bigint AS amount_claimed_fen,
        coalesce(l.workers_claimed, 0)::int AS workers_claimed, coalesce(l.supervision, '')::text AS supervision,
        coalesce(d.title, '')::text AS dispatch_title, coalesce(d.status, '')::text AS dispatch_status,
@@ -158,6 +159,7 @@ type CaseTaskListRow struct {
 	Overdue          bool
 	ClosedSeq        *int32
 	ClosedAt         *time.Time
+	DueEstimated     bool
 	DispatchID       *int64
 	LeadStatus       string
 	LeadSource       string
@@ -228,6 +230,7 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 			&i.Overdue,
 			&i.ClosedSeq,
 			&i.ClosedAt,
+			&i.DueEstimated,
 			&i.DispatchID,
 			&i.LeadStatus,
 			&i.LeadSource,
@@ -266,7 +269,7 @@ func (q *Queries) CaseTaskSetAssignee(ctx context.Context, arg CaseTaskSetAssign
 }
 
 const caseTasksOfAssignee = `-- name: CaseTasksOfAssignee :many
-SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, dispatch_id FROM case_tasks
+SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, due_estimated, dispatch_id FROM case_tasks
 WHERE assignee_id = $1 AND closed_at IS NULL
 ORDER BY id FOR UPDATE
 `
@@ -299,6 +302,7 @@ func (q *Queries) CaseTasksOfAssignee(ctx context.Context, assigneeID *int64) ([
 			&i.Overdue,
 			&i.ClosedSeq,
 			&i.ClosedAt,
+			&i.DueEstimated,
 			&i.DispatchID,
 		); err != nil {
 			return nil, err

@@ -36,7 +36,7 @@ func (q *Queries) CaseTaskCloseOthers(ctx context.Context, arg CaseTaskCloseOthe
 
 const caseTaskUpsert = `-- name: CaseTaskUpsert :exec
 INSERT INTO case_tasks (lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
-                        assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue)
+                        assignee_id, opened_seq, opened_at, due_at, due_estimated, reminded_at, overdue)
 VALUES ($1::bigint, $2, $3, $4, $5, $6,
         $7, $8,
         (SELECT p.assignee_id FROM case_tasks p
@@ -45,9 +45,9 @@ VALUES ($1::bigint, $2, $3, $4, $5, $6,
            AND p.enterprise_id IS NOT DISTINCT FROM $6
            AND p.assignee_id IS NOT NULL
          ORDER BY p.id DESC LIMIT 1),
-        $9, $10, $11, $12, $13)
+        $9, $10, $11, $12, $13, $14)
 ON CONFLICT (lead_id, key) DO UPDATE
-SET due_at = EXCLUDED.due_at, reminded_at = EXCLUDED.reminded_at, overdue = EXCLUDED.overdue
+SET due_at = EXCLUDED.due_at, due_estimated = EXCLUDED.due_estimated, reminded_at = EXCLUDED.reminded_at, overdue = EXCLUDED.overdue
 WHERE case_tasks.closed_at IS NULL
 `
 
@@ -63,11 +63,12 @@ type CaseTaskUpsertParams struct {
 	OpenedSeq    int32
 	OpenedAt     time.Time
 	DueAt        *time.Time
+	DueEstimated bool
 	RemindedAt   *time.Time
 	Overdue      bool
 }
 
-// Opens a task, or updates its due date, reminder and overdue flag. A new
+// Opens a task, or updates its due date (and whether it is estimated), reminder and overdue flag. A new
 // task of an office goes to whoever in that office had the lead's
 // previous task of the same office.
 func (q *Queries) CaseTaskUpsert(ctx context.Context, arg CaseTaskUpsertParams) error {
@@ -83,6 +84,7 @@ func (q *Queries) CaseTaskUpsert(ctx context.Context, arg CaseTaskUpsertParams) 
 		arg.OpenedSeq,
 		arg.OpenedAt,
 		arg.DueAt,
+		arg.DueEstimated,
 		arg.RemindedAt,
 		arg.Overdue,
 	)
@@ -141,12 +143,14 @@ UPDATE leads SET
     rectify_enterprise_id = $4, major = $5,
     accept_due = $6, handle_due = $7,
     rectify_due = $8, confirm_due = $9,
-    overdue = $10, supervision = $11, extended = $12, reopened = $13,
-    linked_reports = $14, closure_code = $15,
-    amount_paid_fen = $16, amount_recovered_fen = $17,
-    workers_covered = $18, result_summary = $19,
-    closed_at = $20, updated_at = $21
-WHERE id = $22 AND seq < $1
+    accept_due_estimated = $10, handle_due_estimated = $11,
+    rectify_due_estimated = $12, confirm_due_estimated = $13,
+    overdue = $14, supervision = $15, extended = $16, reopened = $17,
+    linked_reports = $18, closure_code = $19,
+    amount_paid_fen = $20, amount_recovered_fen = $21,
+    workers_covered = $22, result_summary = $23,
+    closed_at = $24, updated_at = $25
+WHERE id = $26 AND seq < $1
 `
 
 type LeadProjectStateParams struct {
@@ -159,6 +163,10 @@ type LeadProjectStateParams struct {
 	HandleDue           *time.Time
 	RectifyDue          *time.Time
 	ConfirmDue          *time.Time
+	AcceptDueEstimated  bool
+	HandleDueEstimated  bool
+	RectifyDueEstimated bool
+	ConfirmDueEstimated bool
 	Overdue             bool
 	Supervision         string
 	Extended            bool
@@ -189,6 +197,10 @@ func (q *Queries) LeadProjectState(ctx context.Context, arg LeadProjectStatePara
 		arg.HandleDue,
 		arg.RectifyDue,
 		arg.ConfirmDue,
+		arg.AcceptDueEstimated,
+		arg.HandleDueEstimated,
+		arg.RectifyDueEstimated,
+		arg.ConfirmDueEstimated,
 		arg.Overdue,
 		arg.Supervision,
 		arg.Extended,

@@ -190,6 +190,7 @@ type CaseTask struct {
 	Overdue      bool
 	ClosedSeq    *int32
 	ClosedAt     *time.Time
+	DueEstimated bool
 	DispatchID   *int64
 }
 
@@ -371,6 +372,10 @@ type Lead struct {
 	ClosedAt            *time.Time
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+	AcceptDueEstimated  bool
+	HandleDueEstimated  bool
+	RectifyDueEstimated bool
+	ConfirmDueEstimated bool
 }
 
 type LeadEvent struct {

@@ -209,7 +209,8 @@ func (q *Queries) ReconcileEventSeqs(ctx context.Context, leadIds []int64) ([]Re
 const reconcileLeadPage = `-- name: ReconcileLeadPage :many
 
 SELECT id, seq, status, town_code, rectify_enterprise_id, major,
-       accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended,
+       accept_due, handle_due, rectify_due, confirm_due, accept_due_estimated, handle_due_estimated,
+       rectify_due_estimated, confirm_due_estimated, overdue, supervision, extended,
        reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen,
        workers_covered, result_summary, closed_at, created_at
 FROM leads
@@ -238,6 +239,10 @@ type ReconcileLeadPageRow struct {
 	HandleDue           *time.Time
 	RectifyDue          *time.Time
 	ConfirmDue          *time.Time
+	AcceptDueEstimated  bool
+	HandleDueEstimated  bool
+	RectifyDueEstimated bool
+	ConfirmDueEstimated bool
 	Overdue             bool
 	Supervision         string
 	Extended            bool
@@ -282,6 +287,10 @@ func (q *Queries) ReconcileLeadPage(ctx context.Context, arg ReconcileLeadPagePa
 			&i.HandleDue,
 			&i.RectifyDue,
 			&i.ConfirmDue,
+			&i.AcceptDueEstimated,
+			&i.HandleDueEstimated,
+			&i.RectifyDueEstimated,
+			&i.ConfirmDueEstimated,
 			&i.Overdue,
 			&i.Supervision,
 			&i.Extended,
@@ -307,7 +316,7 @@ func (q *Queries) ReconcileLeadPage(ctx context.Context, arg ReconcileLeadPagePa
 
 const reconcileOpenTasks = `-- name: ReconcileOpenTasks :many
 SELECT lead_id::bigint AS lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id,
-       due_at, reminded_at, overdue
+       due_at, due_estimated, reminded_at, overdue
 FROM case_tasks
 WHERE lead_id = ANY ($1::bigint[]) AND closed_at IS NULL
 ORDER BY lead_id, key
@@ -323,6 +332,7 @@ type ReconcileOpenTasksRow struct {
 	ProjectID    *int64
 	WorkerID     *int64
 	DueAt        *time.Time
+	DueEstimated bool
 	RemindedAt   *time.Time
 	Overdue      bool
 }
@@ -347,6 +357,7 @@ func (q *Queries) ReconcileOpenTasks(ctx context.Context, leadIds []int64) ([]Re
 			&i.ProjectID,
 			&i.WorkerID,
 			&i.DueAt,
+			&i.DueEstimated,
 			&i.RemindedAt,
 			&i.Overdue,
 		); err != nil {
