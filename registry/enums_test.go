@@ -45,6 +45,9 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"leads", "closure_code", registry.ClosureCodes},
 		{"case_tasks", "kind", registry.TaskKinds},
 		{"case_tasks", "actor", registry.TaskActors},
+		{"warning_rules", "code", registry.WarningRules},
+		{"warning_rules", "level", registry.WarningLevels},
+		{"warning_rules", "subject", registry.WarningSubjects},
 	}
 	quoted := regexp.MustCompile(`'([a-z_]+)'::text`)
 	for _, tc := range cases {
