@@ -83,27 +83,29 @@ WITH ps AS (
           WHERE s.project_id = pm.project_id AND s.month = pm.month
             AND l.amount_paid_fen > 0 AND l.paid_via = 'wage_account') AS first_paid
   FROM pm
-  WHERE EXISTS (SELECT 1 FROM attendance a WHERE a.project_id = pm.project_id
-                  AND a.work_date >= pm.month AND a.work_date < (pm.month + interval '1 month')::date)
-), hit AS (
+), unpaid AS (
   SELECT d.*, CASE WHEN d.red_due <= sqlc.arg('as_of')::date AND (d.first_paid IS NULL OR d.first_paid >= d.red_due) THEN 'red'
                    ELSE 'orange' END AS level
   FROM due d
   WHERE d.orange_due <= sqlc.arg('as_of')::date AND (d.first_paid IS NULL OR d.first_paid >= d.orange_due)
 )
-SELECT coalesce(h.project_id, 0)::bigint AS project_id, h.contractor_id AS enterprise_id, 0::bigint AS employment_id,
+-- the month's attendance of each unpaid project-month: a correlated
+-- aggregate (an index range per project-month, never a join over the
+-- whole table); months without attendance are no hit
+SELECT h.project_id, h.contractor_id AS enterprise_id, 0::bigint AS employment_id,
        to_char(h.month, 'YYYY-MM') AS period, h.level::text AS level,
        jsonb_build_object('person_days', a.person_days, 'workers', a.workers,
                           'sheet', coalesce(s.status, ''), 'lines', coalesce(s.lines, 0),
                           'due_fen', coalesce(s.due_fen, 0), 'paid_fen', coalesce(s.paid_fen, 0),
                           'first_paid_on', coalesce(to_char(h.first_paid, 'YYYY-MM-DD'), ''),
                           'due_by', to_char(CASE WHEN h.level = 'red' THEN h.red_due ELSE h.orange_due END - 1, 'YYYY-MM-DD')) AS figures
-FROM hit h
+FROM unpaid h
 CROSS JOIN LATERAL (SELECT count(*) AS person_days, count(DISTINCT a.worker_id) AS workers FROM attendance a
                     WHERE a.project_id = h.project_id AND a.work_date >= h.month AND a.work_date < (h.month + interval '1 month')::date) a
 LEFT JOIN LATERAL (SELECT s.status, count(l.id) AS lines, sum(l.amount_due_fen) AS due_fen, sum(l.amount_paid_fen) AS paid_fen
                    FROM payroll_sheets s LEFT JOIN payroll_lines l ON l.sheet_id = s.id
                    WHERE s.project_id = h.project_id AND s.month = h.month GROUP BY s.status) s ON true
+WHERE a.person_days > 0
 ORDER BY h.project_id, h.month;
 
 -- name: RulePayRatio :many
