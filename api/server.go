@@ -207,6 +207,7 @@ func (s *Server) registerRoutes() {
 	s.leadRoutes()
 	s.taskRoutes()
 	s.calendarRoutes()
+	s.warningRuleRoutes()
 	s.evidenceRoutes()
 	s.excelRoutes() // last: exports document the filters of the list routes above
 }
