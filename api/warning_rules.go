@@ -164,7 +164,6 @@ func (s *Server) warningRule(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-
 // proposal is a change to a rule, checked against its current version:
 // the rule it would become. Every bad field is in v.
 func proposal(v *check, cur dbq.WarningRule, params json.RawMessage, level *string, enabled *bool, towns []string) rules.Rule {
