@@ -121,7 +121,7 @@ WITH ps AS (
          OR EXISTS (SELECT 1 FROM teams ft WHERE ft.project_id = p.id AND ft.labour_firm_id = sqlc.narg('enterprise_id')))
     AND (cardinality(sqlc.arg('town_codes')::text[]) = 0 OR p.town_code = ANY(sqlc.arg('town_codes')::text[]))
 ), att AS (
-  SELECT a.project_id, date_trunc('month', a.work_date)::date AS month, a.worker_id, count(*) AS days
+  SELECT a.project_id, date_trunc('month', a.work_date::timestamp)::date AS month, a.worker_id, count(*) AS days
   FROM attendance a JOIN ps ON ps.id = a.project_id
   WHERE a.work_date >= (date_trunc('month', sqlc.arg('as_of')::date) - sqlc.arg('lookback_months')::int * interval '1 month')::date
     AND a.work_date < (date_trunc('month', sqlc.arg('as_of')::date) - interval '1 month')::date
