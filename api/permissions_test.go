@@ -186,6 +186,9 @@ func (f *matrixFixture) concrete(t *testing.T, path string, d int) (string, bool
 		hasID = true
 		switch p {
 		case "{code}":
+			if resource == "warning-rules" {
+				return "no_attendance"
+			}
 			return f.ids["towns"][d]
 		case "{listing}":
 			return f.ids["listing"][d]

@@ -208,6 +208,7 @@ func (s *Server) registerRoutes() {
 	s.dispatchRoutes()
 	s.taskRoutes()
 	s.calendarRoutes()
+	s.warningRuleRoutes()
 	s.evidenceRoutes()
 	s.excelRoutes() // last: exports document the filters of the list routes above
 }

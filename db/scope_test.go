@@ -153,6 +153,26 @@ var unscopedReads = map[string]string{
 	"CalendarYears":    "the working-day calendar is the same for everyone",
 	"CalendarYearDays": "the working-day calendar is the same for everyone",
 	"CasePolicyList":   "case policies are city-wide settings",
+	// the warning rules (rules package): definitions are city-wide
+	// settings; the rule queries are the system's scan over the whole
+	// city (and the city supervisor's dry-run), each hit carrying its
+	// project for the warning's own scope
+	"WarningRuleCurrentList": "warning rules are city-wide settings",
+	"RulePayrollUnpaid":      "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RulePayRatio":           "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleBelowMinimumWage":   "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleTransferGap":        "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleDepositMissing":     "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleDepositNotToppedUp": "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleExitUnsettled":      "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleNoticeBoardMissing": "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleContractUnsigned":   "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleNoAttendance":       "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"RuleGroupArrears":       "the warning scan evaluates the city (a system task, or a city supervisor's dry-run)",
+	"WarningRuleTownsKnown":  "whether the towns a rule is limited to exist (a city setting)",
+	"WarningHitProjects":     "names the hits of a dry-run (a city supervisor's, city-wide)",
+	"WarningHitEnterprises":  "names the hits of a dry-run (a city supervisor's, city-wide)",
+	"WarningHitEmployments":  "names the hits of a dry-run (a city supervisor's, city-wide)",
 }
 
 // scopedTables hold rows that belong to a town, enterprise, project or

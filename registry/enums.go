@@ -210,4 +210,29 @@ var (
 		"enterprise", "企业",
 		"worker", "工人",
 	)
+	// Warning rules 预警规则 (db/migrations/00011_warning_rules.sql; the
+	// rules package evaluates them).
+	WarningRules = enum(
+		"payroll_unpaid", "工资未按月支付",
+		"pay_ratio", "工资发放人数不足",
+		"transfer_gap", "人工费用未按月拨付",
+		"deposit_missing", "未存储工资保证金",
+		"deposit_not_topped_up", "工资保证金动用后未按时补足",
+		"below_minimum_wage", "月均工资低于最低工资标准",
+		"exit_unsettled", "工人退场未结清工资",
+		"notice_board_missing", "未设置维权信息告示牌",
+		"contract_unsigned", "未按时签订劳动合同",
+		"no_attendance", "在建项目长期无考勤",
+		"group_arrears", "群体性欠薪",
+	)
+	WarningLevels = enum(
+		"yellow", "黄色预警",
+		"orange", "橙色预警",
+		"red", "红色预警",
+	)
+	WarningSubjects = enum(
+		"project", "项目",
+		"enterprise", "企业",
+		"employment", "用工记录",
+	)
 )

@@ -48,6 +48,9 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"dispatches", "level", registry.DispatchLevels},
 		{"dispatch_towns", "status", registry.DispatchTownStatuses},
 		{"case_tasks", "actor", registry.TaskActors},
+		{"warning_rules", "code", registry.WarningRules},
+		{"warning_rules", "level", registry.WarningLevels},
+		{"warning_rules", "subject", registry.WarningSubjects},
 	}
 	quoted := regexp.MustCompile(`'([a-z_]+)'::text`)
 	for _, tc := range cases {

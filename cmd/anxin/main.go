@@ -8,6 +8,7 @@
 //	anxin loadtest  measure a running API's registry reads
 //	anxin audit     the system log: export, import, verify, archive, generate
 //	anxin cases     the case workflows: check their projection in Postgres
+//	anxin rules     the warning rules: scan (evaluate every rule, timed)
 //	anxin version   print the version
 package main
 
@@ -41,6 +42,8 @@ Commands:
   audit     the system log: export, import, verify, archive, generate ('anxin audit help')
   cases     the case workflows: check [--all] [--lead ID ...] compares them with their projection
             in Postgres, exit status 1 on any difference ('anxin cases help')
+  rules     the warning rules: scan [--as-of DAY] [--project ID] [--enterprise ID] evaluates
+            every enabled rule and prints hits and time per rule ('anxin rules help')
   version   print the version
 
 Run 'anxin <command> -h' for the flags of a command. Every flag has an
@@ -106,6 +109,8 @@ func run(ctx context.Context, cmd string, args []string) error {
 		return auditCmd(ctx, cfg, args)
 	case "cases":
 		return casesCmd(ctx, cfg, args)
+	case "rules":
+		return rulesCmd(ctx, cfg, args)
 	case "version":
 		fmt.Println("anxin", platform.Version)
 		return nil

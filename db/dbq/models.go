@@ -598,6 +598,22 @@ type WageDepositMovement struct {
 	CreatedAt  time.Time
 }
 
+type WarningRule struct {
+	Code      string
+	Version   int32
+	Current   bool
+	Name      string
+	Subject   string
+	Level     *string
+	Params    json.RawMessage
+	Enabled   bool
+	TownCodes []string
+	Basis     string
+	Note      string
+	ChangedBy *int64
+	CreatedAt time.Time
+}
+
 type WorkCalendar struct {
 	Day     time.Time
 	Workday bool
