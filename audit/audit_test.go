@@ -689,3 +689,14 @@ func TestEntriesWithNULAreWritten(t *testing.T) {
 		AND username = 'demo'||U&'\FFFD'||'admin' AND user_agent = 'curl'||U&'\FFFD'||'/8 '||U&'\FFFD'`))
 	requireIntact(t, pool, 3)
 }
+
+// Migrations load their defaults (rules, policies, calendars) before the
+// tables are captured: a freshly migrated database has an empty system
+// log, so the chain of a new installation starts with its first real
+// change (and tests that generate a past can).
+func TestMigrationsLeaveTheLogEmpty(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	require.Zero(t, count(t, pool, "SELECT count(*) FROM audit_log"))
+	require.Zero(t, count(t, pool, "SELECT count(*) FROM audit_pending"))
+}

@@ -42,9 +42,6 @@ CREATE TABLE warning_rules (
 );
 CREATE UNIQUE INDEX warning_rules_current_uq ON warning_rules (code) WHERE current;
 
-CREATE TRIGGER audit_capture AFTER INSERT OR UPDATE OR DELETE ON warning_rules FOR EACH ROW
-    WHEN (current_setting('anxin.audit_capture', true) IS DISTINCT FROM 'off')
-    EXECUTE FUNCTION audit_capture('warning_rules', 'code', 'version');
 
 -- The defaults: the definitions anxin seed plants against (seed/plant.go).
 INSERT INTO warning_rules (code, version, current, name, subject, level, params, enabled, basis) VALUES
@@ -87,6 +84,13 @@ INSERT INTO authz_policy (ptype, v0, v1, v2, v3) VALUES
     ('p','city_supervisor','city','warning-rules','read'),
     ('p','city_supervisor','city','warning-rules','write'),
     ('p','town_officer','town:*','warning-rules','read');
+
+-- Changes from here on are in the system log (the defaults above are the
+-- migration's, not anyone's change: a template database starts with an
+-- empty log).
+CREATE TRIGGER audit_capture AFTER INSERT OR UPDATE OR DELETE ON warning_rules FOR EACH ROW
+    WHEN (current_setting('anxin.audit_capture', true) IS DISTINCT FROM 'off')
+    EXECUTE FUNCTION audit_capture('warning_rules', 'code', 'version');
 
 -- +goose Down
 DELETE FROM authz_policy WHERE v2 = 'warning-rules';
