@@ -42,6 +42,7 @@ func tamper(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) {
 	ctx := context.Background()
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
+	defer tx.Rollback(context.Background()) //nolint:errcheck // a failed test must not hold the pool open
 	defer tx.Rollback(ctx) //nolint:errcheck
 	_, err = tx.Exec(ctx, "SET LOCAL session_replication_role = replica")
 	require.NoError(t, err)
@@ -79,6 +80,7 @@ func TestRowChangesAreChainedWithTheActor(t *testing.T) {
 	id := int64(42)
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
+	defer tx.Rollback(context.Background()) //nolint:errcheck // a failed test must not hold the pool open
 	require.NoError(t, audit.SetActor(ctx, tx, audit.Actor{AccountID: &id, Username: "zhang.san", Role: "city_supervisor",
 		Domain: "city", IP: "10.1.2.3", UserAgent: "test", RequestID: "req-1"}))
 	_, err = tx.Exec(ctx, "INSERT INTO towns (code, name) VALUES ('330101', '城东街道')")
@@ -203,6 +205,7 @@ func TestEncodingOfAwkwardValues(t *testing.T) {
 	exec(t, pool, `INSERT INTO audit_pending (action, at) VALUES ('old', '1969-12-31 23:59:59.999999+00'), ('new', '2026-03-01 08:00:00+08')`)
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
+	defer tx.Rollback(context.Background()) //nolint:errcheck // a failed test must not hold the pool open
 	for i := range 3 {
 		require.NoError(t, audit.Insert(ctx, tx, audit.Entry{
 			Actor:  audit.Actor{Username: fmt.Sprintf("用户%d", i), IP: "::1"},
@@ -673,6 +676,7 @@ func TestEntriesWithNULAreWritten(t *testing.T) {
 		Status: 422, Detail: map[string]any{"query": "q=\x00", "k\x00": []any{"a\x00", 1}}, New: json.RawMessage(`{"x": "\u0000", "y": "\\u0000"}`)}
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
+	defer tx.Rollback(context.Background()) //nolint:errcheck // a failed test must not hold the pool open
 	require.NoError(t, audit.Insert(ctx, tx, e))
 	require.NoError(t, audit.SetActor(ctx, tx, bad))
 	_, err = tx.Exec(ctx, `INSERT INTO towns (code, name) VALUES ('330199', '测试镇')`)
