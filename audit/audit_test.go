@@ -43,7 +43,7 @@ func tamper(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) {
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
 	defer tx.Rollback(context.Background()) //nolint:errcheck // a failed test must not hold the pool open
-	defer tx.Rollback(ctx) //nolint:errcheck
+	defer tx.Rollback(ctx)                  //nolint:errcheck
 	_, err = tx.Exec(ctx, "SET LOCAL session_replication_role = replica")
 	require.NoError(t, err)
 	_, err = tx.Exec(ctx, sql, args...)
