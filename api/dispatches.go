@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -313,35 +314,12 @@ func (s *Server) dispatchCreate(c *fiber.Ctx) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	if s.deps.Temporal == nil {
-		return caseclient.ErrUnavailable
-	}
-	actor := actorOf(c)
-	var d dbq.Dispatch
-	err := s.inTx(c, func(q *dbq.Queries) error {
-		var err error
-		d, err = q.DispatchInsert(ctx, dbq.DispatchInsertParams{Title: *in.Title, Instructions: *in.Instructions,
-			LeadID: in.LeadID, Level: level, DueDays: int32(*in.DueDays), CreatedBy: actor.AccountID})
-		if err != nil {
-			return err
-		}
-		for _, t := range towns {
-			if err := q.DispatchTownInsert(ctx, dbq.DispatchTownInsertParams{DispatchID: d.ID, TownCode: t}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	id, err := s.openDispatch(c, dispatchRecord{title: *in.Title, instructions: *in.Instructions, towns: towns,
+		dueDays: *in.DueDays, leadID: in.LeadID, level: level})
 	if err != nil {
 		return err
 	}
-	st, err := s.cases.StartDispatch(ctx, workflows.DispatchInput{DispatchID: d.ID, By: actor, Towns: towns,
-		DueDays: *in.DueDays, LeadID: deref(in.LeadID)})
-	if err != nil {
-		return err
-	}
-	auditDetail(c, "dispatch_step", st.Seq)
-	row, err := dispatchGetScoped(c, q, d.ID)
+	row, err := dispatchGetScoped(c, q, id)
 	if err != nil {
 		return err
 	}
@@ -350,6 +328,79 @@ func (s *Server) dispatchCreate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(http.StatusCreated).JSON(out)
+}
+
+// dispatchRecord is a checked dispatch to record and start.
+type dispatchRecord struct {
+	title, instructions string
+	towns               []string // sorted, distinct, active
+	dueDays             int
+	leadID              *int64
+	level               string
+}
+
+// openDispatch records a dispatch and its towns' parts in one
+// transaction, then starts its workflow (the stalled-case sweep starts it
+// if that fails after the commit); it answers the dispatch's id.
+func (s *Server) openDispatch(c *fiber.Ctx, r dispatchRecord) (int64, error) {
+	if s.deps.Temporal == nil {
+		return 0, caseclient.ErrUnavailable
+	}
+	ctx := c.UserContext()
+	actor := actorOf(c)
+	var d dbq.Dispatch
+	err := s.inTx(c, func(q *dbq.Queries) error {
+		var err error
+		d, err = q.DispatchInsert(ctx, dbq.DispatchInsertParams{Title: r.title, Instructions: r.instructions,
+			LeadID: r.leadID, Level: r.level, DueDays: int32(r.dueDays), CreatedBy: actor.AccountID})
+		if err != nil {
+			return err
+		}
+		for _, t := range r.towns {
+			if err := q.DispatchTownInsert(ctx, dbq.DispatchTownInsertParams{DispatchID: d.ID, TownCode: t}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	st, err := s.cases.StartDispatch(ctx, workflows.DispatchInput{DispatchID: d.ID, By: actor, Towns: r.towns,
+		DueDays: r.dueDays, LeadID: deref(r.leadID)})
+	if err != nil {
+		return 0, err
+	}
+	auditDetail(c, "dispatch_step", st.Seq)
+	return d.ID, nil
+}
+
+// DefaultSuperviseDays is a lead supervision dispatch's deadline when the
+// city names none.
+const DefaultSuperviseDays = 5
+
+// superviseDispatch makes the city's supervision (督办) of lead l a
+// dispatch to the lead's town, linked to the lead: the town gets a task
+// with its own deadline and answers it, the city accepts or returns the
+// answer. While one is open, another supervision of the lead (raising it
+// to 挂牌督办) is recorded on the lead and needs no second dispatch.
+func (s *Server) superviseDispatch(c *fiber.Ctx, q *dbq.Queries, l dbq.Lead, act workflows.ActionInput) error {
+	if l.TownCode == nil {
+		return nil
+	}
+	sc, open := cityWide(), string(cases.DispatchOpen)
+	rows, err := q.DispatchList(c.UserContext(), dbq.DispatchListParams{LeadID: &l.ID, Status: &open, ScopeLevel: sc.Level(),
+		ScopeKey: sc.Key(), Sort: "id", Lim: 1})
+	if err != nil || len(rows) > 0 {
+		return err
+	}
+	days := act.DueDays
+	if days == 0 {
+		days = DefaultSuperviseDays
+	}
+	_, err = s.openDispatch(c, dispatchRecord{title: fmt.Sprintf("督办：欠薪线索 #%d", l.ID), instructions: act.Note,
+		towns: []string{*l.TownCode}, dueDays: days, leadID: &l.ID, level: string(act.Level)})
+	return err
 }
 
 func (s *Server) dispatchAct(c *fiber.Ctx) error {

@@ -140,3 +140,36 @@ func checkActionsTable(t *testing.T, name, want string) {
 		assert.Equal(t, want, got, "docs/API.md's %s table is stale: run with UPDATE_DOCS=1", name)
 	}
 }
+
+// 督办 on a lead is a dispatch to the lead's town, linked to the lead: the
+// town gets a task with its own deadline and answers it; supervising it
+// again while that is open (挂牌督办) makes no second dispatch.
+func TestLeadSupervisionIsADispatch(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	lead := h.as2(f.worker, 201, "POST", "/api/v1/leads/report", map[string]any{"project_id": f.ProjectA,
+		"amount_claimed_fen": 10_000, "description": "工资未发"}).num("lead_id")
+	path := fmt.Sprintf("/api/v1/leads/%d/actions/supervise", lead)
+	r := h.doAs(f.city, "POST", path, map[string]any{"level": "supervised", "note": "请加快办理", "due_days": 0})
+	assert.Equal(t, 422, r.Status, r.Raw)
+	assert.Contains(t, r.fields(), "due_days")
+	h.as2(f.city, 200, "POST", path, map[string]any{"level": "supervised", "note": "请三个工作日内反馈", "due_days": 3})
+	ds := h.as2(f.city, 200, "GET", fmt.Sprintf("/api/v1/dispatches?lead_id=%d", lead), nil).items()
+	require.Len(t, ds, 1)
+	assert.Equal(t, "supervised", ds[0]["level"])
+	assert.EqualValues(t, 3, ds[0]["due_days"])
+	assert.Equal(t, "请三个工作日内反馈", ds[0]["instructions"])
+	towns := ds[0]["towns"].([]any)
+	require.Len(t, towns, 1)
+	assert.Equal(t, f.TownA, towns[0].(map[string]any)["town_code"])
+	tasks := inbox(h, f.officer, fmt.Sprintf("?dispatch_id=%v", ds[0]["id"]))
+	require.Len(t, tasks, 1)
+	assert.Equal(t, "dispatch_report", tasks[0]["kind"])
+	assert.NotNil(t, tasks[0]["due_at"])
+
+	h.as2(f.city, 200, "POST", path, map[string]any{"level": "listed", "note": "挂牌督办"})
+	assert.Len(t, h.as2(f.city, 200, "GET", fmt.Sprintf("/api/v1/dispatches?lead_id=%d", lead), nil).items(), 1,
+		"one open supervision dispatch per lead")
+	d := h.as2(f.city, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", lead), nil)
+	assert.Equal(t, "listed", d.Body["supervision"])
+}

@@ -91,6 +91,11 @@ func (s *Server) leadAct(c *fiber.Ctx) error {
 		return err
 	}
 	auditDetail(c, "lead_step", st.Seq)
+	if spec.Name == workflows.ActSupervise {
+		if err := s.superviseDispatch(c, q, row.Lead, act); err != nil {
+			return err
+		}
+	}
 	return s.leadAnswer(c, q, id)
 }
 
