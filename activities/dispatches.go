@@ -72,7 +72,8 @@ func (a *Activities) ProjectDispatch(ctx context.Context, p cases.DispatchProjec
 		for _, t := range st.Tasks {
 			if err := q.DispatchTaskUpsert(ctx, dbq.DispatchTaskUpsertParams{DispatchID: &st.DispatchID, Key: t.Key,
 				Kind: t.Kind, Actor: t.Actor, TownCode: nonEmpty(t.TownCode), OpenedSeq: int32(t.OpenedSeq),
-				OpenedAt: t.OpenedAt, DueAt: t.DueAt, RemindedAt: t.RemindedAt, Overdue: t.Overdue}); err != nil {
+				OpenedAt: t.OpenedAt, DueAt: t.DueAt, DueEstimated: t.DueEstimated, RemindedAt: t.RemindedAt,
+				Overdue: t.Overdue}); err != nil {
 				return fmt.Errorf("dispatch %d task %s: %w", st.DispatchID, t.Key, err)
 			}
 		}

@@ -99,13 +99,14 @@ WHERE dispatch_id = @dispatch_id AND closed_at IS NULL AND NOT (key = ANY (@keys
 -- overdue flag. A town's new task goes to whoever in the town had its
 -- previous task on the dispatch.
 INSERT INTO case_tasks (dispatch_id, key, kind, actor, town_code, assignee_id, opened_seq, opened_at, due_at,
-                        reminded_at, overdue)
+                        due_estimated, reminded_at, overdue)
 VALUES (@dispatch_id, @key, @kind, @actor, sqlc.narg('town_code'),
         (SELECT p.assignee_id FROM case_tasks p
          WHERE p.dispatch_id = @dispatch_id AND p.actor = @actor AND p.actor = 'town'
            AND p.town_code IS NOT DISTINCT FROM sqlc.narg('town_code') AND p.assignee_id IS NOT NULL
          ORDER BY p.id DESC LIMIT 1),
-        @opened_seq, @opened_at, sqlc.narg('due_at'), sqlc.narg('reminded_at'), @overdue)
+        @opened_seq, @opened_at, sqlc.narg('due_at'), @due_estimated, sqlc.narg('reminded_at'), @overdue)
 ON CONFLICT (dispatch_id, key) DO UPDATE
-SET due_at = EXCLUDED.due_at, reminded_at = EXCLUDED.reminded_at, overdue = EXCLUDED.overdue
+SET due_at = EXCLUDED.due_at, due_estimated = EXCLUDED.due_estimated, reminded_at = EXCLUDED.reminded_at,
+    overdue = EXCLUDED.overdue
 WHERE case_tasks.closed_at IS NULL;

@@ -252,6 +252,7 @@ func (d *dispatch) assign(ctx workflow.Context, i, days int) error {
 	p.DueAt, p.RemindedAt, p.Overdue, p.ReviewDue = timePtr(dl.Due), nil, false, nil
 	d.closeTasks(p.TownCode)
 	d.openTask(ctx, cases.TaskDispatchReport, cases.ActorTown, p.TownCode, p.DueAt)
+	d.st.Tasks[len(d.st.Tasks)-1].DueEstimated = dl.Estimated()
 	return nil
 }
 
@@ -386,6 +387,7 @@ func (d *dispatch) doReport(ctx workflow.Context, in DispatchActionInput, _ *cas
 	d.parts[i].review = deadline{Deadline: dl, Name: "review", Days: d.policy.ReviewDays, Active: true}
 	p.ReviewDue = timePtr(dl.Due)
 	d.openTask(ctx, cases.TaskDispatchReview, cases.ActorCity, p.TownCode, p.ReviewDue)
+	d.st.Tasks[len(d.st.Tasks)-1].DueEstimated = dl.Estimated()
 	return nil
 }
 

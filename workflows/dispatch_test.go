@@ -271,3 +271,20 @@ func TestDispatchRefusals(t *testing.T) {
 	dispatchRefused(t, badDays, workflows.DispatchRefusedInput, "due_days")
 	assert.Equal(t, cases.DispatchClosed, dispatchOK(t, acc).Status)
 }
+
+// A deadline counted into a year the calendar does not hold yet is marked
+// estimated on the town's task (shown as due_estimated).
+func TestDispatchEstimatedDeadline(t *testing.T) {
+	start := cst(2026, 12, 28, 9)
+	r := newDispatchRun(t, start, 10, "330101")
+	st := r.probe(start.Add(time.Hour))
+	cancel := r.act(start.Add(2*time.Hour), workflows.DispatchCancel, workflows.DispatchActionInput{Actor: r.f.City, Note: "测试结束"})
+	r.run()
+	dispatchOK(t, cancel)
+	require.Len(t, st.Tasks, 1)
+	assert.True(t, st.Tasks[0].DueEstimated, "10 working days from 28 December run into 2027")
+	var estimated bool
+	require.NoError(t, r.f.Pool.QueryRow(context.Background(), `SELECT due_estimated FROM case_tasks WHERE dispatch_id = $1`,
+		r.in.DispatchID).Scan(&estimated))
+	assert.True(t, estimated)
+}

@@ -407,29 +407,31 @@ func (q *Queries) DispatchTaskCloseOthers(ctx context.Context, arg DispatchTaskC
 
 const dispatchTaskUpsert = `-- name: DispatchTaskUpsert :exec
 INSERT INTO case_tasks (dispatch_id, key, kind, actor, town_code, assignee_id, opened_seq, opened_at, due_at,
-                        reminded_at, overdue)
+                        due_estimated, reminded_at, overdue)
 VALUES ($1, $2, $3, $4, $5,
         (SELECT p.assignee_id FROM case_tasks p
          WHERE p.dispatch_id = $1 AND p.actor = $4 AND p.actor = 'town'
            AND p.town_code IS NOT DISTINCT FROM $5 AND p.assignee_id IS NOT NULL
          ORDER BY p.id DESC LIMIT 1),
-        $6, $7, $8, $9, $10)
+        $6, $7, $8, $9, $10, $11)
 ON CONFLICT (dispatch_id, key) DO UPDATE
-SET due_at = EXCLUDED.due_at, reminded_at = EXCLUDED.reminded_at, overdue = EXCLUDED.overdue
+SET due_at = EXCLUDED.due_at, due_estimated = EXCLUDED.due_estimated, reminded_at = EXCLUDED.reminded_at,
+    overdue = EXCLUDED.overdue
 WHERE case_tasks.closed_at IS NULL
 `
 
 type DispatchTaskUpsertParams struct {
-	DispatchID *int64
-	Key        string
-	Kind       string
-	Actor      string
-	TownCode   *string
-	OpenedSeq  int32
-	OpenedAt   time.Time
-	DueAt      *time.Time
-	RemindedAt *time.Time
-	Overdue    bool
+	DispatchID   *int64
+	Key          string
+	Kind         string
+	Actor        string
+	TownCode     *string
+	OpenedSeq    int32
+	OpenedAt     time.Time
+	DueAt        *time.Time
+	DueEstimated bool
+	RemindedAt   *time.Time
+	Overdue      bool
 }
 
 // Opens a task of a dispatch, or updates its due date, reminder and
@@ -445,6 +447,7 @@ func (q *Queries) DispatchTaskUpsert(ctx context.Context, arg DispatchTaskUpsert
 		arg.OpenedSeq,
 		arg.OpenedAt,
 		arg.DueAt,
+		arg.DueEstimated,
 		arg.RemindedAt,
 		arg.Overdue,
 	)
