@@ -400,3 +400,31 @@ func TestWarningRefusals(t *testing.T) {
 	warningRefused(t, rejectNoNote, workflows.WarningRefusedInput, "note")
 	assert.Equal(t, cases.WarningClosed, warningOK(t, acc).Status)
 }
+
+// A town that does not verify an answer in time passes the warning to
+// the city, which converts it into a lead.
+func TestWarningVerifySilence(t *testing.T) {
+	start := cst(2026, 9, 1, 9)
+	r := newWarningRun(t, start, warningOpts{})
+	f := r.f
+	lead, _, _ := f.Record(t, casetest.Lead{ProjectID: f.Project1, Amount: 300000, Workers: 5, At: start, By: f.City})
+	ans := r.act(start.Add(2*time.Hour), workflows.WarningAnswer, workflows.WarningActionInput{Actor: f.Enterprise1, Note: "已发放"})
+	atCity := r.probe(cst(2026, 9, 10, 9))
+	townConv := r.act(cst(2026, 9, 10, 10), workflows.WarningConvert, workflows.WarningActionInput{Actor: f.Officer1, LeadID: lead})
+	conv := r.act(cst(2026, 9, 10, 11), workflows.WarningConvert, workflows.WarningActionInput{Actor: f.City, LeadID: lead,
+		Note: "企业说明不实，转线索查处"})
+	r.run()
+
+	warningOK(t, ans)
+	assert.Equal(t, cases.WarningEscalatedCity, atCity.Status)
+	assert.Equal(t, 1, atCity.Escalations)
+	require.Len(t, atCity.Tasks, 1)
+	assert.Equal(t, cases.TaskWarningReview, atCity.Tasks[0].Kind)
+	warningRefused(t, townConv, workflows.WarningRefusedActor, "")
+	st := warningOK(t, conv)
+	assert.Equal(t, cases.WarningConverted, st.Status)
+	assert.Equal(t, "企业说明不实，转线索查处", st.Resolution)
+	assert.Equal(t, []string{"create:answering", "answer:verifying", "remind:verifying", "overdue:escalated_city",
+		"convertToLead:converted"}, r.events())
+	assert.Empty(t, r.openTasks())
+}
