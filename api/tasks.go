@@ -22,9 +22,10 @@ import (
 
 type taskOut struct {
 	ID               int64      `json:"id"`
-	CaseKind         string     `json:"case_kind" doc:"lead or dispatch"`
+	CaseKind         string     `json:"case_kind" doc:"lead, dispatch or warning"`
 	LeadID           *int64     `json:"lead_id" doc:"the lead's task"`
 	DispatchID       *int64     `json:"dispatch_id" doc:"the dispatch's task"`
+	WarningID        *int64     `json:"warning_id" doc:"the warning's task"`
 	DispatchTitle    string     `json:"dispatch_title"`
 	DispatchStatus   string     `json:"dispatch_status"`
 	Kind             string     `json:"kind" doc:"triage, accept, investigate, rectify, verify, confirm, review, supervise, dispatch_report, dispatch_review"`
@@ -50,10 +51,13 @@ type taskOut struct {
 
 func taskFrom(t dbq.CaseTaskListRow) taskOut {
 	kind := "lead"
-	if t.DispatchID != nil {
+	switch {
+	case t.DispatchID != nil:
 		kind = "dispatch"
+	case t.WarningID != nil:
+		kind = "warning"
 	}
-	return taskOut{ID: t.ID, CaseKind: kind, LeadID: t.LeadID, DispatchID: t.DispatchID, DispatchTitle: t.DispatchTitle,
+	return taskOut{ID: t.ID, CaseKind: kind, LeadID: t.LeadID, DispatchID: t.DispatchID, WarningID: t.WarningID, DispatchTitle: t.DispatchTitle,
 		DispatchStatus: t.DispatchStatus, Kind: t.Kind, KindLabel: registry.TaskKinds.Label(t.Kind), Actor: t.Actor, TownCode: t.TownCode,
 		EnterpriseID: t.EnterpriseID, ProjectID: t.LeadProjectID, ProjectName: t.ProjectName, AssigneeID: t.AssigneeID,
 		AssigneeName: t.AssigneeName, OpenedAt: t.OpenedAt, DueAt: t.DueAt, DueEstimated: t.DueEstimated, RemindedAt: t.RemindedAt, Overdue: t.Overdue,
@@ -200,6 +204,11 @@ func (s *Server) setAssignee(c *fiber.Ctx, q *dbq.Queries, t dbq.CaseTask, to *i
 		return err
 	}
 	a := actorOf(c)
+	if t.WarningID != nil {
+		return q.WarningAssignEvent(ctx, dbq.WarningAssignEventParams{WarningID: *t.WarningID, At: s.deps.Now(),
+			Action: action, ActorID: &a.AccountID, ActorName: a.Name, ActorRole: a.Role, ActorDomain: a.Domain, Ip: a.IP,
+			Changes: changes})
+	}
 	if t.DispatchID != nil {
 		return q.DispatchAssignEvent(ctx, dbq.DispatchAssignEventParams{DispatchID: *t.DispatchID, At: s.deps.Now(),
 			Action: action, ActorID: &a.AccountID, ActorName: a.Name, ActorRole: a.Role, ActorDomain: a.Domain, Ip: a.IP,

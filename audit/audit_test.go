@@ -177,9 +177,9 @@ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
       -- counts of failed sign-ins per name and client: each attempt is
       -- itself logged (auth.login)
       'login_throttle',
-      -- append-only history of the lead and dispatch workflows, itself a
-      -- log: each step's change of the case's row is captured
-      'lead_events', 'dispatch_events',
+      -- append-only history of the lead, dispatch and warning workflows,
+      -- itself a log: each step's change of the case's row is captured
+      'lead_events', 'dispatch_events', 'warning_events',
       -- request bookkeeping like the sessions: the kept answers of create
       -- requests sent with an Idempotency-Key (the request itself and its
       -- row changes are logged)

@@ -53,6 +53,10 @@ var Lead = Kind{Name: "lead", Label: "线索", WorkflowID: workflows.LeadWorkflo
 var Dispatch = Kind{Name: "dispatch", Label: "交办事项", WorkflowID: workflows.DispatchWorkflowID,
 	Prefix: workflows.DispatchWorkflowPrefix, Workflow: workflows.DispatchWorkflow, Started: workflows.UpdateStarted}
 
+// Warning is a warning raised by a rule's hit (workflows.WarningWorkflow).
+var Warning = Kind{Name: "warning", Label: "预警", WorkflowID: workflows.WarningWorkflowID,
+	Prefix: workflows.WarningWorkflowPrefix, Workflow: workflows.WarningWorkflow, Started: workflows.UpdateStarted}
+
 // DefaultTimeout bounds a Start or an Act when Client.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 

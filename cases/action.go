@@ -33,6 +33,9 @@ const (
 	// ByIntake is whoever records a case (intake's own steps, never
 	// offered to users as an action).
 	ByIntake
+	// BySystem is the platform itself (the warning scan): internal
+	// actions no account may take.
+	BySystem
 )
 
 // Label is the party in Chinese, as refusals name it.
@@ -50,6 +53,8 @@ func (p Party) Label() string {
 		return "工人本人（或镇街监察人员代为记录）"
 	case ByIntake:
 		return "登记人"
+	case BySystem:
+		return "系统"
 	}
 	return "有权限的人员"
 }
@@ -69,6 +74,8 @@ func (p Party) Doc() string {
 		return "the case's worker, or its town recording their answer"
 	case ByIntake:
 		return "intake"
+	case BySystem:
+		return "the platform itself (the warning scan)"
 	}
 	return "?"
 }
@@ -118,6 +125,8 @@ func (p Party) Includes(a Actor, on Parties) bool {
 		return worker || town
 	case ByIntake:
 		return !a.IsSystem()
+	case BySystem:
+		return a.IsSystem()
 	}
 	return false
 }

@@ -96,7 +96,7 @@ const (
 
 // TaskKinds are every task kind.
 var TaskKinds = []string{TaskTriage, TaskAccept, TaskInvestigate, TaskRectify, TaskVerify, TaskConfirm, TaskReview, TaskSupervise,
-	TaskDispatchReport, TaskDispatchReview}
+	TaskDispatchReport, TaskDispatchReview, TaskWarningAnswer, TaskWarningVerify, TaskWarningReview}
 
 // Actors of a task (case_tasks.actor).
 const (

@@ -126,6 +126,8 @@ var unscopedReads = map[string]string{
 	"DispatchEvents":              "after DispatchList narrowed to the dispatch",
 	"DispatchStalledWithRecorder": "the stalled-case sweep (the platform's own, no caller)",
 	"DispatchSeq":                 "the projection's step number of a dispatch",
+	// warnings: the workflows' own
+	"WarningSeq": "the projection's step number of a warning",
 	// lead intake and the workflows' own look-ups
 	"LeadOpenFor":                       "intake links a report to the worker's open lead on the project",
 	"LeadByExternal":                    "import from the national platform is idempotent by external id (city only)",
@@ -181,7 +183,7 @@ var scopedTables = strings.Fields(`towns enterprises enterprise_credit_listings 
 	teams workers employments attendance work_records payroll_sheets payroll_lines wage_accounts
 	labour_cost_transfers wage_deposits wage_deposit_movements safety_homes safety_supervisors
 	safety_activities accounts sessions leads lead_events case_tasks evidence_files dispatches dispatch_towns
-	dispatch_events`)
+	dispatch_events warnings warning_events`)
 
 // sqlQuery is one named query of queries/*.sql.
 type sqlQuery struct {
@@ -473,11 +475,16 @@ func populate(t *testing.T, pool *pgxpool.Pool) []db.Scope {
 	require.NoError(t, q.DispatchTaskUpsert(ctx, dbq.DispatchTaskUpsertParams{DispatchID: &d.ID, Key: "report", Kind: "dispatch_report",
 		Actor: "town", TownCode: &town, OpenedSeq: 1, OpenedAt: now}))
 
+	_, err = q.WarningInsert(ctx, dbq.WarningInsertParams{RuleCode: "payroll_unpaid", RuleVersion: 1, Level: "orange",
+		SubjectKind: "project", ProjectID: &project, EnterpriseID: &contractor, TownCode: &town, Period: "2026-01",
+		Figures: []byte(`{}`), Key: "payroll_unpaid/project:" + strconv.FormatInt(project, 10) + "/2026-01"})
+	require.NoError(t, err)
+
 	for _, table := range scopedTables {
 		var n int
 		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&n))
 		if table != "sessions" && table != "lead_events" && table != "evidence_files" && table != "enterprise_credit_listings" &&
-			table != "dispatch_events" {
+			table != "dispatch_events" && table != "warning_events" {
 			require.Positive(t, n, "populate left %s empty", table)
 		}
 	}

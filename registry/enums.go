@@ -184,6 +184,9 @@ var (
 		"supervise", "督办",
 		"dispatch_report", "交办事项办理反馈",
 		"dispatch_review", "审核交办反馈",
+		"warning_answer", "预警整改说明",
+		"warning_verify", "核实预警",
+		"warning_review", "市级处置预警",
 	)
 	// DispatchStatuses are where a dispatch (交办/督办) stands.
 	DispatchStatuses = enum(
@@ -229,6 +232,16 @@ var (
 		"yellow", "黄色预警",
 		"orange", "橙色预警",
 		"red", "红色预警",
+	)
+	// WarningStatuses are where a warning (预警) stands.
+	WarningStatuses = enum(
+		"received", "已登记",
+		"answering", "待企业说明",
+		"verifying", "待镇街核实",
+		"escalated_town", "镇街处置中",
+		"escalated_city", "市级处置中",
+		"closed", "已办结",
+		"converted", "已转线索",
 	)
 	WarningSubjects = enum(
 		"project", "项目",

@@ -51,6 +51,9 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"warning_rules", "code", registry.WarningRules},
 		{"warning_rules", "level", registry.WarningLevels},
 		{"warning_rules", "subject", registry.WarningSubjects},
+		{"warnings", "status", registry.WarningStatuses},
+		{"warnings", "level", registry.WarningLevels},
+		{"warnings", "subject_kind", registry.WarningSubjects},
 	}
 	quoted := regexp.MustCompile(`'([a-z_]+)'::text`)
 	for _, tc := range cases {

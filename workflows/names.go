@@ -23,8 +23,9 @@ const LeadWorkflowPrefix = "lead:"
 // table leads).
 func LeadWorkflowID(id int64) string { return LeadWorkflowPrefix + strconv.FormatInt(id, 10) }
 
-// WarningWorkflowID is the ID of the workflow of warning id.
-func WarningWorkflowID(id string) string { return "warning:" + id }
+// WarningWorkflowID is the ID of the workflow of warning id (its row in
+// table warnings).
+func WarningWorkflowID(id int64) string { return WarningWorkflowPrefix + strconv.FormatInt(id, 10) }
 
 // DispatchWorkflowID is the ID of the workflow of dispatch id (its row
 // in table dispatches).

@@ -90,7 +90,7 @@ func TestPing(t *testing.T) {
 func TestNames(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "lead:42", workflows.LeadWorkflowID(42))
-	require.Equal(t, "warning:42", workflows.WarningWorkflowID("42"))
+	require.Equal(t, "warning:42", workflows.WarningWorkflowID(42))
 	require.Equal(t, "dispatch:42", workflows.DispatchWorkflowID(42))
 
 	opts := workflows.StartOptions(workflows.LeadWorkflowID(42))

@@ -43,7 +43,7 @@ func (q *Queries) CaseTaskAssignable(ctx context.Context, arg CaseTaskAssignable
 }
 
 const caseTaskForAssign = `-- name: CaseTaskForAssign :one
-SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, due_estimated, dispatch_id FROM case_tasks WHERE id = $1 AND closed_at IS NULL FOR UPDATE
+SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, due_estimated, dispatch_id, warning_id FROM case_tasks WHERE id = $1 AND closed_at IS NULL FOR UPDATE
 `
 
 // An open task, locked for a change of assignee.
@@ -70,13 +70,14 @@ func (q *Queries) CaseTaskForAssign(ctx context.Context, id int64) (CaseTask, er
 		&i.ClosedAt,
 		&i.DueEstimated,
 		&i.DispatchID,
+		&i.WarningID,
 	)
 	return i, err
 }
 
 const caseTaskList = `-- name: CaseTaskList :many
 
-SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, t.due_estimated, t.dispatch_id, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, '')::text AS lead_source,
+SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, t.due_estimated, t.dispatch_id, t.warning_id, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, '')::text AS lead_source,
        l.project_id AS lead_project_id, coalesce(l.amount_claimed_fen, 0)::bigint AS amount_claimed_fen,
        coalesce(l.workers_claimed, 0)::int AS workers_claimed, coalesce(l.supervision, '')::text AS supervision,
        coalesce(d.title, '')::text AS dispatch_title, coalesce(d.status, '')::text AS dispatch_status,
@@ -161,6 +162,7 @@ type CaseTaskListRow struct {
 	ClosedAt         *time.Time
 	DueEstimated     bool
 	DispatchID       *int64
+	WarningID        *int64
 	LeadStatus       string
 	LeadSource       string
 	LeadProjectID    *int64
@@ -232,6 +234,7 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 			&i.ClosedAt,
 			&i.DueEstimated,
 			&i.DispatchID,
+			&i.WarningID,
 			&i.LeadStatus,
 			&i.LeadSource,
 			&i.LeadProjectID,
@@ -269,7 +272,7 @@ func (q *Queries) CaseTaskSetAssignee(ctx context.Context, arg CaseTaskSetAssign
 }
 
 const caseTasksOfAssignee = `-- name: CaseTasksOfAssignee :many
-SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, due_estimated, dispatch_id FROM case_tasks
+SELECT id, lead_id, key, kind, actor, town_code, enterprise_id, project_id, worker_id, assignee_id, opened_seq, opened_at, due_at, reminded_at, overdue, closed_seq, closed_at, due_estimated, dispatch_id, warning_id FROM case_tasks
 WHERE assignee_id = $1 AND closed_at IS NULL
 ORDER BY id FOR UPDATE
 `
@@ -304,6 +307,7 @@ func (q *Queries) CaseTasksOfAssignee(ctx context.Context, assigneeID *int64) ([
 			&i.ClosedAt,
 			&i.DueEstimated,
 			&i.DispatchID,
+			&i.WarningID,
 		); err != nil {
 			return nil, err
 		}

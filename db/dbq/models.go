@@ -192,6 +192,7 @@ type CaseTask struct {
 	ClosedAt     *time.Time
 	DueEstimated bool
 	DispatchID   *int64
+	WarningID    *int64
 }
 
 type Dispatch struct {
@@ -596,6 +597,53 @@ type WageDepositMovement struct {
 	Reference  string
 	Note       string
 	CreatedAt  time.Time
+}
+
+type Warning struct {
+	ID           int64
+	RuleCode     string
+	RuleVersion  int32
+	Level        string
+	SubjectKind  string
+	ProjectID    *int64
+	EnterpriseID *int64
+	EmploymentID *int64
+	TownCode     *string
+	Period       string
+	Figures      json.RawMessage
+	Explanation  string
+	Basis        string
+	Key          string
+	Status       string
+	Answer       string
+	EvidenceIds  []int64
+	AnsweredAt   *time.Time
+	DueAt        *time.Time
+	Overdue      bool
+	LeadID       *int64
+	Seq          int32
+	CreatedAt    time.Time
+	ClosedAt     *time.Time
+	Resolution   string
+	UpdatedAt    time.Time
+}
+
+type WarningEvent struct {
+	ID          int64
+	WarningID   int64
+	Seq         *int32
+	At          time.Time
+	Action      string
+	ActorID     *int64
+	ActorName   string
+	ActorRole   string
+	ActorDomain string
+	Ip          string
+	FromStatus  *string
+	ToStatus    string
+	Changes     json.RawMessage
+	Note        string
+	Rule        string
 }
 
 type WarningRule struct {
