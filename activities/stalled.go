@@ -15,6 +15,10 @@ type CaseStarter interface {
 	// CalendarChanged signals lead id that year's holiday arrangement
 	// changed; a lead closed meanwhile is no error.
 	CalendarChanged(ctx context.Context, id int64, year int) error
+	// ScanWarnings evaluates the warning rules as of asOf and opens,
+	// raises and resolves the warnings to match (caseclient.ScanWarnings);
+	// it answers what it did.
+	ScanWarnings(ctx context.Context, asOf time.Time) (string, error)
 }
 
 // StalledInput is the input of StartStalledCases: cases recorded before

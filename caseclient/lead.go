@@ -117,6 +117,13 @@ func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error
 	return leads + dispatches, err
 }
 
+// ScanWarnings runs the warning scan (Client.ScanWarnings) and answers
+// what it did.
+func (s Sweeper) ScanWarnings(ctx context.Context, asOf time.Time) (string, error) {
+	r, err := s.Client.ScanWarnings(ctx, s.Pool, asOf)
+	return r.String(), err
+}
+
 // CalendarChanged tells lead id's workflow that year's holiday
 // arrangement was entered or corrected (workflows.SignalCalendarChanged):
 // it recounts its running deadlines through that year. A lead closed

@@ -127,7 +127,10 @@ var unscopedReads = map[string]string{
 	"DispatchStalledWithRecorder": "the stalled-case sweep (the platform's own, no caller)",
 	"DispatchSeq":                 "the projection's step number of a dispatch",
 	// warnings: the workflows' own
-	"WarningSeq": "the projection's step number of a warning",
+	"WarningSeq":             "the projection's step number of a warning",
+	"WarningOpenOfRules":     "the warning scan (the platform's own, no caller)",
+	"WarningProjectTowns":    "the warning scan: the town of a hit's project",
+	"WarningEnterpriseTowns": "the warning scan: the town of a hit's enterprise",
 	// lead intake and the workflows' own look-ups
 	"LeadOpenFor":                       "intake links a report to the worker's open lead on the project",
 	"LeadByExternal":                    "import from the national platform is idempotent by external id (city only)",

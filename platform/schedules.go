@@ -106,9 +106,28 @@ func ensureSchedule(ctx context.Context, c client.Client, id string, every, catc
 	return nil
 }
 
+// WarningScanScheduleID is the ID of the Temporal Schedule that runs the
+// daily warning scan (workflows.ScanWarnings).
+const WarningScanScheduleID = "warning-scan"
+
+// EnsureWarningScanSchedule creates (or updates) the schedule that scans
+// every warning rule every `every` (daily); a run missed while the
+// cluster was down is caught up within a day; runs never overlap.
+func EnsureWarningScanSchedule(ctx context.Context, c client.Client, every time.Duration) error {
+	return ensureSchedule(ctx, c, WarningScanScheduleID, every, 24*time.Hour, &client.ScheduleWorkflowAction{
+		ID:                       workflows.WarningScanWorkflowID,
+		Workflow:                 workflows.ScanWarnings,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowExecutionTimeout: 2 * time.Hour,
+	}, "daily warning scan: every warning rule over the registry, warnings opened, raised and resolved")
+}
+
 // ensureSchedules makes sure every schedule of the platform exists.
 func ensureSchedules(ctx context.Context, c client.Client) error {
 	if err := EnsureAuditRetentionSchedule(ctx, c, DefaultAuditRetentionEvery); err != nil {
+		return err
+	}
+	if err := EnsureWarningScanSchedule(ctx, c, 24*time.Hour); err != nil {
 		return err
 	}
 	return EnsureStalledCasesSchedule(ctx, c, DefaultStalledCasesEvery)

@@ -104,3 +104,21 @@ func trigger(ctx context.Context, t *testing.T, h client.ScheduleHandle) string 
 	}, 30*time.Second, 200*time.Millisecond)
 	return wfID
 }
+
+// The daily warning scan is a schedule; triggered, its run scans every
+// rule through the worker's case client.
+func TestWarningScanSchedule(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pool := dbtest.New(t)
+	c := workertest.Start(t, pool)
+	require.NoError(t, platform.EnsureWarningScanSchedule(ctx, c, 24*time.Hour))
+	h := c.ScheduleClient().GetHandle(ctx, platform.WarningScanScheduleID)
+	desc, err := h.Describe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 24*time.Hour, desc.Schedule.Spec.Intervals[0].Every)
+	var out string
+	require.NoError(t, c.GetWorkflow(ctx, trigger(ctx, t, h), "").Get(ctx, &out))
+	require.Equal(t, "0 hits: 0 opened, 0 raised, 0 resolved, 0 started late", out, "an empty registry raises nothing")
+}

@@ -60,3 +60,18 @@ WHERE case_tasks.closed_at IS NULL;
 INSERT INTO warning_events (warning_id, at, action, actor_id, actor_name, actor_role, actor_domain, ip, to_status, changes, note)
 SELECT w.id, @at, @action, @actor_id, @actor_name, @actor_role, @actor_domain, @ip, w.status, @changes, @note
 FROM warnings w WHERE w.id = @warning_id;
+
+-- name: WarningProjectTowns :many
+-- The towns of the projects ids (a hit's project is the warning's scope).
+SELECT id, town_code FROM projects WHERE id = ANY (@ids::bigint[]);
+
+-- name: WarningEnterpriseTowns :many
+-- The towns of the enterprises ids (an enterprise subject's warning).
+SELECT id, town_code FROM enterprises WHERE id = ANY (@ids::bigint[]);
+
+-- name: WarningOpenOfRules :many
+-- The open warnings raised by the rules codes (the scan updates or
+-- resolves them), and the ones recorded whose workflow never started.
+SELECT id, key, level, status, rule_code FROM warnings
+WHERE rule_code = ANY (@codes::text[]) AND status NOT IN ('closed', 'converted')
+ORDER BY id;

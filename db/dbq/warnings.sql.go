@@ -48,6 +48,36 @@ func (q *Queries) WarningAssignEvent(ctx context.Context, arg WarningAssignEvent
 	return err
 }
 
+const warningEnterpriseTowns = `-- name: WarningEnterpriseTowns :many
+SELECT id, town_code FROM enterprises WHERE id = ANY ($1::bigint[])
+`
+
+type WarningEnterpriseTownsRow struct {
+	ID       int64
+	TownCode string
+}
+
+// The towns of the enterprises ids (an enterprise subject's warning).
+func (q *Queries) WarningEnterpriseTowns(ctx context.Context, ids []int64) ([]WarningEnterpriseTownsRow, error) {
+	rows, err := q.db.Query(ctx, warningEnterpriseTowns, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WarningEnterpriseTownsRow{}
+	for rows.Next() {
+		var i WarningEnterpriseTownsRow
+		if err := rows.Scan(&i.ID, &i.TownCode); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const warningEventInsert = `-- name: WarningEventInsert :exec
 INSERT INTO warning_events (warning_id, seq, at, action, actor_id, actor_name, actor_role, actor_domain, ip,
                             from_status, to_status, changes, note, rule)
@@ -173,6 +203,48 @@ func (q *Queries) WarningInsert(ctx context.Context, arg WarningInsertParams) (W
 	return i, err
 }
 
+const warningOpenOfRules = `-- name: WarningOpenOfRules :many
+SELECT id, key, level, status, rule_code FROM warnings
+WHERE rule_code = ANY ($1::text[]) AND status NOT IN ('closed', 'converted')
+ORDER BY id
+`
+
+type WarningOpenOfRulesRow struct {
+	ID       int64
+	Key      string
+	Level    string
+	Status   string
+	RuleCode string
+}
+
+// The open warnings raised by the rules codes (the scan updates or
+// resolves them), and the ones recorded whose workflow never started.
+func (q *Queries) WarningOpenOfRules(ctx context.Context, codes []string) ([]WarningOpenOfRulesRow, error) {
+	rows, err := q.db.Query(ctx, warningOpenOfRules, codes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WarningOpenOfRulesRow{}
+	for rows.Next() {
+		var i WarningOpenOfRulesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Key,
+			&i.Level,
+			&i.Status,
+			&i.RuleCode,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const warningProjectState = `-- name: WarningProjectState :execrows
 UPDATE warnings SET seq = $1, status = $2, level = $3, answer = $4, evidence_ids = $5::bigint[],
     answered_at = $6, due_at = $7, overdue = $8,
@@ -217,6 +289,36 @@ func (q *Queries) WarningProjectState(ctx context.Context, arg WarningProjectSta
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const warningProjectTowns = `-- name: WarningProjectTowns :many
+SELECT id, town_code FROM projects WHERE id = ANY ($1::bigint[])
+`
+
+type WarningProjectTownsRow struct {
+	ID       int64
+	TownCode string
+}
+
+// The towns of the projects ids (a hit's project is the warning's scope).
+func (q *Queries) WarningProjectTowns(ctx context.Context, ids []int64) ([]WarningProjectTownsRow, error) {
+	rows, err := q.db.Query(ctx, warningProjectTowns, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WarningProjectTownsRow{}
+	for rows.Next() {
+		var i WarningProjectTownsRow
+		if err := rows.Scan(&i.ID, &i.TownCode); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const warningSeq = `-- name: WarningSeq :one
