@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -172,4 +173,34 @@ func TestLeadSupervisionIsADispatch(t *testing.T) {
 		"one open supervision dispatch per lead")
 	d := h.as2(f.city, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", lead), nil)
 	assert.Equal(t, "listed", d.Body["supervision"])
+}
+
+// Warnings are read in scope: the city every one, the project's town, the
+// enterprise to answer and the project's manager theirs; a warning's
+// figures travel with their Chinese explanation and labels.
+func TestWarningsRead(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	var id int64
+	require.NoError(t, h.pool.QueryRow(context.Background(), `INSERT INTO warnings (rule_code, rule_version, level,
+		subject_kind, project_id, enterprise_id, town_code, period, figures, explanation, key, status)
+		VALUES ('payroll_unpaid', 1, 'orange', 'project', $1, $2, $3, '2026-09', '{"workers": 38}',
+		'2026-09：出勤212人天，38名出勤工人中0人发放工资', 'test:1', 'answering') RETURNING id`,
+		f.ProjectA, f.ContractorA, f.TownA).Scan(&id))
+	path := fmt.Sprintf("/api/v1/warnings/%d", id)
+	for _, tok := range []string{f.city, f.officer, f.ent, f.pm} {
+		h.as2(tok, 200, "GET", path, nil)
+	}
+	h.as2(f.officerB, 404, "GET", path, nil)
+	h.as2(f.entB, 404, "GET", path, nil)
+	h.as2(f.worker, 403, "GET", path, nil)
+	d := h.as2(f.ent, 200, "GET", path, nil)
+	assert.Equal(t, "橙色预警", d.Body["level_label"])
+	assert.Equal(t, "2026-09：出勤212人天，38名出勤工人中0人发放工资", d.Body["explanation"])
+	assert.NotEmpty(t, d.Body["rule_label"])
+	assert.Contains(t, actionNames(d.Body), "answer", "the enterprise may answer")
+	assert.Len(t, h.as2(f.officer, 200, "GET", "/api/v1/warnings?level=orange&open=true", nil).items(), 1)
+	assert.Empty(t, h.as2(f.officerB, 200, "GET", "/api/v1/warnings", nil).items())
+	r := h.doAs(f.city, "GET", "/api/v1/warnings?level=purple", nil)
+	assert.Equal(t, 400, r.Status)
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -36,6 +37,10 @@ func TestEveryListTotalPastTheEnd(t *testing.T) {
 		"project_named": "不明工地", "amount_claimed_fen": 100000, "description": "12345来电反映欠薪"})
 	h.must(201, "POST", v1("/dispatches"), map[string]any{"title": "专项检查", "instructions": "请排查",
 		"town_codes": []string{"330101"}, "due_days": 5})
+	_, err := h.pool.Exec(context.Background(), `INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id,
+		town_code, key, status) VALUES ('notice_board_missing', 1, 'yellow', 'project', $1, '330101', 'lists', 'escalated_town')`,
+		f.projA)
+	require.NoError(t, err)
 
 	// The queries of lists with required filters; by_employment is the
 	// worker list through employments (see workers.sql).
@@ -57,7 +62,7 @@ func TestEveryListTotalPastTheEnd(t *testing.T) {
 			}
 		}
 	}
-	require.Len(t, lists, 22, "every paged list is checked here")
+	require.Len(t, lists, 23, "every paged list is checked here")
 	for _, list := range lists {
 		h.role = ""
 		switch list {

@@ -144,6 +144,12 @@ func newMatrixFixture(h *harness) *matrixFixture {
 		tasks := h.as2(officer, 200, "GET", v1("/tasks?lead_id=%d", other), nil).items()
 		require.Len(t, tasks, 1)
 		ids[i]["tasks"] = fmt.Sprint(int64(tasks[0]["id"].(float64)))
+		var warning int64
+		require.NoError(t, h.pool.QueryRow(context.Background(), `INSERT INTO warnings (rule_code, rule_version, level,
+			subject_kind, project_id, enterprise_id, town_code, period, key, status)
+			VALUES ('notice_board_missing', 1, 'yellow', 'project', $1, $2, $3, '', $4, 'answering') RETURNING id`,
+			d.proj, d.ent, d.town, fmt.Sprint("matrix:", d.proj)).Scan(&warning))
+		ids[i]["warnings"] = fmt.Sprint(warning)
 		ids[i]["dispatches"] = fmt.Sprint(h.as2(h.tokenFor("city_supervisor", cityScope()), 201, "POST", "/api/v1/dispatches",
 			map[string]any{"title": "权限矩阵测试", "instructions": "请排查", "town_codes": []string{d.town}, "due_days": 5}).num("id"))
 	}

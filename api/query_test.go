@@ -221,7 +221,7 @@ func TestEveryListReadsEveryFilterItDeclares(t *testing.T) {
 		})
 		n++
 	}
-	require.Equal(t, 23+18, n, "every list (22 paged and the towns) and every export of a list")
+	require.Equal(t, 24+18, n, "every list (23 paged and the towns) and every export of a list")
 }
 
 // TestHandlersReadOnlyDeclaredQueryParameters reads the handlers' source:

@@ -206,6 +206,7 @@ func (s *Server) registerRoutes() {
 	s.safetyHomeRoutes()
 	s.leadRoutes()
 	s.dispatchRoutes()
+	s.warningRoutes()
 	s.taskRoutes()
 	s.calendarRoutes()
 	s.warningRuleRoutes()

@@ -128,6 +128,7 @@ var unscopedReads = map[string]string{
 	"DispatchSeq":                 "the projection's step number of a dispatch",
 	// warnings: the workflows' own
 	"WarningSeq":             "the projection's step number of a warning",
+	"WarningEvents":          "after WarningList narrowed to the warning",
 	"WarningOpenOfRules":     "the warning scan (the platform's own, no caller)",
 	"WarningProjectTowns":    "the warning scan: the town of a hit's project",
 	"WarningEnterpriseTowns": "the warning scan: the town of a hit's enterprise",

@@ -37,6 +37,7 @@ WHERE t.closed_at IS NULL
   AND (sqlc.narg('lead_status')::text IS NULL OR l.status = sqlc.narg('lead_status'))
   AND (sqlc.narg('lead_id')::bigint IS NULL OR t.lead_id = sqlc.narg('lead_id'))
   AND (sqlc.narg('dispatch_id')::bigint IS NULL OR t.dispatch_id = sqlc.narg('dispatch_id'))
+  AND (sqlc.narg('warning_id')::bigint IS NULL OR t.warning_id = sqlc.narg('warning_id'))
   AND (sqlc.narg('project_id')::bigint IS NULL OR l.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('enterprise_id')::bigint IS NULL OR l.rectify_enterprise_id = sqlc.narg('enterprise_id'))
   AND (sqlc.narg('opened_from')::date IS NULL OR t.opened_at >= sqlc.narg('opened_from')::date::timestamp AT TIME ZONE 'Asia/Shanghai')

@@ -75,3 +75,35 @@ SELECT id, town_code FROM enterprises WHERE id = ANY (@ids::bigint[]);
 SELECT id, key, level, status, rule_code FROM warnings
 WHERE rule_code = ANY (@codes::text[]) AND status NOT IN ('closed', 'converted')
 ORDER BY id;
+
+-- name: WarningList :many
+-- Warnings in scope (pattern: queries/projects.sql): the city every one;
+-- a town those of its projects (or enterprises); an enterprise those it
+-- is to answer; a project's labour manager those of the project; a
+-- worker none.
+SELECT sqlc.embed(w), coalesce(p.name, '')::text AS project_name, coalesce(e.name, '')::text AS enterprise_name,
+       count(*) OVER () AS total
+FROM warnings w
+LEFT JOIN projects p ON p.id = w.project_id
+LEFT JOIN enterprises e ON e.id = w.enterprise_id
+WHERE (sqlc.narg('id')::bigint IS NULL OR w.id = sqlc.narg('id'))
+  AND CASE @scope_level::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN w.town_code = @scope_key::text
+        WHEN 'enterprise' THEN w.enterprise_id = scope_id(@scope_key::text)
+        WHEN 'project' THEN w.project_id = scope_id(@scope_key::text)
+        ELSE false END
+  AND (sqlc.narg('status')::text IS NULL OR w.status = sqlc.narg('status'))
+  AND (sqlc.narg('open')::boolean IS NULL OR (w.status NOT IN ('closed', 'converted')) = sqlc.narg('open'))
+  AND (sqlc.narg('level')::text IS NULL OR w.level = sqlc.narg('level'))
+  AND (sqlc.narg('rule_code')::text IS NULL OR w.rule_code = sqlc.narg('rule_code'))
+  AND (sqlc.narg('town_code')::text IS NULL OR w.town_code = sqlc.narg('town_code'))
+  AND (sqlc.narg('project_id')::bigint IS NULL OR w.project_id = sqlc.narg('project_id'))
+  AND (sqlc.narg('enterprise_id')::bigint IS NULL OR w.enterprise_id = sqlc.narg('enterprise_id'))
+ORDER BY
+  CASE WHEN @sort::text = '-id' THEN w.id END DESC,
+  w.id ASC
+LIMIT @lim OFFSET @off;
+
+-- name: WarningEvents :many
+SELECT * FROM warning_events WHERE warning_id = @warning_id ORDER BY at, id;

@@ -106,17 +106,18 @@ WHERE t.closed_at IS NULL
   AND ($11::text IS NULL OR l.status = $11)
   AND ($12::bigint IS NULL OR t.lead_id = $12)
   AND ($13::bigint IS NULL OR t.dispatch_id = $13)
-  AND ($14::bigint IS NULL OR l.project_id = $14)
-  AND ($15::bigint IS NULL OR l.rectify_enterprise_id = $15)
-  AND ($16::date IS NULL OR t.opened_at >= $16::date::timestamp AT TIME ZONE 'Asia/Shanghai')
-  AND ($17::date IS NULL OR t.opened_at < ($17::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($14::bigint IS NULL OR t.warning_id = $14)
+  AND ($15::bigint IS NULL OR l.project_id = $15)
+  AND ($16::bigint IS NULL OR l.rectify_enterprise_id = $16)
+  AND ($17::date IS NULL OR t.opened_at >= $17::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($18::date IS NULL OR t.opened_at < ($18::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
 ORDER BY
-  CASE WHEN $18::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
-  CASE WHEN $18::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
-  CASE WHEN $18::text = 'opened_at' THEN t.opened_at END ASC,
-  CASE WHEN $18::text = '-opened_at' THEN t.opened_at END DESC,
+  CASE WHEN $19::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
+  CASE WHEN $19::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
+  CASE WHEN $19::text = 'opened_at' THEN t.opened_at END ASC,
+  CASE WHEN $19::text = '-opened_at' THEN t.opened_at END DESC,
   t.id ASC
-LIMIT $20 OFFSET $19
+LIMIT $21 OFFSET $20
 `
 
 type CaseTaskListParams struct {
@@ -133,6 +134,7 @@ type CaseTaskListParams struct {
 	LeadStatus   *string
 	LeadID       *int64
 	DispatchID   *int64
+	WarningID    *int64
 	ProjectID    *int64
 	EnterpriseID *int64
 	OpenedFrom   *time.Time
@@ -199,6 +201,7 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 		arg.LeadStatus,
 		arg.LeadID,
 		arg.DispatchID,
+		arg.WarningID,
 		arg.ProjectID,
 		arg.EnterpriseID,
 		arg.OpenedFrom,

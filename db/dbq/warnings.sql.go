@@ -123,6 +123,46 @@ func (q *Queries) WarningEventInsert(ctx context.Context, arg WarningEventInsert
 	return err
 }
 
+const warningEvents = `-- name: WarningEvents :many
+SELECT id, warning_id, seq, at, action, actor_id, actor_name, actor_role, actor_domain, ip, from_status, to_status, changes, note, rule FROM warning_events WHERE warning_id = $1 ORDER BY at, id
+`
+
+func (q *Queries) WarningEvents(ctx context.Context, warningID int64) ([]WarningEvent, error) {
+	rows, err := q.db.Query(ctx, warningEvents, warningID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WarningEvent{}
+	for rows.Next() {
+		var i WarningEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.WarningID,
+			&i.Seq,
+			&i.At,
+			&i.Action,
+			&i.ActorID,
+			&i.ActorName,
+			&i.ActorRole,
+			&i.ActorDomain,
+			&i.Ip,
+			&i.FromStatus,
+			&i.ToStatus,
+			&i.Changes,
+			&i.Note,
+			&i.Rule,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const warningInsert = `-- name: WarningInsert :one
 
 INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code,
@@ -201,6 +241,123 @@ func (q *Queries) WarningInsert(ctx context.Context, arg WarningInsertParams) (W
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const warningList = `-- name: WarningList :many
+SELECT w.id, w.rule_code, w.rule_version, w.level, w.subject_kind, w.project_id, w.enterprise_id, w.employment_id, w.town_code, w.period, w.figures, w.explanation, w.basis, w.key, w.status, w.answer, w.evidence_ids, w.answered_at, w.due_at, w.overdue, w.lead_id, w.seq, w.created_at, w.closed_at, w.resolution, w.updated_at, coalesce(p.name, '')::text AS project_name, coalesce(e.name, '')::text AS enterprise_name,
+       count(*) OVER () AS total
+FROM warnings w
+LEFT JOIN projects p ON p.id = w.project_id
+LEFT JOIN enterprises e ON e.id = w.enterprise_id
+WHERE ($1::bigint IS NULL OR w.id = $1)
+  AND CASE $2::text
+        WHEN 'city' THEN true
+        WHEN 'town' THEN w.town_code = $3::text
+        WHEN 'enterprise' THEN w.enterprise_id = scope_id($3::text)
+        WHEN 'project' THEN w.project_id = scope_id($3::text)
+        ELSE false END
+  AND ($4::text IS NULL OR w.status = $4)
+  AND ($5::boolean IS NULL OR (w.status NOT IN ('closed', 'converted')) = $5)
+  AND ($6::text IS NULL OR w.level = $6)
+  AND ($7::text IS NULL OR w.rule_code = $7)
+  AND ($8::text IS NULL OR w.town_code = $8)
+  AND ($9::bigint IS NULL OR w.project_id = $9)
+  AND ($10::bigint IS NULL OR w.enterprise_id = $10)
+ORDER BY
+  CASE WHEN $11::text = '-id' THEN w.id END DESC,
+  w.id ASC
+LIMIT $13 OFFSET $12
+`
+
+type WarningListParams struct {
+	ID           *int64
+	ScopeLevel   string
+	ScopeKey     string
+	Status       *string
+	Open         *bool
+	Level        *string
+	RuleCode     *string
+	TownCode     *string
+	ProjectID    *int64
+	EnterpriseID *int64
+	Sort         string
+	Off          int32
+	Lim          int32
+}
+
+type WarningListRow struct {
+	Warning        Warning
+	ProjectName    string
+	EnterpriseName string
+	Total          int64
+}
+
+// Warnings in scope (pattern: queries/projects.sql): the city every one;
+// a town those of its projects (or enterprises); an enterprise those it
+// is to answer; a project's labour manager those of the project; a
+// worker none.
+func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]WarningListRow, error) {
+	rows, err := q.db.Query(ctx, warningList,
+		arg.ID,
+		arg.ScopeLevel,
+		arg.ScopeKey,
+		arg.Status,
+		arg.Open,
+		arg.Level,
+		arg.RuleCode,
+		arg.TownCode,
+		arg.ProjectID,
+		arg.EnterpriseID,
+		arg.Sort,
+		arg.Off,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WarningListRow{}
+	for rows.Next() {
+		var i WarningListRow
+		if err := rows.Scan(
+			&i.Warning.ID,
+			&i.Warning.RuleCode,
+			&i.Warning.RuleVersion,
+			&i.Warning.Level,
+			&i.Warning.SubjectKind,
+			&i.Warning.ProjectID,
+			&i.Warning.EnterpriseID,
+			&i.Warning.EmploymentID,
+			&i.Warning.TownCode,
+			&i.Warning.Period,
+			&i.Warning.Figures,
+			&i.Warning.Explanation,
+			&i.Warning.Basis,
+			&i.Warning.Key,
+			&i.Warning.Status,
+			&i.Warning.Answer,
+			&i.Warning.EvidenceIds,
+			&i.Warning.AnsweredAt,
+			&i.Warning.DueAt,
+			&i.Warning.Overdue,
+			&i.Warning.LeadID,
+			&i.Warning.Seq,
+			&i.Warning.CreatedAt,
+			&i.Warning.ClosedAt,
+			&i.Warning.Resolution,
+			&i.Warning.UpdatedAt,
+			&i.ProjectName,
+			&i.EnterpriseName,
+			&i.Total,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const warningOpenOfRules = `-- name: WarningOpenOfRules :many

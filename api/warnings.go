@@ -1,0 +1,174 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/registry"
+	"github.com/anxin-city/anxin/workflows"
+)
+
+// Warnings (预警, issue 10): what the daily scan raised from the warning
+// rules, each a workflow that asks the enterprise to answer, then its
+// town, then the city. Read from the projection; the actions come next.
+
+type warningOut struct {
+	ID             int64           `json:"id"`
+	RuleCode       string          `json:"rule_code"`
+	RuleLabel      string          `json:"rule_label"`
+	RuleVersion    int32           `json:"rule_version" doc:"the version of the rule that raised it"`
+	Level          string          `json:"level"`
+	LevelLabel     string          `json:"level_label"`
+	SubjectKind    string          `json:"subject_kind"`
+	ProjectID      *int64          `json:"project_id"`
+	ProjectName    string          `json:"project_name"`
+	EnterpriseID   *int64          `json:"enterprise_id" doc:"the enterprise to answer"`
+	EnterpriseName string          `json:"enterprise_name"`
+	EmploymentID   *int64          `json:"employment_id"`
+	TownCode       *string         `json:"town_code"`
+	Period         string          `json:"period" doc:"YYYY-MM, YYYY-MM-DD or empty"`
+	Figures        json.RawMessage `json:"figures" doc:"what fired it"`
+	Explanation    string          `json:"explanation" doc:"the figures in Chinese"`
+	Basis          string          `json:"basis" doc:"the regulation or local policy it rests on"`
+	Status         string          `json:"status"`
+	StatusLabel    string          `json:"status_label"`
+	Answer         string          `json:"answer"`
+	AnsweredAt     *time.Time      `json:"answered_at"`
+	DueAt          *time.Time      `json:"due_at" doc:"the current holder's deadline"`
+	Overdue        bool            `json:"overdue"`
+	LeadID         *int64          `json:"lead_id" doc:"the lead it was converted into"`
+	Resolution     string          `json:"resolution"`
+	Step           int32           `json:"step"`
+	CreatedAt      time.Time       `json:"created_at"`
+	ClosedAt       *time.Time      `json:"closed_at"`
+	Actions        []actionRef     `json:"actions" doc:"the actions the caller's party may take in this status"`
+}
+
+type warningEventOut struct {
+	Seq           *int32          `json:"seq"`
+	At            time.Time       `json:"at"`
+	Action        string          `json:"action"`
+	ActionLabel   string          `json:"action_label"`
+	ActorName     string          `json:"actor_name"`
+	ActorRole     string          `json:"actor_role" doc:"system for a rule or the scan"`
+	FromStatus    *string         `json:"from_status"`
+	ToStatus      string          `json:"to_status"`
+	ToStatusLabel string          `json:"to_status_label"`
+	Changes       json.RawMessage `json:"changes"`
+	Note          string          `json:"note"`
+	Rule          string          `json:"rule"`
+}
+
+type warningDetailOut struct {
+	warningOut
+	Events []warningEventOut `json:"events"`
+	Tasks  []taskOut         `json:"tasks" doc:"the caller's open tasks on the warning (the city: every office's)"`
+}
+
+func (s *Server) warningRoutes() {
+	s.add(route{Method: "GET", Path: "/warnings", Perm: "warnings:read", Tag: "warnings",
+		Summary: "List warnings in scope: the city every one, a town its own, an enterprise those it is to answer",
+		Query: append([]param{{Name: "status", Type: "string", Enum: registry.WarningStatuses.Codes}, {Name: "open", Type: "boolean"},
+			{Name: "level", Type: "string", Enum: registry.WarningLevels.Codes}, {Name: "rule_code", Type: "string", Enum: registry.WarningRules.Codes},
+			{Name: "town_code", Type: "string"}, {Name: "project_id", Type: "integer"}, {Name: "enterprise_id", Type: "integer"}},
+			pageParams("id", "-id")...),
+		Out: listOut[warningOut]{}, Handler: s.warningList})
+	s.add(route{Method: "GET", Path: "/warnings/:id", Perm: "warnings:read", Tag: "warnings",
+		Summary: "A warning with the figures that fired it, its history and the caller's open tasks", Out: warningDetailOut{},
+		Handler: s.warningGet})
+}
+
+func warningFrom(r dbq.WarningListRow, actor cases.Actor) warningOut {
+	w := r.Warning
+	out := warningOut{ID: w.ID, RuleCode: w.RuleCode, RuleLabel: registry.WarningRules.Label(w.RuleCode), RuleVersion: w.RuleVersion,
+		Level: w.Level, LevelLabel: registry.WarningLevels.Label(w.Level), SubjectKind: w.SubjectKind, ProjectID: w.ProjectID,
+		ProjectName: r.ProjectName, EnterpriseID: w.EnterpriseID, EnterpriseName: r.EnterpriseName, EmploymentID: w.EmploymentID,
+		TownCode: w.TownCode, Period: w.Period, Figures: w.Figures, Explanation: w.Explanation, Basis: w.Basis, Status: w.Status,
+		StatusLabel: registry.WarningStatuses.Label(w.Status), Answer: w.Answer, AnsweredAt: w.AnsweredAt, DueAt: w.DueAt,
+		Overdue: w.Overdue, LeadID: w.LeadID, Resolution: w.Resolution, Step: w.Seq, CreatedAt: w.CreatedAt, ClosedAt: w.ClosedAt,
+		Actions: []actionRef{}}
+	on := cases.Parties{TownCode: deref(w.TownCode), EnterpriseID: deref(w.EnterpriseID), ProjectID: deref(w.ProjectID)}
+	for _, a := range workflows.WarningActions() {
+		if !a.Internal && workflows.PrecheckWarning(a, actor, cases.WarningStatus(w.Status), on) == nil {
+			out.Actions = append(out.Actions, actionRef{Name: a.Name, Label: a.Label})
+		}
+	}
+	return out
+}
+
+func (s *Server) warningList(c *fiber.Ctx) error {
+	p, err := parsePage(c, "id", "-id")
+	if err != nil {
+		return err
+	}
+	var qe queryErrs
+	sc := scopeOf(c)
+	arg := dbq.WarningListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Status: qe.enum(c, "status", registry.WarningStatuses),
+		Open: qe.boolean(c, "open"), Level: qe.enum(c, "level", registry.WarningLevels),
+		RuleCode: qe.enum(c, "rule_code", registry.WarningRules), TownCode: queryText(c, "town_code"),
+		ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"), Sort: p.Sort}
+	if err := qe.err(); err != nil {
+		return err
+	}
+	q := db.Q(s.deps.Pool)
+	actor := actorOf(c)
+	return listPage(c, p, func(lim, off int32) ([]dbq.WarningListRow, error) {
+		arg.Lim, arg.Off = lim, off
+		return q.WarningList(c.UserContext(), arg)
+	}, func(r dbq.WarningListRow) int64 { return r.Total }, func(r dbq.WarningListRow) warningOut { return warningFrom(r, actor) })
+}
+
+func (s *Server) warningGet(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	q := db.Q(s.deps.Pool)
+	sc := scopeOf(c)
+	row, err := oneRow(q.WarningList(c.UserContext(), dbq.WarningListParams{ID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
+		Sort: "id", Lim: 1}))
+	if err != nil {
+		return err
+	}
+	evs, err := q.WarningEvents(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	out := warningDetailOut{warningOut: warningFrom(row, actorOf(c)), Events: make([]warningEventOut, len(evs))}
+	office := isOffice(sc)
+	for i, e := range evs {
+		label := registry.WarningStatuses.Label(e.ToStatus)
+		o := warningEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: warningStepLabel(e.Action), ActorName: e.ActorName,
+			ActorRole: e.ActorRole, FromStatus: e.FromStatus, ToStatus: e.ToStatus, ToStatusLabel: label, Changes: e.Changes,
+			Note: e.Note, Rule: e.Rule}
+		if !office && e.ActorRole != principalOf(c).Role {
+			o.ActorName = "" // enterprises see which office acted, not the officer
+		}
+		out.Events[i] = o
+	}
+	tp := s.taskParams(c)
+	tp.WarningID, tp.Lim = &id, 100
+	tasks, err := q.CaseTaskList(c.UserContext(), tp)
+	if err != nil {
+		return err
+	}
+	out.Tasks = make([]taskOut, len(tasks))
+	for i, t := range tasks {
+		out.Tasks[i] = taskFrom(t)
+	}
+	return c.JSON(out)
+}
+
+// warningStepLabel is a step of a warning's history in Chinese.
+func warningStepLabel(action string) string {
+	if a, ok := workflows.WarningActions().Find(action); ok {
+		return a.Label
+	}
+	return map[string]string{"create": "预警发起", "remind": "到期提醒", "overdue": "逾期（升级）", "claim": "认领",
+		"assign": "指派", "reassign": "转派"}[action]
+}

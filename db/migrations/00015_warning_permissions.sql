@@ -1,0 +1,12 @@
+-- Who reads warnings (docs/PERMISSIONS.md): the city, the town of the
+-- project, the enterprise to answer, the project's labour manager.
+
+-- +goose Up
+INSERT INTO authz_policy (ptype, v0, v1, v2, v3) VALUES
+    ('p','city_supervisor','city','warnings','read'),
+    ('p','town_officer','town:*','warnings','read'),
+    ('p','enterprise_user','ent:*','warnings','read'),
+    ('p','project_manager','proj:*','warnings','read');
+
+-- +goose Down
+DELETE FROM authz_policy WHERE v2 = 'warnings';
