@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/anxin-city/anxin/api"
+	"github.com/anxin-city/anxin/caseclient"
+	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -203,4 +205,46 @@ func TestWarningsRead(t *testing.T) {
 	assert.Empty(t, h.as2(f.officerB, 200, "GET", "/api/v1/warnings", nil).items())
 	r := h.doAs(f.city, "GET", "/api/v1/warnings?level=purple", nil)
 	assert.Equal(t, 400, r.Status)
+}
+
+// docs/API.md shows the warning's table of actions as the code has it.
+func TestWarningActionsDocumented(t *testing.T) {
+	checkActionsTable(t, "warning-actions", api.ActionsMarkdown(workflows.WarningActions()))
+}
+
+// A warning's steps over HTTP: the enterprise answers, the wrong party
+// learns nothing from its input, the town rejects and then closes it.
+func TestWarningActions(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	ctx := context.Background()
+	var id int64
+	require.NoError(t, h.pool.QueryRow(ctx, `INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id,
+		enterprise_id, town_code, key) VALUES ('notice_board_missing', 1, 'yellow', 'project', $1, $2, $3, 'http:1') RETURNING id`,
+		f.ProjectA, f.ContractorA, f.TownA).Scan(&id))
+	_, err := (&caseclient.Client{Temporal: h.temporal}).StartWarning(ctx, workflows.WarningInput{WarningID: id, By: cases.System,
+		Rule: "notice_board_missing", Level: "yellow", ProjectID: f.ProjectA, EnterpriseID: f.ContractorA, TownCode: f.TownA})
+	require.NoError(t, err)
+	act := func(token, action string, body map[string]any) resp {
+		return h.doAs(token, "POST", fmt.Sprintf("/api/v1/warnings/%d/actions/%s", id, action), body)
+	}
+	r := act(f.officer, "answer", map[string]any{"note": strings.Repeat("长", 5000)})
+	assert.Equal(t, 403, r.Status, r.Raw)
+	assert.Equal(t, "warning_not_actor", r.code())
+	r = act(f.ent, "answer", map[string]any{"note": "已张贴", "evidence_ids": []int{1}})
+	assert.Equal(t, 422, r.Status, r.Raw)
+	assert.Contains(t, r.fields(), "evidence_ids")
+	d := h.as2(f.ent, 200, "GET", fmt.Sprintf("/api/v1/warnings/%d", id), nil)
+	r = h.as2(f.ent, 200, "POST", fmt.Sprintf("/api/v1/warnings/%d/actions/answer", id), map[string]any{"note": "维权告示牌已张贴"})
+	assert.Equal(t, keysOf(d.Body), keysOf(r.Body), "an action answers the warning as GET does")
+	assert.Equal(t, "verifying", r.Body["status"])
+	h.as2(f.officer, 200, "POST", fmt.Sprintf("/api/v1/warnings/%d/actions/rejectAnswer", id), map[string]any{"note": "现场未见告示牌"})
+	r = act(f.officer, "convertToLead", map[string]any{"lead_id": 999999})
+	assert.Equal(t, 422, r.Status, r.Raw)
+	assert.Contains(t, r.fields(), "lead_id")
+	r = h.as2(f.officer, 200, "POST", fmt.Sprintf("/api/v1/warnings/%d/actions/close", id), map[string]any{"note": "已督促张贴并复查"})
+	assert.Equal(t, "closed", r.Body["status"])
+	assert.Empty(t, actionNames(r.Body))
+	r = act(f.officer, "raiseLevel", map[string]any{"level": "red"})
+	assert.Equal(t, 404, r.Status, "the scan's own actions are not offered")
 }

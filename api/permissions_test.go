@@ -201,8 +201,11 @@ func (f *matrixFixture) concrete(t *testing.T, path string, d int) (string, bool
 		case "{system}":
 			return "real_name"
 		case "{action}":
-			if resource == "dispatches" {
+			switch resource {
+			case "dispatches":
 				return "remindTownNow"
+			case "warnings":
+				return "answer"
 			}
 			return "extend"
 		}

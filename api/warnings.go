@@ -2,10 +2,12 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
@@ -81,6 +83,77 @@ func (s *Server) warningRoutes() {
 	s.add(route{Method: "GET", Path: "/warnings/:id", Perm: "warnings:read", Tag: "warnings",
 		Summary: "A warning with the figures that fired it, its history and the caller's open tasks", Out: warningDetailOut{},
 		Handler: s.warningGet})
+	acts := workflows.WarningActions()
+	s.add(route{Method: "POST", Path: "/warnings/:id/actions/:action", Perm: "warnings:act", Tag: "warnings",
+		Summary: "Take a step on a warning; answers the warning as GET /warnings/{id} does (the warning's table of actions, docs/API.md)",
+		PathEnum: map[string][]string{"action": acts.Offered()}, PathDesc: map[string]string{"action": actionsDoc(acts)},
+		Body: warningActionIn{}, Out: warningDetailOut{}, Handler: s.warningAct})
+}
+
+type warningActionIn struct {
+	Note        *string `json:"note,omitempty"`
+	EvidenceIDs []int64 `json:"evidence_ids,omitempty" doc:"answer: not taken yet (evidence uploads are a lead's)"`
+	LeadID      *int64  `json:"lead_id,omitempty" doc:"convertToLead: the arrears lead recorded for it (POST /leads), in the caller's domain"`
+}
+
+// warningGetScoped loads a warning as the caller sees it.
+func warningGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WarningListRow, error) {
+	sc := scopeOf(c)
+	return oneRow(q.WarningList(c.UserContext(), dbq.WarningListParams{ID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
+		Sort: "id", Lim: 1}))
+}
+
+func (s *Server) warningAct(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	spec, ok := workflows.WarningActions().Find(c.Params("action"))
+	if !ok || spec.Internal {
+		return errUnknownAction
+	}
+	q := db.Q(s.deps.Pool)
+	row, err := warningGetScoped(c, q, id)
+	if err != nil {
+		return err
+	}
+	w := row.Warning
+	actor := actorOf(c)
+	on := cases.Parties{TownCode: deref(w.TownCode), EnterpriseID: deref(w.EnterpriseID), ProjectID: deref(w.ProjectID)}
+	// who first, then when, then what
+	if r := workflows.PrecheckWarning(spec, actor, cases.WarningStatus(w.Status), on); r != nil {
+		return caseclient.Refused(caseclient.Warning, *r)
+	}
+	var in warningActionIn
+	keys, err := decodeBodyKeys(c, &in)
+	if err != nil {
+		return err
+	}
+	var v check
+	notApplicable(&v, spec, keys)
+	v.text("note", in.Note, false, 4000)
+	if len(in.EvidenceIDs) > 0 && v.ok("evidence_ids") {
+		v.fail("evidence_ids", "not_supported", "预警整改凭证上传暂未开放，请在说明中写明")
+	}
+	act := workflows.WarningActionInput{Actor: actor, Note: deref(in.Note)}
+	if in.LeadID != nil && v.ok("lead_id") {
+		if _, err := leadGetScoped(c, q, *in.LeadID); err != nil {
+			if !errors.Is(err, db.ErrNotFound) {
+				return err
+			}
+			v.fail("lead_id", "not_found", "线索不存在")
+		}
+		act.LeadID = *in.LeadID
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	st, err := s.cases.ActWarning(c.UserContext(), id, spec.Name, act)
+	if err != nil {
+		return err
+	}
+	auditDetail(c, "warning_step", st.Seq)
+	return s.warningJSON(c, q, id)
 }
 
 func warningFrom(r dbq.WarningListRow, actor cases.Actor) warningOut {
@@ -128,10 +201,12 @@ func (s *Server) warningGet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := db.Q(s.deps.Pool)
-	sc := scopeOf(c)
-	row, err := oneRow(q.WarningList(c.UserContext(), dbq.WarningListParams{ID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
-		Sort: "id", Lim: 1}))
+	return s.warningJSON(c, db.Q(s.deps.Pool), id)
+}
+
+// warningJSON answers warning id as GET /warnings/{id} shows it.
+func (s *Server) warningJSON(c *fiber.Ctx, q *dbq.Queries, id int64) error {
+	row, err := warningGetScoped(c, q, id)
 	if err != nil {
 		return err
 	}
@@ -140,12 +215,11 @@ func (s *Server) warningGet(c *fiber.Ctx) error {
 		return err
 	}
 	out := warningDetailOut{warningOut: warningFrom(row, actorOf(c)), Events: make([]warningEventOut, len(evs))}
-	office := isOffice(sc)
+	office := isOffice(scopeOf(c))
 	for i, e := range evs {
-		label := registry.WarningStatuses.Label(e.ToStatus)
 		o := warningEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: warningStepLabel(e.Action), ActorName: e.ActorName,
-			ActorRole: e.ActorRole, FromStatus: e.FromStatus, ToStatus: e.ToStatus, ToStatusLabel: label, Changes: e.Changes,
-			Note: e.Note, Rule: e.Rule}
+			ActorRole: e.ActorRole, FromStatus: e.FromStatus, ToStatus: e.ToStatus,
+			ToStatusLabel: registry.WarningStatuses.Label(e.ToStatus), Changes: e.Changes, Note: e.Note, Rule: e.Rule}
 		if !office && e.ActorRole != principalOf(c).Role {
 			o.ActorName = "" // enterprises see which office acted, not the officer
 		}
