@@ -85,7 +85,7 @@ func (s *Server) warningRoutes() {
 		Handler: s.warningGet})
 	acts := workflows.WarningActions()
 	s.add(route{Method: "POST", Path: "/warnings/:id/actions/:action", Perm: "warnings:act", Tag: "warnings",
-		Summary: "Take a step on a warning; answers the warning as GET /warnings/{id} does (the warning's table of actions, docs/API.md)",
+		Summary:  "Take a step on a warning; answers the warning as GET /warnings/{id} does (the warning's table of actions, docs/API.md)",
 		PathEnum: map[string][]string{"action": acts.Offered()}, PathDesc: map[string]string{"action": actionsDoc(acts)},
 		Body: warningActionIn{}, Out: warningDetailOut{}, Handler: s.warningAct})
 }
