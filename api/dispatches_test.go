@@ -248,3 +248,25 @@ func TestWarningActions(t *testing.T) {
 	r = act(f.officer, "raiseLevel", map[string]any{"level": "red"})
 	assert.Equal(t, 404, r.Status, "the scan's own actions are not offered")
 }
+
+// An on-demand scan covers one project or enterprise the caller may see.
+func TestWarningScanOnDemand(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	r := h.as2(f.officer, 200, "POST", "/api/v1/warnings/scan", map[string]any{"project_id": f.ProjectA})
+	for _, k := range []string{"hits", "opened", "raised", "resolved", "started"} {
+		assert.Contains(t, r.Body, k)
+	}
+	var opened int
+	require.NoError(t, h.pool.QueryRow(context.Background(), `SELECT count(*) FROM warnings WHERE project_id <> $1`, f.ProjectA).Scan(&opened))
+	assert.Zero(t, opened, "only the project scanned")
+	h.as2(f.city, 200, "POST", "/api/v1/warnings/scan", map[string]any{"enterprise_id": f.ContractorB})
+	r = h.doAs(f.city, "POST", "/api/v1/warnings/scan", map[string]any{})
+	assert.Equal(t, 422, r.Status)
+	r = h.doAs(f.city, "POST", "/api/v1/warnings/scan", map[string]any{"project_id": f.ProjectA, "enterprise_id": f.ContractorA})
+	assert.Equal(t, 422, r.Status)
+	r = h.doAs(f.officerB, "POST", "/api/v1/warnings/scan", map[string]any{"project_id": f.ProjectA})
+	assert.Equal(t, 422, r.Status, "another town's project is as unknown as a missing one")
+	assert.Contains(t, r.fields(), "project_id")
+	h.as2(f.ent, 403, "POST", "/api/v1/warnings/scan", map[string]any{"project_id": f.ProjectA})
+}

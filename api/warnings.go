@@ -12,6 +12,7 @@ import (
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/registry"
+	"github.com/anxin-city/anxin/rules"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -83,6 +84,9 @@ func (s *Server) warningRoutes() {
 	s.add(route{Method: "GET", Path: "/warnings/:id", Perm: "warnings:read", Tag: "warnings",
 		Summary: "A warning with the figures that fired it, its history and the caller's open tasks", Out: warningDetailOut{},
 		Handler: s.warningGet})
+	s.add(route{Method: "POST", Path: "/warnings/scan", Perm: "warnings:scan", Tag: "warnings",
+		Summary: "Scan one project or enterprise now (the daily scan covers the city): warnings opened, raised, resolved",
+		Body:    warningScanIn{}, Out: caseclient.ScanResult{}, Handler: s.warningScan})
 	acts := workflows.WarningActions()
 	s.add(route{Method: "POST", Path: "/warnings/:id/actions/:action", Perm: "warnings:act", Tag: "warnings",
 		Summary:  "Take a step on a warning; answers the warning as GET /warnings/{id} does (the warning's table of actions, docs/API.md)",
@@ -94,6 +98,54 @@ type warningActionIn struct {
 	Note        *string `json:"note,omitempty"`
 	EvidenceIDs []int64 `json:"evidence_ids,omitempty" doc:"answer: not taken yet (evidence uploads are a lead's)"`
 	LeadID      *int64  `json:"lead_id,omitempty" doc:"convertToLead: the arrears lead recorded for it (POST /leads), in the caller's domain"`
+}
+
+type warningScanIn struct {
+	ProjectID    *int64 `json:"project_id,omitempty" doc:"the project to scan (one of project_id, enterprise_id)"`
+	EnterpriseID *int64 `json:"enterprise_id,omitempty" doc:"the enterprise to scan"`
+}
+
+// warningScan runs the warning rules for one project or enterprise the
+// caller may see, as of today, and keeps its warnings equal to the hits.
+func (s *Server) warningScan(c *fiber.Ctx) error {
+	var in warningScanIn
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	var v check
+	v.positiveID("project_id", in.ProjectID, false)
+	v.positiveID("enterprise_id", in.EnterpriseID, false)
+	if (in.ProjectID == nil) == (in.EnterpriseID == nil) && v.ok("project_id") {
+		v.fail("project_id", "required", "请指定一个项目或一家企业（全市扫描每日自动进行）")
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	q := db.Q(s.deps.Pool)
+	var f rules.Filter
+	if in.ProjectID != nil {
+		if _, err := projectGetScoped(c, q, *in.ProjectID); errors.Is(err, db.ErrNotFound) {
+			return errField("project_id", "not_found", "项目不存在")
+		} else if err != nil {
+			return err
+		}
+		f.ProjectID = *in.ProjectID
+	} else {
+		sc := scopeOf(c)
+		if _, err := oneRow(q.EnterpriseList(c.UserContext(), dbq.EnterpriseListParams{ID: in.EnterpriseID,
+			ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Lim: 1})); errors.Is(err, db.ErrNotFound) {
+			return errField("enterprise_id", "not_found", "企业不存在")
+		} else if err != nil {
+			return err
+		}
+		f.EnterpriseID = *in.EnterpriseID
+	}
+	res, err := s.cases.ScanWarnings(c.UserContext(), s.deps.Pool, s.today(), f)
+	if err != nil {
+		return err
+	}
+	auditDetail(c, "warning_scan", res)
+	return c.JSON(res)
 }
 
 // warningGetScoped loads a warning as the caller sees it.

@@ -10,6 +10,7 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/rules"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -120,7 +121,7 @@ func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error
 // ScanWarnings runs the warning scan (Client.ScanWarnings) and answers
 // what it did.
 func (s Sweeper) ScanWarnings(ctx context.Context, asOf time.Time) (string, error) {
-	r, err := s.Client.ScanWarnings(ctx, s.Pool, asOf)
+	r, err := s.Client.ScanWarnings(ctx, s.Pool, asOf, rules.Filter{})
 	return r.String(), err
 }
 

@@ -40,10 +40,14 @@ var levelRank = map[string]int{"yellow": 1, "orange": 2, "red": 3}
 // (raiseLevel); an open warning of a scanned rule that is not hit any more
 // is resolved with the scan's date as the record of why (resolve). A
 // warning recorded earlier whose workflow never started is started.
-func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time.Time) (ScanResult, error) {
+//
+// A scan filtered to one project or enterprise (on demand) evaluates the
+// rules for it alone and resolves only the open warnings of that project
+// (or whose enterprise it is).
+func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time.Time, f rules.Filter) (ScanResult, error) {
 	var res ScanResult
 	q := db.Q(pool)
-	results, err := rules.Scan(ctx, q, asOf, rules.Filter{})
+	results, err := rules.Scan(ctx, q, asOf, f)
 	if err != nil {
 		return res, err
 	}
@@ -69,6 +73,9 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 	}
 	byKey := make(map[string]dbq.WarningOpenOfRulesRow, len(open))
 	for _, w := range open {
+		if (f.ProjectID != 0 && deref(w.ProjectID) != f.ProjectID) || (f.EnterpriseID != 0 && deref(w.EnterpriseID) != f.EnterpriseID) {
+			continue // outside the filtered scan: not re-checked by it
+		}
 		byKey[w.Key] = w
 	}
 	hit := map[string]rules.Hit{}
@@ -106,7 +113,8 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 			if err != nil {
 				return res, fmt.Errorf("record warning %s: %w", key, err)
 			}
-			byKey[key] = dbq.WarningOpenOfRulesRow{ID: row.ID, Key: key, Level: row.Level, Status: row.Status, RuleCode: row.RuleCode}
+			byKey[key] = dbq.WarningOpenOfRulesRow{ID: row.ID, Key: key, Level: row.Level, Status: row.Status, RuleCode: row.RuleCode,
+				ProjectID: row.ProjectID, EnterpriseID: row.EnterpriseID}
 			opened[row.ID] = true
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/pii"
+	"github.com/anxin-city/anxin/rules"
 	"github.com/anxin-city/anxin/seed"
 	"github.com/anxin-city/anxin/worker/workertest"
 	"github.com/anxin-city/anxin/workflows"
@@ -36,7 +37,7 @@ func TestScanWarnings(t *testing.T) {
 	cc := &caseclient.Client{Temporal: tc, Timeout: 30 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	asOf := seed.DefaultNow
 
-	first, err := cc.ScanWarnings(ctx, pool, asOf)
+	first, err := cc.ScanWarnings(ctx, pool, asOf, rules.Filter{})
 	require.NoError(t, err)
 	t.Log(first)
 	require.Positive(t, first.Hits, "the demo city has planted problems (DEMO-0002)")
@@ -51,7 +52,7 @@ func TestScanWarnings(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM case_tasks WHERE warning_id IS NOT NULL AND closed_at IS NULL`).Scan(&tasks))
 	assert.Equal(t, warnings, tasks, "each warning has its holder's task")
 
-	again, err := cc.ScanWarnings(ctx, pool, asOf)
+	again, err := cc.ScanWarnings(ctx, pool, asOf, rules.Filter{})
 	require.NoError(t, err)
 	assert.Equal(t, caseclient.ScanResult{Hits: first.Hits}, again, "a rerun opens, raises and resolves nothing")
 
@@ -63,9 +64,16 @@ func TestScanWarnings(t *testing.T) {
 	_, err = cc.StartWarning(ctx, workflows.WarningInput{WarningID: id, By: cases.System, Rule: "notice_board_missing",
 		Level: "yellow", ProjectID: 1})
 	require.NoError(t, err)
-	third, err := cc.ScanWarnings(ctx, pool, asOf)
+	var other int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT project_id FROM warnings WHERE project_id <> 1 LIMIT 1`).Scan(&other))
+	elsewhere, err := cc.ScanWarnings(ctx, pool, asOf, rules.Filter{ProjectID: other})
 	require.NoError(t, err)
-	assert.Equal(t, 1, third.Resolved)
+	assert.Positive(t, elsewhere.Hits)
+	assert.Equal(t, caseclient.ScanResult{Hits: elsewhere.Hits}, elsewhere,
+		"a scan of another project re-checks only that project's warnings")
+	third, err := cc.ScanWarnings(ctx, pool, asOf, rules.Filter{ProjectID: 1})
+	require.NoError(t, err)
+	assert.Equal(t, caseclient.ScanResult{Resolved: 1}, third, "the on-demand scan of the project resolves its cleared warning")
 	var status, resolution string
 	require.NoError(t, pool.QueryRow(ctx, `SELECT status, resolution FROM warnings WHERE id = $1`, id).Scan(&status, &resolution))
 	assert.Equal(t, "closed", status)

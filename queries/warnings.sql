@@ -72,7 +72,7 @@ SELECT id, town_code FROM enterprises WHERE id = ANY (@ids::bigint[]);
 -- name: WarningOpenOfRules :many
 -- The open warnings raised by the rules codes (the scan updates or
 -- resolves them), and the ones recorded whose workflow never started.
-SELECT id, key, level, status, rule_code FROM warnings
+SELECT id, key, level, status, rule_code, project_id, enterprise_id FROM warnings
 WHERE rule_code = ANY (@codes::text[]) AND status NOT IN ('closed', 'converted')
 ORDER BY id;
 

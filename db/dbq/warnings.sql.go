@@ -361,17 +361,19 @@ func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]War
 }
 
 const warningOpenOfRules = `-- name: WarningOpenOfRules :many
-SELECT id, key, level, status, rule_code FROM warnings
+SELECT id, key, level, status, rule_code, project_id, enterprise_id FROM warnings
 WHERE rule_code = ANY ($1::text[]) AND status NOT IN ('closed', 'converted')
 ORDER BY id
 `
 
 type WarningOpenOfRulesRow struct {
-	ID       int64
-	Key      string
-	Level    string
-	Status   string
-	RuleCode string
+	ID           int64
+	Key          string
+	Level        string
+	Status       string
+	RuleCode     string
+	ProjectID    *int64
+	EnterpriseID *int64
 }
 
 // The open warnings raised by the rules codes (the scan updates or
@@ -391,6 +393,8 @@ func (q *Queries) WarningOpenOfRules(ctx context.Context, codes []string) ([]War
 			&i.Level,
 			&i.Status,
 			&i.RuleCode,
+			&i.ProjectID,
+			&i.EnterpriseID,
 		); err != nil {
 			return nil, err
 		}

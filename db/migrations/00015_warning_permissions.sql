@@ -11,7 +11,9 @@ INSERT INTO authz_policy (ptype, v0, v1, v2, v3) VALUES
     ('p','city_supervisor','city','warnings','act'),
     ('p','town_officer','town:*','warnings','act'),
     ('p','enterprise_user','ent:*','warnings','act'),
-    ('p','project_manager','proj:*','warnings','act');
+    ('p','project_manager','proj:*','warnings','act'),
+    ('p','city_supervisor','city','warnings','scan'),
+    ('p','town_officer','town:*','warnings','scan');
 
 -- +goose Down
 DELETE FROM authz_policy WHERE v2 = 'warnings';
