@@ -34,42 +34,32 @@ import (
 //
 //	go test ./worker -run TestRecordDispatchHistories -record -count=1 -v
 
-// dispatchPath is one dispatch being driven through a path.
-type dispatchPath struct {
-	t    *testing.T
-	c    client.Client
-	f    *casetest.Fixture
-	in   workflows.DispatchInput
-	wid  string
-	run  client.WorkflowRun
-	n    int
-	name string
+// casePath is one case of a kind with state S driven through a path by
+// client updates (the dispatch and warning recorders; the lead's keeps
+// its own, older, shape).
+type casePath[S any] struct {
+	t        *testing.T
+	c        client.Client
+	f        *casetest.Fixture
+	workflow any
+	input    any
+	wid      string
+	events   string // the case's events table and id column, for actions()
+	id       int64
+	seq      func(S) int
+	run      client.WorkflowRun
+	n        int
+	name     string
 }
+
+type dispatchPath = casePath[cases.DispatchState]
 
 func TestRecordDispatchHistories(t *testing.T) {
 	if !*record {
 		t.Skip("records the dispatch histories only with -record: go test ./worker -run TestRecordDispatchHistories -record")
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := devtemporal.Start(ctx, devtemporal.Options{Logger: logger})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, s.Stop()) })
-	c, err := client.DialContext(ctx, client.Options{HostPort: s.FrontendHostPort(), Namespace: s.Namespace(),
-		Identity: recorderIdentity, Logger: sdklog.NewStructuredLogger(logger)})
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	pool := dbtest.New(t)
-	f := casetest.New(t, pool)
-	acts := &activities.Activities{DB: pool, Logger: logger}
-	workertest.Run(t, c, acts, worker.Options{Identity: recorderIdentity})
-	short := sdkworker.New(c, shortCalendarQueue, sdkworker.Options{Identity: recorderIdentity})
-	short.RegisterWorkflow(workflows.DispatchWorkflow)
-	short.RegisterActivity(&shortCalendar{acts})
-	require.NoError(t, short.Start())
-	t.Cleanup(short.Stop)
-	require.NoError(t, os.MkdirAll(historiesDir, 0o755))
+	c, f := caseRecorder(t, workflows.DispatchWorkflow)
+	pool := f.Pool
 
 	type path struct {
 		name    string
@@ -96,8 +86,10 @@ func TestRecordDispatchHistories(t *testing.T) {
 			_, err := pool.Exec(context.Background(), `INSERT INTO dispatch_towns (dispatch_id, town_code) VALUES ($1, $2)`, id, town)
 			require.NoError(t, err)
 		}
-		ds[i] = &dispatchPath{c: c, f: f, name: p.name, wid: workflows.DispatchWorkflowID(id),
-			in: workflows.DispatchInput{DispatchID: id, By: f.City, Towns: p.towns, DueDays: p.dueDays}}
+		ds[i] = &dispatchPath{c: c, f: f, name: p.name, wid: workflows.DispatchWorkflowID(id), id: id,
+			workflow: workflows.DispatchWorkflow, events: "dispatch_events WHERE dispatch_id",
+			input: workflows.DispatchInput{DispatchID: id, By: f.City, Towns: p.towns, DueDays: p.dueDays},
+			seq:   func(st cases.DispatchState) int { return st.Seq }}
 	}
 	for i, p := range paths {
 		t.Run(p.name, func(t *testing.T) {
@@ -106,11 +98,7 @@ func TestRecordDispatchHistories(t *testing.T) {
 			d.t = t
 			d.start(p.queue)
 			p.drive(d)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			var final cases.DispatchState
-			require.NoError(t, d.run.Get(ctx, &final))
-			assert.Equal(t, p.status, final.Status)
+			assert.Equal(t, p.status, d.finish().Status)
 			assert.Equal(t, p.want, d.actions(), "the path took the steps it is named for")
 			if t.Failed() {
 				t.Fatalf("%s: not recorded", p.name)
@@ -121,30 +109,30 @@ func TestRecordDispatchHistories(t *testing.T) {
 }
 
 // start starts the workflow as the API does (Update-with-Start).
-func (p *dispatchPath) start(queue string) {
+func (p *casePath[S]) start(queue string) {
 	opts := workflows.StartOptions(p.wid)
 	if queue != "" {
 		opts.TaskQueue = queue
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	op := p.c.NewWithStartWorkflowOperation(opts, workflows.DispatchWorkflow, p.in)
+	op := p.c.NewWithStartWorkflowOperation(opts, p.workflow, p.input)
 	h, err := p.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: "started", WorkflowID: p.wid, UpdateName: workflows.UpdateStarted,
 			WaitForStage: client.WorkflowUpdateStageCompleted}})
 	require.NoError(p.t, err)
-	var st cases.DispatchState
+	var st S
 	require.NoError(p.t, h.Get(ctx, &st))
 	run, err := op.Get(ctx)
 	require.NoError(p.t, err)
 	p.run = run
-	p.await("created", func(st cases.DispatchState) bool { return st.Seq >= 1 })
+	p.await("created", func(st S) bool { return p.seq(st) >= 1 })
 }
 
 // act sends update name once the workflow is idle and waits for its answer.
-func (p *dispatchPath) act(name string, in workflows.DispatchActionInput) {
+func (p *casePath[S]) act(name string, in any) {
 	p.t.Helper()
-	p.await("idle before "+name, func(cases.DispatchState) bool { return true })
+	p.await("idle before "+name, func(S) bool { return true })
 	p.n++
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -152,20 +140,20 @@ func (p *dispatchPath) act(name string, in workflows.DispatchActionInput) {
 		WorkflowID: p.wid, RunID: p.run.GetRunID(), UpdateName: name, Args: []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted})
 	require.NoError(p.t, err, name)
-	var st cases.DispatchState
+	var st S
 	require.NoError(p.t, h.Get(ctx, &st), name)
 }
 
 // await polls until the state satisfies ok and the workflow is idle (see
 // leadPath.await).
-func (p *dispatchPath) await(what string, ok func(cases.DispatchState) bool) {
+func (p *casePath[S]) await(what string, ok func(S) bool) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for {
 		v, err := p.c.QueryWorkflow(ctx, p.wid, p.run.GetRunID(), workflows.StatusQuery)
 		require.NoError(p.t, err, what)
-		var st cases.DispatchState
+		var st S
 		require.NoError(p.t, v.Get(&st))
 		if ok(st) {
 			d, err := p.c.DescribeWorkflowExecution(ctx, p.wid, p.run.GetRunID())
@@ -182,9 +170,18 @@ func (p *dispatchPath) await(what string, ok func(cases.DispatchState) bool) {
 	}
 }
 
-func (p *dispatchPath) actions() []string {
-	rows, err := p.f.Pool.Query(context.Background(), `SELECT action FROM dispatch_events WHERE dispatch_id = $1 AND seq IS NOT NULL
-		ORDER BY seq`, p.in.DispatchID)
+// finish waits for the workflow's end and answers its final state.
+func (p *casePath[S]) finish() S {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var st S
+	require.NoError(p.t, p.run.Get(ctx, &st))
+	return st
+}
+
+// actions are the actions of the case's projected steps, in order.
+func (p *casePath[S]) actions() []string {
+	rows, err := p.f.Pool.Query(context.Background(), "SELECT action FROM "+p.events+" = $1 AND seq IS NOT NULL ORDER BY seq", p.id)
 	require.NoError(p.t, err)
 	defer rows.Close()
 	var out []string
@@ -196,7 +193,7 @@ func (p *dispatchPath) actions() []string {
 	return out
 }
 
-func (p *dispatchPath) write() {
+func (p *casePath[S]) write() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	it := p.c.GetWorkflowHistory(ctx, p.wid, p.run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
@@ -211,6 +208,33 @@ func (p *dispatchPath) write() {
 	file := filepath.Join(historiesDir, p.name+".json")
 	require.NoError(p.t, os.WriteFile(file, append(b, '\n'), 0o644))
 	p.t.Logf("%s: %d events written to %s", p.name, len(h.Events), file)
+}
+
+// caseRecorder is an in-memory server, a worker on the usual task queue
+// and one on the short-calendar queue (registering workflow), both with
+// the activities on a fresh database with the casetest fixture.
+func caseRecorder(t *testing.T, workflow any) (client.Client, *casetest.Fixture) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := devtemporal.Start(ctx, devtemporal.Options{Logger: logger})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Stop()) })
+	c, err := client.DialContext(ctx, client.Options{HostPort: s.FrontendHostPort(), Namespace: s.Namespace(),
+		Identity: recorderIdentity, Logger: sdklog.NewStructuredLogger(logger)})
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	pool := dbtest.New(t)
+	f := casetest.New(t, pool)
+	acts := &activities.Activities{DB: pool, Logger: logger}
+	workertest.Run(t, c, acts, worker.Options{Identity: recorderIdentity})
+	short := sdkworker.New(c, shortCalendarQueue, sdkworker.Options{Identity: recorderIdentity})
+	short.RegisterWorkflow(workflow)
+	short.RegisterActivity(&shortCalendar{acts})
+	require.NoError(t, short.Start())
+	t.Cleanup(short.Stop)
+	require.NoError(t, os.MkdirAll(historiesDir, 0o755))
+	return c, f
 }
 
 // dispatch-full: both towns report; the city accepts one, returns the

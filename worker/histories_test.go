@@ -16,7 +16,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,18 +29,12 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
-	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
-	"github.com/anxin-city/anxin/db/dbtest"
-	"github.com/anxin-city/anxin/devtemporal"
-	"github.com/anxin-city/anxin/worker"
-	"github.com/anxin-city/anxin/worker/workertest"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -124,30 +117,8 @@ func TestRecordLeadHistories(t *testing.T) {
 	if !*record {
 		t.Skip("records the lead histories only with -record: go test ./worker -run TestRecordLeadHistories -record")
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := devtemporal.Start(ctx, devtemporal.Options{Logger: logger})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, s.Stop()) })
-	c, err := client.DialContext(ctx, client.Options{HostPort: s.FrontendHostPort(), Namespace: s.Namespace(),
-		Identity: recorderIdentity, Logger: sdklog.NewStructuredLogger(logger)})
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-
-	pool := dbtest.New(t)
-	f := casetest.New(t, pool)
-	acts := &activities.Activities{DB: pool, Logger: logger}
-
-	workertest.Run(t, c, acts, worker.Options{Identity: recorderIdentity})
-	short := sdkworker.New(c, shortCalendarQueue, sdkworker.Options{Identity: recorderIdentity})
-	short.RegisterWorkflow(workflows.LeadWorkflow)
-	short.RegisterActivity(&shortCalendar{acts})
-	require.NoError(t, short.Start())
-	t.Cleanup(short.Stop)
-
+	c, f := caseRecorder(t, workflows.LeadWorkflow)
 	r := &recorder{c: c, f: f}
-	require.NoError(t, os.MkdirAll(historiesDir, 0o755))
 
 	// The leads are recorded in a fixed order, so that their IDs (in the
 	// histories) are the same on every recording; then the paths run at
