@@ -18,14 +18,15 @@ import (
 
 // The versioning safety net: every committed history of the lead and
 // dispatch workflows (testdata/histories, one per path, recorded by
-// `go test ./worker -run 'TestRecord(Lead|Dispatch)Histories' -record`) must replay on
+// `go test ./worker -run 'TestRecord(Lead|Dispatch|Warning)Histories' -record`) must replay on
 // the current code. A change that alters what an old run did — another
 // activity, timer or local activity, a different order — fails here, and
 // needs workflow.GetVersion before it ships (see the README there).
 
 // replayPaths are the paths that must have a history: deleting one is as
 // wrong as breaking it.
-var replayPaths = []string{"full", "triage", "major", "extend", "escalations", "recount", "dispatch-full", "dispatch-escalations"}
+var replayPaths = []string{"full", "triage", "major", "extend", "escalations", "recount", "dispatch-full", "dispatch-escalations",
+	"warning-answer", "warning-escalations"}
 
 func TestReplayLeadHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
@@ -49,8 +50,11 @@ func TestReplayLeadHistories(t *testing.T) {
 			require.NoError(t, err)
 			require.NotEmpty(t, h.Events)
 			kind := "LeadWorkflow"
-			if strings.HasPrefix(filepath.Base(file), "dispatch-") {
+			switch base := filepath.Base(file); {
+			case strings.HasPrefix(base, "dispatch-"):
 				kind = "DispatchWorkflow"
+			case strings.HasPrefix(base, "warning-"):
+				kind = "WarningWorkflow"
 			}
 			require.Equal(t, kind, h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName())
 
