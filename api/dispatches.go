@@ -147,7 +147,7 @@ func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor c
 		LevelLabel: registry.DispatchLevels.Label(d.Level), DueDays: d.DueDays, Status: d.Status,
 		StatusLabel: registry.DispatchStatuses.Label(d.Status), Step: d.Seq, CreatedBy: d.CreatedBy,
 		CreatedByName: r.CreatedByName, CreatedAt: d.CreatedAt, ClosedAt: d.ClosedAt, UpdatedAt: d.UpdatedAt,
-		TownsTotal: r.Towns, TownsAccepted: r.TownsAccepted, TownsOverdue: r.TownsOverdue, Towns: []dispTown{}, Actions: []actionRef{}}
+		TownsTotal: r.Towns, TownsAccepted: r.TownsAccepted, TownsOverdue: r.TownsOverdue, Towns: []dispTown{}}
 	var codes []string
 	for _, t := range towns {
 		x := t.DispatchTown
@@ -156,11 +156,9 @@ func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor c
 			StatusLabel: registry.DispatchTownStatuses.Label(x.Status), DueAt: x.DueAt, RemindedAt: x.RemindedAt,
 			Overdue: x.Overdue, Returned: x.Returned, Report: x.Report, ReportedAt: x.ReportedAt, AcceptedAt: x.AcceptedAt})
 	}
-	for _, a := range workflows.DispatchActions() {
-		if workflows.PrecheckDispatch(a, actor, cases.DispatchStatus(d.Status), cases.Parties{Towns: codes}) == nil {
-			out.Actions = append(out.Actions, actionRef{Name: a.Name, Label: a.Label})
-		}
-	}
+	out.Actions = actionsAllowed(workflows.DispatchActions(), func(a cases.ActionSpec) *workflows.Refusal {
+		return workflows.PrecheckDispatch(a, actor, cases.DispatchStatus(d.Status), cases.Parties{Towns: codes})
+	})
 	return out
 }
 

@@ -47,9 +47,17 @@ func leadParties(l dbq.Lead) cases.Parties {
 
 // leadActionsFor are the actions actor may take on lead l now.
 func leadActionsFor(actor cases.Actor, l dbq.Lead) []actionRef {
+	return actionsAllowed(workflows.LeadActions(), func(a cases.ActionSpec) *workflows.Refusal {
+		return workflows.PrecheckLead(a, actor, cases.Status(l.Status), leadParties(l))
+	})
+}
+
+// actionsAllowed are the offered actions of a kind's table that its
+// pre-check lets through: what a caller may take on a case now.
+func actionsAllowed(t cases.Actions, precheck func(cases.ActionSpec) *workflows.Refusal) []actionRef {
 	out := []actionRef{}
-	for _, a := range workflows.LeadActions() {
-		if !a.Internal && workflows.PrecheckLead(a, actor, cases.Status(l.Status), leadParties(l)) == nil {
+	for _, a := range t {
+		if !a.Internal && precheck(a) == nil {
 			out = append(out, actionRef{Name: a.Name, Label: a.Label})
 		}
 	}

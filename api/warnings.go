@@ -148,6 +148,11 @@ func (s *Server) warningScan(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
+// warningParties is who a warning is with, as its projected row says.
+func warningParties(w dbq.Warning) cases.Parties {
+	return cases.Parties{TownCode: deref(w.TownCode), EnterpriseID: deref(w.EnterpriseID), ProjectID: deref(w.ProjectID)}
+}
+
 // warningGetScoped loads a warning as the caller sees it.
 func warningGetScoped(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.WarningListRow, error) {
 	sc := scopeOf(c)
@@ -171,9 +176,8 @@ func (s *Server) warningAct(c *fiber.Ctx) error {
 	}
 	w := row.Warning
 	actor := actorOf(c)
-	on := cases.Parties{TownCode: deref(w.TownCode), EnterpriseID: deref(w.EnterpriseID), ProjectID: deref(w.ProjectID)}
 	// who first, then when, then what
-	if r := workflows.PrecheckWarning(spec, actor, cases.WarningStatus(w.Status), on); r != nil {
+	if r := workflows.PrecheckWarning(spec, actor, cases.WarningStatus(w.Status), warningParties(w)); r != nil {
 		return caseclient.Refused(caseclient.Warning, *r)
 	}
 	var in warningActionIn
@@ -216,13 +220,10 @@ func warningFrom(r dbq.WarningListRow, actor cases.Actor) warningOut {
 		TownCode: w.TownCode, Period: w.Period, Figures: w.Figures, Explanation: w.Explanation, Basis: w.Basis, Status: w.Status,
 		StatusLabel: registry.WarningStatuses.Label(w.Status), Answer: w.Answer, AnsweredAt: w.AnsweredAt, DueAt: w.DueAt,
 		Overdue: w.Overdue, LeadID: w.LeadID, Resolution: w.Resolution, Step: w.Seq, CreatedAt: w.CreatedAt, ClosedAt: w.ClosedAt,
-		Actions: []actionRef{}}
-	on := cases.Parties{TownCode: deref(w.TownCode), EnterpriseID: deref(w.EnterpriseID), ProjectID: deref(w.ProjectID)}
-	for _, a := range workflows.WarningActions() {
-		if !a.Internal && workflows.PrecheckWarning(a, actor, cases.WarningStatus(w.Status), on) == nil {
-			out.Actions = append(out.Actions, actionRef{Name: a.Name, Label: a.Label})
-		}
 	}
+	out.Actions = actionsAllowed(workflows.WarningActions(), func(a cases.ActionSpec) *workflows.Refusal {
+		return workflows.PrecheckWarning(a, actor, cases.WarningStatus(w.Status), warningParties(w))
+	})
 	return out
 }
 

@@ -86,10 +86,7 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 			res.Hits++
 			key := h.Key()
 			hit[key] = h
-			town := towns[[2]int64{h.ProjectID, 0}]
-			if h.ProjectID == 0 {
-				town = towns[[2]int64{0, h.EnterpriseID}]
-			}
+			town := hitTown(h, towns)
 			if w, ok := byKey[key]; ok {
 				switch {
 				case w.Status == string(cases.WarningReceived):
@@ -172,12 +169,17 @@ func subjectTowns(ctx context.Context, q *dbq.Queries, projects, enterprises []i
 // project's general contractor answers (none for an employment or project
 // without one: the town handles it); group arrears go to the city at once.
 func warningInput(id int64, h rules.Hit, towns map[[2]int64]string) workflows.WarningInput {
-	town := towns[[2]int64{h.ProjectID, 0}]
-	if h.ProjectID == 0 {
-		town = towns[[2]int64{0, h.EnterpriseID}]
-	}
 	return workflows.WarningInput{WarningID: id, By: cases.System, Rule: h.Rule, Level: h.Level, ProjectID: h.ProjectID,
-		EnterpriseID: h.EnterpriseID, TownCode: town, AtCity: h.Rule == "group_arrears"}
+		EnterpriseID: h.EnterpriseID, TownCode: hitTown(h, towns), AtCity: h.Rule == "group_arrears"}
+}
+
+// hitTown is the town of a hit: its project's, or its enterprise's for an
+// enterprise subject (subjectTowns).
+func hitTown(h rules.Hit, towns map[[2]int64]string) string {
+	if h.ProjectID == 0 {
+		return towns[[2]int64{0, h.EnterpriseID}]
+	}
+	return towns[[2]int64{h.ProjectID, 0}]
 }
 
 func nonZero(v int64) *int64 {
