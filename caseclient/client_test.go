@@ -138,6 +138,28 @@ func TestStartStalledLeads(t *testing.T) {
 	n, err = sweep.StartStalled(ctx, time.Now().Add(-time.Minute))
 	require.NoError(t, err)
 	assert.Zero(t, n)
+
+	// warnings a scan recorded and could not start: the enterprise's
+	// answer is asked for, group arrears go to the city at once
+	var w, group int64
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id,
+		enterprise_id, town_code, period, key, created_at) VALUES ('payroll_unpaid', 1, 'orange', 'project', $1, $2, $3,
+		'2026-07', 'payroll_unpaid/x', now() - interval '5 minutes') RETURNING id`, f.Project1, f.Contractor1, f.Town1).Scan(&w))
+	require.NoError(t, pool.QueryRow(ctx, `INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id,
+		enterprise_id, town_code, period, key, created_at) VALUES ('group_arrears', 1, 'red', 'project', $1, $2, $3,
+		'2026-07', 'group_arrears/x', now() - interval '5 minutes') RETURNING id`, f.Project1, f.Contractor1, f.Town1).Scan(&group))
+	n, err = sweep.StartStalled(ctx, time.Now().Add(-time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	var due2 *time.Time
+	require.NoError(t, pool.QueryRow(ctx, `SELECT status, due_at FROM warnings WHERE id = $1`, w).Scan(&status, &due2))
+	assert.Equal(t, "answering", status)
+	assert.NotNil(t, due2)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT status FROM warnings WHERE id = $1`, group).Scan(&status))
+	assert.Equal(t, "escalated_city", status)
+	n, err = sweep.StartStalled(ctx, time.Now().Add(-time.Minute))
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }
 
 func TestWithoutTemporal(t *testing.T) {

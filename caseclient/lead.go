@@ -115,7 +115,11 @@ func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error
 		return leads, err
 	}
 	dispatches, err := s.Client.StartStalledDispatches(ctx, s.Pool, before)
-	return leads + dispatches, err
+	if err != nil {
+		return leads + dispatches, err
+	}
+	warnings, err := s.Client.StartStalledWarnings(ctx, s.Pool, before)
+	return leads + dispatches + warnings, err
 }
 
 // ScanWarnings runs the warning scan (Client.ScanWarnings) and answers

@@ -71,7 +71,7 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 	if err != nil {
 		return res, err
 	}
-	byKey := make(map[string]dbq.WarningOpenOfRulesRow, len(open))
+	byKey := make(map[string]dbq.Warning, len(open))
 	for _, w := range open {
 		if (f.ProjectID != 0 && deref(w.ProjectID) != f.ProjectID) || (f.EnterpriseID != 0 && deref(w.EnterpriseID) != f.EnterpriseID) {
 			continue // outside the filtered scan: not re-checked by it
@@ -110,16 +110,15 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 			if err != nil {
 				return res, fmt.Errorf("record warning %s: %w", key, err)
 			}
-			byKey[key] = dbq.WarningOpenOfRulesRow{ID: row.ID, Key: key, Level: row.Level, Status: row.Status, RuleCode: row.RuleCode,
-				ProjectID: row.ProjectID, EnterpriseID: row.EnterpriseID}
+			byKey[key] = row
 			opened[row.ID] = true
 		}
 	}
 	for key, w := range byKey {
-		h, isHit := hit[key]
+		_, isHit := hit[key]
 		switch {
 		case w.Status == string(cases.WarningReceived) && isHit:
-			if _, err := c.StartWarning(ctx, warningInput(w.ID, h, towns)); err != nil {
+			if _, err := c.StartWarning(ctx, warningInput(w)); err != nil {
 				return res, fmt.Errorf("start warning %d: %w", w.ID, err)
 			}
 			if opened[w.ID] {
@@ -163,14 +162,6 @@ func subjectTowns(ctx context.Context, q *dbq.Queries, projects, enterprises []i
 		out[[2]int64{0, e.ID}] = e.TownCode
 	}
 	return out, nil
-}
-
-// warningInput is the start of warning id's workflow from its hit: the
-// project's general contractor answers (none for an employment or project
-// without one: the town handles it); group arrears go to the city at once.
-func warningInput(id int64, h rules.Hit, towns map[[2]int64]string) workflows.WarningInput {
-	return workflows.WarningInput{WarningID: id, By: cases.System, Rule: h.Rule, Level: h.Level, ProjectID: h.ProjectID,
-		EnterpriseID: h.EnterpriseID, TownCode: hitTown(h, towns), AtCity: h.Rule == "group_arrears"}
 }
 
 // hitTown is the town of a hit: its project's, or its enterprise's for an

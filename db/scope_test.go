@@ -125,6 +125,7 @@ var unscopedReads = map[string]string{
 	"DispatchTownsOf":             "the towns' parts of dispatches the caller's DispatchList answered",
 	"DispatchEvents":              "after DispatchList narrowed to the dispatch",
 	"DispatchStalledWithRecorder": "the stalled-case sweep (the platform's own, no caller)",
+	"WarningStalled":              "the stalled-case sweep (the platform's own, no caller)",
 	"DispatchSeq":                 "the projection's step number of a dispatch",
 	// warnings: the workflows' own
 	"WarningSeq":             "the projection's step number of a warning",
@@ -151,6 +152,10 @@ var unscopedReads = map[string]string{
 	"ReconcileDispatchTowns": "anxin cases check reads the whole projection",
 	"ReconcileDispatchTasks": "anxin cases check reads the whole projection",
 	"ReconcileDispatchSeqs":  "anxin cases check reads the whole projection",
+	"ReconcileWarnings": "anxin cases check reads the whole projection",
+	"ReconcileWarning": "anxin cases check reads the whole projection",
+	"ReconcileWarningTasks": "anxin cases check reads the whole projection",
+	"ReconcileWarningSeqs": "anxin cases check reads the whole projection",
 	"ReconcileOpenTasks":     "anxin cases check reads the whole projection",
 	"ReconcileEventSeqs":     "anxin cases check reads the whole projection",
 	// lists that hold no domain rows

@@ -37,7 +37,7 @@ ORDER BY lead_id;
 -- name: ReconcileDispatches :many
 -- The projected dispatches to check: open ones unless include_closed,
 -- those recorded before @before (a younger one may be starting).
-SELECT id, seq, status, closed_at, created_at FROM dispatches
+SELECT id FROM dispatches
 WHERE (@include_closed::boolean OR status IN ('received', 'open')) AND created_at < @before::timestamptz
 ORDER BY id;
 
@@ -53,3 +53,19 @@ SELECT seq::integer AS seq FROM dispatch_events WHERE dispatch_id = @dispatch_id
 
 -- name: ReconcileDispatch :one
 SELECT id, seq, status, closed_at, created_at FROM dispatches WHERE id = @id;
+
+-- name: ReconcileWarnings :many
+-- The projected warnings to check: open ones unless include_closed,
+-- those recorded before @before (a younger one may be starting).
+SELECT id FROM warnings
+WHERE (@include_closed::boolean OR status NOT IN ('closed', 'converted')) AND created_at < @before::timestamptz
+ORDER BY id;
+
+-- name: ReconcileWarning :one
+SELECT id, seq, status, level, due_at, overdue, lead_id, closed_at, created_at FROM warnings WHERE id = @id;
+
+-- name: ReconcileWarningTasks :many
+SELECT key FROM case_tasks WHERE warning_id = @warning_id AND closed_at IS NULL ORDER BY key;
+
+-- name: ReconcileWarningSeqs :many
+SELECT seq::integer AS seq FROM warning_events WHERE warning_id = @warning_id AND seq IS NOT NULL ORDER BY seq;

@@ -72,7 +72,7 @@ SELECT id, town_code FROM enterprises WHERE id = ANY (@ids::bigint[]);
 -- name: WarningOpenOfRules :many
 -- The open warnings raised by the rules codes (the scan updates or
 -- resolves them), and the ones recorded whose workflow never started.
-SELECT id, key, level, status, rule_code, project_id, enterprise_id FROM warnings
+SELECT * FROM warnings
 WHERE rule_code = ANY (@codes::text[]) AND status NOT IN ('closed', 'converted')
 ORDER BY id;
 
@@ -107,3 +107,12 @@ LIMIT @lim OFFSET @off;
 
 -- name: WarningEvents :many
 SELECT * FROM warning_events WHERE warning_id = @warning_id ORDER BY at, id;
+
+-- name: WarningStalled :many
+-- Warnings recorded before @before whose workflow never took its first
+-- step (the scan records the row, then starts the workflow; the
+-- stalled-case sweep starts what a failed scan left).
+SELECT * FROM warnings
+WHERE status = 'received' AND created_at < @before::timestamptz
+ORDER BY id
+LIMIT 100;

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+
 	"github.com/anxin-city/anxin/config"
 	"github.com/anxin-city/anxin/platform"
 	"github.com/anxin-city/anxin/reconcile"
@@ -23,10 +26,12 @@ Commands:
   check   [--all] [--lead ID ...]   compare each open lead's workflow (its status query) with its projection
                                     (leads, case_tasks, lead_events) and list every difference; --all includes
                                     closed leads, --lead checks only the leads named (repeat it, or give
-                                    ids separated by commas); exit status 1 when anything differs
+                                    ids separated by commas); a check without --lead then checks the open
+                                    dispatches and warnings the same way (--all: every one); exit status 1
+                                    when anything differs
 `
 
-var errInconsistent = errors.New("the lead projection differs from the lead workflows")
+var errInconsistent = errors.New("the case projection differs from the case workflows")
 
 // casesCmd runs "anxin cases <command>".
 func casesCmd(ctx context.Context, cfg config.Config, args []string) error {
@@ -102,23 +107,28 @@ func casesCheck(ctx context.Context, cfg config.Config, opts reconcile.Options, 
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", f.LeadID, f.Field, oneLine(f.Workflow), oneLine(f.Projection))
 		}
 	}
-	var drep reconcile.DispatchReport
-	if len(opts.LeadIDs) == 0 { // dispatches are checked with the leads of a whole check
-		if drep, err = reconcile.Dispatches(ctx, pool, tc, opts); err != nil {
-			return err
-		}
-		fmt.Fprintln(w, drep.String())
-		if len(drep.Findings) > 0 {
-			fmt.Fprintln(tw, "DISPATCH\tFIELD\tWORKFLOW\tPROJECTION")
-			for _, f := range drep.Findings {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", f.DispatchID, f.Field, oneLine(f.Workflow), oneLine(f.Projection))
+	inconsistent := len(rep.Findings) > 0
+	if len(opts.LeadIDs) == 0 { // dispatches and warnings are checked with the leads of a whole check
+		for _, check := range []func(context.Context, *pgxpool.Pool, client.Client, reconcile.Options) (reconcile.CaseReport, error){
+			reconcile.Dispatches, reconcile.Warnings} {
+			crep, err := check(ctx, pool, tc, opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(w, crep.String())
+			if len(crep.Findings) > 0 {
+				inconsistent = true
+				fmt.Fprintln(tw, strings.ToUpper(crep.Kind)+"\tFIELD\tWORKFLOW\tPROJECTION")
+				for _, f := range crep.Findings {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", f.ID, f.Field, oneLine(f.Workflow), oneLine(f.Projection))
+				}
 			}
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(rep.Findings) == 0 && len(drep.Findings) == 0 {
+	if !inconsistent {
 		return nil
 	}
 	return errInconsistent

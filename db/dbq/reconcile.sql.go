@@ -125,7 +125,7 @@ func (q *Queries) ReconcileDispatchTowns(ctx context.Context, dispatchID int64) 
 }
 
 const reconcileDispatches = `-- name: ReconcileDispatches :many
-SELECT id, seq, status, closed_at, created_at FROM dispatches
+SELECT id FROM dispatches
 WHERE ($1::boolean OR status IN ('received', 'open')) AND created_at < $2::timestamptz
 ORDER BY id
 `
@@ -135,35 +135,21 @@ type ReconcileDispatchesParams struct {
 	Before        time.Time
 }
 
-type ReconcileDispatchesRow struct {
-	ID        int64
-	Seq       int32
-	Status    string
-	ClosedAt  *time.Time
-	CreatedAt time.Time
-}
-
 // The projected dispatches to check: open ones unless include_closed,
 // those recorded before @before (a younger one may be starting).
-func (q *Queries) ReconcileDispatches(ctx context.Context, arg ReconcileDispatchesParams) ([]ReconcileDispatchesRow, error) {
+func (q *Queries) ReconcileDispatches(ctx context.Context, arg ReconcileDispatchesParams) ([]int64, error) {
 	rows, err := q.db.Query(ctx, reconcileDispatches, arg.IncludeClosed, arg.Before)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ReconcileDispatchesRow{}
+	items := []int64{}
 	for rows.Next() {
-		var i ReconcileDispatchesRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Seq,
-			&i.Status,
-			&i.ClosedAt,
-			&i.CreatedAt,
-		); err != nil {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		items = append(items, i)
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -364,6 +350,120 @@ func (q *Queries) ReconcileOpenTasks(ctx context.Context, leadIds []int64) ([]Re
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reconcileWarning = `-- name: ReconcileWarning :one
+SELECT id, seq, status, level, due_at, overdue, lead_id, closed_at, created_at FROM warnings WHERE id = $1
+`
+
+type ReconcileWarningRow struct {
+	ID        int64
+	Seq       int32
+	Status    string
+	Level     string
+	DueAt     *time.Time
+	Overdue   bool
+	LeadID    *int64
+	ClosedAt  *time.Time
+	CreatedAt time.Time
+}
+
+func (q *Queries) ReconcileWarning(ctx context.Context, id int64) (ReconcileWarningRow, error) {
+	row := q.db.QueryRow(ctx, reconcileWarning, id)
+	var i ReconcileWarningRow
+	err := row.Scan(
+		&i.ID,
+		&i.Seq,
+		&i.Status,
+		&i.Level,
+		&i.DueAt,
+		&i.Overdue,
+		&i.LeadID,
+		&i.ClosedAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const reconcileWarningSeqs = `-- name: ReconcileWarningSeqs :many
+SELECT seq::integer AS seq FROM warning_events WHERE warning_id = $1 AND seq IS NOT NULL ORDER BY seq
+`
+
+func (q *Queries) ReconcileWarningSeqs(ctx context.Context, warningID int64) ([]int32, error) {
+	rows, err := q.db.Query(ctx, reconcileWarningSeqs, warningID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int32{}
+	for rows.Next() {
+		var seq int32
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		items = append(items, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reconcileWarningTasks = `-- name: ReconcileWarningTasks :many
+SELECT key FROM case_tasks WHERE warning_id = $1 AND closed_at IS NULL ORDER BY key
+`
+
+func (q *Queries) ReconcileWarningTasks(ctx context.Context, warningID *int64) ([]string, error) {
+	rows, err := q.db.Query(ctx, reconcileWarningTasks, warningID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return nil, err
+		}
+		items = append(items, key)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const reconcileWarnings = `-- name: ReconcileWarnings :many
+SELECT id FROM warnings
+WHERE ($1::boolean OR status NOT IN ('closed', 'converted')) AND created_at < $2::timestamptz
+ORDER BY id
+`
+
+type ReconcileWarningsParams struct {
+	IncludeClosed bool
+	Before        time.Time
+}
+
+// The projected warnings to check: open ones unless include_closed,
+// those recorded before @before (a younger one may be starting).
+func (q *Queries) ReconcileWarnings(ctx context.Context, arg ReconcileWarningsParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, reconcileWarnings, arg.IncludeClosed, arg.Before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -361,40 +361,49 @@ func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]War
 }
 
 const warningOpenOfRules = `-- name: WarningOpenOfRules :many
-SELECT id, key, level, status, rule_code, project_id, enterprise_id FROM warnings
+SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at FROM warnings
 WHERE rule_code = ANY ($1::text[]) AND status NOT IN ('closed', 'converted')
 ORDER BY id
 `
 
-type WarningOpenOfRulesRow struct {
-	ID           int64
-	Key          string
-	Level        string
-	Status       string
-	RuleCode     string
-	ProjectID    *int64
-	EnterpriseID *int64
-}
-
 // The open warnings raised by the rules codes (the scan updates or
 // resolves them), and the ones recorded whose workflow never started.
-func (q *Queries) WarningOpenOfRules(ctx context.Context, codes []string) ([]WarningOpenOfRulesRow, error) {
+func (q *Queries) WarningOpenOfRules(ctx context.Context, codes []string) ([]Warning, error) {
 	rows, err := q.db.Query(ctx, warningOpenOfRules, codes)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []WarningOpenOfRulesRow{}
+	items := []Warning{}
 	for rows.Next() {
-		var i WarningOpenOfRulesRow
+		var i Warning
 		if err := rows.Scan(
 			&i.ID,
-			&i.Key,
-			&i.Level,
-			&i.Status,
 			&i.RuleCode,
+			&i.RuleVersion,
+			&i.Level,
+			&i.SubjectKind,
 			&i.ProjectID,
 			&i.EnterpriseID,
+			&i.EmploymentID,
+			&i.TownCode,
+			&i.Period,
+			&i.Figures,
+			&i.Explanation,
+			&i.Basis,
+			&i.Key,
+			&i.Status,
+			&i.Answer,
+			&i.EvidenceIds,
+			&i.AnsweredAt,
+			&i.DueAt,
+			&i.Overdue,
+			&i.LeadID,
+			&i.Seq,
+			&i.CreatedAt,
+			&i.ClosedAt,
+			&i.Resolution,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -491,6 +500,63 @@ func (q *Queries) WarningSeq(ctx context.Context, id int64) (int32, error) {
 	var seq int32
 	err := row.Scan(&seq)
 	return seq, err
+}
+
+const warningStalled = `-- name: WarningStalled :many
+SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at FROM warnings
+WHERE status = 'received' AND created_at < $1::timestamptz
+ORDER BY id
+LIMIT 100
+`
+
+// Warnings recorded before @before whose workflow never took its first
+// step (the scan records the row, then starts the workflow; the
+// stalled-case sweep starts what a failed scan left).
+func (q *Queries) WarningStalled(ctx context.Context, before time.Time) ([]Warning, error) {
+	rows, err := q.db.Query(ctx, warningStalled, before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Warning{}
+	for rows.Next() {
+		var i Warning
+		if err := rows.Scan(
+			&i.ID,
+			&i.RuleCode,
+			&i.RuleVersion,
+			&i.Level,
+			&i.SubjectKind,
+			&i.ProjectID,
+			&i.EnterpriseID,
+			&i.EmploymentID,
+			&i.TownCode,
+			&i.Period,
+			&i.Figures,
+			&i.Explanation,
+			&i.Basis,
+			&i.Key,
+			&i.Status,
+			&i.Answer,
+			&i.EvidenceIds,
+			&i.AnsweredAt,
+			&i.DueAt,
+			&i.Overdue,
+			&i.LeadID,
+			&i.Seq,
+			&i.CreatedAt,
+			&i.ClosedAt,
+			&i.Resolution,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const warningTaskCloseOthers = `-- name: WarningTaskCloseOthers :exec
