@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/anxin-city/anxin/rules"
 )
 
 // CaseStarter starts the workflows of recorded cases that never took
@@ -15,10 +17,11 @@ type CaseStarter interface {
 	// CalendarChanged signals lead id that year's holiday arrangement
 	// changed; a lead closed meanwhile is no error.
 	CalendarChanged(ctx context.Context, id int64, year int) error
-	// ScanWarnings evaluates the warning rules as of asOf and opens,
+	// ScanWarnings evaluates the warning rules as of asOf (those of f, for
+	// f's subject; all of them, everywhere, for a zero f) and opens,
 	// raises and resolves the warnings to match (caseclient.ScanWarnings);
 	// it answers what it did.
-	ScanWarnings(ctx context.Context, asOf time.Time) (string, error)
+	ScanWarnings(ctx context.Context, asOf time.Time, f rules.Filter) (string, error)
 }
 
 // StalledInput is the input of StartStalledCases: cases recorded before

@@ -6,12 +6,16 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+
+	"github.com/anxin-city/anxin/rules"
 )
 
 // ScanInput is the input of ScanWarnings: the day the rules are
-// evaluated as of.
+// evaluated as of; Filter narrows the scan to some rules of one subject
+// (ScanWarningsOf), zero for the daily scan of every rule.
 type ScanInput struct {
-	AsOf time.Time `json:"as_of"`
+	AsOf   time.Time    `json:"as_of"`
+	Filter rules.Filter `json:"filter,omitzero"`
 }
 
 // ScanWarnings runs the warning scan (every current, enabled rule) and
@@ -20,9 +24,9 @@ func (a *Activities) ScanWarnings(ctx context.Context, in ScanInput) (string, er
 	if a.Cases == nil {
 		return "", errors.New("scan warnings: no case starter configured")
 	}
-	out, err := a.Cases.ScanWarnings(ctx, in.AsOf)
+	out, err := a.Cases.ScanWarnings(ctx, in.AsOf, in.Filter)
 	if err == nil {
-		activity.GetLogger(ctx).Info("warning scan", "as_of", in.AsOf, "result", out)
+		activity.GetLogger(ctx).Info("warning scan", "as_of", in.AsOf, "filter", in.Filter, "result", out)
 	}
 	return out, err
 }

@@ -250,6 +250,11 @@ func (s *Server) record(c *fiber.Ctx, it intake, description string) (leadIntake
 	} else if _, err := s.cases.StartLead(c.UserContext(), caseclient.LeadInput(lead, it.town, it.contractor, it.by)); err != nil {
 		return leadIntakeOut{}, err
 	}
+	// more workers complaining about this project: group arrears are
+	// checked at once (the daily scan catches what this misses)
+	if err := s.cases.CheckGroupArrears(c.UserContext(), deref(lead.ProjectID), it.contractor); err != nil {
+		s.deps.Logger.Warn("group arrears check not started", "lead", lead.ID, "err", err)
+	}
 	out := leadIntakeOut{Linked: linked}
 	// a new lead is the caller's own entry, shown even when it went
 	// outside their domain (to the city's triage); an open lead of

@@ -124,8 +124,8 @@ func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error
 
 // ScanWarnings runs the warning scan (Client.ScanWarnings) and answers
 // what it did.
-func (s Sweeper) ScanWarnings(ctx context.Context, asOf time.Time) (string, error) {
-	r, err := s.Client.ScanWarnings(ctx, s.Pool, asOf, rules.Filter{})
+func (s Sweeper) ScanWarnings(ctx context.Context, asOf time.Time, f rules.Filter) (string, error) {
+	r, err := s.Client.ScanWarnings(ctx, s.Pool, asOf, f)
 	return r.String(), err
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
@@ -185,4 +186,32 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// CheckGroupArrears asks for the group arrears rule to be checked at once
+// for the subject of a lead just recorded or joined — its project's
+// general contractor (over all its projects), or the project when it has
+// none — rather than at the next daily scan: a red warning to the city
+// as soon as ten workers (the rule's threshold) have complained. It
+// starts workflows.ScanWarningsOf on the worker side (or signals the one
+// running for that subject to scan once more) and returns; a failure
+// here loses nothing the daily scan would not find.
+func (c *Client) CheckGroupArrears(ctx context.Context, projectID, contractorID int64) error {
+	if c.Temporal == nil {
+		return ErrUnavailable
+	}
+	f := rules.Filter{Rules: []string{groupArrears}}
+	switch {
+	case contractorID != 0:
+		f.EnterpriseID = contractorID
+	case projectID != 0:
+		f.ProjectID = projectID
+	default:
+		return nil // no subject yet: the daily scan finds it once the lead has one
+	}
+	opts := workflows.StartOptions(workflows.ScanOfWorkflowID(f))
+	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE // a scan per arrival, one at a time
+	opts.WorkflowExecutionTimeout = time.Hour
+	_, err := c.Temporal.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalRescan, nil, opts, workflows.ScanWarningsOf, f)
+	return err
 }

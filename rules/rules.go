@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -63,10 +64,12 @@ func FromRow(r dbq.WarningRule) Rule {
 
 // Filter narrows an evaluation to one project or one enterprise (as
 // builder, general contractor or labour firm of a team): the on-demand
-// scan. Zero fields do not filter.
+// scan; and a scan to some rules (Rules: their codes). Zero fields do not
+// filter.
 type Filter struct {
-	ProjectID    int64
-	EnterpriseID int64
+	ProjectID    int64    `json:"project_id,omitempty"`
+	EnterpriseID int64    `json:"enterprise_id,omitempty"`
+	Rules        []string `json:"rules,omitempty"`
 }
 
 // Hit is one finding of a rule.
@@ -211,7 +214,7 @@ func Scan(ctx context.Context, q *dbq.Queries, asOf time.Time, f Filter) ([]Rule
 	var out []RuleResult
 	for _, d := range defs {
 		r := FromRow(d)
-		if !r.Enabled {
+		if !r.Enabled || (len(f.Rules) > 0 && !slices.Contains(f.Rules, r.Code)) {
 			continue
 		}
 		t0 := time.Now()

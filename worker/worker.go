@@ -61,6 +61,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.LeadWorkflow)
 	r.RegisterWorkflow(workflows.DispatchWorkflow)
 	r.RegisterWorkflow(workflows.ScanWarnings)
+	r.RegisterWorkflow(workflows.ScanWarningsOf)
 	r.RegisterWorkflow(workflows.WarningWorkflow)
 	r.RegisterWorkflow(workflows.SweepStalledCases)
 	r.RegisterWorkflow(workflows.RecountDeadlines)

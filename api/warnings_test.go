@@ -1,0 +1,53 @@
+package api_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Ten workers complaining about one project within 30 days raise a red
+// group arrears warning to the city at once, not at the next daily scan:
+// each lead's intake asks for the check (caseclient.CheckGroupArrears).
+func TestGroupArrearsWarnedAtOnce(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	record := func(n, workers int) {
+		rec := map[string]any{"external_id": fmt.Sprintf("GJ-2026-GA%02d", n), "reporter_name": "工友代表",
+			"project_code": "PA-0001", "amount_claimed_fen": 900_000, "workers_claimed": workers,
+			"description": "同一工地多名工人反映拖欠工资"}
+		r := h.as2(f.city, 200, "POST", "/api/v1/leads/import", map[string]any{"records": []any{rec}})
+		require.Contains(t, string(r.Raw), `"created"`)
+	}
+	groupWarnings := func() []map[string]any {
+		return h.as2(f.city, 200, "GET", "/api/v1/warnings?rule_code=group_arrears", nil).items()
+	}
+	record(1, 4)
+	record(2, 5)
+	// 9 workers: below the threshold, the checks run and raise nothing
+	time.Sleep(2 * time.Second)
+	assert.Empty(t, groupWarnings())
+
+	record(3, 3) // 12 workers
+	var ws []map[string]any
+	require.Eventually(t, func() bool { ws = groupWarnings(); return len(ws) > 0 && ws[0]["status"] != "received" },
+		30*time.Second, 200*time.Millisecond, "a group arrears warning is raised without waiting for the daily scan")
+	require.Len(t, ws, 1)
+	w := ws[0]
+	assert.Equal(t, "red", w["level"])
+	assert.Equal(t, "escalated_city", w["status"], "it goes to the city at once")
+	assert.Contains(t, w["explanation"], "12名工人反映欠薪")
+	assert.NotNil(t, w["due_at"])
+
+	// the town sees it too; another town does not
+	assert.Len(t, h.as2(f.officer, 200, "GET", "/api/v1/warnings?rule_code=group_arrears", nil).items(), 1)
+	assert.Empty(t, h.as2(f.officerB, 200, "GET", "/api/v1/warnings?rule_code=group_arrears", nil).items())
+
+	// one more complaint: still one warning for the condition
+	record(4, 2)
+	time.Sleep(2 * time.Second)
+	assert.Len(t, groupWarnings(), 1)
+}
