@@ -42,6 +42,23 @@ func TestGroupArrearsWarnedAtOnce(t *testing.T) {
 	assert.Contains(t, w["explanation"], "12名工人反映欠薪")
 	assert.NotNil(t, w["due_at"])
 
+	// the city's inbox: a task on the warning, with what the warning is
+	ts := inbox(h, f.city, "?case_kind=warning")
+	require.Len(t, ts, 1)
+	task := ts[0]
+	assert.Equal(t, "warning_review", task["kind"])
+	assert.Equal(t, "市级处置预警", task["kind_label"])
+	assert.Equal(t, "预警", task["case_kind_label"])
+	assert.Equal(t, w["id"], task["warning_id"])
+	assert.Equal(t, "群体性欠薪", task["warning_rule_label"])
+	assert.Equal(t, "红色预警", task["warning_level_label"])
+	assert.Equal(t, "市级处置中", task["warning_status_label"])
+	assert.Equal(t, float64(f.ProjectA), task["project_id"])
+	assert.NotEmpty(t, task["project_name"])
+	assert.Contains(t, task["warning_explanation"], "12名工人")
+	assert.Empty(t, inbox(h, f.city, "?case_kind=lead&kind=warning_review"))
+	assert.Equal(t, 400, h.doAs(f.city, "GET", "/api/v1/tasks?case_kind=case", nil).Status)
+
 	// the town sees it too; another town does not
 	assert.Len(t, h.as2(f.officer, 200, "GET", "/api/v1/warnings?rule_code=group_arrears", nil).items(), 1)
 	assert.Empty(t, h.as2(f.officerB, 200, "GET", "/api/v1/warnings?rule_code=group_arrears", nil).items())

@@ -9,15 +9,18 @@
 
 -- name: CaseTaskList :many
 SELECT t.*, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, '')::text AS lead_source,
-       l.project_id AS lead_project_id, coalesce(l.amount_claimed_fen, 0)::bigint AS amount_claimed_fen,
+       coalesce(l.project_id, w.project_id) AS case_project_id, coalesce(l.amount_claimed_fen, 0)::bigint AS amount_claimed_fen,
        coalesce(l.workers_claimed, 0)::int AS workers_claimed, coalesce(l.supervision, '')::text AS supervision,
        coalesce(d.title, '')::text AS dispatch_title, coalesce(d.status, '')::text AS dispatch_status,
+       coalesce(w.rule_code, '')::text AS warning_rule, coalesce(w.level, '')::text AS warning_level,
+       coalesce(w.status, '')::text AS warning_status, coalesce(w.explanation, '')::text AS warning_explanation,
        coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
        count(*) OVER () AS total
 FROM case_tasks t
 LEFT JOIN leads l ON l.id = t.lead_id
 LEFT JOIN dispatches d ON d.id = t.dispatch_id
-LEFT JOIN projects p ON p.id = l.project_id
+LEFT JOIN warnings w ON w.id = t.warning_id
+LEFT JOIN projects p ON p.id = coalesce(l.project_id, w.project_id)
 LEFT JOIN accounts a ON a.id = t.assignee_id
 WHERE t.closed_at IS NULL
   AND (sqlc.narg('id')::bigint IS NULL OR t.id = sqlc.narg('id'))
@@ -38,8 +41,10 @@ WHERE t.closed_at IS NULL
   AND (sqlc.narg('lead_id')::bigint IS NULL OR t.lead_id = sqlc.narg('lead_id'))
   AND (sqlc.narg('dispatch_id')::bigint IS NULL OR t.dispatch_id = sqlc.narg('dispatch_id'))
   AND (sqlc.narg('warning_id')::bigint IS NULL OR t.warning_id = sqlc.narg('warning_id'))
-  AND (sqlc.narg('project_id')::bigint IS NULL OR l.project_id = sqlc.narg('project_id'))
-  AND (sqlc.narg('enterprise_id')::bigint IS NULL OR l.rectify_enterprise_id = sqlc.narg('enterprise_id'))
+  AND (sqlc.narg('case_kind')::text IS NULL OR sqlc.narg('case_kind') = CASE WHEN t.lead_id IS NOT NULL THEN 'lead'
+        WHEN t.dispatch_id IS NOT NULL THEN 'dispatch' ELSE 'warning' END)
+  AND (sqlc.narg('project_id')::bigint IS NULL OR coalesce(l.project_id, w.project_id) = sqlc.narg('project_id'))
+  AND (sqlc.narg('enterprise_id')::bigint IS NULL OR coalesce(l.rectify_enterprise_id, w.enterprise_id) = sqlc.narg('enterprise_id'))
   AND (sqlc.narg('opened_from')::date IS NULL OR t.opened_at >= sqlc.narg('opened_from')::date::timestamp AT TIME ZONE 'Asia/Shanghai')
   AND (sqlc.narg('opened_to')::date IS NULL OR t.opened_at < (sqlc.narg('opened_to')::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
 ORDER BY

@@ -78,15 +78,18 @@ func (q *Queries) CaseTaskForAssign(ctx context.Context, id int64) (CaseTask, er
 const caseTaskList = `-- name: CaseTaskList :many
 
 SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.project_id, t.worker_id, t.assignee_id, t.opened_seq, t.opened_at, t.due_at, t.reminded_at, t.overdue, t.closed_seq, t.closed_at, t.due_estimated, t.dispatch_id, t.warning_id, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, '')::text AS lead_source,
-       l.project_id AS lead_project_id, coalesce(l.amount_claimed_fen, 0)::bigint AS amount_claimed_fen,
+       coalesce(l.project_id, w.project_id) AS case_project_id, coalesce(l.amount_claimed_fen, 0)::bigint AS amount_claimed_fen,
        coalesce(l.workers_claimed, 0)::int AS workers_claimed, coalesce(l.supervision, '')::text AS supervision,
        coalesce(d.title, '')::text AS dispatch_title, coalesce(d.status, '')::text AS dispatch_status,
+       coalesce(w.rule_code, '')::text AS warning_rule, coalesce(w.level, '')::text AS warning_level,
+       coalesce(w.status, '')::text AS warning_status, coalesce(w.explanation, '')::text AS warning_explanation,
        coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
        count(*) OVER () AS total
 FROM case_tasks t
 LEFT JOIN leads l ON l.id = t.lead_id
 LEFT JOIN dispatches d ON d.id = t.dispatch_id
-LEFT JOIN projects p ON p.id = l.project_id
+LEFT JOIN warnings w ON w.id = t.warning_id
+LEFT JOIN projects p ON p.id = coalesce(l.project_id, w.project_id)
 LEFT JOIN accounts a ON a.id = t.assignee_id
 WHERE t.closed_at IS NULL
   AND ($1::bigint IS NULL OR t.id = $1)
@@ -107,17 +110,19 @@ WHERE t.closed_at IS NULL
   AND ($12::bigint IS NULL OR t.lead_id = $12)
   AND ($13::bigint IS NULL OR t.dispatch_id = $13)
   AND ($14::bigint IS NULL OR t.warning_id = $14)
-  AND ($15::bigint IS NULL OR l.project_id = $15)
-  AND ($16::bigint IS NULL OR l.rectify_enterprise_id = $16)
-  AND ($17::date IS NULL OR t.opened_at >= $17::date::timestamp AT TIME ZONE 'Asia/Shanghai')
-  AND ($18::date IS NULL OR t.opened_at < ($18::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($15::text IS NULL OR $15 = CASE WHEN t.lead_id IS NOT NULL THEN 'lead'
+        WHEN t.dispatch_id IS NOT NULL THEN 'dispatch' ELSE 'warning' END)
+  AND ($16::bigint IS NULL OR coalesce(l.project_id, w.project_id) = $16)
+  AND ($17::bigint IS NULL OR coalesce(l.rectify_enterprise_id, w.enterprise_id) = $17)
+  AND ($18::date IS NULL OR t.opened_at >= $18::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($19::date IS NULL OR t.opened_at < ($19::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
 ORDER BY
-  CASE WHEN $19::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
-  CASE WHEN $19::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
-  CASE WHEN $19::text = 'opened_at' THEN t.opened_at END ASC,
-  CASE WHEN $19::text = '-opened_at' THEN t.opened_at END DESC,
+  CASE WHEN $20::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
+  CASE WHEN $20::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
+  CASE WHEN $20::text = 'opened_at' THEN t.opened_at END ASC,
+  CASE WHEN $20::text = '-opened_at' THEN t.opened_at END DESC,
   t.id ASC
-LIMIT $21 OFFSET $20
+LIMIT $22 OFFSET $21
 `
 
 type CaseTaskListParams struct {
@@ -135,6 +140,7 @@ type CaseTaskListParams struct {
 	LeadID       *int64
 	DispatchID   *int64
 	WarningID    *int64
+	CaseKind     *string
 	ProjectID    *int64
 	EnterpriseID *int64
 	OpenedFrom   *time.Time
@@ -145,37 +151,41 @@ type CaseTaskListParams struct {
 }
 
 type CaseTaskListRow struct {
-	ID               int64
-	LeadID           *int64
-	Key              string
-	Kind             string
-	Actor            string
-	TownCode         *string
-	EnterpriseID     *int64
-	ProjectID        *int64
-	WorkerID         *int64
-	AssigneeID       *int64
-	OpenedSeq        int32
-	OpenedAt         time.Time
-	DueAt            *time.Time
-	RemindedAt       *time.Time
-	Overdue          bool
-	ClosedSeq        *int32
-	ClosedAt         *time.Time
-	DueEstimated     bool
-	DispatchID       *int64
-	WarningID        *int64
-	LeadStatus       string
-	LeadSource       string
-	LeadProjectID    *int64
-	AmountClaimedFen int64
-	WorkersClaimed   int32
-	Supervision      string
-	DispatchTitle    string
-	DispatchStatus   string
-	ProjectName      string
-	AssigneeName     string
-	Total            int64
+	ID                 int64
+	LeadID             *int64
+	Key                string
+	Kind               string
+	Actor              string
+	TownCode           *string
+	EnterpriseID       *int64
+	ProjectID          *int64
+	WorkerID           *int64
+	AssigneeID         *int64
+	OpenedSeq          int32
+	OpenedAt           time.Time
+	DueAt              *time.Time
+	RemindedAt         *time.Time
+	Overdue            bool
+	ClosedSeq          *int32
+	ClosedAt           *time.Time
+	DueEstimated       bool
+	DispatchID         *int64
+	WarningID          *int64
+	LeadStatus         string
+	LeadSource         string
+	CaseProjectID      *int64
+	AmountClaimedFen   int64
+	WorkersClaimed     int32
+	Supervision        string
+	DispatchTitle      string
+	DispatchStatus     string
+	WarningRule        string
+	WarningLevel       string
+	WarningStatus      string
+	WarningExplanation string
+	ProjectName        string
+	AssigneeName       string
+	Total              int64
 }
 
 // The task inbox (db/migrations/00007_cases.sql, 00013_dispatches.sql):
@@ -202,6 +212,7 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 		arg.LeadID,
 		arg.DispatchID,
 		arg.WarningID,
+		arg.CaseKind,
 		arg.ProjectID,
 		arg.EnterpriseID,
 		arg.OpenedFrom,
@@ -240,12 +251,16 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 			&i.WarningID,
 			&i.LeadStatus,
 			&i.LeadSource,
-			&i.LeadProjectID,
+			&i.CaseProjectID,
 			&i.AmountClaimedFen,
 			&i.WorkersClaimed,
 			&i.Supervision,
 			&i.DispatchTitle,
 			&i.DispatchStatus,
+			&i.WarningRule,
+			&i.WarningLevel,
+			&i.WarningStatus,
+			&i.WarningExplanation,
 			&i.ProjectName,
 			&i.AssigneeName,
 			&i.Total,
