@@ -1,12 +1,20 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/platform"
+	"github.com/anxin-city/anxin/reconcile"
+	"github.com/anxin-city/anxin/rules"
 )
 
 // Ten workers complaining about one project within 30 days raise a red
@@ -67,4 +75,63 @@ func TestGroupArrearsWarnedAtOnce(t *testing.T) {
 	record(4, 2)
 	time.Sleep(2 * time.Second)
 	assert.Len(t, groupWarnings(), 1)
+}
+
+// End to end, as in production: the daily scan's Temporal Schedule,
+// triggered, raises the warnings the rules find; the warned enterprise
+// answers one over HTTP and its town accepts the answer; the projection
+// stays equal to the workflows (reconcile.Warnings).
+func TestWarningScheduledScanEndToEnd(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	ctx := context.Background()
+	results, err := rules.Scan(ctx, db.Q(h.pool), time.Now().In(cases.Zone), rules.Filter{})
+	require.NoError(t, err)
+	hits := 0
+	for _, r := range results {
+		hits += len(r.Hits)
+	}
+	require.Positive(t, hits, "the fixture has something to warn about")
+
+	require.NoError(t, platform.EnsureWarningScanSchedule(ctx, h.temporal, 24*time.Hour))
+	require.NoError(t, h.temporal.ScheduleClient().GetHandle(ctx, platform.WarningScanScheduleID).
+		Trigger(ctx, client.ScheduleTriggerOptions{}))
+	var ws []map[string]any
+	require.Eventually(t, func() bool {
+		ws = h.as2(f.city, 200, "GET", "/api/v1/warnings?open=true&page_size=200", nil).items()
+		for _, w := range ws {
+			if w["status"] == "received" {
+				return false
+			}
+		}
+		return len(ws) == hits
+	}, 60*time.Second, 300*time.Millisecond, "the scheduled scan opens one warning per hit")
+
+	// one the contractor of project A is to answer
+	var w map[string]any
+	for _, x := range ws {
+		if x["status"] == "answering" && x["enterprise_id"] == float64(f.ContractorA) {
+			w = x
+		}
+	}
+	require.NotNil(t, w, "a warning for the contractor to answer: %v", ws)
+	path := fmt.Sprintf("/api/v1/warnings/%v", w["id"])
+	ts := inbox(h, f.ent, fmt.Sprintf("?warning_id=%v", w["id"]))
+	require.Len(t, ts, 1, "the enterprise's inbox has the answer task")
+	assert.Equal(t, "warning_answer", ts[0]["kind"])
+	r := h.as2(f.ent, 200, "POST", path+"/actions/answer", map[string]any{"note": "已按月足额发放，见工资支付凭证"})
+	assert.Equal(t, "verifying", r.Body["status"])
+	r = h.as2(f.officer, 200, "POST", path+"/actions/acceptAnswer", map[string]any{"note": "经核实已整改"})
+	assert.Equal(t, "closed", r.Body["status"])
+	d := h.as2(f.city, 200, "GET", path, nil)
+	var actions []string
+	for _, e := range d.Body["events"].([]any) {
+		actions = append(actions, e.(map[string]any)["action"].(string))
+	}
+	assert.Equal(t, []string{"create", "answer", "acceptAnswer"}, actions)
+
+	rep, err := reconcile.Warnings(ctx, h.pool, h.temporal, reconcile.Options{All: true, Grace: time.Nanosecond})
+	require.NoError(t, err)
+	assert.Equal(t, hits, rep.Checked)
+	assert.Empty(t, rep.Findings)
 }
