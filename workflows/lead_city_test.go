@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/workflows"
 )
@@ -184,4 +187,39 @@ func TestLeadSuperviseDeadline(t *testing.T) {
 			assert.True(t, x.Closed)
 		}
 	}
+}
+
+// A triage deadline counted into a year not entered is estimated; the
+// recount's fan-out finds the lead by its city task (LeadsForRecount) and
+// entering the year moves the task's due date past the new holiday.
+func TestLeadTriageRecount(t *testing.T) {
+	start := cst(2026, 12, 30, 9) // Wednesday 30 December 2026
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	r := newLeadRunIn(t, f, start, casetest.Lead{WorkerID: f.Worker, Amount: 100_000, By: f.Officer1, Source: cases.SourceHotline})
+	initial := r.probe(start.Add(time.Minute))
+	var found []int64
+	r.env.RegisterDelayedCallback(func() {
+		var err error
+		found, err = db.Q(f.Pool).LeadsForRecount(context.Background(), dbq.LeadsForRecountParams{Year: 2027, Lim: 100})
+		require.NoError(t, err)
+		Spring2027(t, db.Q(f.Pool)) // 1 January 2027 a holiday
+		r.env.SignalWorkflow(workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: 2027})
+	}, cst(2026, 12, 30, 10).Sub(start))
+	after := r.probe(cst(2026, 12, 30, 11))
+	r.stopAt(cst(2026, 12, 31, 0))
+	r.run()
+
+	before := cityTask(t, initial.Tasks, cases.TaskTriage)
+	sameTime(t, cst(2027, 1, 2, 0), before.DueAt, "31 December and Friday 1 January, counted as a weekday")
+	assert.True(t, before.DueEstimated)
+	assert.Contains(t, found, r.in.LeadID, "found by its city task alone (the lead has no due date of its own)")
+	moved := cityTask(t, after.Tasks, cases.TaskTriage)
+	sameTime(t, cst(2027, 1, 5, 0), moved.DueAt, "31 December and Monday 4 January")
+	assert.False(t, moved.DueEstimated)
+	assert.Equal(t, []string{"intake", "recount"}, actions(events(t, r)))
+	ts := tasks(t, r)
+	require.Len(t, ts, 1)
+	sameTime(t, cst(2027, 1, 5, 0), ts[0].Due, "projected")
+	assert.False(t, ts[0].DueEstimated)
 }
