@@ -396,10 +396,11 @@ func (l *lead) markOverdue(actor string) {
 // cityDeadlinesVersion is the GetVersion change ID of the deadlines of
 // the city's own tasks (triage, review, supervise). Before it, they
 // opened with no due date; counting one is a local activity more in the
-// history. The version is asked when a city task opens: a run recorded
-// before keeps opening them without (its replay finds no marker), a run
-// that opens its first city task on this code records the marker and
-// gives every later one a deadline too.
+// history. The version is asked when a city task opens, and fixed for
+// the run once asked: a run that opened a city task on the code before
+// keeps opening them without a due date (its replay finds no marker
+// there), a run that opens its first city task on this code records the
+// marker and gives that one and every later one a deadline.
 const cityDeadlinesVersion = "city-deadlines"
 
 // openCityTask opens the city's task of kind with its deadline
