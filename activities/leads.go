@@ -30,7 +30,8 @@ func (a *Activities) CasePolicy(ctx context.Context, kind string) (cases.Policy,
 	return cases.Policy{Kind: p.Kind, AcceptDays: int(p.AcceptDays), HandleDays: int(p.HandleDays),
 		ExtendDays: int(p.ExtendDays), RectifyDays: int(p.RectifyDays), ConfirmDays: int(p.ConfirmDays),
 		RemindDays: int(p.RemindDays), ListedAfterDays: int(p.ListedAfterDays), MajorWorkers: int(p.MajorWorkers),
-		MajorAmountFen: p.MajorAmountFen}, nil
+		MajorAmountFen: p.MajorAmountFen, TriageDays: int(p.TriageDays), ReviewDays: int(p.ReviewDays),
+		SuperviseDays: int(p.SuperviseDays)}, nil
 }
 
 // DeadlineInput asks for a deadline: Rule counted from From, or, when

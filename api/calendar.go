@@ -62,6 +62,9 @@ type casePolicyOut struct {
 	ListedAfterDays int32     `json:"listed_after_days"`
 	MajorWorkers    int32     `json:"major_workers"`
 	MajorAmountFen  int64     `json:"major_amount_fen"`
+	TriageDays      int32     `json:"triage_days" doc:"the city's triage (分拨) of a lead, working days"`
+	ReviewDays      int32     `json:"review_days" doc:"the city's review (复核) of a major case, working days"`
+	SuperviseDays   int32     `json:"supervise_days" doc:"the city's supervision (督办) of a lead whose town missed its limit, working days"`
 	Version         int32     `json:"version"`
 	UpdatedAt       time.Time `json:"updated_at"`
 }
@@ -76,13 +79,17 @@ type casePolicyIn struct {
 	ListedAfterDays *int32 `json:"listed_after_days,omitempty" doc:"0–365 (0: never listed)"`
 	MajorWorkers    *int32 `json:"major_workers,omitempty"`
 	MajorAmountFen  *int64 `json:"major_amount_fen,omitempty"`
+	TriageDays      *int32 `json:"triage_days,omitempty" doc:"1–60"`
+	ReviewDays      *int32 `json:"review_days,omitempty" doc:"1–60"`
+	SuperviseDays   *int32 `json:"supervise_days,omitempty" doc:"1–60"`
 	Version         *int32 `json:"version,omitempty" required:"true"`
 }
 
 func policyFrom(p dbq.CasePolicy) casePolicyOut {
 	return casePolicyOut{Kind: p.Kind, AcceptDays: p.AcceptDays, HandleDays: p.HandleDays, ExtendDays: p.ExtendDays,
 		RectifyDays: p.RectifyDays, ConfirmDays: p.ConfirmDays, RemindDays: p.RemindDays, ListedAfterDays: p.ListedAfterDays,
-		MajorWorkers: p.MajorWorkers, MajorAmountFen: p.MajorAmountFen, Version: p.Version, UpdatedAt: p.UpdatedAt}
+		MajorWorkers: p.MajorWorkers, MajorAmountFen: p.MajorAmountFen, TriageDays: p.TriageDays, ReviewDays: p.ReviewDays,
+		SuperviseDays: p.SuperviseDays, Version: p.Version, UpdatedAt: p.UpdatedAt}
 }
 
 func (s *Server) calendarRoutes() {
@@ -258,6 +265,9 @@ func (s *Server) casePolicyUpdate(c *fiber.Ctx) error {
 	rng("remind_days", in.RemindDays, 0, 30)
 	rng("listed_after_days", in.ListedAfterDays, 0, 365)
 	rng("major_workers", in.MajorWorkers, 0, 100000)
+	rng("triage_days", in.TriageDays, 1, 60)
+	rng("review_days", in.ReviewDays, 1, 60)
+	rng("supervise_days", in.SuperviseDays, 1, 60)
 	v.fen("major_amount_fen", in.MajorAmountFen, false)
 	if err := v.err(); err != nil {
 		return err
@@ -286,7 +296,8 @@ func (s *Server) casePolicyUpdate(c *fiber.Ctx) error {
 			ExtendDays: pick(in.ExtendDays, cur.ExtendDays), RectifyDays: pick(in.RectifyDays, cur.RectifyDays),
 			ConfirmDays: pick(in.ConfirmDays, cur.ConfirmDays), RemindDays: pick(in.RemindDays, cur.RemindDays),
 			ListedAfterDays: pick(in.ListedAfterDays, cur.ListedAfterDays), MajorWorkers: pick(in.MajorWorkers, cur.MajorWorkers),
-			MajorAmountFen: amount})
+			MajorAmountFen: amount, TriageDays: pick(in.TriageDays, cur.TriageDays), ReviewDays: pick(in.ReviewDays, cur.ReviewDays),
+			SuperviseDays: pick(in.SuperviseDays, cur.SuperviseDays)})
 		return versioned(err)
 	})
 	if err != nil {

@@ -68,6 +68,9 @@ func TestCasePolicies(t *testing.T) {
 	assert.Equal(t, "lead", p[0]["kind"])
 	assert.Equal(t, float64(5), p[0]["accept_days"])
 	assert.Equal(t, float64(60), p[0]["handle_days"])
+	assert.Equal(t, float64(2), p[0]["triage_days"], "the city's own tasks have limits too")
+	assert.Equal(t, float64(3), p[0]["review_days"])
+	assert.Equal(t, float64(5), p[0]["supervise_days"])
 
 	before := h.as2(f.worker, 201, "POST", "/api/v1/leads/report", map[string]any{"project_id": f.ProjectA,
 		"amount_claimed_fen": 1000, "description": "政策修改前"})
@@ -78,6 +81,17 @@ func TestCasePolicies(t *testing.T) {
 	r = h.as2(f.city, 200, "PATCH", "/api/v1/case-policies/lead", map[string]any{"accept_days": 2, "version": 1})
 	assert.Equal(t, float64(2), r.Body["accept_days"])
 	assert.Equal(t, float64(60), r.Body["handle_days"], "unchanged fields stay")
+	r = h.doAs(f.city, "PATCH", "/api/v1/case-policies/lead", map[string]any{"triage_days": 0, "review_days": 61,
+		"supervise_days": -1, "version": 2})
+	assert.Equal(t, 422, r.Status)
+	for _, k := range []string{"triage_days", "review_days", "supervise_days"} {
+		assert.Contains(t, r.fields(), k)
+	}
+	r = h.as2(f.city, 200, "PATCH", "/api/v1/case-policies/lead", map[string]any{"triage_days": 1, "supervise_days": 3, "version": 2})
+	assert.Equal(t, float64(1), r.Body["triage_days"])
+	assert.Equal(t, float64(3), r.Body["review_days"], "unchanged")
+	assert.Equal(t, float64(3), r.Body["supervise_days"])
+	assert.Equal(t, float64(2), r.Body["accept_days"])
 	assert.Equal(t, "version_conflict", h.as2(f.city, 409, "PATCH", "/api/v1/case-policies/lead", map[string]any{"accept_days": 3, "version": 1}).code())
 	h.as2(f.city, 404, "PATCH", "/api/v1/case-policies/warning", map[string]any{"accept_days": 3, "version": 1})
 

@@ -34,7 +34,8 @@ UPDATE case_policies SET
     accept_days = @accept_days, handle_days = @handle_days, extend_days = @extend_days,
     rectify_days = @rectify_days, confirm_days = @confirm_days, remind_days = @remind_days,
     listed_after_days = @listed_after_days, major_workers = @major_workers,
-    major_amount_fen = @major_amount_fen, version = version + 1, updated_at = now()
+    major_amount_fen = @major_amount_fen, triage_days = @triage_days, review_days = @review_days,
+    supervise_days = @supervise_days, version = version + 1, updated_at = now()
 WHERE kind = @kind AND version = @version
 RETURNING *;
 
@@ -43,11 +44,17 @@ RETURNING *;
 -- of year's calendar may move: a deadline due on or after that year's
 -- first day (China time) — it passes through the year, or was counted
 -- from it — or one counted without an official calendar. A lead whose
--- deadlines turn out unchanged takes no step (workflows: recount).
-SELECT id FROM leads
-WHERE status NOT IN ('closed', 'received') AND id > @after_id
-  AND (accept_due_estimated OR handle_due_estimated OR rectify_due_estimated OR confirm_due_estimated
-       OR greatest(accept_due, handle_due, rectify_due, confirm_due)
-          >= make_date(@year::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
-ORDER BY id
+-- deadlines turn out unchanged takes no step (workflows: recount). The
+-- city's own deadlines (triage, review, supervise) are on its open tasks
+-- only, so an open task due then (or estimated) counts as well.
+SELECT l.id FROM leads l
+WHERE l.status NOT IN ('closed', 'received') AND l.id > @after_id
+  AND (l.accept_due_estimated OR l.handle_due_estimated OR l.rectify_due_estimated OR l.confirm_due_estimated
+       OR greatest(l.accept_due, l.handle_due, l.rectify_due, l.confirm_due)
+          >= make_date(@year::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+       OR EXISTS (SELECT 1 FROM case_tasks t
+                  WHERE t.lead_id = l.id AND t.actor = 'city' AND t.closed_at IS NULL
+                    AND (t.due_estimated
+                         OR t.due_at >= make_date(@year::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai')))
+ORDER BY l.id
 LIMIT @lim;

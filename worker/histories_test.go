@@ -60,9 +60,13 @@ const shortDay = 2 * time.Second
 // in seconds.
 const shortCalendarQueue = workflows.TaskQueue + "-short-calendar"
 
-// shortPolicy is the escalation path's policy, in shortDay units.
+// shortPolicy is the escalation paths' policy, in shortDay units. The
+// city's supervise limit is longer than the escalations path takes (its
+// supervise task stays open and quiet until the lead closes, whatever
+// the timing); triage and review climb in the city-deadlines path.
 var shortPolicy = cases.Policy{Kind: "lead", AcceptDays: 2, HandleDays: 60, ExtendDays: 1, RectifyDays: 2, ConfirmDays: 2,
-	RemindDays: 1, ListedAfterDays: 2, MajorWorkers: 10, MajorAmountFen: 50_000_000}
+	RemindDays: 1, ListedAfterDays: 2, MajorWorkers: 10, MajorAmountFen: 50_000_000, TriageDays: 2, ReviewDays: 2,
+	SuperviseDays: 60}
 
 // shortCalendar is the real activities except for the two local ones that
 // set the clock: CasePolicy answers shortPolicy and WorkingDeadline counts
@@ -154,6 +158,11 @@ func TestRecordLeadHistories(t *testing.T) {
 			By: f.Officer1},
 			drive: driveRecount,
 			want:  []string{"intake", "accept", "recount", "reportResult"}},
+		{name: "city-deadlines", lead: casetest.Lead{Source: cases.SourceHotline, WorkerID: f.Worker, Amount: 3_000_000, Workers: 12,
+			By: f.City},
+			queue: shortCalendarQueue, drive: driveCityDeadlines,
+			want: []string{"intake", "remind", "overdue", "dispatch", "accept", "reportResult", "confirm", "remind", "overdue",
+				"approve"}},
 	}
 	leads := make([]*leadPath, len(paths))
 	for i, p := range paths {
@@ -431,4 +440,26 @@ func driveRecount(p *leadPath) {
 	require.False(p.t, after.HandleDueEstimated)
 	p.act(workflows.ActReport, workflows.ActionInput{Actor: f.Officer1, ClosureCode: cases.PaidInFull,
 		AmountRecoveredFen: fenOf(700_000), WorkersCovered: countOf(1), Note: "经核实已全额支付"})
+}
+
+// city-deadlines (short calendar): a major lead of an unknown project;
+// the city's triage is reminded and overdue before it dispatches; the
+// town accepts and reports, the worker confirms; the city's review is
+// reminded and overdue before it approves.
+func driveCityDeadlines(p *leadPath) {
+	f := p.r.f
+	cityOverdue := func(kind string) func(st cases.LeadState) bool {
+		return func(st cases.LeadState) bool {
+			return slices.ContainsFunc(st.Tasks, func(t cases.Task) bool { return t.Kind == kind && t.Overdue })
+		}
+	}
+	st := p.await("triage overdue", cityOverdue(cases.TaskTriage))
+	require.False(p.t, st.Overdue, "the city's lateness is its task's")
+	p.act(workflows.ActDispatch, workflows.ActionInput{Actor: f.City, TownCode: f.Town1})
+	p.act(workflows.ActAccept, workflows.ActionInput{Actor: f.Officer1})
+	p.act(workflows.ActReport, workflows.ActionInput{Actor: f.Officer1, ClosureCode: cases.PaidInFull,
+		AmountRecoveredFen: fenOf(3_000_000), WorkersCovered: countOf(12), Note: "经核实已全额支付"})
+	p.act(workflows.ActConfirm, workflows.ActionInput{Actor: f.WorkerActor})
+	p.await("review overdue", cityOverdue(cases.TaskReview))
+	p.act(workflows.ActApprove, workflows.ActionInput{Actor: f.City})
 }

@@ -107,7 +107,9 @@ func wrongState(s cases.Status) *Refusal {
 // deadline is one running time limit and how far up its ladder it went.
 type deadline struct {
 	cases.Deadline
-	Name string // accept, handle, rectify, confirm
+	// accept, handle, rectify, confirm; the city's: triage, review,
+	// supervise (each the kind of the one task it is the limit of)
+	Name string
 	Days int
 	// From and Rule are what it was counted from and with (before any
 	// extension), for a recount when the calendar changes (recount).
@@ -124,9 +126,11 @@ type lead struct {
 	st     cases.LeadState
 	policy cases.Policy
 	in     LeadInput
-	// the four deadlines, in a fixed order (never a map: replay must
-	// visit them the same way)
+	// the deadlines, in a fixed order (never a map: replay must visit
+	// them the same way): the town's, the enterprise's and the worker's,
+	// then the city's own tasks' (cityDeadlinesVersion)
 	accept, handle, rectify, confirm deadline
+	triage, review, supervise        deadline
 	mu                               workflow.Mutex
 	gen                              int // bumped by every step, wakes the timer loop
 	projected                        int // the last step whose projection is written
@@ -145,6 +149,7 @@ func LeadWorkflow(ctx workflow.Context, in LeadInput) (cases.LeadState, error) {
 	l.st = cases.LeadState{LeadID: in.LeadID, Status: cases.Received, ProjectID: in.ProjectID, WorkerID: in.WorkerID,
 		Supervision: cases.SupervisionNone, Tasks: []cases.Task{}}
 	l.accept.Name, l.handle.Name, l.rectify.Name, l.confirm.Name = "accept", "handle", "rectify", "confirm"
+	l.triage.Name, l.review.Name, l.supervise.Name = cases.TaskTriage, cases.TaskReview, cases.TaskSupervise
 	if err := l.setup(ctx); err != nil {
 		return l.st, err
 	}
@@ -246,8 +251,7 @@ func (l *lead) intake(ctx workflow.Context) error {
 		if l.in.TownCode == "" {
 			l.st.Status = cases.Triage
 			ev.Rule = "triage_unknown_project: 项目不明，转市级分流"
-			l.openTask(ctx, cases.TaskTriage, cases.ActorCity, nil)
-			return nil
+			return l.openCityTask(ctx, cases.TaskTriage)
 		}
 		ev.Rule = "auto_dispatch: 按项目所在镇街自动分流"
 		return l.toTown(ctx, l.in.TownCode)
@@ -290,8 +294,7 @@ func (l *lead) confirmed(ctx workflow.Context) error {
 	l.closeTasks(cases.ActorWorker)
 	if l.st.Major {
 		l.st.Status = cases.Review
-		l.openTask(ctx, cases.TaskReview, cases.ActorCity, nil)
-		return nil
+		return l.openCityTask(ctx, cases.TaskReview)
 	}
 	l.close(ctx)
 	return nil
@@ -299,6 +302,7 @@ func (l *lead) confirmed(ctx workflow.Context) error {
 
 func (l *lead) close(ctx workflow.Context) {
 	l.accept.Active, l.handle.Active, l.rectify.Active, l.confirm.Active = false, false, false, false
+	l.triage.Active, l.review.Active, l.supervise.Active = false, false, false
 	l.st.Tasks = []cases.Task{}
 	l.st.Status = cases.Closed
 	now := workflow.Now(ctx)
@@ -313,6 +317,7 @@ func (l *lead) step(ctx workflow.Context, action string, actor cases.Actor, note
 	if err := apply(&ev); err != nil {
 		return err
 	}
+	l.endCityDeadlines()
 	l.refreshOverdue()
 	l.refreshEstimated()
 	l.st.Seq++
@@ -386,6 +391,73 @@ func (l *lead) markOverdue(actor string) {
 	}
 }
 
+// ---- the city's deadlines ----
+
+// cityDeadlinesVersion is the GetVersion change ID of the deadlines of
+// the city's own tasks (triage, review, supervise). Before it, they
+// opened with no due date; counting one is a local activity more in the
+// history. The version is asked when a city task opens, and fixed for
+// the run once asked: a run that opened a city task on the code before
+// keeps opening them without a due date (its replay finds no marker
+// there), a run that opens its first city task on this code records the
+// marker and gives that one and every later one a deadline.
+const cityDeadlinesVersion = "city-deadlines"
+
+// openCityTask opens the city's task of kind with its deadline
+// (policy.CityDays, reminded policy.RemindDays before, overdue when
+// passed; never listed: the city is the top of the ladder).
+func (l *lead) openCityTask(ctx workflow.Context, kind string) error {
+	if workflow.GetVersion(ctx, cityDeadlinesVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		l.openTask(ctx, kind, cases.ActorCity, nil)
+		return nil
+	}
+	return l.startDeadline(ctx, l.cityDeadline(kind), workflow.Now(ctx), l.policy.CityDays(kind), false, func(due time.Time) {
+		l.openTask(ctx, kind, cases.ActorCity, &due)
+	})
+}
+
+// cityDeadline is the deadline of the city's task of kind.
+func (l *lead) cityDeadline(kind string) *deadline {
+	switch kind {
+	case cases.TaskTriage:
+		return &l.triage
+	case cases.TaskReview:
+		return &l.review
+	}
+	return &l.supervise
+}
+
+func isCityDeadline(d *deadline) bool {
+	return d.Name == cases.TaskTriage || d.Name == cases.TaskReview || d.Name == cases.TaskSupervise
+}
+
+// dueWith reports whether task t is due with deadline d: a city deadline
+// is its own task's (the kind it is named after), any other is the
+// tasks of the other actors due at the same moment.
+func dueWith(d *deadline, t *cases.Task) bool {
+	if t.DueAt == nil || !t.DueAt.Equal(d.Due) {
+		return false
+	}
+	if isCityDeadline(d) {
+		return t.Actor == cases.ActorCity && t.Kind == d.Name
+	}
+	return t.Actor != cases.ActorCity
+}
+
+// endCityDeadlines ends the deadline of every city task that closed (by
+// the action that did it — dispatch, approve, sendBack, supervise — or
+// with the tasks of the city on a transfer or closure). Run by every
+// step after its effect.
+func (l *lead) endCityDeadlines() {
+	for _, d := range []*deadline{&l.triage, &l.review, &l.supervise} {
+		if d.Active && !slices.ContainsFunc(l.st.Tasks, func(t cases.Task) bool {
+			return t.Actor == cases.ActorCity && t.Kind == d.Name
+		}) {
+			d.Active = false
+		}
+	}
+}
+
 // ---- deadlines ----
 
 // startDeadline counts days working days from from on the calendar
@@ -439,7 +511,7 @@ func timePtr(t time.Time) *time.Time { return &t }
 
 // deadlines in their fixed order.
 func (l *lead) deadlines() []*deadline {
-	return []*deadline{&l.accept, &l.handle, &l.rectify, &l.confirm}
+	return []*deadline{&l.accept, &l.handle, &l.rectify, &l.confirm, &l.triage, &l.review, &l.supervise}
 }
 
 // nextEscalation is the earliest moment at which an active deadline has
@@ -479,7 +551,7 @@ func (l *lead) escalate(ctx workflow.Context) error {
 			if err := l.step(ctx, "remind", cases.System, "", func(ev *cases.Event) error {
 				ev.Rule = fmt.Sprintf("%s_remind: 期限届满前%d个工作日提醒", d.Name, l.policy.RemindDays)
 				for i := range l.st.Tasks {
-					if t := &l.st.Tasks[i]; t.DueAt != nil && t.DueAt.Equal(d.Due) && t.RemindedAt == nil {
+					if t := &l.st.Tasks[i]; dueWith(d, t) && t.RemindedAt == nil {
 						t.RemindedAt = timePtr(now)
 					}
 				}
@@ -505,7 +577,7 @@ func (l *lead) escalate(ctx workflow.Context) error {
 			ev.Rule = fmt.Sprintf("%s_listed: 逾期%d个工作日仍未办结，挂牌督办", d.Name, l.policy.ListedAfterDays)
 			l.st.Supervision = cases.Listed
 			if !l.hasTask(cases.TaskSupervise) {
-				l.openTask(ctx, cases.TaskSupervise, cases.ActorCity, nil)
+				return l.openCityTask(ctx, cases.TaskSupervise)
 			}
 			return nil
 		}); err != nil {
@@ -518,6 +590,19 @@ func (l *lead) escalate(ctx workflow.Context) error {
 // overdue is the step when deadline d ends unmet.
 func (l *lead) overdue(ctx workflow.Context, d *deadline) error {
 	switch d.Name {
+	case cases.TaskTriage, cases.TaskReview, cases.TaskSupervise:
+		// the city's own task: the city is the top of the ladder, its
+		// task is marked overdue (the inbox and the lists show it)
+		return l.step(ctx, "overdue", cases.System, "", func(ev *cases.Event) error {
+			what := map[string]string{cases.TaskTriage: "分流交办", cases.TaskReview: "完成复核", cases.TaskSupervise: "督办"}[d.Name]
+			ev.Rule = fmt.Sprintf("%s_overdue: 市级未在%d个工作日内%s", d.Name, d.Days, what)
+			for i := range l.st.Tasks {
+				if t := &l.st.Tasks[i]; t.Actor == cases.ActorCity && t.Kind == d.Name {
+					t.Overdue = true
+				}
+			}
+			return nil
+		})
 	case "confirm":
 		return l.step(ctx, ActConfirm, cases.System, "", func(ev *cases.Event) error {
 			ev.Rule = fmt.Sprintf("confirm_silence: %d个工作日内未答复，视为确认", l.policy.ConfirmDays)
@@ -540,14 +625,18 @@ func (l *lead) overdue(ctx workflow.Context, d *deadline) error {
 			l.st.Supervision = cases.Supervised
 		}
 		if !l.hasTask(cases.TaskSupervise) {
-			l.openTask(ctx, cases.TaskSupervise, cases.ActorCity, nil)
+			return l.openCityTask(ctx, cases.TaskSupervise)
 		}
 		return nil
 	})
 }
 
 // refreshOverdue: the lead is overdue while one of the town's running
-// deadlines is past.
+// deadlines is past. The city's own overdue tasks (triage, review,
+// supervise) do not make the lead overdue: the flag is the handling
+// party's lateness (what supervision and listing answer, what the lists
+// filter and count per town); the city's lateness is on its tasks
+// (case_tasks.overdue, GET /tasks?view=overdue).
 func (l *lead) refreshOverdue() {
 	l.st.Overdue = (l.accept.Active && l.accept.Overdue) || (l.handle.Active && l.handle.Overdue)
 }
@@ -578,7 +667,7 @@ func (l *lead) refreshEstimated() {
 // deadlinesOf are the deadlines whose due date the tasks of actor carry:
 // the town's acceptance and handling (its investigate and verify tasks are
 // due with the handling limit), the enterprise's rectification, the
-// worker's confirmation.
+// worker's confirmation, the city's triage, review and supervision.
 func (l *lead) deadlinesOf(actor string) []*deadline {
 	switch actor {
 	case cases.ActorTown:
@@ -587,6 +676,8 @@ func (l *lead) deadlinesOf(actor string) []*deadline {
 		return []*deadline{&l.rectify}
 	case cases.ActorWorker:
 		return []*deadline{&l.confirm}
+	case cases.ActorCity:
+		return []*deadline{&l.triage, &l.review, &l.supervise}
 	}
 	return nil
 }

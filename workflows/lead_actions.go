@@ -321,8 +321,7 @@ func (l *lead) doReturn(ctx workflow.Context, _ ActionInput, _ *cases.Event) err
 	l.closeTasks(cases.ActorTown)
 	l.st.Status = cases.Triage
 	l.st.TownCode = ""
-	l.openTask(ctx, cases.TaskTriage, cases.ActorCity, nil)
-	return nil
+	return l.openCityTask(ctx, cases.TaskTriage)
 }
 
 // doOrderRectify orders rectification (orderRectification names the

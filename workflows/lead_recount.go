@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -140,11 +141,10 @@ func (l *lead) move(d *deadline, dl cases.Deadline, now time.Time) {
 	case "confirm":
 		l.st.ConfirmDue = &due
 	}
-	actor := map[string]string{"accept": cases.ActorTown, "handle": cases.ActorTown, "rectify": cases.ActorEnterprise,
-		"confirm": cases.ActorWorker}[d.Name]
 	for i := range l.st.Tasks {
 		t := &l.st.Tasks[i]
-		if t.Actor != actor || t.DueAt == nil || !t.DueAt.Equal(old) {
+		if t.DueAt == nil || !t.DueAt.Equal(old) || !slices.Contains(l.deadlinesOf(t.Actor), d) ||
+			(t.Actor == cases.ActorCity && t.Kind != d.Name) {
 			continue
 		}
 		t.DueAt = timePtr(due)

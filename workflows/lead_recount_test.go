@@ -165,7 +165,15 @@ func TestLeadRecountKeepsOverdue(t *testing.T) {
 	assert.True(t, initial.AcceptDueEstimated, "its listing runs into 2027")
 	assert.True(t, after.Overdue)
 	sameTime(t, *initial.AcceptDue, after.AcceptDue, "not moved")
-	assert.Equal(t, []string{"intake", "remind", "overdue"}, actions(events(t, r)))
+	// the city's supervise task, opened when acceptance was missed, has a
+	// running deadline counted into 2027 without its calendar: that one
+	// is recounted (it loses its estimate), the missed acceptance is not
+	assert.Equal(t, []string{"intake", "remind", "overdue", "recount"}, actions(events(t, r)))
+	require.Equal(t, []string{"town:accept", "city:supervise"}, taskKinds(after.Tasks))
+	assert.True(t, after.Tasks[0].Overdue)
+	assert.False(t, after.Tasks[1].Overdue)
+	assert.False(t, after.Tasks[1].DueEstimated, "recounted on the entered year")
+	sameTime(t, cst(2027, 1, 9, 0), after.Tasks[1].DueAt, "5 working days from 1 January: 4–8 January")
 }
 
 // The fan-out signals batch after batch, each starting after the last

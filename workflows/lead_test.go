@@ -314,13 +314,19 @@ func TestLeadHandlingDeadlineLadder(t *testing.T) {
 	assert.Equal(t, cases.Listed, afterListed.Supervision)
 
 	evs := events(t, r)
-	require.Equal(t, []string{"intake", "accept", "remind", "overdue", "list"}, actions(evs))
+	// between overdue and list: the city's own supervise task (5 working
+	// days from 22 December: 23–25, 28, 29) is reminded and overdue
+	require.Equal(t, []string{"intake", "accept", "remind", "overdue", "remind", "overdue", "list"}, actions(evs))
 	assert.True(t, cst(2026, 12, 19, 0).Equal(evs[2].At), "reminded when the 59th working day ends: %s", evs[2].At)
 	assert.True(t, cst(2026, 12, 22, 0).Equal(evs[3].At), "overdue at the end of the limit: %s", evs[3].At)
-	assert.True(t, cst(2027, 1, 5, 0).Equal(evs[4].At), "listed: %s", evs[4].At)
+	assert.True(t, cst(2026, 12, 29, 0).Equal(evs[4].At), "supervision reminded: %s", evs[4].At)
+	assert.True(t, cst(2026, 12, 30, 0).Equal(evs[5].At), "supervision overdue: %s", evs[5].At)
+	assert.True(t, cst(2027, 1, 5, 0).Equal(evs[6].At), "listed: %s", evs[6].At)
 	assert.Equal(t, "handle_remind: 期限届满前1个工作日提醒", evs[2].Rule)
 	assert.Equal(t, "handle_overdue: 未在60个工作日内办结，转市级督办", evs[3].Rule)
-	assert.Equal(t, "handle_listed: 逾期10个工作日仍未办结，挂牌督办", evs[4].Rule)
+	assert.Equal(t, "supervise_remind: 期限届满前1个工作日提醒", evs[4].Rule)
+	assert.Equal(t, "supervise_overdue: 市级未在5个工作日内督办", evs[5].Rule)
+	assert.Equal(t, "handle_listed: 逾期10个工作日仍未办结，挂牌督办", evs[6].Rule)
 	for _, e := range evs[2:] {
 		assert.Nil(t, e.Actor, "escalations are the system's")
 		assert.Equal(t, "system", e.Role)

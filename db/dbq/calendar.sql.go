@@ -133,7 +133,7 @@ func (q *Queries) CalendarYears(ctx context.Context) ([]WorkCalendarYear, error)
 }
 
 const casePolicyGet = `-- name: CasePolicyGet :one
-SELECT kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, remind_days, listed_after_days, major_workers, major_amount_fen, version, updated_at FROM case_policies WHERE kind = $1
+SELECT kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, remind_days, listed_after_days, major_workers, major_amount_fen, version, updated_at, triage_days, review_days, supervise_days FROM case_policies WHERE kind = $1
 `
 
 func (q *Queries) CasePolicyGet(ctx context.Context, kind string) (CasePolicy, error) {
@@ -152,12 +152,15 @@ func (q *Queries) CasePolicyGet(ctx context.Context, kind string) (CasePolicy, e
 		&i.MajorAmountFen,
 		&i.Version,
 		&i.UpdatedAt,
+		&i.TriageDays,
+		&i.ReviewDays,
+		&i.SuperviseDays,
 	)
 	return i, err
 }
 
 const casePolicyList = `-- name: CasePolicyList :many
-SELECT kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, remind_days, listed_after_days, major_workers, major_amount_fen, version, updated_at FROM case_policies ORDER BY kind
+SELECT kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, remind_days, listed_after_days, major_workers, major_amount_fen, version, updated_at, triage_days, review_days, supervise_days FROM case_policies ORDER BY kind
 `
 
 func (q *Queries) CasePolicyList(ctx context.Context) ([]CasePolicy, error) {
@@ -182,6 +185,9 @@ func (q *Queries) CasePolicyList(ctx context.Context) ([]CasePolicy, error) {
 			&i.MajorAmountFen,
 			&i.Version,
 			&i.UpdatedAt,
+			&i.TriageDays,
+			&i.ReviewDays,
+			&i.SuperviseDays,
 		); err != nil {
 			return nil, err
 		}
@@ -198,9 +204,10 @@ UPDATE case_policies SET
     accept_days = $1, handle_days = $2, extend_days = $3,
     rectify_days = $4, confirm_days = $5, remind_days = $6,
     listed_after_days = $7, major_workers = $8,
-    major_amount_fen = $9, version = version + 1, updated_at = now()
-WHERE kind = $10 AND version = $11
-RETURNING kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, remind_days, listed_after_days, major_workers, major_amount_fen, version, updated_at
+    major_amount_fen = $9, triage_days = $10, review_days = $11,
+    supervise_days = $12, version = version + 1, updated_at = now()
+WHERE kind = $13 AND version = $14
+RETURNING kind, accept_days, handle_days, extend_days, rectify_days, confirm_days, remind_days, listed_after_days, major_workers, major_amount_fen, version, updated_at, triage_days, review_days, supervise_days
 `
 
 type CasePolicyUpdateParams struct {
@@ -213,6 +220,9 @@ type CasePolicyUpdateParams struct {
 	ListedAfterDays int32
 	MajorWorkers    int32
 	MajorAmountFen  int64
+	TriageDays      int32
+	ReviewDays      int32
+	SuperviseDays   int32
 	Kind            string
 	Version         int32
 }
@@ -228,6 +238,9 @@ func (q *Queries) CasePolicyUpdate(ctx context.Context, arg CasePolicyUpdatePara
 		arg.ListedAfterDays,
 		arg.MajorWorkers,
 		arg.MajorAmountFen,
+		arg.TriageDays,
+		arg.ReviewDays,
+		arg.SuperviseDays,
 		arg.Kind,
 		arg.Version,
 	)
@@ -245,17 +258,24 @@ func (q *Queries) CasePolicyUpdate(ctx context.Context, arg CasePolicyUpdatePara
 		&i.MajorAmountFen,
 		&i.Version,
 		&i.UpdatedAt,
+		&i.TriageDays,
+		&i.ReviewDays,
+		&i.SuperviseDays,
 	)
 	return i, err
 }
 
 const leadsForRecount = `-- name: LeadsForRecount :many
-SELECT id FROM leads
-WHERE status NOT IN ('closed', 'received') AND id > $1
-  AND (accept_due_estimated OR handle_due_estimated OR rectify_due_estimated OR confirm_due_estimated
-       OR greatest(accept_due, handle_due, rectify_due, confirm_due)
-          >= make_date($2::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
-ORDER BY id
+SELECT l.id FROM leads l
+WHERE l.status NOT IN ('closed', 'received') AND l.id > $1
+  AND (l.accept_due_estimated OR l.handle_due_estimated OR l.rectify_due_estimated OR l.confirm_due_estimated
+       OR greatest(l.accept_due, l.handle_due, l.rectify_due, l.confirm_due)
+          >= make_date($2::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+       OR EXISTS (SELECT 1 FROM case_tasks t
+                  WHERE t.lead_id = l.id AND t.actor = 'city' AND t.closed_at IS NULL
+                    AND (t.due_estimated
+                         OR t.due_at >= make_date($2::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai')))
+ORDER BY l.id
 LIMIT $3
 `
 
@@ -269,7 +289,9 @@ type LeadsForRecountParams struct {
 // of year's calendar may move: a deadline due on or after that year's
 // first day (China time) — it passes through the year, or was counted
 // from it — or one counted without an official calendar. A lead whose
-// deadlines turn out unchanged takes no step (workflows: recount).
+// deadlines turn out unchanged takes no step (workflows: recount). The
+// city's own deadlines (triage, review, supervise) are on its open tasks
+// only, so an open task due then (or estimated) counts as well.
 func (q *Queries) LeadsForRecount(ctx context.Context, arg LeadsForRecountParams) ([]int64, error) {
 	rows, err := q.db.Query(ctx, leadsForRecount, arg.AfterID, arg.Year, arg.Lim)
 	if err != nil {

@@ -170,6 +170,9 @@ type CasePolicy struct {
 	MajorAmountFen  int64
 	Version         int32
 	UpdatedAt       time.Time
+	TriageDays      int32
+	ReviewDays      int32
+	SuperviseDays   int32
 }
 
 type CaseTask struct {
