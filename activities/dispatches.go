@@ -42,7 +42,8 @@ func (a *Activities) ProjectDispatch(ctx context.Context, p cases.DispatchProjec
 		for _, pt := range st.Parts {
 			if err := q.DispatchTownProject(ctx, dbq.DispatchTownProjectParams{DispatchID: st.DispatchID, TownCode: pt.TownCode,
 				Status: string(pt.Status), DueAt: pt.DueAt, RemindedAt: pt.RemindedAt, Overdue: pt.Overdue,
-				Returned: int32(pt.Returned), Report: pt.Report, ReportedAt: pt.ReportedAt, AcceptedAt: pt.AcceptedAt}); err != nil {
+				Returned: int32(pt.Returned), Report: pt.Report, ReportedAt: pt.ReportedAt, AcceptedAt: pt.AcceptedAt,
+				EvidenceIds: append([]int64{}, pt.EvidenceIDs...)}); err != nil {
 				return fmt.Errorf("dispatch %d town %s: %w", st.DispatchID, pt.TownCode, err)
 			}
 		}

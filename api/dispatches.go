@@ -49,17 +49,19 @@ type dispatchOut struct {
 }
 
 type dispTown struct {
-	TownCode    string     `json:"town_code"`
-	TownName    string     `json:"town_name"`
-	Status      string     `json:"status"`
-	StatusLabel string     `json:"status_label"`
-	DueAt       *time.Time `json:"due_at"`
-	RemindedAt  *time.Time `json:"reminded_at"`
-	Overdue     bool       `json:"overdue"`
-	Returned    int32      `json:"returned" doc:"times the city returned the town's report"`
-	Report      string     `json:"report"`
-	ReportedAt  *time.Time `json:"reported_at"`
-	AcceptedAt  *time.Time `json:"accepted_at"`
+	TownCode    string        `json:"town_code"`
+	TownName    string        `json:"town_name"`
+	Status      string        `json:"status"`
+	StatusLabel string        `json:"status_label"`
+	DueAt       *time.Time    `json:"due_at"`
+	RemindedAt  *time.Time    `json:"reminded_at"`
+	Overdue     bool          `json:"overdue"`
+	Returned    int32         `json:"returned" doc:"times the city returned the town's report"`
+	Report      string        `json:"report"`
+	ReportedAt  *time.Time    `json:"reported_at"`
+	AcceptedAt  *time.Time    `json:"accepted_at"`
+	EvidenceIDs []int64       `json:"evidence_ids" doc:"the evidence files the town's last report was submitted with"`
+	Evidence    []evidenceRef `json:"evidence,omitempty" doc:"the dispatch's detail (and an action's answer): those files (names, sizes, types, links)"`
 }
 
 type dispatchEventOut struct {
@@ -96,9 +98,10 @@ type dispatchIn struct {
 }
 
 type dispatchActionIn struct {
-	Note     *string `json:"note,omitempty"`
-	TownCode *string `json:"town_code,omitempty" doc:"acceptReport, returnReport: the town whose report"`
-	DueDays  *int    `json:"due_days,omitempty" doc:"returnReport: the new deadline in working days"`
+	Note        *string `json:"note,omitempty"`
+	TownCode    *string `json:"town_code,omitempty" doc:"acceptReport, returnReport: the town whose report"`
+	DueDays     *int    `json:"due_days,omitempty" doc:"returnReport: the new deadline in working days"`
+	EvidenceIDs []int64 `json:"evidence_ids,omitempty" doc:"report: completed uploads for the town's report (POST /dispatches/{id}/evidence), at most 20"`
 }
 
 func (s *Server) dispatchRoutes() {
@@ -154,7 +157,8 @@ func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor c
 		codes = append(codes, x.TownCode)
 		out.Towns = append(out.Towns, dispTown{TownCode: x.TownCode, TownName: t.TownName, Status: x.Status,
 			StatusLabel: registry.DispatchTownStatuses.Label(x.Status), DueAt: x.DueAt, RemindedAt: x.RemindedAt,
-			Overdue: x.Overdue, Returned: x.Returned, Report: x.Report, ReportedAt: x.ReportedAt, AcceptedAt: x.AcceptedAt})
+			Overdue: x.Overdue, Returned: x.Returned, Report: x.Report, ReportedAt: x.ReportedAt, AcceptedAt: x.AcceptedAt,
+			EvidenceIDs: append([]int64{}, x.EvidenceIds...)})
 	}
 	out.Actions = actionsAllowed(workflows.DispatchActions(), func(a cases.ActionSpec) *workflows.Refusal {
 		return workflows.PrecheckDispatch(a, actor, cases.DispatchStatus(d.Status), cases.Parties{Towns: codes})
@@ -222,6 +226,16 @@ func (s *Server) dispatchDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.DispatchLi
 		return dispatchDetailOut{}, err
 	}
 	out := dispatchDetailOut{dispatchOut: dispatchFrom(row, towns[id], actorOf(c)), Events: make([]dispatchEventOut, len(evs))}
+	files, err := q.EvidenceListOfCase(c.UserContext(), evidenceCase{kind: evidenceOfDispatch, id: id}.params())
+	if err != nil {
+		return dispatchDetailOut{}, err
+	}
+	for i := range out.Towns {
+		t := &out.Towns[i]
+		t.Evidence = evidenceRefs(slices.DeleteFunc(slices.Clone(files), func(f dbq.EvidenceFile) bool {
+			return deref(f.DispatchTown) != t.TownCode
+		}), t.EvidenceIDs)
+	}
 	for i, e := range evs {
 		out.Events[i] = dispatchEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: dispatchStepLabel(e.Action),
 			TownCode: e.TownCode, ActorID: e.ActorID, ActorName: e.ActorName, ActorRole: e.ActorRole, IP: e.Ip,
@@ -441,6 +455,10 @@ func (s *Server) dispatchAct(c *fiber.Ctx) error {
 		if *in.DueDays < 1 || *in.DueDays > 365 {
 			v.fail("due_days", "out_of_range", "期限应为1至365个工作日")
 		}
+	}
+	if act.EvidenceIDs, err = evidenceIDsOfCase(c, q, &v, evidenceCase{kind: evidenceOfDispatch, id: id, town: actor.TownCode},
+		in.EvidenceIDs); err != nil {
+		return err
 	}
 	if err := v.err(); err != nil {
 		return err

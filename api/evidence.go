@@ -25,11 +25,14 @@ import (
 )
 
 // Evidence files (整改凭证): the payment proofs an enterprise or a project's
-// labour manager uploads to a lead in rectification, from phones on slow
-// links, and the town and the city read. An upload is resumable
-// (docs/API.md, "Evidence uploads"):
+// labour manager uploads to a lead in rectification or with its answer to
+// a warning, and the files a town reports back on a dispatch with — from
+// phones on slow links — that the offices read. Each file belongs to one
+// case (api/evidence_cases.go). An upload is resumable (docs/API.md,
+// "Evidence uploads"):
 //
-//  1. POST /leads/:id/evidence declares the file (name, size) and answers
+//  1. POST /leads/:id/evidence (/warnings/:id/evidence,
+//     /dispatches/:id/evidence) declares the file (name, size) and answers
 //     the upload's id;
 //  2. PATCH /evidence/:id sends the next chunk (at most evidenceChunkMax)
 //     at Upload-Offset, which must equal the bytes received so far; a
@@ -49,7 +52,7 @@ import (
 const (
 	evidenceMaxSize    = 20 << 20 // bytes of one file
 	evidenceChunkMax   = 1 << 20  // bytes of one PATCH
-	evidenceMaxPerLead = 100      // uploads of one lead, complete or not
+	evidenceMaxPerCase = 100      // uploads of one case (of a dispatch: one town's report), complete or not
 	// evidenceSniffLen is how much of the start of a file decides its
 	// type (http.DetectContentType reads no more).
 	evidenceSniffLen   = 512
@@ -70,8 +73,6 @@ var (
 		Message: "整改凭证存储未配置，暂不能上传或查看凭证"}
 	errLeadNotRectifying = &Error{Status: http.StatusConflict, Code: "lead_not_rectifying",
 		Message: "线索不在整改或核查阶段，不能上传整改凭证"}
-	errEvidenceLimit = &Error{Status: http.StatusConflict, Code: "evidence_limit_reached",
-		Message: fmt.Sprintf("每条线索最多上传%d个凭证文件", evidenceMaxPerLead)}
 	errEvidenceTypeNotAllowed = &Error{Status: http.StatusUnsupportedMediaType, Code: "evidence_type_not_allowed",
 		Message: "只能上传 JPG、PNG 图片或 PDF 文件；本次上传已作废，请重新选择文件上传"}
 	errEvidenceIncomplete = &Error{Status: http.StatusConflict, Code: "evidence_incomplete",
@@ -113,7 +114,11 @@ type evidenceChunkIn struct {
 
 type evidenceOut struct {
 	ID          int64      `json:"id"`
-	LeadID      int64      `json:"lead_id"`
+	CaseKind    string     `json:"case_kind" doc:"lead, warning or dispatch: the case the file belongs to"`
+	LeadID      *int64     `json:"lead_id" doc:"a lead's file"`
+	WarningID   *int64     `json:"warning_id" doc:"a warning's file (its answer's)"`
+	DispatchID  *int64     `json:"dispatch_id" doc:"a dispatch's file (a town's report's)"`
+	TownCode    *string    `json:"town_code" doc:"a dispatch's file: the town whose report"`
 	Filename    string     `json:"filename"`
 	Size        int64      `json:"size" doc:"declared size in bytes"`
 	Received    int64      `json:"received" doc:"bytes stored so far: the Upload-Offset of the next chunk"`
@@ -124,6 +129,7 @@ type evidenceOut struct {
 	UploadedBy  int64      `json:"uploaded_by" doc:"account id of the uploader"`
 	CreatedAt   time.Time  `json:"created_at"`
 	CompletedAt *time.Time `json:"completed_at"`
+	ContentURL  string     `json:"content_url" doc:"where the complete file is downloaded (GET; 409 while incomplete)"`
 }
 
 func evidenceOutOf(r dbq.EvidenceFile) evidenceOut {
@@ -131,9 +137,10 @@ func evidenceOutOf(r dbq.EvidenceFile) evidenceOut {
 	if r.ContentType != nil {
 		name = evidenceSavedName(name, *r.ContentType) // a no-op for files completed since names are saved so
 	}
-	return evidenceOut{ID: r.ID, LeadID: r.LeadID, Filename: name, Size: r.DeclaredSize, Received: r.Received,
+	return evidenceOut{ID: r.ID, CaseKind: string(evidenceCaseOf(r).kind), LeadID: r.LeadID, WarningID: r.WarningID,
+		DispatchID: r.DispatchID, TownCode: r.DispatchTown, Filename: name, Size: r.DeclaredSize, Received: r.Received,
 		Complete: r.CompletedAt != nil, ChunkMax: evidenceChunkMax, ContentType: r.ContentType, SHA256: r.Sha256,
-		UploadedBy: r.UploadedBy, CreatedAt: r.CreatedAt, CompletedAt: r.CompletedAt}
+		UploadedBy: r.UploadedBy, CreatedAt: r.CreatedAt, CompletedAt: r.CompletedAt, ContentURL: evidenceContentURL(r.ID)}
 }
 
 type evidenceListOut struct {
@@ -161,22 +168,37 @@ type evidenceOffsetOut struct {
 
 func (s *Server) evidenceRoutes() {
 	s.add(route{Method: "POST", Path: "/leads/:id/evidence", Perm: "evidence:write", Tag: "evidence",
-		Summary: "Start an evidence upload (整改凭证) to a lead in rectifying or verifying: declare filename and size (1 byte .. 20 MiB); " +
+		Summary: "Start an evidence upload (整改凭证) to a lead in rectifying or verifying (the enterprise side): declare filename and size (1 byte .. 20 MiB); " +
 			"answers the upload (received 0, chunk_max); then send the bytes with PATCH /evidence/{id}",
-		Body: evidenceCreateIn{}, Out: evidenceOut{}, Status: 201, Handler: s.evidenceCreate})
+		Body: evidenceCreateIn{}, Out: evidenceOut{}, Status: 201, Handler: s.evidenceCreate(evidenceOfLead)})
 	s.add(route{Method: "GET", Path: "/leads/:id/evidence", Perm: "evidence:read", Tag: "evidence",
 		Summary: "The evidence files of a lead in scope, complete and in progress, oldest first (at most 100, unpaged)",
-		Out:     evidenceListOut{}, Handler: s.evidenceList})
+		Out:     evidenceListOut{}, Handler: s.evidenceList(evidenceOfLead)})
+	s.add(route{Method: "POST", Path: "/warnings/:id/evidence", Perm: "evidence:write", Tag: "evidence",
+		Summary: "Start an evidence upload for the answer to a warning (整改说明) while it awaits the answer, by the warned enterprise " +
+			"or its project's labour manager: as POST /leads/{id}/evidence; the answer action names the files in evidence_ids",
+		Body: evidenceCreateIn{}, Out: evidenceOut{}, Status: 201, Handler: s.evidenceCreate(evidenceOfWarning)})
+	s.add(route{Method: "GET", Path: "/warnings/:id/evidence", Perm: "evidence:read", Tag: "evidence",
+		Summary: "The evidence files of a warning in scope, complete and in progress, oldest first (at most 100, unpaged)",
+		Out:     evidenceListOut{}, Handler: s.evidenceList(evidenceOfWarning)})
+	s.add(route{Method: "POST", Path: "/dispatches/:id/evidence", Perm: "dispatches:act", Tag: "evidence",
+		Summary: "Start an evidence upload for the caller's town's report on a dispatch (办理反馈) while the report is due " +
+			"(an officer of one of its towns): as POST /leads/{id}/evidence; the report action names the files in evidence_ids",
+		Body: evidenceCreateIn{}, Out: evidenceOut{}, Status: 201, Handler: s.evidenceCreate(evidenceOfDispatch)})
+	s.add(route{Method: "GET", Path: "/dispatches/:id/evidence", Perm: "dispatches:read", Tag: "evidence",
+		Summary: "The evidence files of a dispatch in scope, every town's report's, complete and in progress, oldest first (unpaged)",
+		Query:   []param{{Name: "town_code", Type: "string", Desc: "only this town's report's files"}},
+		Out:     evidenceListOut{}, Handler: s.evidenceList(evidenceOfDispatch)})
 	s.add(route{Method: "PATCH", Path: "/evidence/:id", Perm: "evidence:write", Tag: "evidence",
 		Summary: "Append the next chunk (raw bytes, Content-Type application/offset+octet-stream, at most chunk_max) to one's own upload; " +
 			"header Upload-Offset must equal the bytes received (else 409 upload_offset_mismatch with the offset); the last chunk " +
 			"has the file checked by content (JPEG, PNG, PDF; else 415 evidence_type_not_allowed and the upload is dropped), hashed and stored",
 		Body: evidenceChunkIn{}, Consumes: evidenceChunkType, Out: evidenceProgressOut{}, Handler: s.evidenceAppend})
 	s.add(route{Method: "GET", Path: "/evidence/:id", Perm: "evidence:read", Tag: "evidence",
-		Summary: "An evidence file's metadata and upload progress (also as the Upload-Offset header), when its lead is in scope",
+		Summary: "An evidence file's metadata and upload progress (also as the Upload-Offset header), when its case is in scope",
 		Out:     evidenceOut{}, Handler: s.evidenceGet})
 	s.add(route{Method: "GET", Path: "/evidence/:id/content", Perm: "evidence:read", Tag: "evidence",
-		Summary:  "Download a complete evidence file (its detected Content-Type, as an attachment) when its lead is in scope; 409 while incomplete",
+		Summary:  "Download a complete evidence file (its detected Content-Type, as an attachment) when its case is in scope; 409 while incomplete",
 		Produces: "application/octet-stream", Handler: s.evidenceContent})
 }
 
@@ -199,13 +221,13 @@ func (s *Server) evidenceFiles() (evidenceStore, error) {
 	return evidenceStore{dir: s.deps.EvidenceDir}, nil
 }
 
-// evidenceVisible loads an evidence file whose lead the caller sees.
+// evidenceVisible loads an evidence file whose case the caller sees.
 func evidenceVisible(c *fiber.Ctx, q *dbq.Queries, id int64) (dbq.EvidenceFile, error) {
 	r, err := q.EvidenceGet(c.UserContext(), id)
 	if err != nil {
 		return r, err
 	}
-	if _, err := leadGetScoped(c, q, r.LeadID); err != nil {
+	if err := evidenceCaseVisible(c, q, evidenceCaseOf(r)); err != nil {
 		return dbq.EvidenceFile{}, err
 	}
 	return r, nil
@@ -316,76 +338,92 @@ func looksLikeExt(s string) bool {
 	return letter
 }
 
-func (s *Server) evidenceCreate(c *fiber.Ctx) error {
-	if _, err := s.evidenceFiles(); err != nil {
-		return err
-	}
-	leadID, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	var in evidenceCreateIn
-	if err := decodeBody(c, &in); err != nil {
-		return err
-	}
-	var v check
-	name := evidenceFilename(&v, in.Filename)
-	if in.Size < 1 || in.Size > evidenceMaxSize {
-		v.fail("size", "invalid_size", fmt.Sprintf("文件大小应在1字节到%d MB之间", evidenceMaxSize>>20))
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	var row dbq.EvidenceFile
-	err = s.inTx(c, func(q *dbq.Queries) error {
-		lead, err := leadGetScoped(c, q, leadID)
+// evidenceCreate starts an upload to a case of kind, the path's id (a
+// dispatch's: to the caller's town's report).
+func (s *Server) evidenceCreate(kind evidenceKind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if _, err := s.evidenceFiles(); err != nil {
+			return err
+		}
+		id, err := idParam(c)
 		if err != nil {
 			return err
 		}
-		if !evidenceOpen(lead.Lead.Status) {
-			return errLeadNotRectifying
+		var in evidenceCreateIn
+		if err := decodeBody(c, &in); err != nil {
+			return err
 		}
-		n, err := q.EvidenceCountByLead(ctx, leadID)
+		var v check
+		name := evidenceFilename(&v, in.Filename)
+		if in.Size < 1 || in.Size > evidenceMaxSize {
+			v.fail("size", "invalid_size", fmt.Sprintf("文件大小应在1字节到%d MB之间", evidenceMaxSize>>20))
+		}
+		if err := v.err(); err != nil {
+			return err
+		}
+		ec := evidenceCase{kind: kind, id: id}
+		if kind == evidenceOfDispatch {
+			ec.town = actorOf(c).TownCode
+		}
+		ctx := c.UserContext()
+		var row dbq.EvidenceFile
+		err = s.inTx(c, func(q *dbq.Queries) error {
+			if err := evidenceUploadable(c, q, ec); err != nil {
+				return err
+			}
+			p := ec.params()
+			n, err := q.EvidenceCountOfCase(ctx, dbq.EvidenceCountOfCaseParams(p))
+			if err != nil {
+				return err
+			}
+			if n >= evidenceMaxPerCase {
+				return errEvidenceLimit(kind)
+			}
+			row, err = q.EvidenceCreate(ctx, dbq.EvidenceCreateParams{LeadID: p.LeadID, WarningID: p.WarningID,
+				DispatchID: p.DispatchID, DispatchTown: p.DispatchTown, UploadedBy: principalOf(c).AccountID,
+				Filename: name, DeclaredSize: in.Size})
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		if n >= evidenceMaxPerLead {
-			return errEvidenceLimit
-		}
-		row, err = q.EvidenceCreate(ctx, dbq.EvidenceCreateParams{LeadID: leadID, UploadedBy: principalOf(c).AccountID,
-			Filename: name, DeclaredSize: in.Size})
-		return err
-	})
-	if err != nil {
-		return err
+		c.Location("/api/v1/evidence/" + strconv.FormatInt(row.ID, 10))
+		c.Set(headerUploadOffset, "0")
+		return c.Status(http.StatusCreated).JSON(evidenceOutOf(row))
 	}
-	c.Location("/api/v1/evidence/" + strconv.FormatInt(row.ID, 10))
-	c.Set(headerUploadOffset, "0")
-	return c.Status(http.StatusCreated).JSON(evidenceOutOf(row))
 }
 
-func (s *Server) evidenceList(c *fiber.Ctx) error {
-	if _, err := s.evidenceFiles(); err != nil {
-		return err
+// evidenceList answers the files of a case of kind, the path's id (a
+// dispatch's: every town's report's, or query town_code's).
+func (s *Server) evidenceList(kind evidenceKind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if _, err := s.evidenceFiles(); err != nil {
+			return err
+		}
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		ec := evidenceCase{kind: kind, id: id}
+		if kind == evidenceOfDispatch {
+			if town := queryText(c, "town_code"); town != nil {
+				ec.town = *town
+			}
+		}
+		q := db.Q(s.deps.Pool)
+		if err := evidenceCaseVisible(c, q, ec); err != nil {
+			return err
+		}
+		rows, err := q.EvidenceListOfCase(c.UserContext(), ec.params())
+		if err != nil {
+			return err
+		}
+		out := evidenceListOut{Items: make([]evidenceOut, len(rows))}
+		for i, r := range rows {
+			out.Items[i] = evidenceOutOf(r)
+		}
+		return c.JSON(out)
 	}
-	leadID, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	q := db.Q(s.deps.Pool)
-	if _, err := leadGetScoped(c, q, leadID); err != nil {
-		return err
-	}
-	rows, err := q.EvidenceListByLead(c.UserContext(), leadID)
-	if err != nil {
-		return err
-	}
-	out := evidenceListOut{Items: make([]evidenceOut, len(rows))}
-	for i, r := range rows {
-		out.Items[i] = evidenceOutOf(r)
-	}
-	return c.JSON(out)
 }
 
 // evidencePath is the store and the evidence row the path names, if the
@@ -529,8 +567,10 @@ func evidenceOffset(c *fiber.Ctx) (int64, error) {
 
 // evidenceWrite appends a chunk of n bytes at Upload-Offset to the
 // caller's upload id, in the request's transaction, with the row locked.
-// An upload of a lead the caller cannot see is 404 before anything else
-// is looked at; one a colleague started is 409 not_uploader. A refusal that changes nothing is an error (the transaction
+// An upload of a case the caller cannot see is 404 before anything else
+// is looked at; one a colleague started is 409 not_uploader; an
+// incomplete one continues only while its case takes uploads
+// (evidenceUploadable). A refusal that changes nothing is an error (the transaction
 // rolls back); the outcomes that change the row (a lost partial file
 // reset, a rejected type dropped) commit and are answered by the caller.
 func (s *Server) evidenceWrite(c *fiber.Ctx, q *dbq.Queries, st evidenceStore, id int64, body io.Reader, n int64) (dbq.EvidenceFile, evidenceOutcome, error) {
@@ -539,8 +579,8 @@ func (s *Server) evidenceWrite(c *fiber.Ctx, q *dbq.Queries, st evidenceStore, i
 	if err != nil {
 		return row, 0, err
 	}
-	lead, err := leadGetScoped(c, q, row.LeadID)
-	if err != nil {
+	ec := evidenceCaseOf(row)
+	if err := evidenceCaseVisible(c, q, ec); err != nil {
 		return row, 0, err
 	}
 	if row.UploadedBy != principalOf(c).AccountID {
@@ -550,8 +590,10 @@ func (s *Server) evidenceWrite(c *fiber.Ctx, q *dbq.Queries, st evidenceStore, i
 	if err != nil {
 		return row, 0, err
 	}
-	if row.CompletedAt == nil && !evidenceOpen(lead.Lead.Status) {
-		return row, 0, errLeadNotRectifying
+	if row.CompletedAt == nil {
+		if err := evidenceUploadable(c, q, ec); err != nil {
+			return row, 0, err
+		}
 	}
 	if offset != row.Received {
 		return row, evidenceMismatch, nil

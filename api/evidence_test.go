@@ -517,8 +517,13 @@ func TestEvidenceScope(t *testing.T) {
 	// Roles without the permission are refused before anything is read.
 	worker := h.tokenFor("worker", workerScope(f.WorkerA))
 	require.Equal(t, 403, h.doAs(worker, "GET", v1("/evidence/%d", done), nil).Status)
-	require.Equal(t, 403, f.mustPatch(403, townA, half, 1000, data[1000:]).Status)
-	require.Equal(t, 403, h.doAs(townA, "POST", v1("/leads/%d/evidence", f.lead), map[string]any{"filename": "x.pdf", "size": 10}).Status)
+	// A town officer uploads a dispatch report's files, never a lead's
+	// (the enterprise side's), nor continues anyone else's upload.
+	require.Equal(t, "not_uploader", f.mustPatch(409, townA, half, 1000, data[1000:]).code())
+	r := h.doAs(townA, "POST", v1("/leads/%d/evidence", f.lead), map[string]any{"filename": "x.pdf", "size": 10})
+	require.Equal(t, 403, r.Status, string(r.Raw))
+	require.Equal(t, "evidence_not_party", r.code())
+	require.EqualValues(t, 1000, f.received(half))
 }
 
 func TestEvidenceLeadNotRectifying(t *testing.T) {

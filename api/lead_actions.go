@@ -153,7 +153,7 @@ func (s *Server) leadActionInput(c *fiber.Ctx, q *dbq.Queries, spec cases.Action
 		}
 	}
 	if len(in.EvidenceIDs) > 0 && v.ok("evidence_ids") {
-		n, err := q.EvidenceCompleteCount(ctx, dbq.EvidenceCompleteCountParams{LeadID: l.ID, Ids: in.EvidenceIDs})
+		n, err := q.EvidenceCompleteOfCase(ctx, dbq.EvidenceCompleteOfCaseParams{LeadID: &l.ID, Ids: in.EvidenceIDs})
 		if err != nil {
 			return act, err
 		}

@@ -85,7 +85,14 @@ func testPNG(t *testing.T, size int) []byte {
 // upload sends content as evidence of lead in chunks and returns its id.
 func upload(h *harness, token string, lead int64, name string, content []byte, chunk int) int64 {
 	h.t.Helper()
-	r := h.as2(token, 201, "POST", fmt.Sprintf("/api/v1/leads/%d/evidence", lead), map[string]any{"filename": name, "size": len(content)})
+	return uploadTo(h, token, fmt.Sprintf("/api/v1/leads/%d/evidence", lead), name, content, chunk)
+}
+
+// uploadTo starts an upload at path (a case's evidence route) and sends
+// content in chunks; it returns the file's id.
+func uploadTo(h *harness, token, path, name string, content []byte, chunk int) int64 {
+	h.t.Helper()
+	r := h.as2(token, 201, "POST", path, map[string]any{"filename": name, "size": len(content)})
 	id := r.num("id")
 	for off := 0; off < len(content); off += chunk {
 		end := min(off+chunk, len(content))

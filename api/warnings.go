@@ -69,8 +69,9 @@ type warningEventOut struct {
 
 type warningDetailOut struct {
 	warningOut
-	Events []warningEventOut `json:"events"`
-	Tasks  []taskOut         `json:"tasks" doc:"the caller's open tasks on the warning (the city: every office's)"`
+	Evidence []evidenceRef     `json:"evidence" doc:"the evidence files the answer was submitted with (every upload: GET /warnings/{id}/evidence)"`
+	Events   []warningEventOut `json:"events"`
+	Tasks    []taskOut         `json:"tasks" doc:"the caller's open tasks on the warning (the city: every office's)"`
 }
 
 func (s *Server) warningRoutes() {
@@ -96,7 +97,7 @@ func (s *Server) warningRoutes() {
 
 type warningActionIn struct {
 	Note        *string `json:"note,omitempty"`
-	EvidenceIDs []int64 `json:"evidence_ids,omitempty" doc:"answer: not taken yet (evidence uploads are a lead's)"`
+	EvidenceIDs []int64 `json:"evidence_ids,omitempty" doc:"answer: completed uploads of this warning (POST /warnings/{id}/evidence), at most 20"`
 	LeadID      *int64  `json:"lead_id,omitempty" doc:"convertToLead: the arrears lead recorded for it (POST /leads), in the caller's domain"`
 }
 
@@ -188,10 +189,10 @@ func (s *Server) warningAct(c *fiber.Ctx) error {
 	var v check
 	notApplicable(&v, spec, keys)
 	v.text("note", in.Note, false, 4000)
-	if len(in.EvidenceIDs) > 0 && v.ok("evidence_ids") {
-		v.fail("evidence_ids", "not_supported", "预警整改凭证上传暂未开放，请在说明中写明")
-	}
 	act := workflows.WarningActionInput{Actor: actor, Note: deref(in.Note)}
+	if act.EvidenceIDs, err = evidenceIDsOfCase(c, q, &v, evidenceCase{kind: evidenceOfWarning, id: id}, in.EvidenceIDs); err != nil {
+		return err
+	}
 	if in.LeadID != nil && v.ok("lead_id") {
 		if _, err := leadGetScoped(c, q, *in.LeadID); err != nil {
 			if !errors.Is(err, db.ErrNotFound) {
@@ -267,7 +268,14 @@ func (s *Server) warningJSON(c *fiber.Ctx, q *dbq.Queries, id int64) error {
 	if err != nil {
 		return err
 	}
-	out := warningDetailOut{warningOut: warningFrom(row, actorOf(c)), Events: make([]warningEventOut, len(evs))}
+	out := warningDetailOut{warningOut: warningFrom(row, actorOf(c)), Evidence: []evidenceRef{}, Events: make([]warningEventOut, len(evs))}
+	if len(row.Warning.EvidenceIds) > 0 {
+		files, err := q.EvidenceListOfCase(c.UserContext(), evidenceCase{kind: evidenceOfWarning, id: id}.params())
+		if err != nil {
+			return err
+		}
+		out.Evidence = evidenceRefs(files, row.Warning.EvidenceIds)
+	}
 	office := isOffice(scopeOf(c))
 	for i, e := range evs {
 		o := warningEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: warningStepLabel(e.Action), ActorName: e.ActorName,

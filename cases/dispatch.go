@@ -56,8 +56,11 @@ type DispatchPart struct {
 	Overdue    bool       `json:"overdue"`
 	Returned   int        `json:"returned"`
 	Report     string     `json:"report,omitempty"`
-	ReportedAt *time.Time `json:"reported_at,omitempty"`
-	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
+	// EvidenceIDs are the evidence files of the last report (optional in
+	// JSON: histories before it have none).
+	EvidenceIDs []int64    `json:"evidence_ids,omitempty"`
+	ReportedAt  *time.Time `json:"reported_at,omitempty"`
+	AcceptedAt  *time.Time `json:"accepted_at,omitempty"`
 	// ReviewDue is the city's deadline to answer the report.
 	ReviewDue *time.Time `json:"review_due,omitempty"`
 }

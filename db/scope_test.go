@@ -115,12 +115,12 @@ var unscopedReads = map[string]string{
 	// children read after their parent was found in scope
 	"EnterpriseCreditListingList": "after enterpriseGetScoped",
 	"EnterpriseCreditListingGet":  "after enterpriseGetScoped, narrowed to that enterprise",
-	"EvidenceGet":                 "then the lead is checked with leadGetScoped",
-	"EvidenceForUpdate":           "then the lead is checked with leadGetScoped",
-	"EvidenceListByLead":          "after leadGetScoped",
-	"EvidenceCountByLead":         "after leadGetScoped",
+	"EvidenceGet":                 "then its case is checked with leadGetScoped, warningGetScoped or dispatchGetScoped",
+	"EvidenceForUpdate":           "then its case is checked with leadGetScoped, warningGetScoped or dispatchGetScoped",
+	"EvidenceListOfCase":          "after the case's scoped get (leadGetScoped, warningGetScoped, dispatchGetScoped)",
+	"EvidenceCountOfCase":         "after the case's scoped get (an upload's limit)",
+	"EvidenceCompleteOfCase":      "evidence of a case found in scope (an action's evidence_ids)",
 	"LeadEvents":                  "after leadGetScoped",
-	"EvidenceCompleteCount":       "evidence of a lead found in scope",
 	// dispatches: what follows a scoped DispatchList, and the workflows' own
 	"DispatchTownsOf":             "the towns' parts of dispatches the caller's DispatchList answered",
 	"DispatchEvents":              "after DispatchList narrowed to the dispatch",

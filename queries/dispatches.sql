@@ -70,7 +70,7 @@ SELECT seq FROM dispatches WHERE id = @id;
 -- name: DispatchTownProject :exec
 UPDATE dispatch_towns SET status = @status, due_at = sqlc.narg('due_at'), reminded_at = sqlc.narg('reminded_at'),
     overdue = @overdue, returned = @returned, report = @report, reported_at = sqlc.narg('reported_at'),
-    accepted_at = sqlc.narg('accepted_at')
+    accepted_at = sqlc.narg('accepted_at'), evidence_ids = @evidence_ids::bigint[]
 WHERE dispatch_id = @dispatch_id AND town_code = @town_code;
 
 -- name: DispatchEventInsert :exec

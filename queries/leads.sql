@@ -98,12 +98,6 @@ WHERE (sqlc.narg('id')::bigint IS NULL OR id = sqlc.narg('id'))
 -- name: TownActive :one
 SELECT active FROM towns WHERE code = @code;
 
--- name: EvidenceCompleteCount :one
--- How many of ids are completed evidence files of the lead uploaded by
--- the caller's enterprise or project side (any uploader on the lead).
-SELECT count(*) FROM evidence_files
-WHERE lead_id = @lead_id AND id = ANY (@ids::bigint[]) AND completed_at IS NOT NULL;
-
 -- name: LeadStalledWithProjectAndRecorder :many
 -- Leads recorded before @before whose workflow never took its first step
 -- (the API failed between recording and starting it), with what starting

@@ -45,6 +45,8 @@ type DispatchActionInput struct {
 	// returnReport: the new deadline in working days (default the
 	// dispatch's)
 	DueDays int `json:"due_days,omitempty"`
+	// report: evidence files uploaded for the town's report
+	EvidenceIDs []int64 `json:"evidence_ids,omitempty"`
 }
 
 // dispatchAction is one entry of the dispatch's table of actions.
@@ -58,7 +60,8 @@ var dispatchOpen = []cases.Status{cases.Status(cases.DispatchOpen)}
 
 var dispatchActions = []dispatchAction{
 	{ActionSpec: cases.ActionSpec{Name: DispatchReport, Label: "办理反馈", By: cases.ByTown, From: dispatchOpen,
-		NoteMin: 2, NoteWhat: "办理情况", Doc: "a town reports back on its part: what it did and found"},
+		Fields: []string{"evidence_ids"}, NoteMin: 2, NoteWhat: "办理情况",
+		Doc: "a town reports back on its part: what it did and found, with evidence files uploaded for its report"},
 		check: checkDispatchReport, apply: (*dispatch).doReport},
 	{ActionSpec: cases.ActionSpec{Name: DispatchAccept, Label: "审核通过", By: cases.ByCity, From: dispatchOpen,
 		Fields: []string{"town_code"}, Required: []string{"town_code"},
@@ -308,6 +311,14 @@ func checkDispatchReport(d *dispatch, in DispatchActionInput) *Refusal {
 	if p.Status != cases.PartAssigned {
 		return refuse(DispatchRefusedState, "", "本镇街已反馈（"+registry.DispatchTownStatuses.Label(string(p.Status))+"），无需重复反馈")
 	}
+	if len(in.EvidenceIDs) > 20 {
+		return refuse(DispatchRefusedInput, "evidence_ids", "证明材料不能超过20份")
+	}
+	for _, id := range in.EvidenceIDs {
+		if id <= 0 {
+			return refuse(DispatchRefusedInput, "evidence_ids", "证明材料编号有误")
+		}
+	}
 	return nil
 }
 
@@ -378,6 +389,10 @@ func (d *dispatch) doReport(ctx workflow.Context, in DispatchActionInput, _ *cas
 	p := &d.st.Parts[i]
 	now := workflow.Now(ctx)
 	p.Status, p.Report, p.ReportedAt = cases.PartReported, in.Note, &now
+	p.EvidenceIDs = nil // a report keeps the evidence it was submitted with
+	if len(in.EvidenceIDs) > 0 {
+		p.EvidenceIDs = append([]int64{}, in.EvidenceIDs...)
+	}
 	d.parts[i].due.Active = false
 	d.closeTasks(p.TownCode)
 	dl, err := d.count(ctx, now, d.policy.ReviewDays)
@@ -480,6 +495,9 @@ func (d *dispatch) step(ctx workflow.Context, action string, actor cases.Actor, 
 func (d *dispatch) snapshot() cases.DispatchState {
 	s := d.st
 	s.Parts = append([]cases.DispatchPart{}, d.st.Parts...)
+	for i := range s.Parts {
+		s.Parts[i].EvidenceIDs = slices.Clone(s.Parts[i].EvidenceIDs)
+	}
 	s.Tasks = append([]cases.Task{}, d.st.Tasks...)
 	return s
 }

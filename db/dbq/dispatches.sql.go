@@ -471,21 +471,22 @@ func (q *Queries) DispatchTownInsert(ctx context.Context, arg DispatchTownInsert
 const dispatchTownProject = `-- name: DispatchTownProject :exec
 UPDATE dispatch_towns SET status = $1, due_at = $2, reminded_at = $3,
     overdue = $4, returned = $5, report = $6, reported_at = $7,
-    accepted_at = $8
-WHERE dispatch_id = $9 AND town_code = $10
+    accepted_at = $8, evidence_ids = $9::bigint[]
+WHERE dispatch_id = $10 AND town_code = $11
 `
 
 type DispatchTownProjectParams struct {
-	Status     string
-	DueAt      *time.Time
-	RemindedAt *time.Time
-	Overdue    bool
-	Returned   int32
-	Report     string
-	ReportedAt *time.Time
-	AcceptedAt *time.Time
-	DispatchID int64
-	TownCode   string
+	Status      string
+	DueAt       *time.Time
+	RemindedAt  *time.Time
+	Overdue     bool
+	Returned    int32
+	Report      string
+	ReportedAt  *time.Time
+	AcceptedAt  *time.Time
+	EvidenceIds []int64
+	DispatchID  int64
+	TownCode    string
 }
 
 func (q *Queries) DispatchTownProject(ctx context.Context, arg DispatchTownProjectParams) error {
@@ -498,6 +499,7 @@ func (q *Queries) DispatchTownProject(ctx context.Context, arg DispatchTownProje
 		arg.Report,
 		arg.ReportedAt,
 		arg.AcceptedAt,
+		arg.EvidenceIds,
 		arg.DispatchID,
 		arg.TownCode,
 	)
@@ -505,7 +507,7 @@ func (q *Queries) DispatchTownProject(ctx context.Context, arg DispatchTownProje
 }
 
 const dispatchTownsOf = `-- name: DispatchTownsOf :many
-SELECT t.dispatch_id, t.town_code, t.status, t.due_at, t.reminded_at, t.overdue, t.returned, t.report, t.reported_at, t.accepted_at, coalesce(tw.name, '')::text AS town_name
+SELECT t.dispatch_id, t.town_code, t.status, t.due_at, t.reminded_at, t.overdue, t.returned, t.report, t.reported_at, t.accepted_at, t.evidence_ids, coalesce(tw.name, '')::text AS town_name
 FROM dispatch_towns t LEFT JOIN towns tw ON tw.code = t.town_code
 WHERE t.dispatch_id = ANY ($1::bigint[])
 ORDER BY t.dispatch_id, t.town_code
@@ -537,6 +539,7 @@ func (q *Queries) DispatchTownsOf(ctx context.Context, ids []int64) ([]DispatchT
 			&i.DispatchTown.Report,
 			&i.DispatchTown.ReportedAt,
 			&i.DispatchTown.AcceptedAt,
+			&i.DispatchTown.EvidenceIds,
 			&i.TownName,
 		); err != nil {
 			return nil, err

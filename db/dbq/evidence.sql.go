@@ -14,7 +14,7 @@ const evidenceAppend = `-- name: EvidenceAppend :one
 UPDATE evidence_files
 SET received = received + $1, updated_at = now()
 WHERE id = $2 AND received = $3 AND completed_at IS NULL
-RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at
+RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at, warning_id, dispatch_id, dispatch_town
 `
 
 type EvidenceAppendParams struct {
@@ -39,6 +39,9 @@ func (q *Queries) EvidenceAppend(ctx context.Context, arg EvidenceAppendParams) 
 		&i.CompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WarningID,
+		&i.DispatchID,
+		&i.DispatchTown,
 	)
 	return i, err
 }
@@ -47,7 +50,7 @@ const evidenceComplete = `-- name: EvidenceComplete :one
 UPDATE evidence_files
 SET sha256 = $1, content_type = $2, filename = $3, completed_at = $4, updated_at = now()
 WHERE id = $5 AND received = declared_size AND completed_at IS NULL
-RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at
+RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at, warning_id, dispatch_id, dispatch_town
 `
 
 type EvidenceCompleteParams struct {
@@ -81,16 +84,65 @@ func (q *Queries) EvidenceComplete(ctx context.Context, arg EvidenceCompletePara
 		&i.CompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WarningID,
+		&i.DispatchID,
+		&i.DispatchTown,
 	)
 	return i, err
 }
 
-const evidenceCountByLead = `-- name: EvidenceCountByLead :one
-SELECT count(*) FROM evidence_files WHERE lead_id = $1
+const evidenceCompleteOfCase = `-- name: EvidenceCompleteOfCase :one
+SELECT count(*) FROM evidence_files
+WHERE id = ANY ($1::bigint[]) AND completed_at IS NOT NULL
+  AND (lead_id = $2 OR warning_id = $3
+       OR (dispatch_id = $4
+           AND ($5::text IS NULL OR dispatch_town = $5)))
 `
 
-func (q *Queries) EvidenceCountByLead(ctx context.Context, leadID int64) (int64, error) {
-	row := q.db.QueryRow(ctx, evidenceCountByLead, leadID)
+type EvidenceCompleteOfCaseParams struct {
+	Ids          []int64
+	LeadID       *int64
+	WarningID    *int64
+	DispatchID   *int64
+	DispatchTown *string
+}
+
+// How many of ids are completed files of the case (an action's
+// evidence_ids: every one must be).
+func (q *Queries) EvidenceCompleteOfCase(ctx context.Context, arg EvidenceCompleteOfCaseParams) (int64, error) {
+	row := q.db.QueryRow(ctx, evidenceCompleteOfCase,
+		arg.Ids,
+		arg.LeadID,
+		arg.WarningID,
+		arg.DispatchID,
+		arg.DispatchTown,
+	)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const evidenceCountOfCase = `-- name: EvidenceCountOfCase :one
+SELECT count(*) FROM evidence_files
+WHERE lead_id = $1 OR warning_id = $2
+   OR (dispatch_id = $3
+       AND ($4::text IS NULL OR dispatch_town = $4))
+`
+
+type EvidenceCountOfCaseParams struct {
+	LeadID       *int64
+	WarningID    *int64
+	DispatchID   *int64
+	DispatchTown *string
+}
+
+func (q *Queries) EvidenceCountOfCase(ctx context.Context, arg EvidenceCountOfCaseParams) (int64, error) {
+	row := q.db.QueryRow(ctx, evidenceCountOfCase,
+		arg.LeadID,
+		arg.WarningID,
+		arg.DispatchID,
+		arg.DispatchTown,
+	)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -98,25 +150,35 @@ func (q *Queries) EvidenceCountByLead(ctx context.Context, leadID int64) (int64,
 
 const evidenceCreate = `-- name: EvidenceCreate :one
 
-INSERT INTO evidence_files (lead_id, uploaded_by, filename, declared_size)
-VALUES ($1, $2, $3, $4)
-RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at
+INSERT INTO evidence_files (lead_id, warning_id, dispatch_id, dispatch_town, uploaded_by, filename, declared_size)
+VALUES ($1, $2, $3, $4,
+        $5, $6, $7)
+RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at, warning_id, dispatch_id, dispatch_town
 `
 
 type EvidenceCreateParams struct {
-	LeadID       int64
+	LeadID       *int64
+	WarningID    *int64
+	DispatchID   *int64
+	DispatchTown *string
 	UploadedBy   int64
 	Filename     string
 	DeclaredSize int64
 }
 
-// Evidence files (整改凭证) of leads, uploaded in chunks and stored
-// content-addressed (db/migrations/00007_cases.sql, api/evidence.go). An
-// evidence file is visible to whoever sees its lead (the lead scope of
-// LeadList); only its uploader continues an upload.
+// Evidence files (整改凭证) of cases, uploaded in chunks and stored
+// content-addressed (db/migrations/00007_cases.sql, 00016_case_evidence.sql,
+// api/evidence.go). A file attaches to exactly one case: a lead, a warning,
+// or one town's report on a dispatch. It is visible to whoever sees its
+// case (the scope of LeadList, WarningList, DispatchList); only its
+// uploader continues an upload.
+// One of lead_id, warning_id, dispatch_id (with dispatch_town) is set.
 func (q *Queries) EvidenceCreate(ctx context.Context, arg EvidenceCreateParams) (EvidenceFile, error) {
 	row := q.db.QueryRow(ctx, evidenceCreate,
 		arg.LeadID,
+		arg.WarningID,
+		arg.DispatchID,
+		arg.DispatchTown,
 		arg.UploadedBy,
 		arg.Filename,
 		arg.DeclaredSize,
@@ -134,6 +196,9 @@ func (q *Queries) EvidenceCreate(ctx context.Context, arg EvidenceCreateParams) 
 		&i.CompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WarningID,
+		&i.DispatchID,
+		&i.DispatchTown,
 	)
 	return i, err
 }
@@ -149,7 +214,7 @@ func (q *Queries) EvidenceDelete(ctx context.Context, id int64) error {
 }
 
 const evidenceForUpdate = `-- name: EvidenceForUpdate :one
-SELECT id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at FROM evidence_files WHERE id = $1 FOR UPDATE
+SELECT id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at, warning_id, dispatch_id, dispatch_town FROM evidence_files WHERE id = $1 FOR UPDATE
 `
 
 // The row locked for a chunk: two chunks of one upload never interleave.
@@ -168,12 +233,15 @@ func (q *Queries) EvidenceForUpdate(ctx context.Context, id int64) (EvidenceFile
 		&i.CompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WarningID,
+		&i.DispatchID,
+		&i.DispatchTown,
 	)
 	return i, err
 }
 
 const evidenceGet = `-- name: EvidenceGet :one
-SELECT id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at FROM evidence_files WHERE id = $1
+SELECT id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at, warning_id, dispatch_id, dispatch_town FROM evidence_files WHERE id = $1
 `
 
 func (q *Queries) EvidenceGet(ctx context.Context, id int64) (EvidenceFile, error) {
@@ -191,16 +259,39 @@ func (q *Queries) EvidenceGet(ctx context.Context, id int64) (EvidenceFile, erro
 		&i.CompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WarningID,
+		&i.DispatchID,
+		&i.DispatchTown,
 	)
 	return i, err
 }
 
-const evidenceListByLead = `-- name: EvidenceListByLead :many
-SELECT id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at FROM evidence_files WHERE lead_id = $1 ORDER BY created_at, id
+const evidenceListOfCase = `-- name: EvidenceListOfCase :many
+
+SELECT id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at, warning_id, dispatch_id, dispatch_town FROM evidence_files
+WHERE lead_id = $1 OR warning_id = $2
+   OR (dispatch_id = $3
+       AND ($4::text IS NULL OR dispatch_town = $4))
+ORDER BY created_at, id
 `
 
-func (q *Queries) EvidenceListByLead(ctx context.Context, leadID int64) ([]EvidenceFile, error) {
-	rows, err := q.db.Query(ctx, evidenceListByLead, leadID)
+type EvidenceListOfCaseParams struct {
+	LeadID       *int64
+	WarningID    *int64
+	DispatchID   *int64
+	DispatchTown *string
+}
+
+// The files of one case: the one of lead_id, warning_id, dispatch_id that
+// is set; of a dispatch, one town's report's when dispatch_town is set,
+// else every town's.
+func (q *Queries) EvidenceListOfCase(ctx context.Context, arg EvidenceListOfCaseParams) ([]EvidenceFile, error) {
+	rows, err := q.db.Query(ctx, evidenceListOfCase,
+		arg.LeadID,
+		arg.WarningID,
+		arg.DispatchID,
+		arg.DispatchTown,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +311,9 @@ func (q *Queries) EvidenceListByLead(ctx context.Context, leadID int64) ([]Evide
 			&i.CompletedAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.WarningID,
+			&i.DispatchID,
+			&i.DispatchTown,
 		); err != nil {
 			return nil, err
 		}
@@ -235,7 +329,7 @@ const evidenceReset = `-- name: EvidenceReset :one
 UPDATE evidence_files
 SET received = 0, updated_at = now()
 WHERE id = $1 AND completed_at IS NULL
-RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at
+RETURNING id, lead_id, uploaded_by, filename, declared_size, received, content_type, sha256, completed_at, created_at, updated_at, warning_id, dispatch_id, dispatch_town
 `
 
 // Restarts an upload whose partial file was lost.
@@ -254,6 +348,9 @@ func (q *Queries) EvidenceReset(ctx context.Context, id int64) (EvidenceFile, er
 		&i.CompletedAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WarningID,
+		&i.DispatchID,
+		&i.DispatchTown,
 	)
 	return i, err
 }

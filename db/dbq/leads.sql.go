@@ -11,25 +11,6 @@ import (
 	"time"
 )
 
-const evidenceCompleteCount = `-- name: EvidenceCompleteCount :one
-SELECT count(*) FROM evidence_files
-WHERE lead_id = $1 AND id = ANY ($2::bigint[]) AND completed_at IS NOT NULL
-`
-
-type EvidenceCompleteCountParams struct {
-	LeadID int64
-	Ids    []int64
-}
-
-// How many of ids are completed evidence files of the lead uploaded by
-// the caller's enterprise or project side (any uploader on the lead).
-func (q *Queries) EvidenceCompleteCount(ctx context.Context, arg EvidenceCompleteCountParams) (int64, error) {
-	row := q.db.QueryRow(ctx, evidenceCompleteCount, arg.LeadID, arg.Ids)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
-}
-
 const leadAssignEvent = `-- name: LeadAssignEvent :exec
 INSERT INTO lead_events (lead_id, at, action, actor_id, actor_name, actor_role, actor_domain, ip, to_status, changes, note)
 SELECT l.id, $1, $2, $3, $4, $5, $6, $7, l.status, $8, $9

@@ -233,16 +233,17 @@ type DispatchEvent struct {
 }
 
 type DispatchTown struct {
-	DispatchID int64
-	TownCode   string
-	Status     string
-	DueAt      *time.Time
-	RemindedAt *time.Time
-	Overdue    bool
-	Returned   int32
-	Report     string
-	ReportedAt *time.Time
-	AcceptedAt *time.Time
+	DispatchID  int64
+	TownCode    string
+	Status      string
+	DueAt       *time.Time
+	RemindedAt  *time.Time
+	Overdue     bool
+	Returned    int32
+	Report      string
+	ReportedAt  *time.Time
+	AcceptedAt  *time.Time
+	EvidenceIds []int64
 }
 
 type Employment struct {
@@ -297,7 +298,7 @@ type EnterpriseCreditListing struct {
 
 type EvidenceFile struct {
 	ID           int64
-	LeadID       int64
+	LeadID       *int64
 	UploadedBy   int64
 	Filename     string
 	DeclaredSize int64
@@ -307,6 +308,9 @@ type EvidenceFile struct {
 	CompletedAt  *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	WarningID    *int64
+	DispatchID   *int64
+	DispatchTown *string
 }
 
 type IdempotencyKey struct {
