@@ -342,9 +342,6 @@ func looksLikeExt(s string) bool {
 // dispatch's: to the caller's town's report).
 func (s *Server) evidenceCreate(kind evidenceKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if _, err := s.evidenceFiles(); err != nil {
-			return err
-		}
 		id, err := idParam(c)
 		if err != nil {
 			return err
@@ -359,6 +356,9 @@ func (s *Server) evidenceCreate(kind evidenceKind) fiber.Handler {
 			v.fail("size", "invalid_size", fmt.Sprintf("文件大小应在1字节到%d MB之间", evidenceMaxSize>>20))
 		}
 		if err := v.err(); err != nil {
+			return err
+		}
+		if _, err := s.evidenceFiles(); err != nil { // bad input is told first
 			return err
 		}
 		ec := evidenceCase{kind: kind, id: id}
