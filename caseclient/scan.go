@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	enumspb "go.temporal.io/api/enums/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
@@ -29,6 +31,10 @@ func (r ScanResult) String() string {
 	return fmt.Sprintf("%d hits: %d opened, %d raised, %d resolved, %d started late", r.Hits, r.Opened, r.Raised, r.Resolved,
 		r.Started)
 }
+
+// ScanParallel is how many warning workflows a scan starts (or raises,
+// or resolves) at a time.
+const ScanParallel = 8
 
 // levelRank orders the warning levels.
 var levelRank = map[string]int{"yellow": 1, "orange": 2, "red": 3}
@@ -82,6 +88,16 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 	hit := map[string]rules.Hit{}
 	opened := map[int64]bool{}
 	system := cases.System
+	// the workflows' steps (starts, raises, resolutions) run ScanParallel
+	// at a time; the records are written one by one before them
+	steps, sctx := errgroup.WithContext(ctx)
+	steps.SetLimit(ScanParallel)
+	var mu sync.Mutex
+	count := func(n *int) {
+		mu.Lock()
+		*n++
+		mu.Unlock()
+	}
 	for _, r := range results {
 		for _, h := range r.Hits {
 			res.Hits++
@@ -93,11 +109,14 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 				case w.Status == string(cases.WarningReceived):
 					// recorded by a scan that could not start it: below
 				case levelRank[h.Level] > levelRank[w.Level]:
-					if _, err := c.ActWarning(ctx, w.ID, workflows.WarningRaise, workflows.WarningActionInput{Actor: system,
-						Level: h.Level, Note: h.Explanation}); err != nil {
-						return res, fmt.Errorf("raise warning %d: %w", w.ID, err)
-					}
-					res.Raised++
+					id, in := w.ID, workflows.WarningActionInput{Actor: system, Level: h.Level, Note: h.Explanation}
+					steps.Go(func() error {
+						if _, err := c.ActWarning(sctx, id, workflows.WarningRaise, in); err != nil {
+							return fmt.Errorf("raise warning %d: %w", id, err)
+						}
+						count(&res.Raised)
+						return nil
+					})
 				}
 				continue
 			}
@@ -109,6 +128,7 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 				continue // recorded by a scan running at the same time
 			}
 			if err != nil {
+				_ = steps.Wait()
 				return res, fmt.Errorf("record warning %s: %w", key, err)
 			}
 			byKey[key] = row
@@ -119,29 +139,36 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 		_, isHit := hit[key]
 		switch {
 		case w.Status == string(cases.WarningReceived) && isHit:
-			if _, err := c.StartWarning(ctx, warningInput(w)); err != nil {
-				return res, fmt.Errorf("start warning %d: %w", w.ID, err)
-			}
+			counter := &res.Started
 			if opened[w.ID] {
-				res.Opened++
-			} else {
-				res.Started++
+				counter = &res.Opened
 			}
+			steps.Go(func() error {
+				if _, err := c.StartWarning(sctx, warningInput(w)); err != nil {
+					return fmt.Errorf("start warning %d: %w", w.ID, err)
+				}
+				count(counter)
+				return nil
+			})
 		case w.Status == string(cases.WarningReceived):
 			// recorded, never started, and cleared since: nobody to ask
 		case !isHit:
-			if _, err := c.ActWarning(ctx, w.ID, workflows.WarningResolve, workflows.WarningActionInput{Actor: system,
-				Note: "复查：" + asOf.Format("2006-01-02") + "扫描时预警条件已消除"}); err != nil {
-				var e *Error
-				if errors.As(err, &e) && e.Status < 500 {
-					continue // closed meanwhile by its holder
+			steps.Go(func() error {
+				if _, err := c.ActWarning(sctx, w.ID, workflows.WarningResolve, workflows.WarningActionInput{Actor: system,
+					Note: "复查：" + asOf.Format("2006-01-02") + "扫描时预警条件已消除"}); err != nil {
+					var e *Error
+					if errors.As(err, &e) && e.Status < 500 {
+						return nil // closed meanwhile by its holder
+					}
+					return fmt.Errorf("resolve warning %d: %w", w.ID, err)
 				}
-				return res, fmt.Errorf("resolve warning %d: %w", w.ID, err)
-			}
-			res.Resolved++
+				count(&res.Resolved)
+				return nil
+			})
 		}
 	}
-	return res, nil
+	err = steps.Wait()
+	return res, err
 }
 
 // subjectTowns are the towns of the projects and enterprises, keyed
