@@ -26,7 +26,7 @@ import (
 // replayPaths are the paths that must have a history: deleting one is as
 // wrong as breaking it.
 var replayPaths = []string{"full", "triage", "major", "extend", "escalations", "recount", "city-deadlines", "dispatch-full",
-	"dispatch-escalations", "warning-answer", "warning-escalations"}
+	"dispatch-escalations", "dispatch-recount", "warning-answer", "warning-escalations", "warning-recount"}
 
 func TestReplayLeadHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
