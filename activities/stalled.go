@@ -14,9 +14,10 @@ import (
 // import the workflows it starts.
 type CaseStarter interface {
 	StartStalled(ctx context.Context, before time.Time) (int, error)
-	// CalendarChanged signals lead id that year's holiday arrangement
-	// changed; a lead closed meanwhile is no error.
-	CalendarChanged(ctx context.Context, id int64, year int) error
+	// CalendarChanged signals case id of kind (RecountLeads,
+	// RecountDispatches, RecountWarnings) that year's holiday arrangement
+	// changed; a case closed meanwhile is no error.
+	CalendarChanged(ctx context.Context, kind string, id int64, year int) error
 	// ScanWarnings evaluates the warning rules as of asOf (those of f, for
 	// f's subject; all of them, everywhere, for a zero f) and opens,
 	// raises and resolves the warnings to match (caseclient.ScanWarnings);

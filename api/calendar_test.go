@@ -112,7 +112,8 @@ func TestCasePolicies(t *testing.T) {
 // a lead accepted now whose handling limit runs into a year not entered
 // yet shows it estimated (lead and task); PUT /calendar/{year} with
 // holidays before that due date moves it later, in a `recount` step of
-// its history, and the flag clears.
+// its history, and the flag clears. A dispatch with as many working days
+// from the same moment is recounted by the same change.
 func TestCalendarRecountsOpenLeads(t *testing.T) {
 	h := setupCases(t)
 	f := newLeadsFixture(h)
@@ -134,6 +135,11 @@ func TestCalendarRecountsOpenLeads(t *testing.T) {
 	tasks := h.as2(f.officer, 200, "GET", v1("/tasks?lead_id=%d", lead), nil).items()
 	require.Len(t, tasks, 1)
 	assert.Equal(t, true, tasks[0]["due_estimated"], "the town's task shows it too")
+	handleDays := int(h.as2(f.officer, 200, "GET", "/api/v1/case-policies", nil).items()[0]["handle_days"].(float64))
+	dispatch := h.as2(f.city, 201, "POST", "/api/v1/dispatches", map[string]any{"title": "日历变更重算期限",
+		"instructions": "请于期限内排查并反馈", "town_codes": []string{f.TownA}, "due_days": handleDays}).Body
+	dispatchDue := dispatch["towns"].([]any)[0].(map[string]any)["due_at"]
+	require.NotNil(t, dispatchDue)
 
 	// the five weekdays before the due day are holidays of that year
 	var days []any
@@ -178,4 +184,28 @@ func TestCalendarRecountsOpenLeads(t *testing.T) {
 	require.Len(t, tasks, 1)
 	assert.Equal(t, got["handle_due"], tasks[0]["due_at"], "the task moved with the limit")
 	assert.Equal(t, false, tasks[0]["due_estimated"])
+
+	// the dispatch: the town's deadline moved too, in a `recount` step
+	path := v1("/dispatches/%d", int64(dispatch["id"].(float64)))
+	var d map[string]any
+	for {
+		d = h.as2(f.city, 200, "GET", path, nil).Body
+		if d["towns"].([]any)[0].(map[string]any)["due_at"] != dispatchDue || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	dMoved, err := time.Parse(time.RFC3339, d["towns"].([]any)[0].(map[string]any)["due_at"].(string))
+	require.NoError(t, err)
+	dDue, err := time.Parse(time.RFC3339, dispatchDue.(string))
+	require.NoError(t, err)
+	assert.True(t, dMoved.After(dDue), "the dispatch recounted past the holidays: %s → %s", dDue, dMoved)
+	var labels []any
+	for _, e := range d["events"].([]any) {
+		labels = append(labels, e.(map[string]any)["action_label"])
+	}
+	assert.Contains(t, labels, "期限重算", "the recount is in the dispatch's history")
+	dTasks := h.as2(f.officer, 200, "GET", v1("/tasks?dispatch_id=%d", int64(dispatch["id"].(float64))), nil).items()
+	require.Len(t, dTasks, 1)
+	assert.Equal(t, false, dTasks[0]["due_estimated"])
 }

@@ -266,8 +266,8 @@ func dispatchStepLabel(action string) string {
 // dispatchSystemSteps are the steps of a dispatch's history that are not
 // actions of its table: its creation, the deadline rules and the office's
 // assignments.
-var dispatchSystemSteps = map[string]string{"create": "交办", "remind": "到期提醒", "overdue": "逾期", "claim": "认领",
-	"assign": "指派", "reassign": "转派"}
+var dispatchSystemSteps = map[string]string{"create": "交办", "remind": "到期提醒", "overdue": "逾期", "recount": "期限重算",
+	"claim": "认领", "assign": "指派", "reassign": "转派"}
 
 func (s *Server) dispatchCreate(c *fiber.Ctx) error {
 	var in dispatchIn

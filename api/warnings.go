@@ -304,6 +304,6 @@ func warningStepLabel(action string) string {
 	if a, ok := workflows.WarningActions().Find(action); ok {
 		return a.Label
 	}
-	return map[string]string{"create": "预警发起", "remind": "到期提醒", "overdue": "逾期（升级）", "claim": "认领",
-		"assign": "指派", "reassign": "转派"}[action]
+	return map[string]string{"create": "预警发起", "remind": "到期提醒", "overdue": "逾期（升级）", "recount": "期限重算",
+		"claim": "认领", "assign": "指派", "reassign": "转派"}[action]
 }

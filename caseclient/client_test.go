@@ -194,8 +194,14 @@ func TestSignal(t *testing.T) {
 	err = cc.Signal(ctx, caseclient.Lead, id+1000, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: 2099})
 	assertErr(t, err, http.StatusConflict, "lead_closed", "")
 	sw := caseclient.Sweeper{Client: cc, Pool: pool}
-	assert.NoError(t, sw.CalendarChanged(ctx, id+1000, 2099), "a closed lead needs nothing")
-	assert.NoError(t, sw.CalendarChanged(ctx, id, 2099))
+	assert.NoError(t, sw.CalendarChanged(ctx, "lead", id+1000, 2099), "a closed lead needs nothing")
+	assert.NoError(t, sw.CalendarChanged(ctx, "lead", id, 2099))
+	// dispatches and warnings are signalled the same way
+	err = cc.Signal(ctx, caseclient.Dispatch, id+1000, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: 2099})
+	assertErr(t, err, http.StatusConflict, "dispatch_closed", "")
+	assert.NoError(t, sw.CalendarChanged(ctx, "dispatch", id+1000, 2099), "a closed dispatch needs nothing")
+	assert.NoError(t, sw.CalendarChanged(ctx, "warning", id+1000, 2099), "a closed warning needs nothing")
+	assert.Error(t, sw.CalendarChanged(ctx, "deposit", id, 2099), "an unknown kind")
 }
 
 func assertErr(t *testing.T, err error, status int, code, field string) {

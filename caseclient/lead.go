@@ -3,6 +3,7 @@ package caseclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -129,13 +130,24 @@ func (s Sweeper) ScanWarnings(ctx context.Context, asOf time.Time, f rules.Filte
 	return r.String(), err
 }
 
-// CalendarChanged tells lead id's workflow that year's holiday
-// arrangement was entered or corrected (workflows.SignalCalendarChanged):
-// it recounts its running deadlines through that year. A lead closed
-// meanwhile needs nothing.
-func (s Sweeper) CalendarChanged(ctx context.Context, id int64, year int) error {
-	err := s.Client.Signal(ctx, Lead, id, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: year})
-	if e := (*Error)(nil); errors.As(err, &e) && e.Code == Lead.Name+"_closed" {
+// CalendarChanged tells the workflow of case id of kind (a Kind's Name:
+// lead, dispatch, warning) that year's holiday arrangement was entered or
+// corrected (workflows.SignalCalendarChanged): it recounts its running
+// deadlines through that year. A case closed meanwhile needs nothing.
+func (s Sweeper) CalendarChanged(ctx context.Context, kind string, id int64, year int) error {
+	var k Kind
+	switch kind {
+	case Lead.Name:
+		k = Lead
+	case Dispatch.Name:
+		k = Dispatch
+	case Warning.Name:
+		k = Warning
+	default:
+		return fmt.Errorf("calendar change: unknown case kind %q", kind)
+	}
+	err := s.Client.Signal(ctx, k, id, workflows.SignalCalendarChanged, workflows.CalendarChanged{Year: year})
+	if e := (*Error)(nil); errors.As(err, &e) && e.Code == k.Name+"_closed" {
 		return nil
 	}
 	return err

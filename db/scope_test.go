@@ -145,6 +145,8 @@ var unscopedReads = map[string]string{
 	"TownActive":                        "intake: whether the town a lead is sent to is active",
 	"LeadStalledWithProjectAndRecorder": "the API's background start of stalled leads, not a caller's read",
 	"LeadsForRecount":                   "the calendar recount's fan-out (a worker activity) signals every open lead, not a caller's read",
+	"DispatchesForRecount":              "the calendar recount's fan-out (a worker activity) signals every open dispatch, not a caller's read",
+	"WarningsForRecount":                "the calendar recount's fan-out (a worker activity) signals every open warning, not a caller's read",
 	// the consistency check (anxin cases check)
 	"ReconcileLeadPage":      "anxin cases check reads the whole projection",
 	"ReconcileDispatches":    "anxin cases check reads the whole projection",

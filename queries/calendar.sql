@@ -58,3 +58,31 @@ WHERE l.status NOT IN ('closed', 'received') AND l.id > @after_id
                          OR t.due_at >= make_date(@year::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai')))
 ORDER BY l.id
 LIMIT @lim;
+
+-- name: DispatchesForRecount :many
+-- The open dispatches after after_id (in id order, a page of lim) that a
+-- change of year's calendar may move: an open task with a deadline not
+-- yet overdue (a town's report, the city's review of one) due on or after
+-- that year's first day (China time), or counted without an official
+-- calendar (due_estimated). A dispatch whose deadlines turn out unchanged
+-- takes no step (workflows: recount).
+SELECT d.id FROM dispatches d
+WHERE d.status = 'open' AND d.id > @after_id
+  AND EXISTS (SELECT 1 FROM case_tasks t
+              WHERE t.dispatch_id = d.id AND t.closed_at IS NULL AND t.due_at IS NOT NULL AND NOT t.overdue
+                AND (t.due_estimated OR t.due_at >= make_date(@year::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))
+ORDER BY d.id
+LIMIT @lim;
+
+-- name: WarningsForRecount :many
+-- The open warnings after after_id (in id order, a page of lim) that a
+-- change of year's calendar may move: the holder's deadline (due_at), not
+-- yet overdue, due on or after that year's first day (China time), or
+-- counted without an official calendar (its open task's due_estimated).
+SELECT w.id FROM warnings w
+WHERE w.status IN ('answering', 'verifying', 'escalated_town', 'escalated_city') AND w.id > @after_id
+  AND w.due_at IS NOT NULL AND NOT w.overdue
+  AND (w.due_at >= make_date(@year::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+       OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.warning_id = w.id AND t.closed_at IS NULL AND t.due_estimated))
+ORDER BY w.id
+LIMIT @lim;

@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -22,6 +24,8 @@ import (
 	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
+	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/db/dbtest"
 	"github.com/anxin-city/anxin/devtemporal"
 	"github.com/anxin-city/anxin/worker"
@@ -76,6 +80,8 @@ func TestRecordDispatchHistories(t *testing.T) {
 		{name: "dispatch-escalations", towns: []string{f.Town1}, dueDays: 2, queue: shortCalendarQueue,
 			drive: driveDispatchEscalations, status: cases.DispatchCancelled,
 			want: []string{"create", "remind", "overdue", "report", "remind", "overdue", "cancel"}},
+		{name: "dispatch-recount", towns: []string{f.Town1}, dueDays: 20, drive: driveDispatchRecount, status: cases.DispatchClosed,
+			want: []string{"create", "recount", "report", "acceptReport"}},
 	}
 	ds := make([]*dispatchPath, len(paths))
 	for i, p := range paths {
@@ -92,6 +98,9 @@ func TestRecordDispatchHistories(t *testing.T) {
 			seq:   func(st cases.DispatchState) int { return st.Seq }}
 	}
 	for i, p := range paths {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), p.name) {
+			continue
+		}
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			d := ds[i]
@@ -262,4 +271,58 @@ func driveDispatchEscalations(p *dispatchPath) {
 		return slices.ContainsFunc(st.Tasks, func(t cases.Task) bool { return t.Kind == cases.TaskDispatchReview && t.Overdue })
 	})
 	p.act(workflows.DispatchCancel, workflows.DispatchActionInput{Actor: f.City, Note: "事项已另行处理"})
+}
+
+// dispatch-recount: the city enters holidays on the last weekdays before
+// the town's due day (in that day's year) and the dispatch is signalled
+// (workflows.SignalCalendarChanged, as RecountDeadlines does; version
+// marker calendar-recount 1): one `recount` step moves the deadline
+// later; the town reports and the city accepts.
+func driveDispatchRecount(p *dispatchPath) {
+	f := p.f
+	var st cases.DispatchState
+	p.await("created", func(s cases.DispatchState) bool { st = s; return len(s.Parts) == 1 && s.Parts[0].DueAt != nil })
+	due := *st.Parts[0].DueAt
+	p.signalCalendar(holidaysBefore(p.t, f.Pool, st.Tasks[0].OpenedAt, due))
+	p.await("recounted", func(s cases.DispatchState) bool { return s.Seq > st.Seq && s.Parts[0].DueAt.After(due) })
+	p.act(workflows.DispatchReport, workflows.DispatchActionInput{Actor: f.Officer1, Note: "已排查辖区在建项目"})
+	p.act(workflows.DispatchAccept, workflows.DispatchActionInput{Actor: f.City, TownCode: f.Town1})
+}
+
+// holidaysBefore enters up to five holidays on the last weekdays before
+// due (after from's day, in the year of due's last day) as the city does
+// with PUT /calendar/{year}, and answers that year.
+func holidaysBefore(t *testing.T, pool *pgxpool.Pool, from, due time.Time) int {
+	t.Helper()
+	last := due.Add(-time.Nanosecond).In(cases.Zone)
+	year := last.Year()
+	f := from.In(cases.Zone)
+	first := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, cases.Zone)
+	ctx := context.Background()
+	q := db.Q(pool)
+	require.NoError(t, q.CalendarYearUpsert(ctx, dbq.CalendarYearUpsertParams{Year: int32(year), Source: "历史记录用节假日安排"}))
+	n := 0
+	for d := last; n < 5 && d.Year() == year && d.After(first.AddDate(0, 0, 1)); d = d.AddDate(0, 0, -1) {
+		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			continue
+		}
+		day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+		_, err := pool.Exec(ctx, `INSERT INTO work_calendar (day, workday, name) VALUES ($1, false, '历史记录用假日')
+			ON CONFLICT (day) DO NOTHING`, day)
+		require.NoError(t, err)
+		n++
+	}
+	require.Positive(t, n, "a holiday to enter between %s and %s", from, due)
+	return year
+}
+
+// signalCalendar signals that year's calendar changed once the case is
+// idle, as RecountDeadlines does.
+func (p *casePath[S]) signalCalendar(year int) {
+	p.t.Helper()
+	p.await("idle before the signal", func(S) bool { return true })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(p.t, p.c.SignalWorkflow(ctx, p.wid, p.run.GetRunID(), workflows.SignalCalendarChanged,
+		workflows.CalendarChanged{Year: year}))
 }

@@ -3,6 +3,8 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,6 +38,8 @@ func TestRecordWarningHistories(t *testing.T) {
 			want: []string{"create", "raiseLevel", "answer", "rejectAnswer", "close"}},
 		{name: "warning-escalations", queue: shortCalendarQueue, drive: driveWarningEscalations, status: cases.WarningClosed,
 			want: []string{"create", "remind", "overdue", "remind", "overdue", "remind", "overdue", "resolve"}},
+		{name: "warning-recount", drive: driveWarningRecount, status: cases.WarningClosed,
+			want: []string{"create", "recount", "answer", "acceptAnswer"}},
 	}
 	ws := make([]*warningPath, len(paths))
 	for i, p := range paths {
@@ -52,6 +56,9 @@ func TestRecordWarningHistories(t *testing.T) {
 			seq: func(st cases.WarningState) int { return st.Seq }}
 	}
 	for i, p := range paths {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), p.name) {
+			continue
+		}
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			w := ws[i]
@@ -86,4 +93,21 @@ func driveWarningEscalations(p *warningPath) {
 		return st.Status == cases.WarningEscalatedCity && st.Overdue
 	})
 	p.act(workflows.WarningResolve, workflows.WarningActionInput{Actor: cases.System, Note: "复查：预警条件已消除"})
+}
+
+// warning-recount: the city enters holidays on the last weekdays before
+// the enterprise's due day (a correction of that year's arrangement) and
+// the warning is signalled (workflows.SignalCalendarChanged, as
+// RecountDeadlines does; version marker calendar-recount 1): one
+// `recount` step moves the deadline later; the enterprise answers and the
+// town accepts.
+func driveWarningRecount(p *warningPath) {
+	f := p.f
+	var st cases.WarningState
+	p.await("created", func(s cases.WarningState) bool { st = s; return s.DueAt != nil && len(s.Tasks) == 1 })
+	due := *st.DueAt
+	p.signalCalendar(holidaysBefore(p.t, f.Pool, st.Tasks[0].OpenedAt, due))
+	p.await("recounted", func(s cases.WarningState) bool { return s.Seq > st.Seq && s.DueAt.After(due) })
+	p.act(workflows.WarningAnswer, workflows.WarningActionInput{Actor: f.Enterprise1, Note: "已补发7月工资"})
+	p.act(workflows.WarningAccept, workflows.WarningActionInput{Actor: f.Officer1, Note: "经核实已足额发放"})
 }

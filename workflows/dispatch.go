@@ -137,6 +137,8 @@ type dispatch struct {
 	mu        workflow.Mutex
 	gen       int
 	projected int
+	// failed ends the workflow: a signal's step could not be taken
+	failed error
 }
 
 // DispatchWorkflow is the life of one dispatch (交办/督办): every town's
@@ -183,6 +185,7 @@ func (d *dispatch) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
+	d.listenCalendar(ctx)
 	return nil
 }
 
@@ -209,6 +212,9 @@ func (d *dispatch) run(ctx workflow.Context) (cases.DispatchState, error) {
 		return d.st, err
 	}
 	for d.st.Status == cases.DispatchOpen {
+		if d.failed != nil {
+			return d.st, d.failed
+		}
 		gen := d.gen
 		next := d.nextEscalation()
 		changed := func() bool { return d.gen != gen }
@@ -246,11 +252,12 @@ func (d *dispatch) run(ctx workflow.Context) (cases.DispatchState, error) {
 func (d *dispatch) assign(ctx workflow.Context, i, days int) error {
 	p := &d.st.Parts[i]
 	p.Status = cases.PartAssigned
-	dl, err := d.count(ctx, workflow.Now(ctx), days)
+	now := workflow.Now(ctx)
+	dl, err := d.count(ctx, now, days)
 	if err != nil {
 		return err
 	}
-	d.parts[i].due = deadline{Deadline: dl, Name: "report", Days: days, Active: true}
+	d.parts[i].due = deadline{Deadline: dl, Name: "report", Days: days, From: now, Rule: d.rule(days), Active: true}
 	d.parts[i].review.Active = false
 	p.DueAt, p.RemindedAt, p.Overdue, p.ReviewDue = timePtr(dl.Due), nil, false, nil
 	d.closeTasks(p.TownCode)
@@ -267,8 +274,13 @@ func (d *dispatch) count(ctx workflow.Context, from time.Time, days int) (cases.
 	})
 	var dl cases.Deadline
 	err := workflow.ExecuteLocalActivity(lctx, a.WorkingDeadline, activities.DeadlineInput{From: from,
-		Rule: cases.DeadlineRule{Days: days, RemindDays: d.policy.RemindDays}}).Get(ctx, &dl)
+		Rule: d.rule(days)}).Get(ctx, &dl)
 	return dl, err
+}
+
+// rule is the rule of a deadline of days working days.
+func (d *dispatch) rule(days int) cases.DeadlineRule {
+	return cases.DeadlineRule{Days: days, RemindDays: d.policy.RemindDays}
 }
 
 func (d *dispatch) parties() cases.Parties {
@@ -399,7 +411,8 @@ func (d *dispatch) doReport(ctx workflow.Context, in DispatchActionInput, _ *cas
 	if err != nil {
 		return err
 	}
-	d.parts[i].review = deadline{Deadline: dl, Name: "review", Days: d.policy.ReviewDays, Active: true}
+	d.parts[i].review = deadline{Deadline: dl, Name: "review", Days: d.policy.ReviewDays, From: now,
+		Rule: d.rule(d.policy.ReviewDays), Active: true}
 	p.ReviewDue = timePtr(dl.Due)
 	d.openTask(ctx, cases.TaskDispatchReview, cases.ActorCity, p.TownCode, p.ReviewDue)
 	d.st.Tasks[len(d.st.Tasks)-1].DueEstimated = dl.Estimated()

@@ -5,18 +5,23 @@ import (
 	"slices"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/cases"
 )
 
-// A lead's deadlines are counted when they start, on the calendar as it is
-// then (the local activity WorkingDeadline; its answer is in the history).
-// When the city enters or corrects a year's holiday arrangement (PUT
-// /calendar/{year}), the API starts RecountDeadlines, which signals
-// SignalCalendarChanged to every open lead whose deadlines may pass
-// through that year; the lead recounts them here.
+// A case's deadlines are counted when they start, on the calendar as it
+// is then (the local activity WorkingDeadline; its answer is in the
+// history). When the city enters or corrects a year's holiday arrangement
+// (PUT /calendar/{year}), the API starts RecountDeadlines, which signals
+// SignalCalendarChanged to every open lead, dispatch and warning whose
+// deadlines may pass through that year; each recounts them by the same
+// rule: the lead here, the dispatch (each town's report and the city's
+// review of it) in dispatch_recount.go, the warning (its holder's
+// deadline) in warning_recount.go, sharing recountDeadlines and
+// deadline.moveTo.
 //
 // The rule:
 //   - only running deadlines not yet overdue are recounted (an overdue
@@ -37,9 +42,9 @@ import (
 //     (the usual escalation, right after the recount step);
 //   - nothing changed: no step.
 //
-// The handling is versioned (GetVersion "calendar-recount"): a run of
-// the code before it never received the signal, and a replay of such a
-// history never reaches it.
+// The handling is versioned (GetVersion "calendar-recount", the same
+// change ID in every kind): a run of the code before it never received
+// the signal, and a replay of such a history never reaches it.
 
 // CalendarChanged is the signal SignalCalendarChanged: the year whose
 // holiday arrangement the city entered or corrected.
@@ -52,6 +57,18 @@ const calendarRecountVersion = "calendar-recount"
 
 // listenCalendar handles SignalCalendarChanged for the life of the run.
 func (l *lead) listenCalendar(ctx workflow.Context) {
+	listenCalendar(ctx, l.mu, l.recount, func(year int, err error) {
+		l.failed = fmt.Errorf("lead %d recount for %d: %w", l.in.LeadID, year, err)
+		l.gen++ // the timer loop returns it
+	})
+}
+
+// listenCalendar is the signal handler of every case kind: for each
+// SignalCalendarChanged (once the run is on calendarRecountVersion), it
+// takes the case's lock and runs recount; an error of recount is handed
+// to fail, and the handler stops.
+func listenCalendar(ctx workflow.Context, mu workflow.Mutex, recount func(workflow.Context, int) error,
+	fail func(year int, err error)) {
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		ch := workflow.GetSignalChannel(ctx, SignalCalendarChanged)
 		for {
@@ -60,14 +77,13 @@ func (l *lead) listenCalendar(ctx workflow.Context) {
 			if workflow.GetVersion(ctx, calendarRecountVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 				continue
 			}
-			if err := l.mu.Lock(ctx); err != nil {
+			if err := mu.Lock(ctx); err != nil {
 				return // cancelled
 			}
-			err := l.recount(ctx, sig.Year)
-			l.mu.Unlock()
+			err := recount(ctx, sig.Year)
+			mu.Unlock()
 			if err != nil {
-				l.failed = fmt.Errorf("lead %d recount for %d: %w", l.in.LeadID, sig.Year, err)
-				l.gen++ // the timer loop returns it
+				fail(sig.Year, err)
 				return
 			}
 		}
@@ -80,39 +96,92 @@ type moved struct {
 	dl cases.Deadline
 }
 
+// recountable reports whether deadline d is to be recounted after year's
+// calendar changed: running, not overdue, counted from a known moment,
+// and either estimated or passing through year.
+func (d *deadline) recountable(year int) bool {
+	if !d.Active || d.Overdue || d.From.IsZero() {
+		return false
+	}
+	return d.Estimated() || d.Passes(d.From, year)
+}
+
+// recountDeadlines counts again, in their order, the deadlines of ds
+// that year's calendar change may move (recountable), each from where it
+// started with rule(d) (nil: its own Rule), and answers those whose count
+// changed. Nothing of the case changes here: the caller moves them
+// (deadline.moveTo) in its `recount` step.
+func recountDeadlines(ctx workflow.Context, year int, ds []*deadline, rule func(d *deadline) cases.DeadlineRule) ([]moved, error) {
+	var changed []moved
+	for _, d := range ds {
+		if !d.recountable(year) {
+			continue
+		}
+		r := d.Rule
+		if rule != nil {
+			r = rule(d)
+		}
+		dl, err := countDeadline(ctx, activities.DeadlineInput{From: d.From, Rule: r})
+		if err != nil {
+			return nil, err
+		}
+		if !sameDeadline(dl, d.Deadline) {
+			changed = append(changed, moved{d, dl})
+		}
+	}
+	return changed, nil
+}
+
+// countDeadline counts a deadline by the local activity WorkingDeadline.
+func countDeadline(ctx workflow.Context, in activities.DeadlineInput) (cases.Deadline, error) {
+	var a *activities.Activities
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
+	})
+	var dl cases.Deadline
+	err := workflow.ExecuteLocalActivity(lctx, a.WorkingDeadline, in).Get(ctx, &dl)
+	return dl, err
+}
+
+// calendarRecountRule is the rule of a `recount` step.
+func calendarRecountRule(year int) string {
+	return fmt.Sprintf("calendar_recount: %d年节假日安排已录入，期限重新计算", year)
+}
+
+// moveTo sets d to its recount dl at now. It answers d's old due date
+// (the tasks due then move with it) and whether the reminder is to be
+// given again: it was given, and the new reminder moment is still ahead.
+func (d *deadline) moveTo(dl cases.Deadline, now time.Time) (old time.Time, remindAgain bool) {
+	old = d.Due
+	d.Deadline = dl
+	remindAgain = d.Reminded && !dl.RemindAt.IsZero() && now.Before(dl.RemindAt)
+	if remindAgain {
+		d.Reminded = false
+	}
+	return old, remindAgain
+}
+
 // recount recounts the lead's running deadlines after year's calendar
 // changed (the rule above); the caller holds the lock.
 func (l *lead) recount(ctx workflow.Context, year int) error {
 	if l.st.Status == cases.Closed || l.st.Status == cases.Received {
 		return nil
 	}
-	var changed []moved
-	for _, d := range l.deadlines() {
-		if !d.Active || d.Overdue || d.From.IsZero() {
-			continue
-		}
-		if !d.Estimated() && !d.Passes(d.From, year) {
-			continue
-		}
+	changed, err := recountDeadlines(ctx, year, l.deadlines(), func(d *deadline) cases.DeadlineRule {
 		rule := d.Rule
 		if d.Name == "handle" && l.st.Extended {
 			// extended once from its due day: the same as counting the
 			// extension's days on top from the start
 			rule.Days += l.policy.ExtendDays
 		}
-		dl, err := l.count(ctx, activities.DeadlineInput{From: d.From, Rule: rule})
-		if err != nil {
-			return err
-		}
-		if !sameDeadline(dl, d.Deadline) {
-			changed = append(changed, moved{d, dl})
-		}
-	}
-	if len(changed) == 0 {
-		return nil
+		return rule
+	})
+	if err != nil || len(changed) == 0 {
+		return err
 	}
 	return l.step(ctx, "recount", cases.System, "", func(ev *cases.Event) error {
-		ev.Rule = fmt.Sprintf("calendar_recount: %d年节假日安排已录入，期限重新计算", year)
+		ev.Rule = calendarRecountRule(year)
 		now := workflow.Now(ctx)
 		for _, m := range changed {
 			l.move(m.d, m.dl, now)
@@ -124,12 +193,7 @@ func (l *lead) recount(ctx workflow.Context, year int) error {
 // move sets deadline d to its recount dl: the lead's due date, the tasks
 // due with it, and the reminder if it is to be given again.
 func (l *lead) move(d *deadline, dl cases.Deadline, now time.Time) {
-	old := d.Due
-	d.Deadline = dl
-	remindAgain := d.Reminded && !dl.RemindAt.IsZero() && now.Before(dl.RemindAt)
-	if remindAgain {
-		d.Reminded = false
-	}
+	old, remindAgain := d.moveTo(dl, now)
 	due := dl.Due
 	switch d.Name {
 	case "accept":

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -177,7 +178,8 @@ func TestLeadRecountKeepsOverdue(t *testing.T) {
 }
 
 // The fan-out signals batch after batch, each starting after the last
-// lead of the one before, until a batch comes back short.
+// case of the one before, until a batch comes back short: the leads, then
+// the dispatches, then the warnings.
 func TestRecountDeadlinesFansOutInBatches(t *testing.T) {
 	t.Parallel()
 	var suite testsuite.WorkflowTestSuite
@@ -189,19 +191,94 @@ func TestRecountDeadlinesFansOutInBatches(t *testing.T) {
 	env.OnActivity(a.SignalCalendarChanged, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RecountPageInput) (activities.RecountPage, error) {
 			asked = append(asked, in)
-			if in.AfterID == 0 {
+			switch {
+			case in.Kind == "" && in.AfterID == 0:
 				return activities.RecountPage{Signalled: 200, LastID: 480, More: true}, nil
+			case in.Kind == "":
+				return activities.RecountPage{Signalled: 3, LastID: 512}, nil
+			case in.Kind == activities.RecountDispatches && in.AfterID == 0:
+				return activities.RecountPage{Signalled: 200, LastID: 300, More: true}, nil
+			case in.Kind == activities.RecountDispatches:
+				return activities.RecountPage{LastID: 300}, nil
 			}
-			return activities.RecountPage{Signalled: 3, LastID: 512}, nil
+			return activities.RecountPage{Signalled: 7, LastID: 90}, nil
 		})
 	env.ExecuteWorkflow(workflows.RecountDeadlines, 2027)
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	var n int
 	require.NoError(t, env.GetWorkflowResult(&n))
-	assert.Equal(t, 203, n)
-	assert.Equal(t, []activities.RecountPageInput{{Year: 2027}, {Year: 2027, AfterID: 480}}, asked)
+	assert.Equal(t, 203+200+7, n)
+	assert.Equal(t, []activities.RecountPageInput{{Year: 2027}, {Year: 2027, AfterID: 480},
+		{Year: 2027, Kind: "dispatch"}, {Year: 2027, AfterID: 300, Kind: "dispatch"}, {Year: 2027, Kind: "warning"}}, asked)
 	assert.Equal(t, "calendar-recount:2027", workflows.RecountWorkflowID(2027))
+}
+
+// The fan-out's batches against the database: each kind's query finds the
+// open cases a year's calendar may move (a deadline due in or after the
+// year, or estimated) and not the others, and signals them through the
+// case client.
+func TestSignalCalendarChangedKinds(t *testing.T) {
+	t.Parallel()
+	f := casetest.New(t, dbtest.New(t))
+	ctx := context.Background()
+	// three dispatches: an open one due in 2027, an open one due in 2026
+	// (not signalled), an open one estimated (signalled)
+	dispatch := func(due time.Time, estimated, overdue bool) int64 {
+		var id int64
+		require.NoError(t, f.Pool.QueryRow(ctx, `INSERT INTO dispatches (title, instructions, due_days, created_by, status)
+			VALUES ('专项检查', '请排查', 10, $1, 'open') RETURNING id`, f.City.AccountID).Scan(&id))
+		_, err := f.Pool.Exec(ctx, `INSERT INTO case_tasks (dispatch_id, key, kind, actor, town_code, opened_seq, opened_at, due_at,
+			due_estimated, overdue) VALUES ($1, 'dispatch_report:x:1', 'dispatch_report', 'town', $2, 1, now(), $3, $4, $5)`,
+			id, f.Town1, due, estimated, overdue)
+		require.NoError(t, err)
+		return id
+	}
+	d27 := dispatch(cst(2027, 1, 8, 0), false, false)
+	dispatch(cst(2026, 6, 8, 0), false, false)
+	dEst := dispatch(cst(2026, 12, 31, 0), true, false)
+	dispatch(cst(2027, 1, 8, 0), false, true) // overdue: never moved
+	warning := func(n int, due time.Time, estimated bool, status string) int64 {
+		var id int64
+		require.NoError(t, f.Pool.QueryRow(ctx, `INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id,
+			enterprise_id, town_code, key, status, due_at) VALUES ('payroll_unpaid', 1, 'orange', 'project', $1, $2, $3, $4, $5, $6)
+			RETURNING id`, f.Project1, f.Contractor1, f.Town1, fmt.Sprintf("recount/%d", n), status, due).Scan(&id))
+		_, err := f.Pool.Exec(ctx, `INSERT INTO case_tasks (warning_id, key, kind, actor, enterprise_id, project_id, opened_seq,
+			opened_at, due_at, due_estimated) VALUES ($1, 'warning_answer:1', 'warning_answer', 'enterprise', $2, $3, 1, now(), $4, $5)`,
+			id, f.Contractor1, f.Project1, due, estimated)
+		require.NoError(t, err)
+		return id
+	}
+	w27 := warning(1, cst(2027, 1, 8, 0), false, "answering")
+	warning(2, cst(2026, 6, 8, 0), false, "verifying")
+	wEst := warning(3, cst(2026, 12, 31, 0), true, "escalated_town")
+	warning(4, cst(2027, 1, 8, 0), false, "closed")
+
+	sig := &signals{}
+	acts := &activities.Activities{DB: f.Pool, Cases: sig}
+	page, err := acts.SignalCalendarChanged(ctx, activities.RecountPageInput{Year: 2027, Kind: activities.RecountDispatches})
+	require.NoError(t, err)
+	assert.Equal(t, activities.RecountPage{Signalled: 2, LastID: dEst}, page)
+	page, err = acts.SignalCalendarChanged(ctx, activities.RecountPageInput{Year: 2027, Kind: activities.RecountWarnings, Limit: 1})
+	require.NoError(t, err)
+	assert.Equal(t, activities.RecountPage{Signalled: 1, LastID: w27, More: true}, page, "a full page: more may follow")
+	page, err = acts.SignalCalendarChanged(ctx, activities.RecountPageInput{Year: 2027, Kind: activities.RecountWarnings,
+		AfterID: w27, Limit: 1})
+	require.NoError(t, err)
+	assert.Equal(t, activities.RecountPage{Signalled: 1, LastID: wEst, More: true}, page)
+	assert.Equal(t, []string{fmt.Sprintf("dispatch %d 2027", d27), fmt.Sprintf("dispatch %d 2027", dEst),
+		fmt.Sprintf("warning %d 2027", w27), fmt.Sprintf("warning %d 2027", wEst)}, sig.got)
+}
+
+// signals records the calendar signals of activities.SignalCalendarChanged.
+type signals struct {
+	activities.CaseStarter
+	got []string
+}
+
+func (s *signals) CalendarChanged(_ context.Context, kind string, id int64, year int) error {
+	s.got = append(s.got, fmt.Sprintf("%s %d %d", kind, id, year))
+	return nil
 }
 
 // An extended handling limit is recounted with its extension: 60 + 30

@@ -35,27 +35,58 @@ func RecountStartOptions(year int) client.StartWorkflowOptions {
 // RecountDeadlines is the fan-out of a change of year's holiday
 // arrangement (PUT /calendar/{year} starts it once the change is
 // committed): it signals SignalCalendarChanged, batch by batch
-// (activities.SignalCalendarChanged), to every open lead whose running
-// deadlines may pass through year, and answers how many it signalled.
-// Each lead recounts its own deadlines (see lead_recount.go). Being a
-// workflow, the fan-out survives a crash of the API or a worker: a batch
-// is retried until it went through.
+// (activities.SignalCalendarChanged), to every open lead, then every open
+// dispatch, then every open warning whose running deadlines may pass
+// through year, and answers how many it signalled. Each case recounts its
+// own deadlines (see lead_recount.go). Being a workflow, the fan-out
+// survives a crash of the API or a worker: a batch is retried until it
+// went through.
+//
+// Dispatches and warnings are signalled from version 1 of
+// recountAllKindsVersion on: a fan-out recorded before signalled leads
+// alone, and its replay does no more.
 func RecountDeadlines(ctx workflow.Context, year int) (int, error) {
-	var a *activities.Activities
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		// a batch is a query and a few hundred signals
 		StartToCloseTimeout: 2 * time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	})
+	// leads: the batches as before the other kinds (no kind in the input)
+	total, err := signalCalendarChanged(actx, year, "")
+	counts := []any{"leads", total}
+	if err != nil {
+		return total, err
+	}
+	if workflow.GetVersion(ctx, recountAllKindsVersion, workflow.DefaultVersion, 1) == 1 {
+		for _, kind := range []string{activities.RecountDispatches, activities.RecountWarnings} {
+			n, err := signalCalendarChanged(actx, year, kind)
+			total += n
+			counts = append(counts, kind+"s", n)
+			if err != nil {
+				return total, err
+			}
+		}
+	}
+	workflow.GetLogger(ctx).Info("calendar change signalled", append([]any{"year", year}, counts...)...)
+	return total, nil
+}
+
+// recountAllKindsVersion is the GetVersion change ID of the fan-out to
+// dispatches and warnings.
+const recountAllKindsVersion = "calendar-recount-all-kinds"
+
+// signalCalendarChanged signals the open cases of kind ("": leads), batch
+// after batch, and answers how many.
+func signalCalendarChanged(actx workflow.Context, year int, kind string) (int, error) {
+	var a *activities.Activities
 	total := 0
 	page := activities.RecountPage{More: true}
 	for page.More {
-		in := activities.RecountPageInput{Year: year, AfterID: page.LastID}
-		if err := workflow.ExecuteActivity(actx, a.SignalCalendarChanged, in).Get(ctx, &page); err != nil {
+		in := activities.RecountPageInput{Year: year, AfterID: page.LastID, Kind: kind}
+		if err := workflow.ExecuteActivity(actx, a.SignalCalendarChanged, in).Get(actx, &page); err != nil {
 			return total, err
 		}
 		total += page.Signalled
 	}
-	workflow.GetLogger(ctx).Info("calendar change signalled", "year", year, "leads", total)
 	return total, nil
 }

@@ -26,7 +26,8 @@ import (
 // replayPaths are the paths that must have a history: deleting one is as
 // wrong as breaking it.
 var replayPaths = []string{"full", "triage", "major", "extend", "escalations", "recount", "city-deadlines", "dispatch-full",
-	"dispatch-escalations", "warning-answer", "warning-escalations"}
+	"dispatch-escalations", "dispatch-recount", "warning-answer", "warning-escalations", "warning-recount", "fanout-recount",
+	"fanout-recount-before-all-kinds"}
 
 func TestReplayLeadHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
@@ -55,6 +56,8 @@ func TestReplayLeadHistories(t *testing.T) {
 				kind = "DispatchWorkflow"
 			case strings.HasPrefix(base, "warning-"):
 				kind = "WarningWorkflow"
+			case strings.HasPrefix(base, "fanout-"):
+				kind = "RecountDeadlines" // the calendar change's fan-out
 			}
 			require.Equal(t, kind, h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName())
 

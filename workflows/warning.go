@@ -174,6 +174,8 @@ type warning struct {
 	mu        workflow.Mutex
 	gen       int
 	projected int
+	// failed ends the workflow: a signal's step could not be taken
+	failed error
 }
 
 // WarningWorkflow is the life of one warning (预警): the warned enterprise
@@ -222,6 +224,7 @@ func (w *warning) setup(ctx workflow.Context) error {
 			return err
 		}
 	}
+	w.listenCalendar(ctx)
 	return nil
 }
 
@@ -248,6 +251,9 @@ func (w *warning) run(ctx workflow.Context) (cases.WarningState, error) {
 		return w.st, err
 	}
 	for w.st.Status.Open() {
+		if w.failed != nil {
+			return w.st, w.failed
+		}
 		gen := w.gen
 		next := w.nextEscalation()
 		changed := func() bool { return w.gen != gen }

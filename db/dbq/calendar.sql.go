@@ -265,6 +265,48 @@ func (q *Queries) CasePolicyUpdate(ctx context.Context, arg CasePolicyUpdatePara
 	return i, err
 }
 
+const dispatchesForRecount = `-- name: DispatchesForRecount :many
+SELECT d.id FROM dispatches d
+WHERE d.status = 'open' AND d.id > $1
+  AND EXISTS (SELECT 1 FROM case_tasks t
+              WHERE t.dispatch_id = d.id AND t.closed_at IS NULL AND t.due_at IS NOT NULL AND NOT t.overdue
+                AND (t.due_estimated OR t.due_at >= make_date($2::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))
+ORDER BY d.id
+LIMIT $3
+`
+
+type DispatchesForRecountParams struct {
+	AfterID int64
+	Year    int32
+	Lim     int32
+}
+
+// The open dispatches after after_id (in id order, a page of lim) that a
+// change of year's calendar may move: an open task with a deadline not
+// yet overdue (a town's report, the city's review of one) due on or after
+// that year's first day (China time), or counted without an official
+// calendar (due_estimated). A dispatch whose deadlines turn out unchanged
+// takes no step (workflows: recount).
+func (q *Queries) DispatchesForRecount(ctx context.Context, arg DispatchesForRecountParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, dispatchesForRecount, arg.AfterID, arg.Year, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const leadsForRecount = `-- name: LeadsForRecount :many
 SELECT l.id FROM leads l
 WHERE l.status NOT IN ('closed', 'received') AND l.id > $1
@@ -294,6 +336,46 @@ type LeadsForRecountParams struct {
 // only, so an open task due then (or estimated) counts as well.
 func (q *Queries) LeadsForRecount(ctx context.Context, arg LeadsForRecountParams) ([]int64, error) {
 	rows, err := q.db.Query(ctx, leadsForRecount, arg.AfterID, arg.Year, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const warningsForRecount = `-- name: WarningsForRecount :many
+SELECT w.id FROM warnings w
+WHERE w.status IN ('answering', 'verifying', 'escalated_town', 'escalated_city') AND w.id > $1
+  AND w.due_at IS NOT NULL AND NOT w.overdue
+  AND (w.due_at >= make_date($2::int, 1, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+       OR EXISTS (SELECT 1 FROM case_tasks t WHERE t.warning_id = w.id AND t.closed_at IS NULL AND t.due_estimated))
+ORDER BY w.id
+LIMIT $3
+`
+
+type WarningsForRecountParams struct {
+	AfterID int64
+	Year    int32
+	Lim     int32
+}
+
+// The open warnings after after_id (in id order, a page of lim) that a
+// change of year's calendar may move: the holder's deadline (due_at), not
+// yet overdue, due on or after that year's first day (China time), or
+// counted without an official calendar (its open task's due_estimated).
+func (q *Queries) WarningsForRecount(ctx context.Context, arg WarningsForRecountParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, warningsForRecount, arg.AfterID, arg.Year, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
