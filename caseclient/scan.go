@@ -25,6 +25,10 @@ type ScanResult struct {
 	Raised   int `json:"raised"`   // open warnings whose condition got worse
 	Resolved int `json:"resolved"` // open warnings whose condition cleared
 	Started  int `json:"started"`  // warnings recorded before whose workflow had not started
+	// Evaluated is how long the rules took; Stepped how long the records
+	// and the workflows' steps took after them (for benchmarks and logs).
+	Evaluated time.Duration `json:"-"`
+	Stepped   time.Duration `json:"-"`
 }
 
 func (r ScanResult) String() string {
@@ -54,10 +58,12 @@ var levelRank = map[string]int{"yellow": 1, "orange": 2, "red": 3}
 func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time.Time, f rules.Filter) (ScanResult, error) {
 	var res ScanResult
 	q := db.Q(pool)
+	began := time.Now()
 	results, err := rules.Scan(ctx, q, asOf, f)
 	if err != nil {
 		return res, err
 	}
+	res.Evaluated = time.Since(began)
 	codes := make([]string, len(results))
 	var projects, enterprises []int64
 	for i, r := range results {
@@ -168,6 +174,7 @@ func (c *Client) ScanWarnings(ctx context.Context, pool *pgxpool.Pool, asOf time
 		}
 	}
 	err = steps.Wait()
+	res.Stepped = time.Since(began) - res.Evaluated
 	return res, err
 }
 
