@@ -54,7 +54,7 @@ func TestScanWarnings(t *testing.T) {
 
 	again, err := cc.ScanWarnings(ctx, pool, asOf, rules.Filter{})
 	require.NoError(t, err)
-	assert.Equal(t, caseclient.ScanResult{Hits: first.Hits}, again, "a rerun opens, raises and resolves nothing")
+	assert.Equal(t, caseclient.ScanResult{Hits: first.Hits}, counts(again), "a rerun opens, raises and resolves nothing")
 
 	// a warning whose condition is gone: resolved by the next scan
 	var id int64
@@ -69,13 +69,19 @@ func TestScanWarnings(t *testing.T) {
 	elsewhere, err := cc.ScanWarnings(ctx, pool, asOf, rules.Filter{ProjectID: other})
 	require.NoError(t, err)
 	assert.Positive(t, elsewhere.Hits)
-	assert.Equal(t, caseclient.ScanResult{Hits: elsewhere.Hits}, elsewhere,
+	assert.Equal(t, caseclient.ScanResult{Hits: elsewhere.Hits}, counts(elsewhere),
 		"a scan of another project re-checks only that project's warnings")
 	third, err := cc.ScanWarnings(ctx, pool, asOf, rules.Filter{ProjectID: 1})
 	require.NoError(t, err)
-	assert.Equal(t, caseclient.ScanResult{Resolved: 1}, third, "the on-demand scan of the project resolves its cleared warning")
+	assert.Equal(t, caseclient.ScanResult{Resolved: 1}, counts(third), "the on-demand scan of the project resolves its cleared warning")
 	var status, resolution string
 	require.NoError(t, pool.QueryRow(ctx, `SELECT status, resolution FROM warnings WHERE id = $1`, id).Scan(&status, &resolution))
 	assert.Equal(t, "closed", status)
 	assert.Contains(t, resolution, "预警条件已消除")
+}
+
+// counts is what a scan did, without how long it took.
+func counts(r caseclient.ScanResult) caseclient.ScanResult {
+	r.Evaluated, r.Stepped = 0, 0
+	return r
 }
