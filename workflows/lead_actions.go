@@ -114,7 +114,8 @@ var leadActions = []leadAction{
 	{ActionSpec: cases.ActionSpec{Name: ActSupervise, Label: "督办", By: cases.ByCity, From: working,
 		Fields: []string{"level", "due_days"}, Required: []string{"level"}, NoteMin: 2, NoteWhat: "督办意见",
 		Doc: "supervise (督办, level supervised) or list (挂牌督办, level listed) the lead: a dispatch to the lead's town " +
-			"with the note as instructions, due in due_days working days (default 5), unless one is open"},
+			"with the note as instructions, due in due_days working days (default 5), unless one is open; recorded and " +
+			"started by the step itself (the answer lists it in dispatches)"},
 		check: checkSupervise, apply: (*lead).doSupervise},
 	{ActionSpec: cases.ActionSpec{Name: ActLinkReport, Label: "补充反映", By: cases.ByIntake, Internal: true,
 		Fields: []string{"amount_claimed_fen", "workers_claimed"}, NoteMin: 1, NoteWhat: "补充的反映内容",
