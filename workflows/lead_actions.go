@@ -3,6 +3,7 @@ package workflows
 import (
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -290,8 +291,12 @@ func checkSupervise(_ *lead, in ActionInput) *Refusal {
 	if in.Level != cases.Supervised && in.Level != cases.Listed {
 		return refuse(RefusedInput, "level", "请选择督办或挂牌督办")
 	}
+	// the dispatch it becomes takes these (dispatches' checks)
 	if in.DueDays < 0 || in.DueDays > 365 {
 		return refuse(RefusedInput, "due_days", "期限应为1至365个工作日")
+	}
+	if utf8.RuneCountInString(in.Note) > 4000 {
+		return refuse(RefusedInput, "note", "督办意见不能超过4000字")
 	}
 	return nil
 }
