@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/anxin-city/anxin/cases"
+	"github.com/anxin-city/anxin/db/dbq"
 	"github.com/anxin-city/anxin/rules"
 )
 
@@ -14,6 +16,10 @@ import (
 // import the workflows it starts.
 type CaseStarter interface {
 	StartStalled(ctx context.Context, before time.Time) (int, error)
+	// StartDispatch starts the workflow of recorded dispatch d, assigned
+	// to towns by by (nothing if it runs already), and waits for its
+	// first step (RecordLeadDispatch).
+	StartDispatch(ctx context.Context, d dbq.Dispatch, towns []string, by cases.Actor) error
 	// CalendarChanged signals case id of kind (RecountLeads,
 	// RecountDispatches, RecountWarnings) that year's holiday arrangement
 	// changed; a case closed meanwhile is no error.

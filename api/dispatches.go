@@ -3,13 +3,13 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/anxin-city/anxin/activities"
 	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
@@ -363,17 +363,9 @@ func (s *Server) openDispatch(c *fiber.Ctx, r dispatchRecord) (int64, error) {
 	var d dbq.Dispatch
 	err := s.inTx(c, func(q *dbq.Queries) error {
 		var err error
-		d, err = q.DispatchInsert(ctx, dbq.DispatchInsertParams{Title: r.title, Instructions: r.instructions,
-			LeadID: r.leadID, Level: r.level, DueDays: int32(r.dueDays), CreatedBy: actor.AccountID})
-		if err != nil {
-			return err
-		}
-		for _, t := range r.towns {
-			if err := q.DispatchTownInsert(ctx, dbq.DispatchTownInsertParams{DispatchID: d.ID, TownCode: t}); err != nil {
-				return err
-			}
-		}
-		return nil
+		d, err = activities.RecordDispatch(ctx, q, activities.DispatchRecord{Title: r.title, Instructions: r.instructions,
+			Towns: r.towns, DueDays: r.dueDays, LeadID: r.leadID, Level: r.level, CreatedBy: actor.AccountID})
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -385,34 +377,6 @@ func (s *Server) openDispatch(c *fiber.Ctx, r dispatchRecord) (int64, error) {
 	}
 	auditDetail(c, "dispatch_step", st.Seq)
 	return d.ID, nil
-}
-
-// DefaultSuperviseDays is a lead supervision dispatch's deadline when the
-// city names none.
-const DefaultSuperviseDays = 5
-
-// superviseDispatch makes the city's supervision (督办) of lead l a
-// dispatch to the lead's town, linked to the lead: the town gets a task
-// with its own deadline and answers it, the city accepts or returns the
-// answer. While one is open, another supervision of the lead (raising it
-// to 挂牌督办) is recorded on the lead and needs no second dispatch.
-func (s *Server) superviseDispatch(c *fiber.Ctx, q *dbq.Queries, l dbq.Lead, act workflows.ActionInput) error {
-	if l.TownCode == nil {
-		return nil
-	}
-	sc, open := cityWide(), string(cases.DispatchOpen)
-	rows, err := q.DispatchList(c.UserContext(), dbq.DispatchListParams{LeadID: &l.ID, Status: &open, ScopeLevel: sc.Level(),
-		ScopeKey: sc.Key(), Sort: "id", Lim: 1})
-	if err != nil || len(rows) > 0 {
-		return err
-	}
-	days := act.DueDays
-	if days == 0 {
-		days = DefaultSuperviseDays
-	}
-	_, err = s.openDispatch(c, dispatchRecord{title: fmt.Sprintf("督办：欠薪线索 #%d", l.ID), instructions: act.Note,
-		towns: []string{*l.TownCode}, dueDays: days, leadID: &l.ID, level: string(act.Level)})
-	return err
 }
 
 func (s *Server) dispatchAct(c *fiber.Ctx) error {

@@ -156,9 +156,17 @@ func TestLeadSupervisionIsADispatch(t *testing.T) {
 	r := h.doAs(f.city, "POST", path, map[string]any{"level": "supervised", "note": "请加快办理", "due_days": 0})
 	assert.Equal(t, 422, r.Status, r.Raw)
 	assert.Contains(t, r.fields(), "due_days")
-	h.as2(f.city, 200, "POST", path, map[string]any{"level": "supervised", "note": "请三个工作日内反馈", "due_days": 3})
+	answer := h.as2(f.city, 200, "POST", path, map[string]any{"level": "supervised", "note": "请三个工作日内反馈", "due_days": 3})
 	ds := h.as2(f.city, 200, "GET", fmt.Sprintf("/api/v1/dispatches?lead_id=%d", lead), nil).items()
 	require.Len(t, ds, 1)
+	// the step's answer shows its dispatch: the workflow recorded and
+	// started it before answering
+	shown, _ := answer.Body["dispatches"].([]any)
+	require.Len(t, shown, 1, answer.Raw)
+	assert.Equal(t, ds[0]["id"], shown[0].(map[string]any)["id"])
+	assert.Equal(t, "open", shown[0].(map[string]any)["status"])
+	assert.Equal(t, fmt.Sprintf("督办：欠薪线索 #%d", lead), ds[0]["title"])
+	assert.Equal(t, "open", ds[0]["status"])
 	assert.Equal(t, "supervised", ds[0]["level"])
 	assert.EqualValues(t, 3, ds[0]["due_days"])
 	assert.Equal(t, "请三个工作日内反馈", ds[0]["instructions"])
@@ -175,6 +183,44 @@ func TestLeadSupervisionIsADispatch(t *testing.T) {
 		"one open supervision dispatch per lead")
 	d := h.as2(f.city, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", lead), nil)
 	assert.Equal(t, "listed", d.Body["supervision"])
+	assert.Len(t, d.Body["dispatches"], 1)
+	// the town sees the dispatch it is assigned on the lead; the worker
+	// sees none
+	assert.Len(t, h.as2(f.officer, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", lead), nil).Body["dispatches"], 1)
+	assert.Empty(t, h.as2(f.worker, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", lead), nil).Body["dispatches"])
+	// the system log names the supervising account as the dispatch's
+	// recorder
+	var who *string
+	require.NoError(t, h.pool.QueryRow(context.Background(), `SELECT username FROM audit_log
+		WHERE object_type = 'dispatches' AND object_id = $1 ORDER BY id LIMIT 1`, fmt.Sprint(ds[0]["id"])).Scan(&who))
+	require.NotNil(t, who)
+	assert.Contains(t, *who, "city-supervisor")
+}
+
+// A supervision taken by the lead's workflow is its dispatch whatever
+// becomes of the request: the step sent straight to the workflow (as if
+// the API process died right after it) still has its dispatch to the
+// lead's town, started, with the town's task.
+func TestLeadSupervisionDispatchWithoutTheAPI(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	lead := h.as2(f.worker, 201, "POST", "/api/v1/leads/report", map[string]any{"project_id": f.ProjectA,
+		"amount_claimed_fen": 10_000, "description": "工资未发"}).num("lead_id")
+	city, name := h.account("city_supervisor", cityScope())
+	st, err := (&caseclient.Client{Temporal: h.temporal}).ActLead(context.Background(), lead, workflows.ActSupervise,
+		workflows.ActionInput{Actor: cases.Actor{AccountID: city, Name: name, Role: "city_supervisor", Domain: "city"},
+			Level: cases.Supervised, Note: "请尽快核查"})
+	require.NoError(t, err)
+	require.NotZero(t, st.SupervisionDispatchID)
+	ds := h.as2(f.city, 200, "GET", fmt.Sprintf("/api/v1/dispatches?lead_id=%d", lead), nil).items()
+	require.Len(t, ds, 1)
+	assert.EqualValues(t, st.SupervisionDispatchID, ds[0]["id"])
+	assert.Equal(t, "open", ds[0]["status"])
+	assert.EqualValues(t, cases.DefaultSuperviseDays, ds[0]["due_days"])
+	assert.EqualValues(t, city, ds[0]["created_by"])
+	tasks := inbox(h, f.officer, fmt.Sprintf("?dispatch_id=%v", ds[0]["id"]))
+	require.Len(t, tasks, 1)
+	assert.Equal(t, "dispatch_report", tasks[0]["kind"])
 }
 
 // Warnings are read in scope: the city every one, the project's town, the

@@ -99,11 +99,15 @@ func (s *Server) leadAct(c *fiber.Ctx) error {
 		return err
 	}
 	auditDetail(c, "lead_step", st.Seq)
-	if spec.Name == workflows.ActSupervise {
-		if err := s.superviseDispatch(c, q, row.Lead, act); err != nil {
-			return err
-		}
-	}
+	// A supervision (督办) becomes a dispatch to the lead's town inside
+	// the workflow's step (workflows: change "supervise-dispatch"): the
+	// step is not answered before its dispatch is recorded and started,
+	// so the API records none. No fallback here for runs that started on
+	// the code before: the version is asked at the step itself, and a
+	// step the worker takes on the new code always takes the new path;
+	// only replays of steps taken earlier skip it, and those steps had
+	// their dispatch from the API of their time. (Deploy the worker with
+	// or before the API: an old worker's step would record no dispatch.)
 	return s.leadAnswer(c, q, id)
 }
 

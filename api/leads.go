@@ -119,8 +119,22 @@ type leadEventOut struct {
 
 type leadDetailOut struct {
 	leadOut
-	Events []leadEventOut `json:"events"`
-	Tasks  []taskOut      `json:"tasks" doc:"the lead's open tasks"`
+	Events     []leadEventOut    `json:"events"`
+	Tasks      []taskOut         `json:"tasks" doc:"the lead's open tasks"`
+	Dispatches []leadDispatchRef `json:"dispatches" doc:"the dispatches linked to the lead (督办: its supervision becomes one) the caller may see, newest first"`
+}
+
+// leadDispatchRef is a dispatch linked to a lead, as its detail lists it
+// (GET /dispatches/{id} shows the rest).
+type leadDispatchRef struct {
+	ID          int64     `json:"id"`
+	Title       string    `json:"title"`
+	Level       string    `json:"level"`
+	LevelLabel  string    `json:"level_label"`
+	Status      string    `json:"status"`
+	StatusLabel string    `json:"status_label"`
+	DueDays     int32     `json:"due_days"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 type leadReportIn struct {
@@ -285,6 +299,18 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 	out.Tasks = make([]taskOut, len(tasks))
 	for i, t := range tasks {
 		out.Tasks[i] = taskFrom(t)
+	}
+	sc := scopeOf(c)
+	ds, err := q.DispatchList(c.UserContext(), dbq.DispatchListParams{LeadID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
+		Sort: "-id", Lim: 50})
+	if err != nil {
+		return leadDetailOut{}, err
+	}
+	out.Dispatches = make([]leadDispatchRef, len(ds))
+	for i, r := range ds {
+		d := r.Dispatch
+		out.Dispatches[i] = leadDispatchRef{ID: d.ID, Title: d.Title, Level: d.Level, LevelLabel: registry.DispatchLevels.Label(d.Level),
+			Status: d.Status, StatusLabel: registry.DispatchStatuses.Label(d.Status), DueDays: d.DueDays, CreatedAt: d.CreatedAt}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/anxin-city/anxin/db"
+	"github.com/anxin-city/anxin/db/dbq"
 
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/workflows"
@@ -19,6 +20,12 @@ func (c *Client) StartDispatch(ctx context.Context, in workflows.DispatchInput) 
 	var st cases.DispatchState
 	err := c.Start(ctx, Dispatch, in.DispatchID, in, &st)
 	return st, err
+}
+
+// DispatchInput is the start of the workflow of recorded dispatch d,
+// assigned to towns (sorted, distinct) by by.
+func DispatchInput(d dbq.Dispatch, towns []string, by cases.Actor) workflows.DispatchInput {
+	return workflows.DispatchInput{DispatchID: d.ID, By: by, Towns: towns, DueDays: int(d.DueDays), LeadID: deref(d.LeadID)}
 }
 
 // ActDispatch sends action to dispatch id's workflow and answers the
@@ -40,8 +47,7 @@ func (c *Client) StartStalledDispatches(ctx context.Context, pool *pgxpool.Pool,
 	for _, r := range rows {
 		d := r.Dispatch
 		by := Account{ID: d.CreatedBy, Name: r.ByName, Role: r.ByRole, Domain: r.ByDomain, Scope: db.CityScope()}.Actor("")
-		in := workflows.DispatchInput{DispatchID: d.ID, By: by, Towns: r.Towns, DueDays: int(d.DueDays), LeadID: deref(d.LeadID)}
-		if _, err := c.StartDispatch(ctx, in); err != nil {
+		if _, err := c.StartDispatch(ctx, DispatchInput(d, r.Towns, by)); err != nil {
 			return started, err
 		}
 		c.logger().Warn("started the workflow of a stalled dispatch", "dispatch", d.ID, "recorded", d.CreatedAt)

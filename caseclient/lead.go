@@ -123,6 +123,13 @@ func (s Sweeper) StartStalled(ctx context.Context, before time.Time) (int, error
 	return leads + dispatches + warnings, err
 }
 
+// StartDispatch starts recorded dispatch d's workflow, assigned to towns
+// by by (the lead workflow's supervision, activities.RecordLeadDispatch).
+func (s Sweeper) StartDispatch(ctx context.Context, d dbq.Dispatch, towns []string, by cases.Actor) error {
+	_, err := s.Client.StartDispatch(ctx, DispatchInput(d, towns, by))
+	return err
+}
+
 // ScanWarnings runs the warning scan (Client.ScanWarnings) and answers
 // what it did.
 func (s Sweeper) ScanWarnings(ctx context.Context, asOf time.Time, f rules.Filter) (string, error) {

@@ -47,6 +47,11 @@ type DispatchPolicy struct {
 // DefaultDispatchPolicy is the policy of every dispatch.
 var DefaultDispatchPolicy = DispatchPolicy{RemindDays: 1, ReviewDays: 5}
 
+// DefaultSuperviseDays is the town's deadline, in working days, of the
+// dispatch a supervision (督办) of a lead becomes when the city names
+// none (the lead workflow's supervise step).
+const DefaultSuperviseDays = 5
+
 // DispatchPart is one town's part of a dispatch.
 type DispatchPart struct {
 	TownCode   string     `json:"town_code"`

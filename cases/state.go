@@ -68,16 +68,20 @@ type LeadState struct {
 	ConfirmDueEstimated bool        `json:"confirm_due_estimated"`
 	Overdue             bool        `json:"overdue"`
 	Supervision         Supervision `json:"supervision"`
-	Extended            bool        `json:"extended"`
-	Reopened            int         `json:"reopened"`
-	LinkedReports       int         `json:"linked_reports"`
-	ClosureCode         ClosureCode `json:"closure_code,omitempty"`
-	AmountPaidFen       *int64      `json:"amount_paid_fen,omitempty"`
-	AmountRecoveredFen  *int64      `json:"amount_recovered_fen,omitempty"`
-	WorkersCovered      *int        `json:"workers_covered,omitempty"`
-	ResultSummary       string      `json:"result_summary,omitempty"`
-	ClosedAt            *time.Time  `json:"closed_at,omitempty"`
-	Tasks               []Task      `json:"tasks"`
+	// SupervisionDispatchID is the dispatch the lead's last supervision
+	// that needed one recorded (督办 becomes a dispatch to the lead's
+	// town unless one is open); 0 before any.
+	SupervisionDispatchID int64       `json:"supervision_dispatch_id,omitempty"`
+	Extended              bool        `json:"extended"`
+	Reopened              int         `json:"reopened"`
+	LinkedReports         int         `json:"linked_reports"`
+	ClosureCode           ClosureCode `json:"closure_code,omitempty"`
+	AmountPaidFen         *int64      `json:"amount_paid_fen,omitempty"`
+	AmountRecoveredFen    *int64      `json:"amount_recovered_fen,omitempty"`
+	WorkersCovered        *int        `json:"workers_covered,omitempty"`
+	ResultSummary         string      `json:"result_summary,omitempty"`
+	ClosedAt              *time.Time  `json:"closed_at,omitempty"`
+	Tasks                 []Task      `json:"tasks"`
 }
 
 // Event is one step of a lead's history.

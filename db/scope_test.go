@@ -127,6 +127,8 @@ var unscopedReads = map[string]string{
 	"DispatchStalledWithRecorder": "the stalled-case sweep (the platform's own, no caller)",
 	"WarningStalled":              "the stalled-case sweep (the platform's own, no caller)",
 	"DispatchSeq":                 "the projection's step number of a dispatch",
+	"DispatchOfLeadStep":          "the lead workflow's own supervision dispatch (activities.RecordLeadDispatch, no caller)",
+	"DispatchOpenOfLead":          "the lead workflow's own check for an open supervision dispatch (no caller)",
 	// warnings: the workflows' own
 	"WarningSeq":             "the projection's step number of a warning",
 	"WarningEvents":          "after WarningList narrowed to the warning",

@@ -41,9 +41,21 @@ ORDER BY t.dispatch_id, t.town_code;
 SELECT * FROM dispatch_events WHERE dispatch_id = @dispatch_id ORDER BY at, id;
 
 -- name: DispatchInsert :one
-INSERT INTO dispatches (title, instructions, lead_id, level, due_days, created_by)
-VALUES (@title, @instructions, sqlc.narg('lead_id'), @level, @due_days, @created_by)
+-- A dispatch of a lead step (lead_seq, its supervision) recorded already
+-- is not recorded again: no row (then DispatchOfLeadStep reads it).
+INSERT INTO dispatches (title, instructions, lead_id, lead_seq, level, due_days, created_by)
+VALUES (@title, @instructions, sqlc.narg('lead_id'), sqlc.narg('lead_seq'), @level, @due_days, @created_by)
+ON CONFLICT (lead_id, lead_seq) DO NOTHING
 RETURNING *;
+
+-- name: DispatchOfLeadStep :one
+-- The dispatch step lead_seq of lead lead_id recorded (its supervision).
+SELECT * FROM dispatches WHERE lead_id = @lead_id AND lead_seq = @lead_seq;
+
+-- name: DispatchOpenOfLead :one
+-- Whether a dispatch linked to the lead is open (or recorded and not yet
+-- started).
+SELECT EXISTS (SELECT 1 FROM dispatches WHERE lead_id = @lead_id AND status IN ('received', 'open'))::boolean;
 
 -- name: DispatchTownInsert :exec
 INSERT INTO dispatch_towns (dispatch_id, town_code) VALUES (@dispatch_id, @town_code);

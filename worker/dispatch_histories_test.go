@@ -22,6 +22,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/anxin-city/anxin/activities"
+	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/cases/casetest"
 	"github.com/anxin-city/anxin/db"
@@ -235,7 +236,10 @@ func caseRecorder(t *testing.T, workflow any) (client.Client, *casetest.Fixture)
 	t.Cleanup(c.Close)
 	pool := dbtest.New(t)
 	f := casetest.New(t, pool)
-	acts := &activities.Activities{DB: pool, Logger: logger}
+	// the lead's supervise step starts its dispatch's workflow through the
+	// case client (activities.RecordLeadDispatch)
+	acts := &activities.Activities{DB: pool, Logger: logger,
+		Cases: caseclient.Sweeper{Client: &caseclient.Client{Temporal: c, Logger: logger}, Pool: pool}}
 	workertest.Run(t, c, acts, worker.Options{Identity: recorderIdentity})
 	short := sdkworker.New(c, shortCalendarQueue, sdkworker.Options{Identity: recorderIdentity})
 	short.RegisterWorkflow(workflow)

@@ -3,7 +3,9 @@ package workflows
 import (
 	"slices"
 	"time"
+	"unicode/utf8"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/anxin-city/anxin/activities"
@@ -113,7 +115,8 @@ var leadActions = []leadAction{
 	{ActionSpec: cases.ActionSpec{Name: ActSupervise, Label: "督办", By: cases.ByCity, From: working,
 		Fields: []string{"level", "due_days"}, Required: []string{"level"}, NoteMin: 2, NoteWhat: "督办意见",
 		Doc: "supervise (督办, level supervised) or list (挂牌督办, level listed) the lead: a dispatch to the lead's town " +
-			"with the note as instructions, due in due_days working days (default 5), unless one is open"},
+			"with the note as instructions, due in due_days working days (default 5), unless one is open; recorded and " +
+			"started by the step itself (the answer lists it in dispatches)"},
 		check: checkSupervise, apply: (*lead).doSupervise},
 	{ActionSpec: cases.ActionSpec{Name: ActLinkReport, Label: "补充反映", By: cases.ByIntake, Internal: true,
 		Fields: []string{"amount_claimed_fen", "workers_claimed"}, NoteMin: 1, NoteWhat: "补充的反映内容",
@@ -288,6 +291,13 @@ func checkSupervise(_ *lead, in ActionInput) *Refusal {
 	if in.Level != cases.Supervised && in.Level != cases.Listed {
 		return refuse(RefusedInput, "level", "请选择督办或挂牌督办")
 	}
+	// the dispatch it becomes takes these (dispatches' checks)
+	if in.DueDays < 0 || in.DueDays > 365 {
+		return refuse(RefusedInput, "due_days", "期限应为1至365个工作日")
+	}
+	if utf8.RuneCountInString(in.Note) > 4000 {
+		return refuse(RefusedInput, "note", "督办意见不能超过4000字")
+	}
 	return nil
 }
 
@@ -422,10 +432,49 @@ func (l *lead) doSendBack(ctx workflow.Context, _ ActionInput, _ *cases.Event) e
 	return nil
 }
 
-func (l *lead) doSupervise(_ workflow.Context, in ActionInput, _ *cases.Event) error {
+// superviseDispatchVersion is the GetVersion change ID of the dispatch a
+// supervision becomes. Before it, the API recorded the dispatch after the
+// step (not atomic: a failure in between left the lead supervised with no
+// dispatch); from it, the step records it through an activity
+// (RecordLeadDispatch) before the step is projected and answered. The
+// version is asked at each supervise step, so a step that runs on this
+// code takes the new path whatever code the run started on; only the
+// replay of a step taken before (no marker in its history) skips it.
+const superviseDispatchVersion = "supervise-dispatch"
+
+func (l *lead) doSupervise(ctx workflow.Context, in ActionInput, _ *cases.Event) error {
 	l.st.Tasks = slices.DeleteFunc(l.st.Tasks, func(t cases.Task) bool { return t.Kind == cases.TaskSupervise })
 	if in.Level == cases.Listed || l.st.Supervision != cases.Listed {
 		l.st.Supervision = in.Level
+	}
+	if workflow.GetVersion(ctx, superviseDispatchVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion ||
+		l.st.TownCode == "" {
+		return nil
+	}
+	return l.superviseDispatch(ctx, in)
+}
+
+// superviseDispatch makes the supervision a dispatch to the lead's town
+// linked to the lead, with the note as the instructions (the activity
+// RecordLeadDispatch: recorded once per step, started; none while one of
+// the lead is open). Like a projection it is retried until it succeeds:
+// the step is not taken without its dispatch.
+func (l *lead) superviseDispatch(ctx workflow.Context, in ActionInput) error {
+	var a *activities.Activities
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		// a record and a start that waits for the dispatch's first step
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	})
+	var id int64
+	err := workflow.ExecuteActivity(actx, a.RecordLeadDispatch, activities.LeadDispatchInput{LeadID: l.in.LeadID,
+		LeadSeq: l.st.Seq + 1, TownCode: l.st.TownCode, Note: in.Note, DueDays: in.DueDays, Level: string(in.Level),
+		By: in.Actor}).Get(ctx, &id)
+	if err != nil {
+		return err
+	}
+	if id != 0 {
+		l.st.SupervisionDispatchID = id
 	}
 	return nil
 }

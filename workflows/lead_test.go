@@ -34,6 +34,9 @@ type leadRun struct {
 	in    workflows.LeadInput
 	start time.Time
 	n     int
+	// starter stands in for the case client: it records the dispatches a
+	// supervision starts (no dispatch workflow runs here)
+	starter *dispatchStarter
 }
 
 // newLeadRun records a lead reported at start and prepares its workflow.
@@ -51,7 +54,8 @@ func newLeadRunIn(t *testing.T, f *casetest.Fixture, start time.Time, l casetest
 	env.SetStartTime(start)
 	env.SetTestTimeout(30 * time.Second)
 	env.RegisterWorkflow(workflows.LeadWorkflow)
-	env.RegisterActivity(&activities.Activities{DB: f.Pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	starter := &dispatchStarter{}
+	env.RegisterActivity(&activities.Activities{DB: f.Pool, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Cases: starter})
 	if l.By.AccountID == 0 {
 		l.By = f.WorkerActor
 	}
@@ -59,7 +63,7 @@ func newLeadRunIn(t *testing.T, f *casetest.Fixture, start time.Time, l casetest
 	id, town, contractor := f.Record(t, l)
 	in := workflows.LeadInput{LeadID: id, Source: cases.SourceWorkerApp, ReceivedAt: start, By: l.By, WorkerID: l.WorkerID,
 		ProjectID: l.ProjectID, TownCode: town, ContractorID: contractor, AmountClaimedFen: l.Amount, WorkersClaimed: max(l.Workers, 1)}
-	return &leadRun{t: t, env: env, f: f, in: in, start: start}
+	return &leadRun{t: t, env: env, f: f, in: in, start: start, starter: starter}
 }
 
 // result is what an update answered.

@@ -141,25 +141,30 @@ func (q *Queries) DispatchEvents(ctx context.Context, dispatchID int64) ([]Dispa
 }
 
 const dispatchInsert = `-- name: DispatchInsert :one
-INSERT INTO dispatches (title, instructions, lead_id, level, due_days, created_by)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, title, instructions, lead_id, level, due_days, status, seq, created_by, created_at, closed_at, updated_at
+INSERT INTO dispatches (title, instructions, lead_id, lead_seq, level, due_days, created_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (lead_id, lead_seq) DO NOTHING
+RETURNING id, title, instructions, lead_id, level, due_days, status, seq, created_by, created_at, closed_at, updated_at, lead_seq
 `
 
 type DispatchInsertParams struct {
 	Title        string
 	Instructions string
 	LeadID       *int64
+	LeadSeq      *int32
 	Level        string
 	DueDays      int32
 	CreatedBy    int64
 }
 
+// A dispatch of a lead step (lead_seq, its supervision) recorded already
+// is not recorded again: no row (then DispatchOfLeadStep reads it).
 func (q *Queries) DispatchInsert(ctx context.Context, arg DispatchInsertParams) (Dispatch, error) {
 	row := q.db.QueryRow(ctx, dispatchInsert,
 		arg.Title,
 		arg.Instructions,
 		arg.LeadID,
+		arg.LeadSeq,
 		arg.Level,
 		arg.DueDays,
 		arg.CreatedBy,
@@ -178,13 +183,14 @@ func (q *Queries) DispatchInsert(ctx context.Context, arg DispatchInsertParams) 
 		&i.CreatedAt,
 		&i.ClosedAt,
 		&i.UpdatedAt,
+		&i.LeadSeq,
 	)
 	return i, err
 }
 
 const dispatchList = `-- name: DispatchList :many
 
-SELECT d.id, d.title, d.instructions, d.lead_id, d.level, d.due_days, d.status, d.seq, d.created_by, d.created_at, d.closed_at, d.updated_at, coalesce(a.display_name, '')::text AS created_by_name,
+SELECT d.id, d.title, d.instructions, d.lead_id, d.level, d.due_days, d.status, d.seq, d.created_by, d.created_at, d.closed_at, d.updated_at, d.lead_seq, coalesce(a.display_name, '')::text AS created_by_name,
        (SELECT count(*) FROM dispatch_towns t WHERE t.dispatch_id = d.id)::int AS towns,
        (SELECT count(*) FROM dispatch_towns t WHERE t.dispatch_id = d.id AND t.status = 'accepted')::int AS towns_accepted,
        (SELECT count(*) FROM dispatch_towns t WHERE t.dispatch_id = d.id AND t.overdue)::int AS towns_overdue,
@@ -270,6 +276,7 @@ func (q *Queries) DispatchList(ctx context.Context, arg DispatchListParams) ([]D
 			&i.Dispatch.CreatedAt,
 			&i.Dispatch.ClosedAt,
 			&i.Dispatch.UpdatedAt,
+			&i.Dispatch.LeadSeq,
 			&i.CreatedByName,
 			&i.Towns,
 			&i.TownsAccepted,
@@ -284,6 +291,50 @@ func (q *Queries) DispatchList(ctx context.Context, arg DispatchListParams) ([]D
 		return nil, err
 	}
 	return items, nil
+}
+
+const dispatchOfLeadStep = `-- name: DispatchOfLeadStep :one
+SELECT id, title, instructions, lead_id, level, due_days, status, seq, created_by, created_at, closed_at, updated_at, lead_seq FROM dispatches WHERE lead_id = $1 AND lead_seq = $2
+`
+
+type DispatchOfLeadStepParams struct {
+	LeadID  *int64
+	LeadSeq *int32
+}
+
+// The dispatch step lead_seq of lead lead_id recorded (its supervision).
+func (q *Queries) DispatchOfLeadStep(ctx context.Context, arg DispatchOfLeadStepParams) (Dispatch, error) {
+	row := q.db.QueryRow(ctx, dispatchOfLeadStep, arg.LeadID, arg.LeadSeq)
+	var i Dispatch
+	err := row.Scan(
+		&i.ID,
+		&i.Title,
+		&i.Instructions,
+		&i.LeadID,
+		&i.Level,
+		&i.DueDays,
+		&i.Status,
+		&i.Seq,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.ClosedAt,
+		&i.UpdatedAt,
+		&i.LeadSeq,
+	)
+	return i, err
+}
+
+const dispatchOpenOfLead = `-- name: DispatchOpenOfLead :one
+SELECT EXISTS (SELECT 1 FROM dispatches WHERE lead_id = $1 AND status IN ('received', 'open'))::boolean
+`
+
+// Whether a dispatch linked to the lead is open (or recorded and not yet
+// started).
+func (q *Queries) DispatchOpenOfLead(ctx context.Context, leadID *int64) (bool, error) {
+	row := q.db.QueryRow(ctx, dispatchOpenOfLead, leadID)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const dispatchProjectState = `-- name: DispatchProjectState :execrows
@@ -326,7 +377,7 @@ func (q *Queries) DispatchSeq(ctx context.Context, id int64) (int32, error) {
 }
 
 const dispatchStalledWithRecorder = `-- name: DispatchStalledWithRecorder :many
-SELECT d.id, d.title, d.instructions, d.lead_id, d.level, d.due_days, d.status, d.seq, d.created_by, d.created_at, d.closed_at, d.updated_at, a.display_name AS by_name, a.role AS by_role, a.domain AS by_domain,
+SELECT d.id, d.title, d.instructions, d.lead_id, d.level, d.due_days, d.status, d.seq, d.created_by, d.created_at, d.closed_at, d.updated_at, d.lead_seq, a.display_name AS by_name, a.role AS by_role, a.domain AS by_domain,
        ARRAY(SELECT t.town_code FROM dispatch_towns t WHERE t.dispatch_id = d.id ORDER BY t.town_code)::text[] AS towns
 FROM dispatches d
 JOIN accounts a ON a.id = d.created_by
@@ -367,6 +418,7 @@ func (q *Queries) DispatchStalledWithRecorder(ctx context.Context, before time.T
 			&i.Dispatch.CreatedAt,
 			&i.Dispatch.ClosedAt,
 			&i.Dispatch.UpdatedAt,
+			&i.Dispatch.LeadSeq,
 			&i.ByName,
 			&i.ByRole,
 			&i.ByDomain,

@@ -211,6 +211,7 @@ type Dispatch struct {
 	CreatedAt    time.Time
 	ClosedAt     *time.Time
 	UpdatedAt    time.Time
+	LeadSeq      *int32
 }
 
 type DispatchEvent struct {
