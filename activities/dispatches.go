@@ -43,7 +43,8 @@ func (a *Activities) ProjectDispatch(ctx context.Context, p cases.DispatchProjec
 			if err := q.DispatchTownProject(ctx, dbq.DispatchTownProjectParams{DispatchID: st.DispatchID, TownCode: pt.TownCode,
 				Status: string(pt.Status), DueAt: pt.DueAt, RemindedAt: pt.RemindedAt, Overdue: pt.Overdue,
 				Returned: int32(pt.Returned), Report: pt.Report, ReportedAt: pt.ReportedAt, AcceptedAt: pt.AcceptedAt,
-				EvidenceIds: append([]int64{}, pt.EvidenceIDs...)}); err != nil {
+				EvidenceIds: append([]int64{}, pt.EvidenceIDs...), DueEstimated: pt.DueEstimated, ReviewDue: pt.ReviewDue,
+				ReviewDueEstimated: pt.ReviewDueEstimated}); err != nil {
 				return fmt.Errorf("dispatch %d town %s: %w", st.DispatchID, pt.TownCode, err)
 			}
 		}

@@ -35,7 +35,7 @@ func (a *Activities) ProjectWarning(ctx context.Context, p cases.WarningProjecti
 		}
 		n, err := q.WarningProjectState(ctx, dbq.WarningProjectStateParams{ID: st.WarningID, Seq: int32(st.Seq),
 			Status: string(st.Status), Level: st.Level, Answer: st.Answer, EvidenceIds: evidence, AnsweredAt: st.AnsweredAt,
-			DueAt: st.DueAt, Overdue: st.Overdue, LeadID: lead, Resolution: st.Resolution, ClosedAt: st.ClosedAt, At: ev.At})
+			DueAt: st.DueAt, Overdue: st.Overdue, DueEstimated: st.DueEstimated, LeadID: lead, Resolution: st.Resolution, ClosedAt: st.ClosedAt, At: ev.At})
 		if err != nil {
 			return fmt.Errorf("warning %d step %d: %w", st.WarningID, st.Seq, err)
 		}

@@ -49,19 +49,22 @@ type dispatchOut struct {
 }
 
 type dispTown struct {
-	TownCode    string        `json:"town_code"`
-	TownName    string        `json:"town_name"`
-	Status      string        `json:"status"`
-	StatusLabel string        `json:"status_label"`
-	DueAt       *time.Time    `json:"due_at"`
-	RemindedAt  *time.Time    `json:"reminded_at"`
-	Overdue     bool          `json:"overdue"`
-	Returned    int32         `json:"returned" doc:"times the city returned the town's report"`
-	Report      string        `json:"report"`
-	ReportedAt  *time.Time    `json:"reported_at"`
-	AcceptedAt  *time.Time    `json:"accepted_at"`
-	EvidenceIDs []int64       `json:"evidence_ids" doc:"the evidence files the town's last report was submitted with"`
-	Evidence    []evidenceRef `json:"evidence,omitempty" doc:"the dispatch's detail (and an action's answer): those files (names, sizes, types, links)"`
+	TownCode           string        `json:"town_code"`
+	TownName           string        `json:"town_name"`
+	Status             string        `json:"status"`
+	StatusLabel        string        `json:"status_label"`
+	DueAt              *time.Time    `json:"due_at" doc:"the town's deadline to report"`
+	DueEstimated       bool          `json:"due_estimated" doc:"due_at was counted without the official holiday arrangement of a year it passes through (weekdays only; 期限为估算): it is recounted once the city enters that year's holidays"`
+	RemindedAt         *time.Time    `json:"reminded_at"`
+	Overdue            bool          `json:"overdue"`
+	Returned           int32         `json:"returned" doc:"times the city returned the town's report"`
+	Report             string        `json:"report"`
+	ReportedAt         *time.Time    `json:"reported_at"`
+	AcceptedAt         *time.Time    `json:"accepted_at"`
+	ReviewDue          *time.Time    `json:"review_due" doc:"the city's deadline to accept or return the town's last report (null before one)"`
+	ReviewDueEstimated bool          `json:"review_due_estimated" doc:"the same mark for review_due"`
+	EvidenceIDs        []int64       `json:"evidence_ids" doc:"the evidence files the town's last report was submitted with"`
+	Evidence           []evidenceRef `json:"evidence,omitempty" doc:"the dispatch's detail (and an action's answer): those files (names, sizes, types, links)"`
 }
 
 type dispatchEventOut struct {
@@ -156,7 +159,8 @@ func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor c
 		x := t.DispatchTown
 		codes = append(codes, x.TownCode)
 		out.Towns = append(out.Towns, dispTown{TownCode: x.TownCode, TownName: t.TownName, Status: x.Status,
-			StatusLabel: registry.DispatchTownStatuses.Label(x.Status), DueAt: x.DueAt, RemindedAt: x.RemindedAt,
+			StatusLabel: registry.DispatchTownStatuses.Label(x.Status), DueAt: x.DueAt, DueEstimated: x.DueEstimated,
+			RemindedAt: x.RemindedAt, ReviewDue: x.ReviewDue, ReviewDueEstimated: x.ReviewDueEstimated,
 			Overdue: x.Overdue, Returned: x.Returned, Report: x.Report, ReportedAt: x.ReportedAt, AcceptedAt: x.AcceptedAt,
 			EvidenceIDs: append([]int64{}, x.EvidenceIds...)})
 	}

@@ -43,6 +43,7 @@ type warningOut struct {
 	Answer         string          `json:"answer"`
 	AnsweredAt     *time.Time      `json:"answered_at"`
 	DueAt          *time.Time      `json:"due_at" doc:"the current holder's deadline"`
+	DueEstimated   bool            `json:"due_estimated" doc:"due_at was counted without the official holiday arrangement of a year it passes through (weekdays only; 期限为估算): it is recounted once the city enters that year's holidays"`
 	Overdue        bool            `json:"overdue"`
 	LeadID         *int64          `json:"lead_id" doc:"the lead it was converted into"`
 	Resolution     string          `json:"resolution"`
@@ -220,7 +221,7 @@ func warningFrom(r dbq.WarningListRow, actor cases.Actor) warningOut {
 		ProjectName: r.ProjectName, EnterpriseID: w.EnterpriseID, EnterpriseName: r.EnterpriseName, EmploymentID: w.EmploymentID,
 		TownCode: w.TownCode, Period: w.Period, Figures: w.Figures, Explanation: w.Explanation, Basis: w.Basis, Status: w.Status,
 		StatusLabel: registry.WarningStatuses.Label(w.Status), Answer: w.Answer, AnsweredAt: w.AnsweredAt, DueAt: w.DueAt,
-		Overdue: w.Overdue, LeadID: w.LeadID, Resolution: w.Resolution, Step: w.Seq, CreatedAt: w.CreatedAt, ClosedAt: w.ClosedAt,
+		DueEstimated: w.DueEstimated, Overdue: w.Overdue, LeadID: w.LeadID, Resolution: w.Resolution, Step: w.Seq, CreatedAt: w.CreatedAt, ClosedAt: w.ClosedAt,
 	}
 	out.Actions = actionsAllowed(workflows.WarningActions(), func(a cases.ActionSpec) *workflows.Refusal {
 		return workflows.PrecheckWarning(a, actor, cases.WarningStatus(w.Status), warningParties(w))

@@ -42,10 +42,13 @@ type DispatchPolicy struct {
 	RemindDays int `json:"remind_days"`
 	// ReviewDays: working days the city has to accept or return a report.
 	ReviewDays int `json:"review_days"`
+	// SuperviseDays: working days the city has to chase a town whose
+	// report is overdue (its supervise task, 督办).
+	SuperviseDays int `json:"supervise_days"`
 }
 
 // DefaultDispatchPolicy is the policy of every dispatch.
-var DefaultDispatchPolicy = DispatchPolicy{RemindDays: 1, ReviewDays: 5}
+var DefaultDispatchPolicy = DispatchPolicy{RemindDays: 1, ReviewDays: 5, SuperviseDays: 2}
 
 // DefaultSuperviseDays is the town's deadline, in working days, of the
 // dispatch a supervision (督办) of a lead becomes when the city names
@@ -54,13 +57,16 @@ const DefaultSuperviseDays = 5
 
 // DispatchPart is one town's part of a dispatch.
 type DispatchPart struct {
-	TownCode   string     `json:"town_code"`
-	Status     PartStatus `json:"status"`
-	DueAt      *time.Time `json:"due_at,omitempty"`
-	RemindedAt *time.Time `json:"reminded_at,omitempty"`
-	Overdue    bool       `json:"overdue"`
-	Returned   int        `json:"returned"`
-	Report     string     `json:"report,omitempty"`
+	TownCode string     `json:"town_code"`
+	Status   PartStatus `json:"status"`
+	DueAt    *time.Time `json:"due_at,omitempty"`
+	// DueEstimated: DueAt was counted through a year without an official
+	// holiday calendar (optional in JSON: histories before it have none).
+	DueEstimated bool       `json:"due_estimated,omitempty"`
+	RemindedAt   *time.Time `json:"reminded_at,omitempty"`
+	Overdue      bool       `json:"overdue"`
+	Returned     int        `json:"returned"`
+	Report       string     `json:"report,omitempty"`
 	// EvidenceIDs are the evidence files of the last report (optional in
 	// JSON: histories before it have none).
 	EvidenceIDs []int64    `json:"evidence_ids,omitempty"`
@@ -68,6 +74,9 @@ type DispatchPart struct {
 	AcceptedAt  *time.Time `json:"accepted_at,omitempty"`
 	// ReviewDue is the city's deadline to answer the report.
 	ReviewDue *time.Time `json:"review_due,omitempty"`
+	// ReviewDueEstimated: ReviewDue was counted through a year without an
+	// official holiday calendar (optional in JSON, as DueEstimated).
+	ReviewDueEstimated bool `json:"review_due_estimated,omitempty"`
 }
 
 // DispatchState is the state of a dispatch as its workflow holds it: the

@@ -75,6 +75,9 @@ type WarningState struct {
 	// whether it passed.
 	DueAt   *time.Time `json:"due_at,omitempty"`
 	Overdue bool       `json:"overdue"`
+	// DueEstimated: DueAt was counted through a year without an official
+	// holiday calendar (optional in JSON: histories before it have none).
+	DueEstimated bool `json:"due_estimated,omitempty"`
 	// Escalations counts the steps up the ladder (to the town, to the city).
 	Escalations int        `json:"escalations"`
 	Resolution  string     `json:"resolution,omitempty"`

@@ -82,7 +82,8 @@ SELECT seq FROM dispatches WHERE id = @id;
 -- name: DispatchTownProject :exec
 UPDATE dispatch_towns SET status = @status, due_at = sqlc.narg('due_at'), reminded_at = sqlc.narg('reminded_at'),
     overdue = @overdue, returned = @returned, report = @report, reported_at = sqlc.narg('reported_at'),
-    accepted_at = sqlc.narg('accepted_at'), evidence_ids = @evidence_ids::bigint[]
+    accepted_at = sqlc.narg('accepted_at'), evidence_ids = @evidence_ids::bigint[], due_estimated = @due_estimated,
+    review_due = sqlc.narg('review_due'), review_due_estimated = @review_due_estimated
 WHERE dispatch_id = @dispatch_id AND town_code = @town_code;
 
 -- name: DispatchEventInsert :exec

@@ -42,7 +42,8 @@ WHERE (@include_closed::boolean OR status IN ('received', 'open')) AND created_a
 ORDER BY id;
 
 -- name: ReconcileDispatchTowns :many
-SELECT dispatch_id, town_code, status, due_at, overdue, returned FROM dispatch_towns
+SELECT dispatch_id, town_code, status, due_at, due_estimated, review_due, review_due_estimated, overdue, returned
+FROM dispatch_towns
 WHERE dispatch_id = @dispatch_id ORDER BY town_code;
 
 -- name: ReconcileDispatchTasks :many
@@ -62,7 +63,7 @@ WHERE (@include_closed::boolean OR status NOT IN ('closed', 'converted')) AND cr
 ORDER BY id;
 
 -- name: ReconcileWarning :one
-SELECT id, seq, status, level, due_at, overdue, lead_id, closed_at, created_at FROM warnings WHERE id = @id;
+SELECT id, seq, status, level, due_at, due_estimated, overdue, lead_id, closed_at, created_at FROM warnings WHERE id = @id;
 
 -- name: ReconcileWarningTasks :many
 SELECT key FROM case_tasks WHERE warning_id = @warning_id AND closed_at IS NULL ORDER BY key;

@@ -16,7 +16,7 @@ RETURNING *;
 -- name: WarningProjectState :execrows
 -- The state after step seq, unless that step (or a later one) is in.
 UPDATE warnings SET seq = @seq, status = @status, level = @level, answer = @answer, evidence_ids = @evidence_ids::bigint[],
-    answered_at = sqlc.narg('answered_at'), due_at = sqlc.narg('due_at'), overdue = @overdue,
+    answered_at = sqlc.narg('answered_at'), due_at = sqlc.narg('due_at'), overdue = @overdue, due_estimated = @due_estimated,
     lead_id = sqlc.narg('lead_id'), resolution = @resolution, closed_at = sqlc.narg('closed_at'), updated_at = @at
 WHERE id = @id AND seq < @seq;
 

@@ -53,7 +53,8 @@ func (r CaseReport) String() string {
 
 // Dispatches checks every open dispatch (every one with opts.All)
 // recorded more than opts.Grace ago against its workflow: status, step,
-// each town's part (status, deadline, overdue, returns), the open tasks
+// each town's part (status, deadlines and their estimated marks, overdue,
+// returns), the open tasks
 // and the event steps.
 func Dispatches(ctx context.Context, pool *pgxpool.Pool, c client.Client, opts Options) (CaseReport, error) {
 	return checkCases(ctx, pool, c, opts, caseclient.Dispatch, func(q *dbq.Queries, p dbq.ReconcileDispatchesParams) ([]int64, error) {
@@ -63,7 +64,7 @@ func Dispatches(ctx context.Context, pool *pgxpool.Pool, c client.Client, opts O
 
 // Warnings checks every open warning (every one with opts.All) recorded
 // more than opts.Grace ago against its workflow: status, step, level, the
-// holder's deadline and whether it passed, the lead it became, the open
+// holder's deadline, its estimated mark and whether it passed, the lead it became, the open
 // tasks and the event steps. A warning the scan recorded but could not
 // start (status received) is a finding once older than the grace period:
 // the stalled-case sweep starts it.
@@ -206,6 +207,15 @@ func checkDispatch(ctx context.Context, q *dbq.Queries, cc *caseclient.Client, i
 		if !sameInstant(p.DueAt, t.DueAt) {
 			add(f("due_at"), fmtTime(p.DueAt), fmtTime(t.DueAt))
 		}
+		if p.DueEstimated != t.DueEstimated {
+			add(f("due_estimated"), strconv.FormatBool(p.DueEstimated), strconv.FormatBool(t.DueEstimated))
+		}
+		if !sameInstant(p.ReviewDue, t.ReviewDue) {
+			add(f("review_due"), fmtTime(p.ReviewDue), fmtTime(t.ReviewDue))
+		}
+		if p.ReviewDueEstimated != t.ReviewDueEstimated {
+			add(f("review_due_estimated"), strconv.FormatBool(p.ReviewDueEstimated), strconv.FormatBool(t.ReviewDueEstimated))
+		}
 		if p.Overdue != t.Overdue {
 			add(f("overdue"), strconv.FormatBool(p.Overdue), strconv.FormatBool(t.Overdue))
 		}
@@ -253,6 +263,9 @@ func checkWarning(ctx context.Context, q *dbq.Queries, cc *caseclient.Client, id
 	}
 	if !sameInstant(st.DueAt, w.DueAt) {
 		add("due_at", fmtTime(st.DueAt), fmtTime(w.DueAt))
+	}
+	if st.DueEstimated != w.DueEstimated {
+		add("due_estimated", strconv.FormatBool(st.DueEstimated), strconv.FormatBool(w.DueEstimated))
 	}
 	if st.Overdue != w.Overdue {
 		add("overdue", strconv.FormatBool(st.Overdue), strconv.FormatBool(w.Overdue))

@@ -126,6 +126,9 @@ func dispatchPartyLabel(p cases.Party) string {
 type part struct {
 	due    deadline // the town's report
 	review deadline // the city's answer to a report
+	// the city's supervise task once the town's report is overdue
+	// (dispatchSuperviseVersion)
+	supervise deadline
 }
 
 // dispatch is the workflow's private state.
@@ -198,7 +201,8 @@ func (d *dispatch) run(ctx workflow.Context) (cases.DispatchState, error) {
 		ev.Rule = fmt.Sprintf("dispatch_assign: 交办%d个镇街，%d个工作日内反馈", len(d.in.Towns), d.in.DueDays)
 		for _, town := range d.in.Towns {
 			d.st.Parts = append(d.st.Parts, cases.DispatchPart{TownCode: town, Status: cases.PartAssigned})
-			d.parts = append(d.parts, part{due: deadline{Name: "report"}, review: deadline{Name: "review"}})
+			d.parts = append(d.parts, part{due: deadline{Name: "report"}, review: deadline{Name: "review"},
+				supervise: deadline{Name: "supervise"}})
 		}
 		for i := range d.st.Parts {
 			if err := d.assign(ctx, i, d.in.DueDays); err != nil {
@@ -260,6 +264,7 @@ func (d *dispatch) assign(ctx workflow.Context, i, days int) error {
 	d.parts[i].due = deadline{Deadline: dl, Name: "report", Days: days, From: now, Rule: d.rule(days), Active: true}
 	d.parts[i].review.Active = false
 	p.DueAt, p.RemindedAt, p.Overdue, p.ReviewDue = timePtr(dl.Due), nil, false, nil
+	p.DueEstimated, p.ReviewDueEstimated = dl.Estimated(), false
 	d.closeTasks(p.TownCode)
 	d.openTask(ctx, cases.TaskDispatchReport, cases.ActorTown, p.TownCode, p.DueAt)
 	d.st.Tasks[len(d.st.Tasks)-1].DueEstimated = dl.Estimated()
@@ -413,7 +418,7 @@ func (d *dispatch) doReport(ctx workflow.Context, in DispatchActionInput, _ *cas
 	}
 	d.parts[i].review = deadline{Deadline: dl, Name: "review", Days: d.policy.ReviewDays, From: now,
 		Rule: d.rule(d.policy.ReviewDays), Active: true}
-	p.ReviewDue = timePtr(dl.Due)
+	p.ReviewDue, p.ReviewDueEstimated = timePtr(dl.Due), dl.Estimated()
 	d.openTask(ctx, cases.TaskDispatchReview, cases.ActorCity, p.TownCode, p.ReviewDue)
 	d.st.Tasks[len(d.st.Tasks)-1].DueEstimated = dl.Estimated()
 	return nil
@@ -465,7 +470,7 @@ func (d *dispatch) doCancel(ctx workflow.Context, _ DispatchActionInput, _ *case
 		if p := &d.st.Parts[i]; p.Status != cases.PartAccepted {
 			p.Status = cases.PartCancelled
 		}
-		d.parts[i].due.Active, d.parts[i].review.Active = false, false
+		d.parts[i].due.Active, d.parts[i].review.Active, d.parts[i].supervise.Active = false, false, false
 	}
 	d.st.Status, d.st.ClosedAt = cases.DispatchCancelled, &now
 	d.st.Tasks = []cases.Task{}
@@ -523,9 +528,13 @@ func (d *dispatch) openTask(ctx workflow.Context, kind, actor, town string, due 
 		TownCode: town, OpenedSeq: seq, OpenedAt: workflow.Now(ctx), DueAt: due})
 }
 
-// closeTasks closes the open tasks about town's part.
+// closeTasks closes the open tasks about town's part; the city's
+// supervise task about it closing ends its deadline.
 func (d *dispatch) closeTasks(town string) {
 	d.st.Tasks = slices.DeleteFunc(d.st.Tasks, func(t cases.Task) bool { return t.TownCode == town })
+	if i := d.index(town); i >= 0 && i < len(d.parts) {
+		d.parts[i].supervise.Active = false
+	}
 }
 
 // ---- deadlines ----
@@ -533,7 +542,7 @@ func (d *dispatch) closeTasks(town string) {
 func (d *dispatch) deadlines() []*deadline {
 	var out []*deadline
 	for i := range d.parts {
-		out = append(out, &d.parts[i].due, &d.parts[i].review)
+		out = append(out, &d.parts[i].due, &d.parts[i].review, &d.parts[i].supervise)
 	}
 	return out
 }
@@ -559,12 +568,13 @@ func (d *dispatch) nextEscalation() time.Time {
 
 // escalate climbs every rung whose time has come: a reminder, then
 // overdue — a town's part overdue gives the city a supervise task about
-// it; a city review overdue marks the city's task.
+// it (with its own deadline: openSupervise); a city review or supervise
+// task overdue is marked (the city is the top: nothing escalates further).
 func (d *dispatch) escalate(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	for i := range d.parts {
 		town := d.st.Parts[i].TownCode
-		for _, dl := range []*deadline{&d.parts[i].due, &d.parts[i].review} {
+		for _, dl := range []*deadline{&d.parts[i].due, &d.parts[i].review, &d.parts[i].supervise} {
 			if !dl.Active {
 				continue
 			}
@@ -572,7 +582,7 @@ func (d *dispatch) escalate(ctx workflow.Context) error {
 				dl.Reminded = true
 				if err := d.step(ctx, "remind", cases.System, "", town, func(ev *cases.DispatchEvent) error {
 					ev.Rule = fmt.Sprintf("dispatch_%s_remind: 期限届满前%d个工作日提醒", dl.Name, d.policy.RemindDays)
-					d.markTasks(town, func(t *cases.Task) { t.RemindedAt = timePtr(now) })
+					d.markDue(town, dl, func(t *cases.Task) { t.RemindedAt = timePtr(now) })
 					if dl.Name == "report" {
 						d.st.Parts[i].RemindedAt = timePtr(now)
 					}
@@ -586,15 +596,18 @@ func (d *dispatch) escalate(ctx workflow.Context) error {
 			}
 			dl.Overdue = true
 			err := d.step(ctx, "overdue", cases.System, "", town, func(ev *cases.DispatchEvent) error {
-				d.markTasks(town, func(t *cases.Task) { t.Overdue = true })
-				if dl.Name == "review" {
+				d.markDue(town, dl, func(t *cases.Task) { t.Overdue = true })
+				switch dl.Name {
+				case "review":
 					ev.Rule = fmt.Sprintf("dispatch_review_overdue: 市级未在%d个工作日内审核反馈", dl.Days)
+					return nil
+				case "supervise":
+					ev.Rule = fmt.Sprintf("dispatch_supervise_overdue: 市级未在%d个工作日内督办逾期未反馈的镇街", dl.Days)
 					return nil
 				}
 				ev.Rule = fmt.Sprintf("dispatch_report_overdue: 镇街未在%d个工作日内反馈，转市级督办", dl.Days)
 				d.st.Parts[i].Overdue = true
-				d.openTask(ctx, cases.TaskSupervise, cases.ActorCity, town, nil)
-				return nil
+				return d.openSupervise(ctx, i)
 			})
 			if err != nil {
 				return err
@@ -610,4 +623,47 @@ func (d *dispatch) markTasks(town string, f func(t *cases.Task)) {
 			f(t)
 		}
 	}
+}
+
+// markDue applies f to the tasks about town's part due with deadline dl:
+// the city's supervise task for its deadline; every task of the part for
+// the others (the town's report, the city's review: each alone then).
+func (d *dispatch) markDue(town string, dl *deadline, f func(t *cases.Task)) {
+	d.markTasks(town, func(t *cases.Task) {
+		if dl.Name != "supervise" || t.Kind == cases.TaskSupervise {
+			f(t)
+		}
+	})
+}
+
+// dispatchSuperviseVersion is the GetVersion change ID of the deadline of
+// the city's supervise task on a dispatch (issue 10: every city task has
+// a deadline). Before it, the task opened with no due date; counting one
+// is a local activity more in the history. It is asked when a town's
+// report goes overdue, and fixed for the run once asked: a run that
+// opened a supervise task on the code before keeps opening them without
+// a due date.
+const dispatchSuperviseVersion = "dispatch-supervise-deadline"
+
+// openSupervise gives the city its supervise task (督办) about part i,
+// whose report is overdue: due in policy.SuperviseDays working days,
+// reminded policy.RemindDays before, marked overdue when it passes. The
+// deadline ends when the task closes (closeTasks: the town's late report;
+// the dispatch's cancellation).
+func (d *dispatch) openSupervise(ctx workflow.Context, i int) error {
+	town := d.st.Parts[i].TownCode
+	if workflow.GetVersion(ctx, dispatchSuperviseVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		d.openTask(ctx, cases.TaskSupervise, cases.ActorCity, town, nil)
+		return nil
+	}
+	now := workflow.Now(ctx)
+	days := d.policy.SuperviseDays
+	dl, err := d.count(ctx, now, days)
+	if err != nil {
+		return err
+	}
+	d.parts[i].supervise = deadline{Deadline: dl, Name: "supervise", Days: days, From: now, Rule: d.rule(days), Active: true}
+	d.openTask(ctx, cases.TaskSupervise, cases.ActorCity, town, timePtr(dl.Due))
+	d.st.Tasks[len(d.st.Tasks)-1].DueEstimated = dl.Estimated()
+	return nil
 }

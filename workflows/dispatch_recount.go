@@ -10,7 +10,7 @@ import (
 )
 
 // A dispatch's deadlines (each town's report, the city's review of a
-// report) are recounted when a year's calendar changes by the lead's rule
+// report, the city's supervise task about a late town) are recounted when a year's calendar changes by the lead's rule
 // (lead_recount.go): the running ones not overdue that pass through the
 // year or were estimated, from where they started with the same rule; one
 // `recount` step (no town: it may move several) when something changed,
@@ -46,7 +46,8 @@ func (d *dispatch) recount(ctx workflow.Context, year int) error {
 }
 
 // move sets deadline dl of a town's part to its recount: the part's due
-// date (report) or review date, the town's or city's task due with it,
+// date (report) or review date with its due_estimated (the supervise
+// deadline is its task's alone), the town's or city's task due with it,
 // and the reminder if it is to be given again.
 func (d *dispatch) move(dl *deadline, to cases.Deadline, now time.Time) {
 	old, remindAgain := dl.moveTo(to, now)
@@ -56,13 +57,15 @@ func (d *dispatch) move(dl *deadline, to cases.Deadline, now time.Time) {
 		kind := cases.TaskDispatchReport
 		switch dl {
 		case &d.parts[i].due:
-			p.DueAt = timePtr(due)
+			p.DueAt, p.DueEstimated = timePtr(due), to.Estimated()
 			if remindAgain {
 				p.RemindedAt = nil
 			}
 		case &d.parts[i].review:
-			p.ReviewDue = timePtr(due)
+			p.ReviewDue, p.ReviewDueEstimated = timePtr(due), to.Estimated()
 			kind = cases.TaskDispatchReview
+		case &d.parts[i].supervise:
+			kind = cases.TaskSupervise
 		default:
 			continue
 		}

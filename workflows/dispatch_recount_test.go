@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,9 +50,23 @@ func TestDispatchRecountAfterCalendarChange(t *testing.T) {
 	f := r.f
 	rep := r.act(cst(2026, 12, 29, 10), workflows.DispatchReport, workflows.DispatchActionInput{Actor: f.Officer2, Note: "已排查"})
 	before := r.probe(cst(2026, 12, 29, 11))
+	marks := func(out *[2][2]bool) func() {
+		return func() {
+			rows, err := f.Pool.Query(context.Background(), `SELECT due_estimated, review_due_estimated FROM dispatch_towns
+				WHERE dispatch_id = $1 ORDER BY town_code`, r.in.DispatchID)
+			require.NoError(t, err)
+			defer rows.Close()
+			for i := 0; rows.Next(); i++ {
+				require.NoError(t, rows.Scan(&out[i][0], &out[i][1]))
+			}
+		}
+	}
+	var projBefore, projAfter [2][2]bool
+	r.env.RegisterDelayedCallback(marks(&projBefore), cst(2026, 12, 29, 11).Sub(start))
 	signalled := cst(2026, 12, 30, 10)
 	r.signal(signalled, 2027, func() { Spring2027(t, db.Q(f.Pool)) })
 	after := r.probe(signalled.Add(time.Minute))
+	r.env.RegisterDelayedCallback(marks(&projAfter), signalled.Add(time.Minute).Sub(start))
 	r.signal(cst(2026, 12, 31, 10), 2027, nil)
 	again := r.probe(cst(2026, 12, 31, 11))
 	cancel := r.act(cst(2027, 1, 14, 9), workflows.DispatchCancel, workflows.DispatchActionInput{Actor: f.City, Note: "测试结束"})
@@ -65,6 +80,8 @@ func TestDispatchRecountAfterCalendarChange(t *testing.T) {
 	p2, _ := before.Part("330102")
 	sameTime(t, cst(2027, 1, 12, 0), p1.DueAt, "estimated report")
 	sameTime(t, cst(2027, 1, 6, 0), p2.ReviewDue, "estimated review")
+	assert.True(t, p1.DueEstimated, "the town's due_at is marked")
+	assert.True(t, p2.ReviewDueEstimated, "the city's review_due is marked")
 	require.Len(t, before.Tasks, 2)
 	for _, tk := range before.Tasks {
 		assert.True(t, tk.DueEstimated, "%s estimated", tk.Kind)
@@ -75,6 +92,12 @@ func TestDispatchRecountAfterCalendarChange(t *testing.T) {
 	p2, _ = after.Part("330102")
 	sameTime(t, cst(2027, 1, 13, 0), p1.DueAt, "report recounted")
 	sameTime(t, cst(2027, 1, 7, 0), p2.ReviewDue, "review recounted")
+	assert.False(t, p1.DueEstimated, "the recount clears the marks")
+	assert.False(t, p2.ReviewDueEstimated)
+	// 330102's report deadline ended with its report: its due date and
+	// mark stay as they were (a finished deadline is never recounted)
+	assert.Equal(t, [2][2]bool{{true, false}, {true, true}}, projBefore, "projected marks before (due, review per town)")
+	assert.Equal(t, [2][2]bool{{false, false}, {true, false}}, projAfter, "projected marks after the recount")
 	require.Len(t, after.Tasks, 2)
 	for _, tk := range after.Tasks {
 		assert.False(t, tk.DueEstimated, "%s no longer estimated", tk.Kind)
@@ -112,12 +135,15 @@ func TestDispatchRecountAfterCalendarChange(t *testing.T) {
 }
 
 // A town's deadline already overdue is not moved back into the future
-// when the year is entered: no step, the city's supervision stands.
+// when the year is entered: the city's supervision stands. Its own
+// deadline (counted into 2027 on weekdays) is running: the recount step
+// clears its estimate.
 func TestDispatchRecountKeepsOverdue(t *testing.T) {
 	start := cst(2026, 12, 30, 9) // Wednesday: 2 weekdays end on Friday 1 January
 	r := newDispatchRun(t, start, 2, "330101")
 	f := r.f
 	initial := r.probe(start.Add(time.Minute))
+	supervising := r.probe(cst(2027, 1, 4, 9))
 	r.signal(cst(2027, 1, 4, 10), 2027, func() { Spring2027(t, db.Q(f.Pool)) })
 	after := r.probe(cst(2027, 1, 4, 11))
 	cancel := r.act(cst(2027, 1, 4, 12), workflows.DispatchCancel, workflows.DispatchActionInput{Actor: f.City, Note: "测试结束"})
@@ -129,5 +155,16 @@ func TestDispatchRecountKeepsOverdue(t *testing.T) {
 	p0, p := initial.Parts[0], after.Parts[0]
 	assert.True(t, p.Overdue)
 	sameTime(t, *p0.DueAt, p.DueAt, "not moved")
-	assert.Equal(t, []string{"create", "remind:330101", "overdue:330101", "cancel"}, r.events())
+	assert.True(t, p.DueEstimated, "an overdue deadline keeps its count, and its mark")
+	supervise := func(st *cases.DispatchState) cases.Task {
+		i := slices.IndexFunc(st.Tasks, func(tk cases.Task) bool { return tk.Kind == cases.TaskSupervise })
+		require.GreaterOrEqual(t, i, 0, "the city supervises: %+v", st.Tasks)
+		return st.Tasks[i]
+	}
+	s0, s1 := supervise(supervising), supervise(after)
+	require.NotNil(t, s0.DueAt)
+	assert.True(t, s0.DueEstimated, "the supervise deadline counted into 2027 on weekdays")
+	assert.False(t, s1.DueEstimated, "recounted on the entered calendar")
+	sameTime(t, *s0.DueAt, s1.DueAt, "no holiday in between: the same day")
+	assert.Equal(t, []string{"create", "remind:330101", "overdue:330101", "recount", "cancel"}, r.events())
 }

@@ -194,7 +194,8 @@ func TestDispatchPartialThenFullAcceptance(t *testing.T) {
 }
 
 // A town that does not report is reminded, then overdue: the city gets a
-// supervise task about it; the late report ends the supervision task and
+// supervise task about it, with its own deadline (2 working days), which
+// reminds and passes too; the late report ends the supervision task and
 // gives the city its review task, whose own deadline passes too.
 func TestDispatchEscalation(t *testing.T) {
 	start := cst(2026, 9, 1, 9)
@@ -230,8 +231,8 @@ func TestDispatchEscalation(t *testing.T) {
 	spec, _ := workflows.DispatchActions().Find(workflows.DispatchRemind)
 	assert.Equal(t, workflows.DispatchRefusedClosed,
 		workflows.PrecheckDispatch(spec, f.City, cases.DispatchCancelled, cases.Parties{}).Code)
-	assert.Equal(t, []string{"create", "remind:330101", "overdue:330101", "report:330101", "remind:330101",
-		"overdue:330101", "cancel"}, r.events())
+	assert.Equal(t, []string{"create", "remind:330101", "overdue:330101", "remind:330101", "overdue:330101",
+		"report:330101", "remind:330101", "overdue:330101", "cancel"}, r.events())
 	assert.Empty(t, r.openTasks())
 }
 
@@ -283,8 +284,91 @@ func TestDispatchEstimatedDeadline(t *testing.T) {
 	dispatchOK(t, cancel)
 	require.Len(t, st.Tasks, 1)
 	assert.True(t, st.Tasks[0].DueEstimated, "10 working days from 28 December run into 2027")
-	var estimated bool
-	require.NoError(t, r.f.Pool.QueryRow(context.Background(), `SELECT due_estimated FROM case_tasks WHERE dispatch_id = $1`,
-		r.in.DispatchID).Scan(&estimated))
+	require.Len(t, st.Parts, 1)
+	assert.True(t, st.Parts[0].DueEstimated, "the town's part is marked too")
+	var estimated, part bool
+	require.NoError(t, r.f.Pool.QueryRow(context.Background(), `SELECT t.due_estimated, dt.due_estimated
+		FROM case_tasks t JOIN dispatch_towns dt ON dt.dispatch_id = t.dispatch_id AND dt.town_code = t.town_code
+		WHERE t.dispatch_id = $1`, r.in.DispatchID).Scan(&estimated, &part))
 	assert.True(t, estimated)
+	assert.True(t, part, "projected on dispatch_towns")
+}
+
+// The city's supervise task has a deadline of its own (2 working days,
+// cases.DefaultDispatchPolicy.SuperviseDays): both towns miss their 3
+// working days (Saturday 5 September); 330102 reports on Monday, which
+// closes the city's supervise task about it — its deadline ends, no step
+// follows; the one about 330101 is reminded on Tuesday and overdue on
+// Wednesday (rule dispatch_supervise_overdue), only that task marked,
+// and nothing escalates further.
+func TestDispatchSuperviseDeadline(t *testing.T) {
+	start := cst(2026, 9, 1, 9) // a Tuesday
+	r := newDispatchRun(t, start, 3, "330101", "330102")
+	f := r.f
+	opened := r.probe(cst(2026, 9, 5, 1))
+	rep := r.act(cst(2026, 9, 7, 10), workflows.DispatchReport, workflows.DispatchActionInput{Actor: f.Officer2, Note: "已处理"})
+	reminded := r.probe(cst(2026, 9, 8, 1))
+	late := r.probe(cst(2026, 9, 9, 1))
+	cancel := r.act(cst(2026, 9, 9, 10), workflows.DispatchCancel, workflows.DispatchActionInput{Actor: f.City, Note: "测试结束"})
+	r.run()
+	dispatchOK(t, rep)
+	dispatchOK(t, cancel)
+
+	supervise := func(st *cases.DispatchState, town string) (cases.Task, bool) {
+		for _, tk := range st.Tasks {
+			if tk.Kind == cases.TaskSupervise && tk.TownCode == town {
+				return tk, true
+			}
+		}
+		return cases.Task{}, false
+	}
+	for _, town := range []string{"330101", "330102"} {
+		tk, ok := supervise(opened, town)
+		require.True(t, ok, "the city supervises %s: %+v", town, opened.Tasks)
+		assert.Equal(t, cases.ActorCity, tk.Actor)
+		sameTime(t, cst(2026, 9, 9, 0), tk.DueAt, "2 working days from Saturday: Monday, Tuesday")
+		assert.False(t, tk.DueEstimated)
+		assert.Nil(t, tk.RemindedAt)
+		assert.False(t, tk.Overdue)
+	}
+	_, ok := supervise(reminded, "330102")
+	assert.False(t, ok, "the late report closed the supervision of 330102")
+	tk, _ := supervise(reminded, "330101")
+	assert.NotNil(t, tk.RemindedAt, "reminded the working day before")
+	assert.False(t, tk.Overdue)
+	tk, _ = supervise(late, "330101")
+	assert.True(t, tk.Overdue, "the city's supervise task is overdue")
+	for _, x := range late.Tasks {
+		if x.Kind == cases.TaskDispatchReport {
+			assert.Equal(t, cases.PartAssigned, late.Parts[0].Status)
+			assert.True(t, x.Overdue, "the town's task was overdue already")
+			assert.Equal(t, opened.Tasks[0].RemindedAt, x.RemindedAt, "the supervise reminder is the city's task's alone")
+		}
+		if x.Kind == cases.TaskDispatchReview {
+			assert.False(t, x.Overdue, "330102's review is not due yet")
+		}
+	}
+	assert.Equal(t, []string{"create", "remind:330101", "remind:330102", "overdue:330101", "overdue:330102",
+		"report:330102", "remind:330101", "overdue:330101", "cancel"}, r.events())
+	var rules []string
+	rows, err := f.Pool.Query(context.Background(), `SELECT rule FROM dispatch_events WHERE dispatch_id = $1 AND action = 'overdue'
+		ORDER BY seq`, r.in.DispatchID)
+	require.NoError(t, err)
+	for rows.Next() {
+		var s string
+		require.NoError(t, rows.Scan(&s))
+		rules = append(rules, s)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"dispatch_report_overdue: 镇街未在3个工作日内反馈，转市级督办",
+		"dispatch_report_overdue: 镇街未在3个工作日内反馈，转市级督办",
+		"dispatch_supervise_overdue: 市级未在2个工作日内督办逾期未反馈的镇街"}, rules)
+	// the projection: the city's task with its due date, closed with the dispatch
+	var due time.Time
+	var overdue bool
+	require.NoError(t, f.Pool.QueryRow(context.Background(), `SELECT due_at, overdue FROM case_tasks
+		WHERE dispatch_id = $1 AND kind = 'supervise' AND town_code = '330101'`, r.in.DispatchID).Scan(&due, &overdue))
+	assert.True(t, cst(2026, 9, 9, 0).Equal(due), "projected due: %s", due)
+	assert.True(t, overdue)
+	assert.Empty(t, r.openTasks())
 }

@@ -302,7 +302,7 @@ func (w *warning) hold(ctx workflow.Context, name string, days int, kind, actor 
 		return err
 	}
 	w.due = deadline{Deadline: dl, Name: name, Days: days, From: now, Rule: rule, Active: true}
-	w.st.DueAt, w.st.Overdue = timePtr(dl.Due), false
+	w.st.DueAt, w.st.Overdue, w.st.DueEstimated = timePtr(dl.Due), false, dl.Estimated()
 	seq := w.st.Seq + 1
 	t := cases.Task{Key: fmt.Sprintf("%s:%d", kind, seq), Kind: kind, Actor: actor, OpenedSeq: seq, OpenedAt: now,
 		DueAt: timePtr(dl.Due), DueEstimated: dl.Estimated()}
@@ -431,7 +431,7 @@ func (w *warning) doReject(ctx workflow.Context, _ WarningActionInput, ev *cases
 // end closes the warning in status s with resolution.
 func (w *warning) end(ctx workflow.Context, s cases.WarningStatus, resolution string) {
 	w.st.Status, w.st.Resolution, w.st.ClosedAt = s, resolution, timePtr(workflow.Now(ctx))
-	w.st.DueAt, w.st.Overdue = nil, false
+	w.st.DueAt, w.st.Overdue, w.st.DueEstimated = nil, false, false
 	w.st.Tasks = []cases.Task{}
 	w.due.Active = false
 }

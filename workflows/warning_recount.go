@@ -13,7 +13,7 @@ import (
 // is running, not overdue, and passes through the year or was estimated,
 // from where it started with the same rule; one `recount` step when it
 // changed, whose changes show the old → new due_at; the holder's task
-// moves with it, its due_estimated refreshed. A due date the new calendar
+// moves with it, its due_estimated (and the warning's) refreshed. A due date the new calendar
 // puts in the past escalates at once (to the town, to the city, or
 // overdue with the city), right after the recount step.
 
@@ -39,7 +39,7 @@ func (w *warning) recount(ctx workflow.Context, year int) error {
 		ev.Rule = calendarRecountRule(year)
 		to := changed[0].dl
 		old, remindAgain := w.due.moveTo(to, workflow.Now(ctx))
-		w.st.DueAt = timePtr(to.Due)
+		w.st.DueAt, w.st.DueEstimated = timePtr(to.Due), to.Estimated()
 		for i := range w.st.Tasks {
 			t := &w.st.Tasks[i]
 			if t.DueAt == nil || !t.DueAt.Equal(old) {

@@ -25,11 +25,14 @@ func (r *warningRun) signal(at time.Time, year int, before func()) {
 }
 
 // taskDue is the due date and estimated flag of the warning's open task.
+// The warning's own projected flag (warnings.due_estimated) must agree.
 func (r *warningRun) taskDue() (time.Time, bool) {
 	var due time.Time
-	var estimated bool
-	require.NoError(r.t, r.f.Pool.QueryRow(context.Background(), `SELECT due_at, due_estimated FROM case_tasks
-		WHERE warning_id = $1 AND closed_at IS NULL`, r.in.WarningID).Scan(&due, &estimated))
+	var estimated, own bool
+	require.NoError(r.t, r.f.Pool.QueryRow(context.Background(), `SELECT t.due_at, t.due_estimated, w.due_estimated
+		FROM case_tasks t JOIN warnings w ON w.id = t.warning_id
+		WHERE t.warning_id = $1 AND t.closed_at IS NULL`, r.in.WarningID).Scan(&due, &estimated, &own))
+	assert.Equal(r.t, estimated, own, "warnings.due_estimated is its holder's task's")
 	return due, estimated
 }
 
@@ -63,12 +66,14 @@ func TestWarningRecountAfterCalendarChange(t *testing.T) {
 	sameTime(t, cst(2027, 1, 5, 0), before.DueAt, "estimated")
 	require.Len(t, before.Tasks, 1)
 	assert.True(t, before.Tasks[0].DueEstimated)
+	assert.True(t, before.DueEstimated, "the warning's due_at is marked too")
 	assert.True(t, estBefore, "the projected task shows it")
 	assert.True(t, cst(2027, 1, 5, 0).Equal(dueBefore))
 	// 1 January off: Tuesday 5 January
 	sameTime(t, cst(2027, 1, 6, 0), after.DueAt, "recounted")
 	require.Len(t, after.Tasks, 1)
 	assert.False(t, after.Tasks[0].DueEstimated)
+	assert.False(t, after.DueEstimated, "the recount clears the warning's mark")
 	sameTime(t, cst(2027, 1, 6, 0), after.Tasks[0].DueAt, "the task moved with it")
 	assert.False(t, estAfter)
 	assert.True(t, cst(2027, 1, 6, 0).Equal(dueAfter), "projected: %s", dueAfter)
@@ -88,6 +93,9 @@ func TestWarningRecountAfterCalendarChange(t *testing.T) {
 	require.NoError(t, json.Unmarshal(ch["due_at"], &due), "due_at changed: %s", ch)
 	sameTime(t, cst(2027, 1, 5, 0), &due[0], "old")
 	sameTime(t, cst(2027, 1, 6, 0), &due[1], "new")
+	var est [2]any
+	require.NoError(t, json.Unmarshal(ch["due_estimated"], &est), "due_estimated changed: %s", ch)
+	assert.Equal(t, [2]any{true, nil}, est, "true → cleared (omitted)")
 	var reminded, overdue time.Time
 	require.NoError(t, f.Pool.QueryRow(context.Background(), `SELECT
 		(SELECT at FROM warning_events WHERE warning_id = $1 AND action = 'remind'),

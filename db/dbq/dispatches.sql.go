@@ -523,22 +523,26 @@ func (q *Queries) DispatchTownInsert(ctx context.Context, arg DispatchTownInsert
 const dispatchTownProject = `-- name: DispatchTownProject :exec
 UPDATE dispatch_towns SET status = $1, due_at = $2, reminded_at = $3,
     overdue = $4, returned = $5, report = $6, reported_at = $7,
-    accepted_at = $8, evidence_ids = $9::bigint[]
-WHERE dispatch_id = $10 AND town_code = $11
+    accepted_at = $8, evidence_ids = $9::bigint[], due_estimated = $10,
+    review_due = $11, review_due_estimated = $12
+WHERE dispatch_id = $13 AND town_code = $14
 `
 
 type DispatchTownProjectParams struct {
-	Status      string
-	DueAt       *time.Time
-	RemindedAt  *time.Time
-	Overdue     bool
-	Returned    int32
-	Report      string
-	ReportedAt  *time.Time
-	AcceptedAt  *time.Time
-	EvidenceIds []int64
-	DispatchID  int64
-	TownCode    string
+	Status             string
+	DueAt              *time.Time
+	RemindedAt         *time.Time
+	Overdue            bool
+	Returned           int32
+	Report             string
+	ReportedAt         *time.Time
+	AcceptedAt         *time.Time
+	EvidenceIds        []int64
+	DueEstimated       bool
+	ReviewDue          *time.Time
+	ReviewDueEstimated bool
+	DispatchID         int64
+	TownCode           string
 }
 
 func (q *Queries) DispatchTownProject(ctx context.Context, arg DispatchTownProjectParams) error {
@@ -552,6 +556,9 @@ func (q *Queries) DispatchTownProject(ctx context.Context, arg DispatchTownProje
 		arg.ReportedAt,
 		arg.AcceptedAt,
 		arg.EvidenceIds,
+		arg.DueEstimated,
+		arg.ReviewDue,
+		arg.ReviewDueEstimated,
 		arg.DispatchID,
 		arg.TownCode,
 	)
@@ -559,7 +566,7 @@ func (q *Queries) DispatchTownProject(ctx context.Context, arg DispatchTownProje
 }
 
 const dispatchTownsOf = `-- name: DispatchTownsOf :many
-SELECT t.dispatch_id, t.town_code, t.status, t.due_at, t.reminded_at, t.overdue, t.returned, t.report, t.reported_at, t.accepted_at, t.evidence_ids, coalesce(tw.name, '')::text AS town_name
+SELECT t.dispatch_id, t.town_code, t.status, t.due_at, t.reminded_at, t.overdue, t.returned, t.report, t.reported_at, t.accepted_at, t.evidence_ids, t.due_estimated, t.review_due, t.review_due_estimated, coalesce(tw.name, '')::text AS town_name
 FROM dispatch_towns t LEFT JOIN towns tw ON tw.code = t.town_code
 WHERE t.dispatch_id = ANY ($1::bigint[])
 ORDER BY t.dispatch_id, t.town_code
@@ -592,6 +599,9 @@ func (q *Queries) DispatchTownsOf(ctx context.Context, ids []int64) ([]DispatchT
 			&i.DispatchTown.ReportedAt,
 			&i.DispatchTown.AcceptedAt,
 			&i.DispatchTown.EvidenceIds,
+			&i.DispatchTown.DueEstimated,
+			&i.DispatchTown.ReviewDue,
+			&i.DispatchTown.ReviewDueEstimated,
 			&i.TownName,
 		); err != nil {
 			return nil, err

@@ -234,17 +234,20 @@ type DispatchEvent struct {
 }
 
 type DispatchTown struct {
-	DispatchID  int64
-	TownCode    string
-	Status      string
-	DueAt       *time.Time
-	RemindedAt  *time.Time
-	Overdue     bool
-	Returned    int32
-	Report      string
-	ReportedAt  *time.Time
-	AcceptedAt  *time.Time
-	EvidenceIds []int64
+	DispatchID         int64
+	TownCode           string
+	Status             string
+	DueAt              *time.Time
+	RemindedAt         *time.Time
+	Overdue            bool
+	Returned           int32
+	Report             string
+	ReportedAt         *time.Time
+	AcceptedAt         *time.Time
+	EvidenceIds        []int64
+	DueEstimated       bool
+	ReviewDue          *time.Time
+	ReviewDueEstimated bool
 }
 
 type Employment struct {
@@ -634,6 +637,7 @@ type Warning struct {
 	ClosedAt     *time.Time
 	Resolution   string
 	UpdatedAt    time.Time
+	DueEstimated bool
 }
 
 type WarningEvent struct {

@@ -84,17 +84,21 @@ func (q *Queries) ReconcileDispatchTasks(ctx context.Context, dispatchID *int64)
 }
 
 const reconcileDispatchTowns = `-- name: ReconcileDispatchTowns :many
-SELECT dispatch_id, town_code, status, due_at, overdue, returned FROM dispatch_towns
+SELECT dispatch_id, town_code, status, due_at, due_estimated, review_due, review_due_estimated, overdue, returned
+FROM dispatch_towns
 WHERE dispatch_id = $1 ORDER BY town_code
 `
 
 type ReconcileDispatchTownsRow struct {
-	DispatchID int64
-	TownCode   string
-	Status     string
-	DueAt      *time.Time
-	Overdue    bool
-	Returned   int32
+	DispatchID         int64
+	TownCode           string
+	Status             string
+	DueAt              *time.Time
+	DueEstimated       bool
+	ReviewDue          *time.Time
+	ReviewDueEstimated bool
+	Overdue            bool
+	Returned           int32
 }
 
 func (q *Queries) ReconcileDispatchTowns(ctx context.Context, dispatchID int64) ([]ReconcileDispatchTownsRow, error) {
@@ -111,6 +115,9 @@ func (q *Queries) ReconcileDispatchTowns(ctx context.Context, dispatchID int64) 
 			&i.TownCode,
 			&i.Status,
 			&i.DueAt,
+			&i.DueEstimated,
+			&i.ReviewDue,
+			&i.ReviewDueEstimated,
 			&i.Overdue,
 			&i.Returned,
 		); err != nil {
@@ -358,19 +365,20 @@ func (q *Queries) ReconcileOpenTasks(ctx context.Context, leadIds []int64) ([]Re
 }
 
 const reconcileWarning = `-- name: ReconcileWarning :one
-SELECT id, seq, status, level, due_at, overdue, lead_id, closed_at, created_at FROM warnings WHERE id = $1
+SELECT id, seq, status, level, due_at, due_estimated, overdue, lead_id, closed_at, created_at FROM warnings WHERE id = $1
 `
 
 type ReconcileWarningRow struct {
-	ID        int64
-	Seq       int32
-	Status    string
-	Level     string
-	DueAt     *time.Time
-	Overdue   bool
-	LeadID    *int64
-	ClosedAt  *time.Time
-	CreatedAt time.Time
+	ID           int64
+	Seq          int32
+	Status       string
+	Level        string
+	DueAt        *time.Time
+	DueEstimated bool
+	Overdue      bool
+	LeadID       *int64
+	ClosedAt     *time.Time
+	CreatedAt    time.Time
 }
 
 func (q *Queries) ReconcileWarning(ctx context.Context, id int64) (ReconcileWarningRow, error) {
@@ -382,6 +390,7 @@ func (q *Queries) ReconcileWarning(ctx context.Context, id int64) (ReconcileWarn
 		&i.Status,
 		&i.Level,
 		&i.DueAt,
+		&i.DueEstimated,
 		&i.Overdue,
 		&i.LeadID,
 		&i.ClosedAt,

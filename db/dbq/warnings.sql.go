@@ -170,7 +170,7 @@ INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id, 
 VALUES ($1, $2, $3, $4, $5, $6,
         $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (key) DO NOTHING
-RETURNING id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at
+RETURNING id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated
 `
 
 type WarningInsertParams struct {
@@ -239,12 +239,13 @@ func (q *Queries) WarningInsert(ctx context.Context, arg WarningInsertParams) (W
 		&i.ClosedAt,
 		&i.Resolution,
 		&i.UpdatedAt,
+		&i.DueEstimated,
 	)
 	return i, err
 }
 
 const warningList = `-- name: WarningList :many
-SELECT w.id, w.rule_code, w.rule_version, w.level, w.subject_kind, w.project_id, w.enterprise_id, w.employment_id, w.town_code, w.period, w.figures, w.explanation, w.basis, w.key, w.status, w.answer, w.evidence_ids, w.answered_at, w.due_at, w.overdue, w.lead_id, w.seq, w.created_at, w.closed_at, w.resolution, w.updated_at, coalesce(p.name, '')::text AS project_name, coalesce(e.name, '')::text AS enterprise_name,
+SELECT w.id, w.rule_code, w.rule_version, w.level, w.subject_kind, w.project_id, w.enterprise_id, w.employment_id, w.town_code, w.period, w.figures, w.explanation, w.basis, w.key, w.status, w.answer, w.evidence_ids, w.answered_at, w.due_at, w.overdue, w.lead_id, w.seq, w.created_at, w.closed_at, w.resolution, w.updated_at, w.due_estimated, coalesce(p.name, '')::text AS project_name, coalesce(e.name, '')::text AS enterprise_name,
        count(*) OVER () AS total
 FROM warnings w
 LEFT JOIN projects p ON p.id = w.project_id
@@ -346,6 +347,7 @@ func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]War
 			&i.Warning.ClosedAt,
 			&i.Warning.Resolution,
 			&i.Warning.UpdatedAt,
+			&i.Warning.DueEstimated,
 			&i.ProjectName,
 			&i.EnterpriseName,
 			&i.Total,
@@ -361,7 +363,7 @@ func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]War
 }
 
 const warningOpenOfRules = `-- name: WarningOpenOfRules :many
-SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at FROM warnings
+SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated FROM warnings
 WHERE rule_code = ANY ($1::text[]) AND status NOT IN ('closed', 'converted')
 ORDER BY id
 `
@@ -404,6 +406,7 @@ func (q *Queries) WarningOpenOfRules(ctx context.Context, codes []string) ([]War
 			&i.ClosedAt,
 			&i.Resolution,
 			&i.UpdatedAt,
+			&i.DueEstimated,
 		); err != nil {
 			return nil, err
 		}
@@ -417,25 +420,26 @@ func (q *Queries) WarningOpenOfRules(ctx context.Context, codes []string) ([]War
 
 const warningProjectState = `-- name: WarningProjectState :execrows
 UPDATE warnings SET seq = $1, status = $2, level = $3, answer = $4, evidence_ids = $5::bigint[],
-    answered_at = $6, due_at = $7, overdue = $8,
-    lead_id = $9, resolution = $10, closed_at = $11, updated_at = $12
-WHERE id = $13 AND seq < $1
+    answered_at = $6, due_at = $7, overdue = $8, due_estimated = $9,
+    lead_id = $10, resolution = $11, closed_at = $12, updated_at = $13
+WHERE id = $14 AND seq < $1
 `
 
 type WarningProjectStateParams struct {
-	Seq         int32
-	Status      string
-	Level       string
-	Answer      string
-	EvidenceIds []int64
-	AnsweredAt  *time.Time
-	DueAt       *time.Time
-	Overdue     bool
-	LeadID      *int64
-	Resolution  string
-	ClosedAt    *time.Time
-	At          time.Time
-	ID          int64
+	Seq          int32
+	Status       string
+	Level        string
+	Answer       string
+	EvidenceIds  []int64
+	AnsweredAt   *time.Time
+	DueAt        *time.Time
+	Overdue      bool
+	DueEstimated bool
+	LeadID       *int64
+	Resolution   string
+	ClosedAt     *time.Time
+	At           time.Time
+	ID           int64
 }
 
 // The state after step seq, unless that step (or a later one) is in.
@@ -449,6 +453,7 @@ func (q *Queries) WarningProjectState(ctx context.Context, arg WarningProjectSta
 		arg.AnsweredAt,
 		arg.DueAt,
 		arg.Overdue,
+		arg.DueEstimated,
 		arg.LeadID,
 		arg.Resolution,
 		arg.ClosedAt,
@@ -503,7 +508,7 @@ func (q *Queries) WarningSeq(ctx context.Context, id int64) (int32, error) {
 }
 
 const warningStalled = `-- name: WarningStalled :many
-SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at FROM warnings
+SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated FROM warnings
 WHERE status = 'received' AND created_at < $1::timestamptz
 ORDER BY id
 LIMIT 100
@@ -548,6 +553,7 @@ func (q *Queries) WarningStalled(ctx context.Context, before time.Time) ([]Warni
 			&i.ClosedAt,
 			&i.Resolution,
 			&i.UpdatedAt,
+			&i.DueEstimated,
 		); err != nil {
 			return nil, err
 		}
