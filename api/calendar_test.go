@@ -140,6 +140,8 @@ func TestCalendarRecountsOpenLeads(t *testing.T) {
 		"instructions": "请于期限内排查并反馈", "town_codes": []string{f.TownA}, "due_days": handleDays}).Body
 	dispatchDue := dispatch["towns"].([]any)[0].(map[string]any)["due_at"]
 	require.NotNil(t, dispatchDue)
+	assert.Equal(t, true, dispatch["towns"].([]any)[0].(map[string]any)["due_estimated"],
+		"the dispatch's town shows its estimated deadline")
 
 	// the five weekdays before the due day are holidays of that year
 	var days []any
@@ -200,6 +202,7 @@ func TestCalendarRecountsOpenLeads(t *testing.T) {
 	dDue, err := time.Parse(time.RFC3339, dispatchDue.(string))
 	require.NoError(t, err)
 	assert.True(t, dMoved.After(dDue), "the dispatch recounted past the holidays: %s → %s", dDue, dMoved)
+	assert.Equal(t, false, d["towns"].([]any)[0].(map[string]any)["due_estimated"], "no longer estimated")
 	var labels []any
 	for _, e := range d["events"].([]any) {
 		labels = append(labels, e.(map[string]any)["action_label"])

@@ -83,6 +83,12 @@ func TestDispatchEndToEnd(t *testing.T) {
 
 	r = h.as2(f.officer, 200, "POST", path+"/actions/report", map[string]any{"note": "已排查12个在建项目，未发现欠薪"})
 	assert.Equal(t, keysOf(d.Body), keysOf(r.Body), "an action answers the dispatch as GET does")
+	townA := r.Body["towns"].([]any)[0].(map[string]any)
+	assert.NotNil(t, townA["review_due"], "the city's deadline to review the report")
+	assert.Equal(t, cityInboxDue(h, f.city, id), townA["review_due"], "the review task's due date")
+	for _, k := range []string{"due_estimated", "review_due_estimated"} {
+		assert.IsType(t, false, townA[k], "%s: every deadline carries its mark", k)
+	}
 	assert.Empty(t, inbox(h, f.officer, "?dispatch_id="+fmt.Sprint(id)), "the town's task is done")
 	cityInbox := inbox(h, f.city, "?dispatch_id="+fmt.Sprint(id))
 	require.Len(t, cityInbox, 1)
@@ -231,9 +237,9 @@ func TestWarningsRead(t *testing.T) {
 	f := newLeadsFixture(h)
 	var id int64
 	require.NoError(t, h.pool.QueryRow(context.Background(), `INSERT INTO warnings (rule_code, rule_version, level,
-		subject_kind, project_id, enterprise_id, town_code, period, figures, explanation, key, status)
+		subject_kind, project_id, enterprise_id, town_code, period, figures, explanation, key, status, due_at, due_estimated)
 		VALUES ('payroll_unpaid', 1, 'orange', 'project', $1, $2, $3, '2026-09', '{"workers": 38}',
-		'2026-09：出勤212人天，38名出勤工人中0人发放工资', 'test:1', 'answering') RETURNING id`,
+		'2026-09：出勤212人天，38名出勤工人中0人发放工资', 'test:1', 'answering', '2027-01-06T00:00:00+08:00', true) RETURNING id`,
 		f.ProjectA, f.ContractorA, f.TownA).Scan(&id))
 	path := fmt.Sprintf("/api/v1/warnings/%d", id)
 	for _, tok := range []string{f.city, f.officer, f.ent, f.pm} {
@@ -245,6 +251,8 @@ func TestWarningsRead(t *testing.T) {
 	d := h.as2(f.ent, 200, "GET", path, nil)
 	assert.Equal(t, "橙色预警", d.Body["level_label"])
 	assert.Equal(t, "2026-09：出勤212人天，38名出勤工人中0人发放工资", d.Body["explanation"])
+	assert.Equal(t, true, d.Body["due_estimated"], "the holder's deadline shows it was counted on weekdays only")
+	assert.Equal(t, true, h.as2(f.city, 200, "GET", "/api/v1/warnings", nil).items()[0]["due_estimated"], "so does the list")
 	assert.NotEmpty(t, d.Body["rule_label"])
 	assert.Contains(t, actionNames(d.Body), "answer", "the enterprise may answer")
 	assert.Len(t, h.as2(f.officer, 200, "GET", "/api/v1/warnings?level=orange&open=true", nil).items(), 1)
@@ -284,6 +292,7 @@ func TestWarningActions(t *testing.T) {
 	r = h.as2(f.ent, 200, "POST", fmt.Sprintf("/api/v1/warnings/%d/actions/answer", id), map[string]any{"note": "维权告示牌已张贴"})
 	assert.Equal(t, keysOf(d.Body), keysOf(r.Body), "an action answers the warning as GET does")
 	assert.Equal(t, "verifying", r.Body["status"])
+	assert.IsType(t, false, r.Body["due_estimated"], "the holder's deadline carries its mark")
 	h.as2(f.officer, 200, "POST", fmt.Sprintf("/api/v1/warnings/%d/actions/rejectAnswer", id), map[string]any{"note": "现场未见告示牌"})
 	r = act(f.officer, "convertToLead", map[string]any{"lead_id": 999999})
 	assert.Equal(t, 422, r.Status, r.Raw)
@@ -315,4 +324,13 @@ func TestWarningScanOnDemand(t *testing.T) {
 	assert.Equal(t, 422, r.Status, "another town's project is as unknown as a missing one")
 	assert.Contains(t, r.fields(), "project_id")
 	h.as2(f.ent, 403, "POST", "/api/v1/warnings/scan", map[string]any{"project_id": f.ProjectA})
+}
+
+// cityInboxDue is the due date of the city's one open task on dispatch id.
+func cityInboxDue(h *harness, token string, id int64) any {
+	tasks := inbox(h, token, "?dispatch_id="+fmt.Sprint(id))
+	if len(tasks) != 1 {
+		return nil
+	}
+	return tasks[0]["due_at"]
 }

@@ -44,13 +44,20 @@ func TestDispatchesCheck(t *testing.T) {
 		require.NoError(t, err)
 	}
 	exec(`UPDATE dispatch_towns SET overdue = true, returned = 2 WHERE dispatch_id = $1 AND town_code = $2`, id, f.Town2)
+	exec(`UPDATE dispatch_towns SET due_estimated = NOT due_estimated, review_due_estimated = NOT review_due_estimated
+		WHERE dispatch_id = $1 AND town_code = $2`, id, f.Town1)
 	exec(`UPDATE case_tasks SET closed_at = now() WHERE dispatch_id = $1 AND kind = 'dispatch_review'`, id)
 	exec(`DELETE FROM dispatch_events WHERE dispatch_id = $1 AND seq = 2`, id)
 	rep, err = reconcile.Dispatches(c, e.pool, e.c, opts)
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Differing)
 	assert.ElementsMatch(t, []string{"towns[" + f.Town2 + "].overdue", "towns[" + f.Town2 + "].returned", "case_tasks",
-		"dispatch_events"}, fields(rep, id))
+		"dispatch_events", "towns[" + f.Town1 + "].due_estimated", "towns[" + f.Town1 + "].review_due_estimated"}, fields(rep, id))
+	for _, fd := range rep.Findings {
+		if fd.Field == "towns["+f.Town1+"].due_estimated" {
+			assert.NotEqual(t, fd.Workflow, fd.Projection, "the workflow's mark and the tampered one")
+		}
+	}
 }
 
 func fields(rep reconcile.CaseReport, id int64) []string {
@@ -97,12 +104,14 @@ func TestWarningsCheck(t *testing.T) {
 		_, err := e.pool.Exec(context.Background(), sql, args...)
 		require.NoError(t, err)
 	}
-	exec(`UPDATE warnings SET level = 'red', overdue = true, due_at = due_at + interval '1 day' WHERE id = $1`, id)
+	exec(`UPDATE warnings SET level = 'red', overdue = true, due_at = due_at + interval '1 day',
+		due_estimated = NOT due_estimated WHERE id = $1`, id)
 	exec(`UPDATE case_tasks SET closed_at = now() WHERE warning_id = $1`, id)
 	exec(`DELETE FROM warning_events WHERE warning_id = $1 AND seq = 1`, id)
 	rep, err = reconcile.Warnings(c, e.pool, e.c, opts)
 	require.NoError(t, err)
 	assert.Equal(t, 2, rep.Differing)
-	assert.ElementsMatch(t, []string{"level", "overdue", "due_at", "case_tasks", "warning_events"}, fields(rep, id))
+	assert.ElementsMatch(t, []string{"level", "overdue", "due_at", "due_estimated", "case_tasks", "warning_events"},
+		fields(rep, id))
 	assert.Equal(t, "2 warnings checked: 0 consistent, 2 differing", rep.String())
 }
