@@ -83,6 +83,9 @@ func TestRecordDispatchHistories(t *testing.T) {
 			want: []string{"create", "remind", "overdue", "report", "remind", "overdue", "cancel"}},
 		{name: "dispatch-recount", towns: []string{f.Town1}, dueDays: 20, drive: driveDispatchRecount, status: cases.DispatchClosed,
 			want: []string{"create", "recount", "report", "acceptReport"}},
+		{name: "dispatch-supervise", towns: []string{f.Town1}, dueDays: 2, queue: shortCalendarQueue,
+			drive: driveDispatchSupervise, status: cases.DispatchClosed,
+			want: []string{"create", "remind", "overdue", "remind", "overdue", "report", "acceptReport"}},
 	}
 	ds := make([]*dispatchPath, len(paths))
 	for i, p := range paths {
@@ -275,6 +278,21 @@ func driveDispatchEscalations(p *dispatchPath) {
 		return slices.ContainsFunc(st.Tasks, func(t cases.Task) bool { return t.Kind == cases.TaskDispatchReview && t.Overdue })
 	})
 	p.act(workflows.DispatchCancel, workflows.DispatchActionInput{Actor: f.City, Note: "事项已另行处理"})
+}
+
+// dispatch-supervise (short calendar; version marker
+// dispatch-supervise-deadline 1): the town's deadline reminds and passes;
+// the city's supervise task opens with its own deadline, which reminds
+// and passes too; the late report closes it; the city accepts.
+func driveDispatchSupervise(p *dispatchPath) {
+	f := p.f
+	p.await("supervise overdue", func(st cases.DispatchState) bool {
+		return slices.ContainsFunc(st.Tasks, func(t cases.Task) bool {
+			return t.Kind == cases.TaskSupervise && t.DueAt != nil && t.Overdue
+		})
+	})
+	p.act(workflows.DispatchReport, workflows.DispatchActionInput{Actor: f.Officer1, Note: "已处理，补报办理情况"})
+	p.act(workflows.DispatchAccept, workflows.DispatchActionInput{Actor: f.City, TownCode: f.Town1})
 }
 
 // dispatch-recount: the city enters holidays on the last weekdays before

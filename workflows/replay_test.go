@@ -26,7 +26,7 @@ import (
 // replayPaths are the paths that must have a history: deleting one is as
 // wrong as breaking it.
 var replayPaths = []string{"full", "triage", "major", "extend", "escalations", "recount", "city-deadlines", "dispatch-full",
-	"dispatch-escalations", "dispatch-recount", "warning-answer", "warning-escalations", "warning-recount", "fanout-recount",
+	"dispatch-escalations", "dispatch-recount", "dispatch-supervise", "warning-answer", "warning-escalations", "warning-recount", "fanout-recount",
 	"fanout-recount-before-all-kinds"}
 
 func TestReplayLeadHistories(t *testing.T) {
