@@ -122,6 +122,18 @@ type leadDetailOut struct {
 	Events     []leadEventOut    `json:"events"`
 	Tasks      []taskOut         `json:"tasks" doc:"the lead's open tasks"`
 	Dispatches []leadDispatchRef `json:"dispatches" doc:"the dispatches linked to the lead (督办: its supervision becomes one) the caller may see, newest first"`
+	Warnings   []leadWarningRef  `json:"warnings" doc:"the warnings converted into this lead (convertToLead) the caller may see"`
+}
+
+// leadWarningRef is a warning converted into a lead, as the lead's detail
+// lists it (GET /warnings/{id} shows the rest): the lead links back.
+type leadWarningRef struct {
+	ID          int64  `json:"id"`
+	RuleCode    string `json:"rule_code"`
+	RuleLabel   string `json:"rule_label"`
+	Level       string `json:"level"`
+	LevelLabel  string `json:"level_label"`
+	Explanation string `json:"explanation"`
 }
 
 // leadDispatchRef is a dispatch linked to a lead, as its detail lists it
@@ -311,6 +323,17 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 		d := r.Dispatch
 		out.Dispatches[i] = leadDispatchRef{ID: d.ID, Title: d.Title, Level: d.Level, LevelLabel: registry.DispatchLevels.Label(d.Level),
 			Status: d.Status, StatusLabel: registry.DispatchStatuses.Label(d.Status), DueDays: d.DueDays, CreatedAt: d.CreatedAt}
+	}
+	ws, err := q.WarningList(c.UserContext(), dbq.WarningListParams{LeadID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
+		Sort: "id", Lim: 50})
+	if err != nil {
+		return leadDetailOut{}, err
+	}
+	out.Warnings = make([]leadWarningRef, len(ws))
+	for i, r := range ws {
+		w := r.Warning
+		out.Warnings[i] = leadWarningRef{ID: w.ID, RuleCode: w.RuleCode, RuleLabel: registry.WarningRules.Label(w.RuleCode),
+			Level: w.Level, LevelLabel: registry.WarningLevels.Label(w.Level), Explanation: w.Explanation}
 	}
 	return out, nil
 }

@@ -10,11 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/platform"
 	"github.com/anxin-city/anxin/reconcile"
 	"github.com/anxin-city/anxin/rules"
+	"github.com/anxin-city/anxin/workflows"
 )
 
 // Ten workers complaining about one project within 30 days raise a red
@@ -134,4 +136,35 @@ func TestWarningScheduledScanEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, hits, rep.Checked)
 	assert.Empty(t, rep.Findings)
+}
+
+// A warning converted into an arrears lead: the warning records the lead,
+// and the lead lists the warning (both link to each other).
+func TestWarningConvertedToLeadLinksBoth(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	ctx := context.Background()
+	var id int64
+	require.NoError(t, h.pool.QueryRow(ctx, `INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id,
+		enterprise_id, town_code, period, explanation, key) VALUES ('payroll_unpaid', 1, 'orange', 'project', $1, $2, $3,
+		'2026-10', '2026-10：38名出勤工人中0人发放工资', 'convert:1') RETURNING id`, f.ProjectA, f.ContractorA, f.TownA).Scan(&id))
+	_, err := (&caseclient.Client{Temporal: h.temporal}).StartWarning(ctx, workflows.WarningInput{WarningID: id, By: cases.System,
+		Rule: "payroll_unpaid", Level: "orange", ProjectID: f.ProjectA, TownCode: f.TownA})
+	require.NoError(t, err)
+	lead := stateOf(h.as2(f.officer, 201, "POST", "/api/v1/leads", map[string]any{"source": "walk_in", "reporter_name": "镇街核查",
+		"project_id": f.ProjectA, "amount_claimed_fen": 3_800_000, "description": "预警核查发现10月工资未发放"}))
+	leadID := lead["id"]
+	r := h.as2(f.officer, 200, "POST", fmt.Sprintf("/api/v1/warnings/%d/actions/convertToLead", id),
+		map[string]any{"lead_id": leadID, "note": "核实属实，转为欠薪线索"})
+	assert.Equal(t, "converted", r.Body["status"])
+	assert.Equal(t, leadID, r.Body["lead_id"])
+	d := h.as2(f.officer, 200, "GET", fmt.Sprintf("/api/v1/leads/%v", leadID), nil)
+	ws := d.Body["warnings"].([]any)
+	require.Len(t, ws, 1, "the lead links back to the warning")
+	w := ws[0].(map[string]any)
+	assert.Equal(t, float64(id), w["id"])
+	assert.Equal(t, "工资未按月支付", w["rule_label"])
+	assert.Equal(t, "橙色预警", w["level_label"])
+	// another town's officer sees neither
+	h.as2(f.officerB, 404, "GET", fmt.Sprintf("/api/v1/leads/%v", leadID), nil)
 }

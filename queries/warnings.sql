@@ -100,6 +100,7 @@ WHERE (sqlc.narg('id')::bigint IS NULL OR w.id = sqlc.narg('id'))
   AND (sqlc.narg('town_code')::text IS NULL OR w.town_code = sqlc.narg('town_code'))
   AND (sqlc.narg('project_id')::bigint IS NULL OR w.project_id = sqlc.narg('project_id'))
   AND (sqlc.narg('enterprise_id')::bigint IS NULL OR w.enterprise_id = sqlc.narg('enterprise_id'))
+  AND (sqlc.narg('lead_id')::bigint IS NULL OR w.lead_id = sqlc.narg('lead_id'))
 ORDER BY
   CASE WHEN @sort::text = '-id' THEN w.id END DESC,
   w.id ASC

@@ -264,10 +264,11 @@ WHERE ($1::bigint IS NULL OR w.id = $1)
   AND ($8::text IS NULL OR w.town_code = $8)
   AND ($9::bigint IS NULL OR w.project_id = $9)
   AND ($10::bigint IS NULL OR w.enterprise_id = $10)
+  AND ($11::bigint IS NULL OR w.lead_id = $11)
 ORDER BY
-  CASE WHEN $11::text = '-id' THEN w.id END DESC,
+  CASE WHEN $12::text = '-id' THEN w.id END DESC,
   w.id ASC
-LIMIT $13 OFFSET $12
+LIMIT $14 OFFSET $13
 `
 
 type WarningListParams struct {
@@ -281,6 +282,7 @@ type WarningListParams struct {
 	TownCode     *string
 	ProjectID    *int64
 	EnterpriseID *int64
+	LeadID       *int64
 	Sort         string
 	Off          int32
 	Lim          int32
@@ -309,6 +311,7 @@ func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]War
 		arg.TownCode,
 		arg.ProjectID,
 		arg.EnterpriseID,
+		arg.LeadID,
 		arg.Sort,
 		arg.Off,
 		arg.Lim,
