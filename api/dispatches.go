@@ -30,10 +30,10 @@ type dispatchOut struct {
 	Title         string      `json:"title"`
 	Instructions  string      `json:"instructions"`
 	LeadID        *int64      `json:"lead_id" doc:"the lead this dispatch supervises"`
-	Level         string      `json:"level" doc:"supervised (督办) or listed (挂牌督办)"`
+	Level         string      `json:"level" doc:"supervised (督办) or listed (挂牌督办)" codes:"dispatch_levels"`
 	LevelLabel    string      `json:"level_label"`
 	DueDays       int32       `json:"due_days" doc:"each town's deadline in working days"`
-	Status        string      `json:"status"`
+	Status        string      `json:"status" codes:"dispatch_statuses"`
 	StatusLabel   string      `json:"status_label"`
 	Step          int32       `json:"step" doc:"the last workflow step projected"`
 	CreatedBy     int64       `json:"created_by"`
@@ -51,7 +51,7 @@ type dispatchOut struct {
 type dispTown struct {
 	TownCode    string        `json:"town_code"`
 	TownName    string        `json:"town_name"`
-	Status      string        `json:"status"`
+	Status      string        `json:"status" codes:"dispatch_town_statuses"`
 	StatusLabel string        `json:"status_label"`
 	DueAt       *time.Time    `json:"due_at"`
 	RemindedAt  *time.Time    `json:"reminded_at"`
@@ -65,21 +65,23 @@ type dispTown struct {
 }
 
 type dispatchEventOut struct {
-	Seq           *int32          `json:"seq" doc:"workflow step; null for office actions (claim, assignment)"`
-	At            time.Time       `json:"at"`
-	Action        string          `json:"action"`
-	ActionLabel   string          `json:"action_label"`
-	TownCode      *string         `json:"town_code" doc:"the town whose part the step concerns"`
-	ActorID       *int64          `json:"actor_id"`
-	ActorName     string          `json:"actor_name"`
-	ActorRole     string          `json:"actor_role" doc:"system for a rule"`
-	IP            string          `json:"ip"`
-	FromStatus    *string         `json:"from_status"`
-	ToStatus      string          `json:"to_status"`
-	ToStatusLabel string          `json:"to_status_label"`
-	Changes       json.RawMessage `json:"changes" doc:"field → [old, new]"`
-	Note          string          `json:"note"`
-	Rule          string          `json:"rule"`
+	Seq             *int32          `json:"seq" doc:"workflow step; null for office actions (claim, assignment)"`
+	At              time.Time       `json:"at"`
+	Action          string          `json:"action" codes:"dispatch_steps"`
+	ActionLabel     string          `json:"action_label"`
+	TownCode        *string         `json:"town_code" doc:"the town whose part the step concerns"`
+	ActorID         *int64          `json:"actor_id"`
+	ActorName       string          `json:"actor_name"`
+	ActorRole       string          `json:"actor_role" doc:"system for a rule" codes:"actor_roles"`
+	ActorRoleLabel  string          `json:"actor_role_label"`
+	IP              string          `json:"ip"`
+	FromStatus      *string         `json:"from_status" codes:"dispatch_statuses"`
+	FromStatusLabel string          `json:"from_status_label"`
+	ToStatus        string          `json:"to_status" codes:"dispatch_statuses"`
+	ToStatusLabel   string          `json:"to_status_label"`
+	Changes         json.RawMessage `json:"changes" doc:"field → [old, new]"`
+	Note            string          `json:"note"`
+	Rule            string          `json:"rule"`
 }
 
 type dispatchDetailOut struct {
@@ -147,8 +149,8 @@ func dispatchTowns(c *fiber.Ctx, q *dbq.Queries, ids []int64) (map[int64][]dbq.D
 func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor cases.Actor) dispatchOut {
 	d := r.Dispatch
 	out := dispatchOut{ID: d.ID, Title: d.Title, Instructions: d.Instructions, LeadID: d.LeadID, Level: d.Level,
-		LevelLabel: registry.DispatchLevels.Label(d.Level), DueDays: d.DueDays, Status: d.Status,
-		StatusLabel: registry.DispatchStatuses.Label(d.Status), Step: d.Seq, CreatedBy: d.CreatedBy,
+		DueDays: d.DueDays, Status: d.Status,
+		Step: d.Seq, CreatedBy: d.CreatedBy,
 		CreatedByName: r.CreatedByName, CreatedAt: d.CreatedAt, ClosedAt: d.ClosedAt, UpdatedAt: d.UpdatedAt,
 		TownsTotal: r.Towns, TownsAccepted: r.TownsAccepted, TownsOverdue: r.TownsOverdue, Towns: []dispTown{}}
 	var codes []string
@@ -156,7 +158,7 @@ func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor c
 		x := t.DispatchTown
 		codes = append(codes, x.TownCode)
 		out.Towns = append(out.Towns, dispTown{TownCode: x.TownCode, TownName: t.TownName, Status: x.Status,
-			StatusLabel: registry.DispatchTownStatuses.Label(x.Status), DueAt: x.DueAt, RemindedAt: x.RemindedAt,
+			DueAt: x.DueAt, RemindedAt: x.RemindedAt,
 			Overdue: x.Overdue, Returned: x.Returned, Report: x.Report, ReportedAt: x.ReportedAt, AcceptedAt: x.AcceptedAt,
 			EvidenceIDs: append([]int64{}, x.EvidenceIds...)})
 	}
@@ -237,10 +239,8 @@ func (s *Server) dispatchDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.DispatchLi
 		}), t.EvidenceIDs)
 	}
 	for i, e := range evs {
-		out.Events[i] = dispatchEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: dispatchStepLabel(e.Action),
-			TownCode: e.TownCode, ActorID: e.ActorID, ActorName: e.ActorName, ActorRole: e.ActorRole, IP: e.Ip,
-			FromStatus: e.FromStatus, ToStatus: e.ToStatus, ToStatusLabel: registry.DispatchStatuses.Label(e.ToStatus),
-			Changes: e.Changes, Note: e.Note, Rule: e.Rule}
+		out.Events[i] = dispatchEventOut{Seq: e.Seq, At: e.At, Action: e.Action, TownCode: e.TownCode, ActorID: e.ActorID, ActorName: e.ActorName, ActorRole: e.ActorRole, IP: e.Ip,
+			FromStatus: e.FromStatus, ToStatus: e.ToStatus, Changes: e.Changes, Note: e.Note, Rule: e.Rule}
 	}
 	tp := s.taskParams(c)
 	tp.DispatchID, tp.Lim = &id, 100
@@ -254,20 +254,6 @@ func (s *Server) dispatchDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.DispatchLi
 	}
 	return out, nil
 }
-
-// dispatchStepLabel is a step of a dispatch's history in Chinese.
-func dispatchStepLabel(action string) string {
-	if a, ok := workflows.DispatchActions().Find(action); ok {
-		return a.Label
-	}
-	return dispatchSystemSteps[action]
-}
-
-// dispatchSystemSteps are the steps of a dispatch's history that are not
-// actions of its table: its creation, the deadline rules and the office's
-// assignments.
-var dispatchSystemSteps = map[string]string{"create": "交办", "remind": "到期提醒", "overdue": "逾期", "recount": "期限重算",
-	"claim": "认领", "assign": "指派", "reassign": "转派"}
 
 func (s *Server) dispatchCreate(c *fiber.Ctx) error {
 	var in dispatchIn

@@ -20,7 +20,7 @@ import (
 
 type leadOut struct {
 	ID                    int64      `json:"id"`
-	Source                string     `json:"source"`
+	Source                string     `json:"source" codes:"lead_sources"`
 	SourceLabel           string     `json:"source_label"`
 	ExternalID            *string    `json:"external_id"`
 	WorkerID              *int64     `json:"worker_id"`
@@ -35,7 +35,7 @@ type leadOut struct {
 	WorkersClaimed        int32      `json:"workers_claimed"`
 	Description           string     `json:"description"`
 	ReceivedAt            time.Time  `json:"received_at"`
-	Status                string     `json:"status"`
+	Status                string     `json:"status" codes:"lead_statuses"`
 	StatusLabel           string     `json:"status_label"`
 	TownCode              *string    `json:"town_code"`
 	TownName              string     `json:"town_name"`
@@ -52,13 +52,13 @@ type leadOut struct {
 	ConfirmDueEstimated   bool       `json:"confirm_due_estimated" doc:"the same for confirm_due"`
 	DueEstimated          bool       `json:"due_estimated" doc:"one of the deadlines is estimated: it is recounted once the city enters that year's holidays"`
 	Overdue               bool       `json:"overdue"`
-	Supervision           string     `json:"supervision"`
+	Supervision           string     `json:"supervision" codes:"supervisions"`
 	SupervisionLabel      string     `json:"supervision_label"`
 	Extended              bool       `json:"extended"`
 	Reopened              int32      `json:"reopened"`
 	LinkedReports         int32      `json:"linked_reports"`
-	ClosureCode           *string    `json:"closure_code"`
-	ClosureLabel          string     `json:"closure_label"`
+	ClosureCode           *string    `json:"closure_code" codes:"closure_codes"`
+	ClosureCodeLabel      string     `json:"closure_code_label"`
 	AmountPaidFen         *int64     `json:"amount_paid_fen"`
 	AmountRecoveredFen    *int64     `json:"amount_recovered_fen"`
 	WorkersCovered        *int32     `json:"workers_covered"`
@@ -82,9 +82,7 @@ type actionRef struct {
 // lists).
 func (s *Server) leadFrom(r dbq.LeadListRow, actor cases.Actor) leadOut {
 	l := r.Lead
-	return leadOut{ID: l.ID, Source: l.Source, SourceLabel: registry.LeadSources.Label(l.Source),
-		StatusLabel: registry.LeadStatuses.Label(l.Status), SupervisionLabel: registry.Supervisions.Label(l.Supervision),
-		ClosureLabel: registry.ClosureCodes.Label(deref(l.ClosureCode)), Actions: leadActionsFor(actor, l), ExternalID: l.ExternalID, WorkerID: l.WorkerID, WorkerName: r.WorkerName,
+	return leadOut{ID: l.ID, Source: l.Source, Actions: leadActionsFor(actor, l), ExternalID: l.ExternalID, WorkerID: l.WorkerID, WorkerName: r.WorkerName,
 		ReporterName: l.ReporterName, ReporterPhone: s.maskedPhone(l.ReporterPhoneEnc), ProjectID: l.ProjectID,
 		ProjectName: r.ProjectName, ProjectNamed: l.ProjectNamed, EmployerNamed: l.EmployerNamed,
 		AmountClaimedFen: l.AmountClaimedFen, WorkersClaimed: l.WorkersClaimed, Description: l.Description,
@@ -101,20 +99,22 @@ func (s *Server) leadFrom(r dbq.LeadListRow, actor cases.Actor) leadOut {
 }
 
 type leadEventOut struct {
-	Seq           *int32          `json:"seq" doc:"workflow step; null for office actions (claim, assignment)"`
-	At            time.Time       `json:"at"`
-	Action        string          `json:"action"`
-	ActionLabel   string          `json:"action_label"`
-	ActorID       *int64          `json:"actor_id"`
-	ActorName     string          `json:"actor_name"`
-	ActorRole     string          `json:"actor_role" doc:"system for a rule"`
-	IP            string          `json:"ip,omitempty" doc:"shown to the city and towns only"`
-	FromStatus    *string         `json:"from_status"`
-	ToStatus      string          `json:"to_status"`
-	ToStatusLabel string          `json:"to_status_label"`
-	Changes       json.RawMessage `json:"changes" doc:"field → [old, new]"`
-	Note          string          `json:"note"`
-	Rule          string          `json:"rule" doc:"the rule that took the step, for escalations"`
+	Seq             *int32          `json:"seq" doc:"workflow step; null for office actions (claim, assignment)"`
+	At              time.Time       `json:"at"`
+	Action          string          `json:"action" codes:"lead_steps"`
+	ActionLabel     string          `json:"action_label"`
+	ActorID         *int64          `json:"actor_id"`
+	ActorName       string          `json:"actor_name"`
+	ActorRole       string          `json:"actor_role" doc:"system for a rule" codes:"actor_roles"`
+	ActorRoleLabel  string          `json:"actor_role_label"`
+	IP              string          `json:"ip,omitempty" doc:"shown to the city and towns only"`
+	FromStatus      *string         `json:"from_status" codes:"lead_statuses"`
+	FromStatusLabel string          `json:"from_status_label"`
+	ToStatus        string          `json:"to_status" codes:"lead_statuses"`
+	ToStatusLabel   string          `json:"to_status_label"`
+	Changes         json.RawMessage `json:"changes" doc:"field → [old, new]"`
+	Note            string          `json:"note"`
+	Rule            string          `json:"rule" doc:"the rule that took the step, for escalations"`
 }
 
 type leadDetailOut struct {
@@ -129,9 +129,9 @@ type leadDetailOut struct {
 type leadDispatchRef struct {
 	ID          int64     `json:"id"`
 	Title       string    `json:"title"`
-	Level       string    `json:"level"`
+	Level       string    `json:"level" codes:"dispatch_levels"`
 	LevelLabel  string    `json:"level_label"`
-	Status      string    `json:"status"`
+	Status      string    `json:"status" codes:"dispatch_statuses"`
 	StatusLabel string    `json:"status_label"`
 	DueDays     int32     `json:"due_days"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -174,11 +174,12 @@ type leadImportIn struct {
 }
 
 type leadImportResult struct {
-	ExternalID string         `json:"external_id"`
-	LeadID     int64          `json:"lead_id,omitempty"`
-	Outcome    string         `json:"outcome" doc:"created, existing (imported before), linked (to the worker's open lead on the project), rejected"`
-	Error      *Error         `json:"error,omitempty"`
-	Lead       *leadDetailOut `json:"lead,omitempty" doc:"the lead as GET /leads/{id} answers it"`
+	ExternalID   string         `json:"external_id"`
+	LeadID       int64          `json:"lead_id,omitempty"`
+	Outcome      string         `json:"outcome" doc:"created, existing (imported before), linked (to the worker's open lead on the project), rejected" codes:"lead_import_outcomes"`
+	OutcomeLabel string         `json:"outcome_label"`
+	Error        *Error         `json:"error,omitempty"`
+	Lead         *leadDetailOut `json:"lead,omitempty" doc:"the lead as GET /leads/{id} answers it"`
 }
 
 type leadIntakeOut struct {
@@ -278,9 +279,9 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 	office := isOffice(scopeOf(c))
 	out := leadDetailOut{leadOut: s.leadFrom(row, actorOf(c)), Events: make([]leadEventOut, len(evs))}
 	for i, e := range evs {
-		o := leadEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: leadStepLabel(e.Action), ActorID: e.ActorID,
+		o := leadEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActorID: e.ActorID,
 			ActorName: e.ActorName, ActorRole: e.ActorRole, FromStatus: e.FromStatus, ToStatus: e.ToStatus,
-			ToStatusLabel: registry.LeadStatuses.Label(e.ToStatus), Changes: e.Changes, Note: e.Note, Rule: e.Rule}
+			Changes: e.Changes, Note: e.Note, Rule: e.Rule}
 		if office {
 			o.IP = e.Ip
 		} else if e.ActorRole != principalOf(c).Role {
@@ -309,8 +310,7 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 	out.Dispatches = make([]leadDispatchRef, len(ds))
 	for i, r := range ds {
 		d := r.Dispatch
-		out.Dispatches[i] = leadDispatchRef{ID: d.ID, Title: d.Title, Level: d.Level, LevelLabel: registry.DispatchLevels.Label(d.Level),
-			Status: d.Status, StatusLabel: registry.DispatchStatuses.Label(d.Status), DueDays: d.DueDays, CreatedAt: d.CreatedAt}
+		out.Dispatches[i] = leadDispatchRef{ID: d.ID, Title: d.Title, Level: d.Level, Status: d.Status, DueDays: d.DueDays, CreatedAt: d.CreatedAt}
 	}
 	return out, nil
 }
@@ -321,17 +321,3 @@ func isOffice(sc Scope) bool {
 	_, town := sc.TownCode()
 	return sc.IsCity() || town
 }
-
-// leadStepLabel is a step of a lead's history in Chinese: an action of
-// the table, or one of the steps the platform takes itself.
-func leadStepLabel(action string) string {
-	if a, ok := workflows.LeadActions().Find(action); ok {
-		return a.Label
-	}
-	return leadSystemSteps[action]
-}
-
-// leadSystemSteps are the steps of a lead's history that are not user
-// actions: intake, the deadline rules and the office's assignments.
-var leadSystemSteps = map[string]string{"intake": "受理登记", "remind": "到期提醒", "overdue": "逾期", "list": "挂牌督办",
-	"recount": "期限重算", "claim": "认领", "assign": "指派", "reassign": "转派"}
