@@ -27,6 +27,7 @@ import (
 
 type dispatchOut struct {
 	ID            int64       `json:"id"`
+	CaseNo        string      `json:"case_no" doc:"the case number, JB-<year>-<6 digits> (交办编号)"`
 	Title         string      `json:"title"`
 	Instructions  string      `json:"instructions"`
 	LeadID        *int64      `json:"lead_id" doc:"the lead this dispatch supervises"`
@@ -111,7 +112,8 @@ func (s *Server) dispatchRoutes() {
 	s.add(route{Method: "GET", Path: "/dispatches", Perm: "dispatches:read", Tag: "dispatches",
 		Summary: "List dispatches (交办/督办) in scope: the city every one, a town those it is assigned",
 		Query: append([]param{{Name: "status", Type: "string", Enum: registry.DispatchStatuses.Codes},
-			{Name: "lead_id", Type: "integer"}, {Name: "town_code", Type: "string"}, {Name: "overdue", Type: "boolean"}},
+			{Name: "lead_id", Type: "integer"}, {Name: "town_code", Type: "string"}, {Name: "overdue", Type: "boolean"},
+			{Name: "case_no", Type: "string", Desc: caseNoDesc("JB")}},
 			pageParams("id", "-id")...),
 		Out: listOut[dispatchOut]{}, Handler: s.dispatchList})
 	s.add(route{Method: "GET", Path: "/dispatches/:id", Perm: "dispatches:read", Tag: "dispatches",
@@ -148,7 +150,7 @@ func dispatchTowns(c *fiber.Ctx, q *dbq.Queries, ids []int64) (map[int64][]dbq.D
 
 func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor cases.Actor) dispatchOut {
 	d := r.Dispatch
-	out := dispatchOut{ID: d.ID, Title: d.Title, Instructions: d.Instructions, LeadID: d.LeadID, Level: d.Level,
+	out := dispatchOut{ID: d.ID, CaseNo: d.CaseNo, Title: d.Title, Instructions: d.Instructions, LeadID: d.LeadID, Level: d.Level,
 		DueDays: d.DueDays, Status: d.Status,
 		Step: d.Seq, CreatedBy: d.CreatedBy,
 		CreatedByName: r.CreatedByName, CreatedAt: d.CreatedAt, ClosedAt: d.ClosedAt, UpdatedAt: d.UpdatedAt,
@@ -176,7 +178,8 @@ func (s *Server) dispatchList(c *fiber.Ctx) error {
 	var qe queryErrs
 	sc := scopeOf(c)
 	arg := dbq.DispatchListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Status: qe.enum(c, "status", registry.DispatchStatuses),
-		LeadID: qe.id(c, "lead_id"), TownCode: queryText(c, "town_code"), Overdue: qe.boolean(c, "overdue"), Sort: p.Sort}
+		LeadID: qe.id(c, "lead_id"), TownCode: queryText(c, "town_code"), Overdue: qe.boolean(c, "overdue"),
+		CaseNo: qe.caseNo(c, "case_no", caseNoDispatch), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 
 type leadOut struct {
 	ID                    int64      `json:"id"`
+	CaseNo                string     `json:"case_no" doc:"the case number, QX-<year>-<6 digits> (欠薪线索编号)"`
 	Source                string     `json:"source" codes:"lead_sources"`
 	SourceLabel           string     `json:"source_label"`
 	ExternalID            *string    `json:"external_id"`
@@ -82,7 +83,7 @@ type actionRef struct {
 // lists).
 func (s *Server) leadFrom(r dbq.LeadListRow, actor cases.Actor) leadOut {
 	l := r.Lead
-	return leadOut{ID: l.ID, Source: l.Source, Actions: leadActionsFor(actor, l), ExternalID: l.ExternalID, WorkerID: l.WorkerID, WorkerName: r.WorkerName,
+	return leadOut{ID: l.ID, CaseNo: l.CaseNo, Source: l.Source, Actions: leadActionsFor(actor, l), ExternalID: l.ExternalID, WorkerID: l.WorkerID, WorkerName: r.WorkerName,
 		ReporterName: l.ReporterName, ReporterPhone: s.maskedPhone(l.ReporterPhoneEnc), ProjectID: l.ProjectID,
 		ProjectName: r.ProjectName, ProjectNamed: l.ProjectNamed, EmployerNamed: l.EmployerNamed,
 		AmountClaimedFen: l.AmountClaimedFen, WorkersClaimed: l.WorkersClaimed, Description: l.Description,
@@ -128,6 +129,7 @@ type leadDetailOut struct {
 // (GET /dispatches/{id} shows the rest).
 type leadDispatchRef struct {
 	ID          int64     `json:"id"`
+	CaseNo      string    `json:"case_no" doc:"JB-<year>-<6 digits>"`
 	Title       string    `json:"title"`
 	Level       string    `json:"level" codes:"dispatch_levels"`
 	LevelLabel  string    `json:"level_label"`
@@ -194,7 +196,8 @@ func (s *Server) leadRoutes() {
 		{Name: "town_code", Type: "string"}, {Name: "project_id", Type: "integer"},
 		{Name: "enterprise_id", Type: "integer", Desc: "the enterprise ordered to rectify"},
 		{Name: "source", Type: "string"}, {Name: "overdue", Type: "boolean"}, {Name: "supervision", Type: "string"},
-		{Name: "major", Type: "boolean"}, {Name: "received_from", Type: "string", Desc: "YYYY-MM-DD"},
+		{Name: "major", Type: "boolean"}, {Name: "case_no", Type: "string", Desc: caseNoDesc("QX")},
+		{Name: "received_from", Type: "string", Desc: "YYYY-MM-DD"},
 		{Name: "received_to", Type: "string", Desc: "YYYY-MM-DD"},
 		{Name: "sort", Type: "string", Desc: "id, -id, received_at, -received_at, handle_due, -amount_claimed_fen"},
 		{Name: "page", Type: "integer"}, {Name: "page_size", Type: "integer"},
@@ -234,6 +237,7 @@ func (s *Server) leadList(c *fiber.Ctx) error {
 		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"),
 		Source: qe.enum(c, "source", registry.LeadSources), Overdue: qe.boolean(c, "overdue"),
 		Supervision: qe.enum(c, "supervision", registry.Supervisions), Major: qe.boolean(c, "major"),
+		CaseNo:       qe.caseNo(c, "case_no", caseNoLead),
 		ReceivedFrom: qe.date(c, "received_from"), ReceivedTo: qe.date(c, "received_to"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
@@ -310,7 +314,7 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 	out.Dispatches = make([]leadDispatchRef, len(ds))
 	for i, r := range ds {
 		d := r.Dispatch
-		out.Dispatches[i] = leadDispatchRef{ID: d.ID, Title: d.Title, Level: d.Level, Status: d.Status, DueDays: d.DueDays, CreatedAt: d.CreatedAt}
+		out.Dispatches[i] = leadDispatchRef{ID: d.ID, CaseNo: d.CaseNo, Title: d.Title, Level: d.Level, Status: d.Status, DueDays: d.DueDays, CreatedAt: d.CreatedAt}
 	}
 	return out, nil
 }

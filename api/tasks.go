@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,6 +25,9 @@ type taskOut struct {
 	ID                  int64      `json:"id"`
 	CaseKind            string     `json:"case_kind" doc:"lead, dispatch or warning" codes:"case_kinds"`
 	CaseKindLabel       string     `json:"case_kind_label"`
+	CaseNo              string     `json:"case_no" doc:"the case number of the task's lead (QX-…), dispatch (JB-…) or warning (YJ-…)"`
+	Summary             string     `json:"summary" doc:"what the case is about, at most 60 characters: the lead's description, the dispatch's title or the warning's explanation"`
+	Major               bool       `json:"major" doc:"a lead's task: the lead is a major case (重大案件)"`
 	LeadID              *int64     `json:"lead_id" doc:"the lead's task"`
 	DispatchID          *int64     `json:"dispatch_id" doc:"the dispatch's task"`
 	WarningID           *int64     `json:"warning_id" doc:"the warning's task"`
@@ -70,7 +74,7 @@ func taskFrom(t dbq.CaseTaskListRow) taskOut {
 	case t.WarningID != nil:
 		kind = "warning"
 	}
-	return taskOut{ID: t.ID, CaseKind: kind, LeadID: t.LeadID, DispatchID: t.DispatchID,
+	return taskOut{ID: t.ID, CaseKind: kind, CaseNo: t.CaseNo, Summary: summary(t.SummarySource), Major: t.Major, LeadID: t.LeadID, DispatchID: t.DispatchID,
 		WarningID: t.WarningID, DispatchTitle: t.DispatchTitle,
 		DispatchStatus: t.DispatchStatus, WarningRule: t.WarningRule, WarningLevel: t.WarningLevel, WarningStatus: t.WarningStatus, WarningExplanation: t.WarningExplanation,
 		Kind: t.Kind, Actor: t.Actor, TownCode: t.TownCode,
@@ -78,6 +82,20 @@ func taskFrom(t dbq.CaseTaskListRow) taskOut {
 		AssigneeName: t.AssigneeName, OpenedAt: t.OpenedAt, DueAt: t.DueAt, DueEstimated: t.DueEstimated, RemindedAt: t.RemindedAt, Overdue: t.Overdue,
 		LeadStatus: t.LeadStatus, LeadSource: t.LeadSource, AmountClaimedFen: t.AmountClaimedFen,
 		WorkersClaimed: t.WorkersClaimed, Supervision: t.Supervision}
+}
+
+// summaryMax is the length of a task's summary, in characters.
+const summaryMax = 60
+
+// summary is text cut to summaryMax characters (an ellipsis marks a cut);
+// runs of white space become one space. The query reads the first 120
+// characters.
+func summary(text string) string {
+	r := []rune(strings.Join(strings.Fields(text), " "))
+	if len(r) <= summaryMax {
+		return string(r)
+	}
+	return string(r[:summaryMax-1]) + "…"
 }
 
 type taskAssignIn struct {
@@ -107,7 +125,7 @@ func (s *Server) taskRoutes() {
 			{Name: "actor", Type: "string", Desc: "the city only: whose tasks — city (default, its own inbox), town, enterprise, worker, or all"},
 			{Name: "case_kind", Type: "string", Enum: registry.CaseKinds.Codes}, {Name: "kind", Type: "string", Enum: registry.TaskKinds.Codes},
 			{Name: "lead_status", Type: "string"}, {Name: "lead_id", Type: "integer"}, {Name: "dispatch_id", Type: "integer"},
-			{Name: "warning_id", Type: "integer"},
+			{Name: "warning_id", Type: "integer"}, {Name: "case_no", Type: "string", Desc: caseNoDesc("QX") + "; or a dispatch's JB-…, a warning's YJ-…"},
 			{Name: "project_id", Type: "integer"}, {Name: "enterprise_id", Type: "integer"},
 			{Name: "opened_from", Type: "string", Desc: "YYYY-MM-DD"}, {Name: "opened_to", Type: "string", Desc: "YYYY-MM-DD"},
 			{Name: "sort", Type: "string", Desc: "due_at (default), -due_at, opened_at, -opened_at"},
@@ -141,6 +159,7 @@ func (s *Server) taskList(c *fiber.Ctx) error {
 	arg.LeadID, arg.ProjectID, arg.EnterpriseID = qe.id(c, "lead_id"), qe.id(c, "project_id"), qe.id(c, "enterprise_id")
 	arg.DispatchID, arg.WarningID = qe.id(c, "dispatch_id"), qe.id(c, "warning_id")
 	arg.CaseKind = qe.enum(c, "case_kind", registry.CaseKinds)
+	arg.CaseNo = qe.caseNo(c, "case_no", caseNoLead, caseNoDispatch, caseNoWarning)
 	arg.OpenedFrom, arg.OpenedTo = qe.date(c, "opened_from"), qe.date(c, "opened_to")
 	view := qe.enum(c, "view", taskViews)
 	if scopeOf(c).IsCity() {

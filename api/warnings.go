@@ -22,6 +22,7 @@ import (
 
 type warningOut struct {
 	ID               int64           `json:"id"`
+	CaseNo           string          `json:"case_no" doc:"the case number, YJ-<year>-<6 digits> (预警编号)"`
 	RuleCode         string          `json:"rule_code" codes:"warning_rules"`
 	RuleCodeLabel    string          `json:"rule_code_label"`
 	RuleVersion      int32           `json:"rule_version" doc:"the version of the rule that raised it"`
@@ -81,6 +82,7 @@ func (s *Server) warningRoutes() {
 	s.add(route{Method: "GET", Path: "/warnings", Perm: "warnings:read", Tag: "warnings",
 		Summary: "List warnings in scope: the city every one, a town its own, an enterprise those it is to answer",
 		Query: append([]param{{Name: "status", Type: "string", Enum: registry.WarningStatuses.Codes}, {Name: "open", Type: "boolean"},
+			{Name: "case_no", Type: "string", Desc: caseNoDesc("YJ")},
 			{Name: "level", Type: "string", Enum: registry.WarningLevels.Codes}, {Name: "rule_code", Type: "string", Enum: registry.WarningRules.Codes},
 			{Name: "town_code", Type: "string"}, {Name: "project_id", Type: "integer"}, {Name: "enterprise_id", Type: "integer"}},
 			pageParams("id", "-id")...),
@@ -218,7 +220,7 @@ func (s *Server) warningAct(c *fiber.Ctx) error {
 
 func warningFrom(r dbq.WarningListRow, actor cases.Actor) warningOut {
 	w := r.Warning
-	out := warningOut{ID: w.ID, RuleCode: w.RuleCode, RuleVersion: w.RuleVersion,
+	out := warningOut{ID: w.ID, CaseNo: w.CaseNo, RuleCode: w.RuleCode, RuleVersion: w.RuleVersion,
 		Level: w.Level, SubjectKind: w.SubjectKind, ProjectID: w.ProjectID,
 		ProjectName: r.ProjectName, EnterpriseID: w.EnterpriseID, EnterpriseName: r.EnterpriseName, EmploymentID: w.EmploymentID,
 		TownCode: w.TownCode, Period: w.Period, Figures: w.Figures, Explanation: w.Explanation, Basis: w.Basis, Status: w.Status,
@@ -241,7 +243,8 @@ func (s *Server) warningList(c *fiber.Ctx) error {
 	arg := dbq.WarningListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Status: qe.enum(c, "status", registry.WarningStatuses),
 		Open: qe.boolean(c, "open"), Level: qe.enum(c, "level", registry.WarningLevels),
 		RuleCode: qe.enum(c, "rule_code", registry.WarningRules), TownCode: queryText(c, "town_code"),
-		ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"), Sort: p.Sort}
+		ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"),
+		CaseNo: qe.caseNo(c, "case_no", caseNoWarning), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
 	}

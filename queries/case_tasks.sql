@@ -16,8 +16,9 @@ SELECT t.*, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, ''):
        coalesce(w.status, '')::text AS warning_status, coalesce(w.explanation, '')::text AS warning_explanation,
        coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
        coalesce(l.case_no, d.case_no, w.case_no, '')::text AS case_no,
-       CASE WHEN t.lead_id IS NOT NULL THEN left(l.description, 61)
-            WHEN t.dispatch_id IS NOT NULL THEN d.title ELSE w.explanation END::text AS summary_source,
+       -- the text of the task's summary (cut to 60 characters in Go; read a little longer)
+       left(CASE WHEN t.lead_id IS NOT NULL THEN l.description
+                 WHEN t.dispatch_id IS NOT NULL THEN d.title ELSE w.explanation END, 120)::text AS summary_source,
        coalesce(l.major, false)::boolean AS major,
        count(*) OVER () AS total
 FROM case_tasks t
