@@ -142,13 +142,19 @@ type labelPlan struct {
 
 var (
 	plansMu sync.Mutex
-	plans   = map[reflect.Type]*labelPlan{}
+	plans   = map[reflect.Type]*labelPlan{} // under construction and done, under plansMu
+	ready   sync.Map                        // reflect.Type → *labelPlan, done: read without the lock
 )
 
 func planOf(t reflect.Type) *labelPlan {
+	if p, ok := ready.Load(t); ok {
+		return p.(*labelPlan)
+	}
 	plansMu.Lock()
 	defer plansMu.Unlock()
-	return planLocked(t)
+	p := planLocked(t)
+	ready.Store(t, p)
+	return p
 }
 
 func planLocked(t reflect.Type) *labelPlan {
