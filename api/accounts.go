@@ -35,7 +35,7 @@ type accountOut struct {
 	ID                 int64      `json:"id"`
 	Username           string     `json:"username" doc:"a worker's (their mobile number) masked, but to the worker themself; GET /accounts/{id}/login unmasks it"`
 	DisplayName        string     `json:"display_name"`
-	Role               string     `json:"role" enum:"city_supervisor,city_admin,city_auditor,town_officer,enterprise_user,project_manager,worker"`
+	Role               string     `json:"role" codes:"roles"`
 	RoleLabel          string     `json:"role_label"`
 	Domain             string     `json:"domain" doc:"city, town:<code>, ent:<id>, proj:<id> or worker:<id>"`
 	TownCode           *string    `json:"town_code"`
@@ -55,7 +55,7 @@ type accountOut struct {
 // registration): the login name in full.
 func (s *Server) accountFrom(a dbq.Account) accountOut {
 	return accountOut{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Role: a.Role,
-		RoleLabel: registry.Roles.Label(a.Role), Domain: a.Domain, TownCode: a.TownCode, EnterpriseID: a.EnterpriseID,
+		Domain: a.Domain, TownCode: a.TownCode, EnterpriseID: a.EnterpriseID,
 		ProjectID: a.ProjectID, WorkerID: a.WorkerID, MustChangePassword: a.MustChangePassword,
 		LastLoginAt: a.LastLoginAt, Active: a.Active, DeactivatedReason: a.DeactivatedReason,
 		CreatedAt: a.CreatedAt, Version: a.Version}

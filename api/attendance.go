@@ -122,14 +122,15 @@ func (s *Server) employedOne(c *fiber.Ctx, q *dbq.Queries, project, worker int64
 }
 
 type attendanceOut struct {
-	ProjectID  int64     `json:"project_id"`
-	WorkerID   int64     `json:"worker_id"`
-	WorkerName string    `json:"worker_name,omitempty"`
-	WorkDate   Date      `json:"work_date"`
-	TeamID     *int64    `json:"team_id"`
-	Minutes    int32     `json:"minutes"`
-	Source     string    `json:"source" enum:"device,manual,import"`
-	CreatedAt  time.Time `json:"created_at"`
+	ProjectID   int64     `json:"project_id"`
+	WorkerID    int64     `json:"worker_id"`
+	WorkerName  string    `json:"worker_name,omitempty"`
+	WorkDate    Date      `json:"work_date"`
+	TeamID      *int64    `json:"team_id"`
+	Minutes     int32     `json:"minutes"`
+	Source      string    `json:"source" codes:"attendance_sources"`
+	SourceLabel string    `json:"source_label"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 type attendanceIn struct {

@@ -17,24 +17,27 @@ import (
 // reading it is itself logged.
 
 type auditEntryOut struct {
-	ID         int64           `json:"id" doc:"position in the hash chain"`
-	At         time.Time       `json:"at"`
-	AccountID  *int64          `json:"account_id"`
-	Username   *string         `json:"username" doc:"a worker's login name (mobile number) masked"`
-	Role       *string         `json:"role"`
-	Domain     *string         `json:"domain"`
-	IP         *string         `json:"ip"`
-	UserAgent  *string         `json:"user_agent"`
-	RequestID  *string         `json:"request_id" doc:"joins an API access with the row changes it made"`
-	Action     string          `json:"action" doc:"an API access ('PATCH /api/v1/projects/:id'), a row change ('projects.update') or an event ('auth.login')"`
-	ObjectType *string         `json:"object_type"`
-	ObjectID   *string         `json:"object_id"`
-	Outcome    string          `json:"outcome" enum:"ok,denied,failed,error"`
-	Status     *int32          `json:"status"`
-	Old        json.RawMessage `json:"old_values" doc:"changed columns before (personal data and password hashes never appear)"`
-	New        json.RawMessage `json:"new_values"`
-	Detail     json.RawMessage `json:"detail"`
-	Hash       string          `json:"hash" doc:"SHA-256 of the entry chained to the previous one (hex)"`
+	ID           int64           `json:"id" doc:"position in the hash chain"`
+	At           time.Time       `json:"at"`
+	AccountID    *int64          `json:"account_id"`
+	Username     *string         `json:"username" doc:"a worker's login name (mobile number) masked"`
+	Role         *string         `json:"role" codes:"actor_roles"`
+	RoleLabel    string          `json:"role_label"`
+	Domain       *string         `json:"domain"`
+	IP           *string         `json:"ip"`
+	UserAgent    *string         `json:"user_agent"`
+	RequestID    *string         `json:"request_id" doc:"joins an API access with the row changes it made"`
+	Action       string          `json:"action" doc:"an API access ('PATCH /api/v1/projects/:id'), a row change ('projects.update') or an event ('auth.login')" codes:"audit_actions"`
+	ActionLabel  string          `json:"action_label"`
+	ObjectType   *string         `json:"object_type"`
+	ObjectID     *string         `json:"object_id"`
+	Outcome      string          `json:"outcome" codes:"audit_outcomes"`
+	OutcomeLabel string          `json:"outcome_label"`
+	Status       *int32          `json:"status"`
+	Old          json.RawMessage `json:"old_values" doc:"changed columns before (personal data and password hashes never appear)"`
+	New          json.RawMessage `json:"new_values"`
+	Detail       json.RawMessage `json:"detail"`
+	Hash         string          `json:"hash" doc:"SHA-256 of the entry chained to the previous one (hex)"`
 }
 
 func rawJSON(b []byte) json.RawMessage {

@@ -52,7 +52,8 @@ type calendarYearIn struct {
 }
 
 type casePolicyOut struct {
-	Kind            string    `json:"kind"`
+	Kind            string    `json:"kind" codes:"case_policy_kinds"`
+	KindLabel       string    `json:"kind_label"`
 	AcceptDays      int32     `json:"accept_days"`
 	HandleDays      int32     `json:"handle_days"`
 	ExtendDays      int32     `json:"extend_days"`

@@ -13,7 +13,8 @@ import (
 type creditListingOut struct {
 	ID           int64  `json:"id"`
 	EnterpriseID int64  `json:"enterprise_id"`
-	Kind         string `json:"kind" enum:"arrears_blacklist,major_violation,serious_dishonesty"`
+	Kind         string `json:"kind" codes:"credit_kinds"`
+	KindLabel    string `json:"kind_label"`
 	ListedOn     Date   `json:"listed_on"`
 	RemovedOn    *Date  `json:"removed_on"`
 	Current      bool   `json:"current" doc:"true while not removed"`

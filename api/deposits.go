@@ -27,7 +27,8 @@ import (
 type depositOut struct {
 	ID           int64     `json:"id"`
 	ProjectID    int64     `json:"project_id"`
-	Form         string    `json:"form" enum:"cash,bank_guarantee,insurance,exempt"`
+	Form         string    `json:"form" codes:"deposit_forms"`
+	FormLabel    string    `json:"form_label"`
 	RequiredFen  int64     `json:"required_fen"`
 	AmountFen    int64     `json:"amount_fen" doc:"current balance"`
 	ShortfallFen int64     `json:"shortfall_fen" doc:"required_fen - amount_fen when positive and the deposit is active, else 0"`
@@ -35,7 +36,8 @@ type depositOut struct {
 	Reference    string    `json:"reference"`
 	PaidOn       *Date     `json:"paid_on"`
 	ExpiresOn    *Date     `json:"expires_on"`
-	Status       string    `json:"status" enum:"active,released"`
+	Status       string    `json:"status" codes:"deposit_statuses"`
+	StatusLabel  string    `json:"status_label"`
 	Version      int32     `json:"version"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
@@ -57,7 +59,8 @@ type movementOut struct {
 	ID         int64     `json:"id"`
 	DepositID  int64     `json:"deposit_id"`
 	ProjectID  int64     `json:"project_id"`
-	Kind       string    `json:"kind" enum:"payment,payout,top_up,release"`
+	Kind       string    `json:"kind" codes:"deposit_movement_kinds"`
+	KindLabel  string    `json:"kind_label"`
 	AmountFen  int64     `json:"amount_fen"`
 	OccurredOn Date      `json:"occurred_on"`
 	Reference  string    `json:"reference"`

@@ -27,13 +27,14 @@ import (
 
 type dispatchOut struct {
 	ID            int64       `json:"id"`
+	CaseNo        string      `json:"case_no" doc:"the case number, JB-<year>-<6 digits> (交办编号)"`
 	Title         string      `json:"title"`
 	Instructions  string      `json:"instructions"`
 	LeadID        *int64      `json:"lead_id" doc:"the lead this dispatch supervises"`
-	Level         string      `json:"level" doc:"supervised (督办) or listed (挂牌督办)"`
+	Level         string      `json:"level" doc:"supervised (督办) or listed (挂牌督办)" codes:"dispatch_levels"`
 	LevelLabel    string      `json:"level_label"`
 	DueDays       int32       `json:"due_days" doc:"each town's deadline in working days"`
-	Status        string      `json:"status"`
+	Status        string      `json:"status" codes:"dispatch_statuses"`
 	StatusLabel   string      `json:"status_label"`
 	Step          int32       `json:"step" doc:"the last workflow step projected"`
 	CreatedBy     int64       `json:"created_by"`
@@ -51,7 +52,7 @@ type dispatchOut struct {
 type dispTown struct {
 	TownCode           string        `json:"town_code"`
 	TownName           string        `json:"town_name"`
-	Status             string        `json:"status"`
+	Status             string        `json:"status" codes:"dispatch_town_statuses"`
 	StatusLabel        string        `json:"status_label"`
 	DueAt              *time.Time    `json:"due_at" doc:"the town's deadline to report"`
 	DueEstimated       bool          `json:"due_estimated" doc:"due_at was counted without the official holiday arrangement of a year it passes through (weekdays only; 期限为估算): it is recounted once the city enters that year's holidays"`
@@ -68,21 +69,23 @@ type dispTown struct {
 }
 
 type dispatchEventOut struct {
-	Seq           *int32          `json:"seq" doc:"workflow step; null for office actions (claim, assignment)"`
-	At            time.Time       `json:"at"`
-	Action        string          `json:"action"`
-	ActionLabel   string          `json:"action_label"`
-	TownCode      *string         `json:"town_code" doc:"the town whose part the step concerns"`
-	ActorID       *int64          `json:"actor_id"`
-	ActorName     string          `json:"actor_name"`
-	ActorRole     string          `json:"actor_role" doc:"system for a rule"`
-	IP            string          `json:"ip"`
-	FromStatus    *string         `json:"from_status"`
-	ToStatus      string          `json:"to_status"`
-	ToStatusLabel string          `json:"to_status_label"`
-	Changes       json.RawMessage `json:"changes" doc:"field → [old, new]"`
-	Note          string          `json:"note"`
-	Rule          string          `json:"rule"`
+	Seq             *int32          `json:"seq" doc:"workflow step; null for office actions (claim, assignment)"`
+	At              time.Time       `json:"at"`
+	Action          string          `json:"action" codes:"dispatch_steps"`
+	ActionLabel     string          `json:"action_label"`
+	TownCode        *string         `json:"town_code" doc:"the town whose part the step concerns"`
+	ActorID         *int64          `json:"actor_id"`
+	ActorName       string          `json:"actor_name"`
+	ActorRole       string          `json:"actor_role" doc:"system for a rule" codes:"actor_roles"`
+	ActorRoleLabel  string          `json:"actor_role_label"`
+	IP              string          `json:"ip"`
+	FromStatus      *string         `json:"from_status" codes:"dispatch_statuses"`
+	FromStatusLabel string          `json:"from_status_label"`
+	ToStatus        string          `json:"to_status" codes:"dispatch_statuses"`
+	ToStatusLabel   string          `json:"to_status_label"`
+	Changes         json.RawMessage `json:"changes" doc:"field → [old, new]"`
+	Note            string          `json:"note"`
+	Rule            string          `json:"rule"`
 }
 
 type dispatchDetailOut struct {
@@ -112,7 +115,8 @@ func (s *Server) dispatchRoutes() {
 	s.add(route{Method: "GET", Path: "/dispatches", Perm: "dispatches:read", Tag: "dispatches",
 		Summary: "List dispatches (交办/督办) in scope: the city every one, a town those it is assigned",
 		Query: append([]param{{Name: "status", Type: "string", Enum: registry.DispatchStatuses.Codes},
-			{Name: "lead_id", Type: "integer"}, {Name: "town_code", Type: "string"}, {Name: "overdue", Type: "boolean"}},
+			{Name: "lead_id", Type: "integer"}, {Name: "town_code", Type: "string"}, {Name: "overdue", Type: "boolean"},
+			{Name: "case_no", Type: "string", Desc: caseNoDesc("JB")}},
 			pageParams("id", "-id")...),
 		Out: listOut[dispatchOut]{}, Handler: s.dispatchList})
 	s.add(route{Method: "GET", Path: "/dispatches/:id", Perm: "dispatches:read", Tag: "dispatches",
@@ -149,9 +153,9 @@ func dispatchTowns(c *fiber.Ctx, q *dbq.Queries, ids []int64) (map[int64][]dbq.D
 
 func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor cases.Actor) dispatchOut {
 	d := r.Dispatch
-	out := dispatchOut{ID: d.ID, Title: d.Title, Instructions: d.Instructions, LeadID: d.LeadID, Level: d.Level,
-		LevelLabel: registry.DispatchLevels.Label(d.Level), DueDays: d.DueDays, Status: d.Status,
-		StatusLabel: registry.DispatchStatuses.Label(d.Status), Step: d.Seq, CreatedBy: d.CreatedBy,
+	out := dispatchOut{ID: d.ID, CaseNo: d.CaseNo, Title: d.Title, Instructions: d.Instructions, LeadID: d.LeadID, Level: d.Level,
+		DueDays: d.DueDays, Status: d.Status,
+		Step: d.Seq, CreatedBy: d.CreatedBy,
 		CreatedByName: r.CreatedByName, CreatedAt: d.CreatedAt, ClosedAt: d.ClosedAt, UpdatedAt: d.UpdatedAt,
 		TownsTotal: r.Towns, TownsAccepted: r.TownsAccepted, TownsOverdue: r.TownsOverdue, Towns: []dispTown{}}
 	var codes []string
@@ -159,7 +163,7 @@ func dispatchFrom(r dbq.DispatchListRow, towns []dbq.DispatchTownsOfRow, actor c
 		x := t.DispatchTown
 		codes = append(codes, x.TownCode)
 		out.Towns = append(out.Towns, dispTown{TownCode: x.TownCode, TownName: t.TownName, Status: x.Status,
-			StatusLabel: registry.DispatchTownStatuses.Label(x.Status), DueAt: x.DueAt, DueEstimated: x.DueEstimated,
+			DueAt: x.DueAt, DueEstimated: x.DueEstimated,
 			RemindedAt: x.RemindedAt, ReviewDue: x.ReviewDue, ReviewDueEstimated: x.ReviewDueEstimated,
 			Overdue: x.Overdue, Returned: x.Returned, Report: x.Report, ReportedAt: x.ReportedAt, AcceptedAt: x.AcceptedAt,
 			EvidenceIDs: append([]int64{}, x.EvidenceIds...)})
@@ -178,7 +182,8 @@ func (s *Server) dispatchList(c *fiber.Ctx) error {
 	var qe queryErrs
 	sc := scopeOf(c)
 	arg := dbq.DispatchListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Status: qe.enum(c, "status", registry.DispatchStatuses),
-		LeadID: qe.id(c, "lead_id"), TownCode: queryText(c, "town_code"), Overdue: qe.boolean(c, "overdue"), Sort: p.Sort}
+		LeadID: qe.id(c, "lead_id"), TownCode: queryText(c, "town_code"), Overdue: qe.boolean(c, "overdue"),
+		CaseNo: qe.caseNo(c, "case_no", caseNoDispatch), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
 	}
@@ -241,10 +246,8 @@ func (s *Server) dispatchDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.DispatchLi
 		}), t.EvidenceIDs)
 	}
 	for i, e := range evs {
-		out.Events[i] = dispatchEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: dispatchStepLabel(e.Action),
-			TownCode: e.TownCode, ActorID: e.ActorID, ActorName: e.ActorName, ActorRole: e.ActorRole, IP: e.Ip,
-			FromStatus: e.FromStatus, ToStatus: e.ToStatus, ToStatusLabel: registry.DispatchStatuses.Label(e.ToStatus),
-			Changes: e.Changes, Note: e.Note, Rule: e.Rule}
+		out.Events[i] = dispatchEventOut{Seq: e.Seq, At: e.At, Action: e.Action, TownCode: e.TownCode, ActorID: e.ActorID, ActorName: e.ActorName, ActorRole: e.ActorRole, IP: e.Ip,
+			FromStatus: e.FromStatus, ToStatus: e.ToStatus, Changes: e.Changes, Note: e.Note, Rule: e.Rule}
 	}
 	tp := s.taskParams(c)
 	tp.DispatchID, tp.Lim = &id, 100
@@ -258,20 +261,6 @@ func (s *Server) dispatchDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.DispatchLi
 	}
 	return out, nil
 }
-
-// dispatchStepLabel is a step of a dispatch's history in Chinese.
-func dispatchStepLabel(action string) string {
-	if a, ok := workflows.DispatchActions().Find(action); ok {
-		return a.Label
-	}
-	return dispatchSystemSteps[action]
-}
-
-// dispatchSystemSteps are the steps of a dispatch's history that are not
-// actions of its table: its creation, the deadline rules and the office's
-// assignments.
-var dispatchSystemSteps = map[string]string{"create": "交办", "remind": "到期提醒", "overdue": "逾期", "recount": "期限重算",
-	"claim": "认领", "assign": "指派", "reassign": "转派"}
 
 func (s *Server) dispatchCreate(c *fiber.Ctx) error {
 	var in dispatchIn

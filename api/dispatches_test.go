@@ -253,7 +253,7 @@ func TestWarningsRead(t *testing.T) {
 	assert.Equal(t, "2026-09：出勤212人天，38名出勤工人中0人发放工资", d.Body["explanation"])
 	assert.Equal(t, true, d.Body["due_estimated"], "the holder's deadline shows it was counted on weekdays only")
 	assert.Equal(t, true, h.as2(f.city, 200, "GET", "/api/v1/warnings", nil).items()[0]["due_estimated"], "so does the list")
-	assert.NotEmpty(t, d.Body["rule_label"])
+	assert.NotEmpty(t, d.Body["rule_code_label"])
 	assert.Contains(t, actionNames(d.Body), "answer", "the enterprise may answer")
 	assert.Len(t, h.as2(f.officer, 200, "GET", "/api/v1/warnings?level=orange&open=true", nil).items(), 1)
 	assert.Empty(t, h.as2(f.officerB, 200, "GET", "/api/v1/warnings", nil).items())

@@ -31,7 +31,7 @@ type employmentOut struct {
 	ExitDate            *Date      `json:"exit_date"`
 	ExitReason          *string    `json:"exit_reason"`
 	SettledOn           *Date      `json:"settled_on" doc:"exit settlement date"`
-	Status              string     `json:"status" enum:"on_site,exited,settled"`
+	Status              string     `json:"status" codes:"employment_statuses"`
 	StatusLabel         string     `json:"status_label"`
 	ContractSignedOn    *Date      `json:"contract_signed_on"`
 	ContractConfirmedAt *time.Time `json:"contract_confirmed_at" doc:"when the worker confirmed the contract"`
@@ -73,9 +73,6 @@ type employmentSettleIn struct {
 
 var employmentSorts = []string{"entry_date", "-entry_date", "exit_date", "-exit_date", "-id"}
 
-// employmentStatusLabels are the Chinese labels of employmentOut.Status.
-var employmentStatusLabels = map[string]string{"on_site": "在场", "exited": "已退场", "settled": "已结算"}
-
 func (s *Server) employmentRoutes() {
 	s.add(route{Method: "GET", Path: "/employments", Perm: "employments:read", Tag: "employments", Summary: "List employments in scope",
 		Query: append(pageParams(employmentSorts...),
@@ -107,8 +104,7 @@ func employmentFrom(r dbq.EmploymentListRow) employmentOut {
 	}
 	return employmentOut{ID: e.ID, WorkerID: e.WorkerID, WorkerName: r.WorkerName, ProjectID: e.ProjectID, ProjectName: r.ProjectName,
 		TeamID: e.TeamID, TeamName: r.TeamName, Trade: e.Trade, EntryDate: Date{e.EntryDate}, ExitDate: datePtr(e.ExitDate),
-		ExitReason: e.ExitReason, SettledOn: datePtr(e.SettledOn), Status: status, StatusLabel: employmentStatusLabels[status],
-		ContractSignedOn: datePtr(e.ContractSignedOn), ContractConfirmedAt: e.ContractConfirmedAt, DailyWageFen: e.DailyWageFen,
+		ExitReason: e.ExitReason, SettledOn: datePtr(e.SettledOn), Status: status, ContractSignedOn: datePtr(e.ContractSignedOn), ContractConfirmedAt: e.ContractConfirmedAt, DailyWageFen: e.DailyWageFen,
 		Version: e.Version, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
 }
 

@@ -16,7 +16,8 @@ type enterpriseOut struct {
 	ID                 int64     `json:"id"`
 	CreditCode         string    `json:"credit_code"`
 	Name               string    `json:"name"`
-	Type               string    `json:"type" enum:"builder,general_contractor,subcontractor,labour_firm,supervisor"`
+	Type               string    `json:"type" codes:"enterprise_types"`
+	TypeLabel          string    `json:"type_label"`
 	TownCode           string    `json:"town_code"`
 	LegalPerson        string    `json:"legal_person"`
 	ContactName        string    `json:"contact_name"`

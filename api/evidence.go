@@ -113,23 +113,24 @@ type evidenceChunkIn struct {
 }
 
 type evidenceOut struct {
-	ID          int64      `json:"id"`
-	CaseKind    string     `json:"case_kind" doc:"lead, warning or dispatch: the case the file belongs to"`
-	LeadID      *int64     `json:"lead_id" doc:"a lead's file"`
-	WarningID   *int64     `json:"warning_id" doc:"a warning's file (its answer's)"`
-	DispatchID  *int64     `json:"dispatch_id" doc:"a dispatch's file (a town's report's)"`
-	TownCode    *string    `json:"town_code" doc:"a dispatch's file: the town whose report"`
-	Filename    string     `json:"filename"`
-	Size        int64      `json:"size" doc:"declared size in bytes"`
-	Received    int64      `json:"received" doc:"bytes stored so far: the Upload-Offset of the next chunk"`
-	Complete    bool       `json:"complete"`
-	ChunkMax    int64      `json:"chunk_max" doc:"the largest chunk a PATCH may carry, in bytes"`
-	ContentType *string    `json:"content_type" doc:"detected on the content (image/jpeg, image/png, application/pdf) once complete"`
-	SHA256      *string    `json:"sha256" doc:"hex SHA-256 of the content once complete"`
-	UploadedBy  int64      `json:"uploaded_by" doc:"account id of the uploader"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CompletedAt *time.Time `json:"completed_at"`
-	ContentURL  string     `json:"content_url" doc:"where the complete file is downloaded (GET; 409 while incomplete)"`
+	ID            int64      `json:"id"`
+	CaseKind      string     `json:"case_kind" doc:"lead, warning or dispatch: the case the file belongs to" codes:"case_kinds"`
+	CaseKindLabel string     `json:"case_kind_label"`
+	LeadID        *int64     `json:"lead_id" doc:"a lead's file"`
+	WarningID     *int64     `json:"warning_id" doc:"a warning's file (its answer's)"`
+	DispatchID    *int64     `json:"dispatch_id" doc:"a dispatch's file (a town's report's)"`
+	TownCode      *string    `json:"town_code" doc:"a dispatch's file: the town whose report"`
+	Filename      string     `json:"filename"`
+	Size          int64      `json:"size" doc:"declared size in bytes"`
+	Received      int64      `json:"received" doc:"bytes stored so far: the Upload-Offset of the next chunk"`
+	Complete      bool       `json:"complete"`
+	ChunkMax      int64      `json:"chunk_max" doc:"the largest chunk a PATCH may carry, in bytes"`
+	ContentType   *string    `json:"content_type" doc:"detected on the content (image/jpeg, image/png, application/pdf) once complete"`
+	SHA256        *string    `json:"sha256" doc:"hex SHA-256 of the content once complete"`
+	UploadedBy    int64      `json:"uploaded_by" doc:"account id of the uploader"`
+	CreatedAt     time.Time  `json:"created_at"`
+	CompletedAt   *time.Time `json:"completed_at"`
+	ContentURL    string     `json:"content_url" doc:"where the complete file is downloaded (GET; 409 while incomplete)"`
 }
 
 func evidenceOutOf(r dbq.EvidenceFile) evidenceOut {

@@ -236,7 +236,7 @@ func enumCol(key, header string, e registry.Enum) excel.Column {
 	return excel.Column{Key: key, Header: header, Kind: excel.Enum, Enum: enumValues(e)}
 }
 
-var employmentStatuses = registry.Enum{Codes: []string{"on_site", "exited", "settled"}, Labels: employmentStatusLabels}
+var employmentStatuses = registry.EmploymentStatuses
 
 var (
 	idCol       = col("id", "编号", excel.Int, 10)

@@ -255,6 +255,9 @@ func (h *harness) doAs(token, method, path string, body any) resp {
 	out := resp{Status: res.StatusCode, Raw: raw, Header: res.Header}
 	if len(raw) > 0 && raw[0] == '{' {
 		require.NoError(h.t, json.Unmarshal(raw, &out.Body), string(raw))
+		if out.Status < 300 {
+			checkLabels(h.t, method+" "+path, out.Body)
+		}
 	}
 	return out
 }

@@ -20,7 +20,8 @@ import (
 
 type leadOut struct {
 	ID                    int64      `json:"id"`
-	Source                string     `json:"source"`
+	CaseNo                string     `json:"case_no" doc:"the case number, QX-<year>-<6 digits> (欠薪线索编号)"`
+	Source                string     `json:"source" codes:"lead_sources"`
 	SourceLabel           string     `json:"source_label"`
 	ExternalID            *string    `json:"external_id"`
 	WorkerID              *int64     `json:"worker_id"`
@@ -35,7 +36,7 @@ type leadOut struct {
 	WorkersClaimed        int32      `json:"workers_claimed"`
 	Description           string     `json:"description"`
 	ReceivedAt            time.Time  `json:"received_at"`
-	Status                string     `json:"status"`
+	Status                string     `json:"status" codes:"lead_statuses"`
 	StatusLabel           string     `json:"status_label"`
 	TownCode              *string    `json:"town_code"`
 	TownName              string     `json:"town_name"`
@@ -52,13 +53,13 @@ type leadOut struct {
 	ConfirmDueEstimated   bool       `json:"confirm_due_estimated" doc:"the same for confirm_due"`
 	DueEstimated          bool       `json:"due_estimated" doc:"one of the deadlines is estimated: it is recounted once the city enters that year's holidays"`
 	Overdue               bool       `json:"overdue"`
-	Supervision           string     `json:"supervision"`
+	Supervision           string     `json:"supervision" codes:"supervisions"`
 	SupervisionLabel      string     `json:"supervision_label"`
 	Extended              bool       `json:"extended"`
 	Reopened              int32      `json:"reopened"`
 	LinkedReports         int32      `json:"linked_reports"`
-	ClosureCode           *string    `json:"closure_code"`
-	ClosureLabel          string     `json:"closure_label"`
+	ClosureCode           *string    `json:"closure_code" codes:"closure_codes"`
+	ClosureCodeLabel      string     `json:"closure_code_label"`
 	AmountPaidFen         *int64     `json:"amount_paid_fen"`
 	AmountRecoveredFen    *int64     `json:"amount_recovered_fen"`
 	WorkersCovered        *int32     `json:"workers_covered"`
@@ -82,9 +83,7 @@ type actionRef struct {
 // lists).
 func (s *Server) leadFrom(r dbq.LeadListRow, actor cases.Actor) leadOut {
 	l := r.Lead
-	return leadOut{ID: l.ID, Source: l.Source, SourceLabel: registry.LeadSources.Label(l.Source),
-		StatusLabel: registry.LeadStatuses.Label(l.Status), SupervisionLabel: registry.Supervisions.Label(l.Supervision),
-		ClosureLabel: registry.ClosureCodes.Label(deref(l.ClosureCode)), Actions: leadActionsFor(actor, l), ExternalID: l.ExternalID, WorkerID: l.WorkerID, WorkerName: r.WorkerName,
+	return leadOut{ID: l.ID, CaseNo: l.CaseNo, Source: l.Source, Actions: leadActionsFor(actor, l), ExternalID: l.ExternalID, WorkerID: l.WorkerID, WorkerName: r.WorkerName,
 		ReporterName: l.ReporterName, ReporterPhone: s.maskedPhone(l.ReporterPhoneEnc), ProjectID: l.ProjectID,
 		ProjectName: r.ProjectName, ProjectNamed: l.ProjectNamed, EmployerNamed: l.EmployerNamed,
 		AmountClaimedFen: l.AmountClaimedFen, WorkersClaimed: l.WorkersClaimed, Description: l.Description,
@@ -101,20 +100,22 @@ func (s *Server) leadFrom(r dbq.LeadListRow, actor cases.Actor) leadOut {
 }
 
 type leadEventOut struct {
-	Seq           *int32          `json:"seq" doc:"workflow step; null for office actions (claim, assignment)"`
-	At            time.Time       `json:"at"`
-	Action        string          `json:"action"`
-	ActionLabel   string          `json:"action_label"`
-	ActorID       *int64          `json:"actor_id"`
-	ActorName     string          `json:"actor_name"`
-	ActorRole     string          `json:"actor_role" doc:"system for a rule"`
-	IP            string          `json:"ip,omitempty" doc:"shown to the city and towns only"`
-	FromStatus    *string         `json:"from_status"`
-	ToStatus      string          `json:"to_status"`
-	ToStatusLabel string          `json:"to_status_label"`
-	Changes       json.RawMessage `json:"changes" doc:"field → [old, new]"`
-	Note          string          `json:"note"`
-	Rule          string          `json:"rule" doc:"the rule that took the step, for escalations"`
+	Seq             *int32          `json:"seq" doc:"workflow step; null for office actions (claim, assignment)"`
+	At              time.Time       `json:"at"`
+	Action          string          `json:"action" codes:"lead_steps"`
+	ActionLabel     string          `json:"action_label"`
+	ActorID         *int64          `json:"actor_id"`
+	ActorName       string          `json:"actor_name"`
+	ActorRole       string          `json:"actor_role" doc:"system for a rule" codes:"actor_roles"`
+	ActorRoleLabel  string          `json:"actor_role_label"`
+	IP              string          `json:"ip,omitempty" doc:"shown to the city and towns only"`
+	FromStatus      *string         `json:"from_status" codes:"lead_statuses"`
+	FromStatusLabel string          `json:"from_status_label"`
+	ToStatus        string          `json:"to_status" codes:"lead_statuses"`
+	ToStatusLabel   string          `json:"to_status_label"`
+	Changes         json.RawMessage `json:"changes" doc:"field → [old, new]"`
+	Note            string          `json:"note"`
+	Rule            string          `json:"rule" doc:"the rule that took the step, for escalations"`
 }
 
 type leadDetailOut struct {
@@ -128,22 +129,24 @@ type leadDetailOut struct {
 // leadWarningRef is a warning converted into a lead, as the lead's detail
 // lists it (GET /warnings/{id} shows the rest): the lead links back.
 type leadWarningRef struct {
-	ID          int64  `json:"id"`
-	RuleCode    string `json:"rule_code"`
-	RuleLabel   string `json:"rule_label"`
-	Level       string `json:"level"`
-	LevelLabel  string `json:"level_label"`
-	Explanation string `json:"explanation"`
+	ID            int64  `json:"id"`
+	CaseNo        string `json:"case_no"`
+	RuleCode      string `json:"rule_code" codes:"warning_rules"`
+	RuleCodeLabel string `json:"rule_code_label"`
+	Level         string `json:"level" codes:"warning_levels"`
+	LevelLabel    string `json:"level_label"`
+	Explanation   string `json:"explanation"`
 }
 
 // leadDispatchRef is a dispatch linked to a lead, as its detail lists it
 // (GET /dispatches/{id} shows the rest).
 type leadDispatchRef struct {
 	ID          int64     `json:"id"`
+	CaseNo      string    `json:"case_no" doc:"JB-<year>-<6 digits>"`
 	Title       string    `json:"title"`
-	Level       string    `json:"level"`
+	Level       string    `json:"level" codes:"dispatch_levels"`
 	LevelLabel  string    `json:"level_label"`
-	Status      string    `json:"status"`
+	Status      string    `json:"status" codes:"dispatch_statuses"`
 	StatusLabel string    `json:"status_label"`
 	DueDays     int32     `json:"due_days"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -186,11 +189,12 @@ type leadImportIn struct {
 }
 
 type leadImportResult struct {
-	ExternalID string         `json:"external_id"`
-	LeadID     int64          `json:"lead_id,omitempty"`
-	Outcome    string         `json:"outcome" doc:"created, existing (imported before), linked (to the worker's open lead on the project), rejected"`
-	Error      *Error         `json:"error,omitempty"`
-	Lead       *leadDetailOut `json:"lead,omitempty" doc:"the lead as GET /leads/{id} answers it"`
+	ExternalID   string         `json:"external_id"`
+	LeadID       int64          `json:"lead_id,omitempty"`
+	Outcome      string         `json:"outcome" doc:"created, existing (imported before), linked (to the worker's open lead on the project), rejected" codes:"lead_import_outcomes"`
+	OutcomeLabel string         `json:"outcome_label"`
+	Error        *Error         `json:"error,omitempty"`
+	Lead         *leadDetailOut `json:"lead,omitempty" doc:"the lead as GET /leads/{id} answers it"`
 }
 
 type leadIntakeOut struct {
@@ -205,7 +209,8 @@ func (s *Server) leadRoutes() {
 		{Name: "town_code", Type: "string"}, {Name: "project_id", Type: "integer"},
 		{Name: "enterprise_id", Type: "integer", Desc: "the enterprise ordered to rectify"},
 		{Name: "source", Type: "string"}, {Name: "overdue", Type: "boolean"}, {Name: "supervision", Type: "string"},
-		{Name: "major", Type: "boolean"}, {Name: "received_from", Type: "string", Desc: "YYYY-MM-DD"},
+		{Name: "major", Type: "boolean"}, {Name: "case_no", Type: "string", Desc: caseNoDesc("QX")},
+		{Name: "received_from", Type: "string", Desc: "YYYY-MM-DD"},
 		{Name: "received_to", Type: "string", Desc: "YYYY-MM-DD"},
 		{Name: "sort", Type: "string", Desc: "id, -id, received_at, -received_at, handle_due, -amount_claimed_fen"},
 		{Name: "page", Type: "integer"}, {Name: "page_size", Type: "integer"},
@@ -245,6 +250,7 @@ func (s *Server) leadList(c *fiber.Ctx) error {
 		TownCode: queryText(c, "town_code"), ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"),
 		Source: qe.enum(c, "source", registry.LeadSources), Overdue: qe.boolean(c, "overdue"),
 		Supervision: qe.enum(c, "supervision", registry.Supervisions), Major: qe.boolean(c, "major"),
+		CaseNo:       qe.caseNo(c, "case_no", caseNoLead),
 		ReceivedFrom: qe.date(c, "received_from"), ReceivedTo: qe.date(c, "received_to"), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
@@ -290,9 +296,9 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 	office := isOffice(scopeOf(c))
 	out := leadDetailOut{leadOut: s.leadFrom(row, actorOf(c)), Events: make([]leadEventOut, len(evs))}
 	for i, e := range evs {
-		o := leadEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: leadStepLabel(e.Action), ActorID: e.ActorID,
+		o := leadEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActorID: e.ActorID,
 			ActorName: e.ActorName, ActorRole: e.ActorRole, FromStatus: e.FromStatus, ToStatus: e.ToStatus,
-			ToStatusLabel: registry.LeadStatuses.Label(e.ToStatus), Changes: e.Changes, Note: e.Note, Rule: e.Rule}
+			Changes: e.Changes, Note: e.Note, Rule: e.Rule}
 		if office {
 			o.IP = e.Ip
 		} else if e.ActorRole != principalOf(c).Role {
@@ -321,8 +327,7 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 	out.Dispatches = make([]leadDispatchRef, len(ds))
 	for i, r := range ds {
 		d := r.Dispatch
-		out.Dispatches[i] = leadDispatchRef{ID: d.ID, Title: d.Title, Level: d.Level, LevelLabel: registry.DispatchLevels.Label(d.Level),
-			Status: d.Status, StatusLabel: registry.DispatchStatuses.Label(d.Status), DueDays: d.DueDays, CreatedAt: d.CreatedAt}
+		out.Dispatches[i] = leadDispatchRef{ID: d.ID, CaseNo: d.CaseNo, Title: d.Title, Level: d.Level, Status: d.Status, DueDays: d.DueDays, CreatedAt: d.CreatedAt}
 	}
 	ws, err := q.WarningList(c.UserContext(), dbq.WarningListParams{LeadID: &id, ScopeLevel: sc.Level(), ScopeKey: sc.Key(),
 		Sort: "id", Lim: 50})
@@ -332,8 +337,7 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 	out.Warnings = make([]leadWarningRef, len(ws))
 	for i, r := range ws {
 		w := r.Warning
-		out.Warnings[i] = leadWarningRef{ID: w.ID, RuleCode: w.RuleCode, RuleLabel: registry.WarningRules.Label(w.RuleCode),
-			Level: w.Level, LevelLabel: registry.WarningLevels.Label(w.Level), Explanation: w.Explanation}
+		out.Warnings[i] = leadWarningRef{ID: w.ID, CaseNo: w.CaseNo, RuleCode: w.RuleCode, Level: w.Level, Explanation: w.Explanation}
 	}
 	return out, nil
 }
@@ -344,17 +348,3 @@ func isOffice(sc Scope) bool {
 	_, town := sc.TownCode()
 	return sc.IsCity() || town
 }
-
-// leadStepLabel is a step of a lead's history in Chinese: an action of
-// the table, or one of the steps the platform takes itself.
-func leadStepLabel(action string) string {
-	if a, ok := workflows.LeadActions().Find(action); ok {
-		return a.Label
-	}
-	return leadSystemSteps[action]
-}
-
-// leadSystemSteps are the steps of a lead's history that are not user
-// actions: intake, the deadline rules and the office's assignments.
-var leadSystemSteps = map[string]string{"intake": "受理登记", "remind": "到期提醒", "overdue": "逾期", "list": "挂牌督办",
-	"recount": "期限重算", "claim": "认领", "assign": "指派", "reassign": "转派"}

@@ -235,7 +235,9 @@ var (
 )
 
 // schemaFor returns a JSON schema (or a $ref into schemas) for t, from its
-// json tags. A `doc` tag becomes the description; `enum:"a,b"` an enum.
+// json tags. A `doc` tag becomes the description; `enum:"a,b"` an enum
+// (of a request field); `codes:"<set>"` names the code set of a response
+// field whose label is beside it (api/labels.go).
 func schemaFor(t reflect.Type, schemas map[string]any) map[string]any {
 	nullable := false
 	for t.Kind() == reflect.Pointer {
@@ -333,6 +335,9 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 		}
 		if e := f.Tag.Get("enum"); e != "" {
 			ps["enum"] = strings.Split(e, ",")
+		}
+		if ct, ok := parseCodeTag(f.Tag.Get("codes")); ok {
+			ct.schema(ps)
 		}
 		props[name] = ps
 		if f.Tag.Get("required") == "true" || (!strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer && f.Tag.Get("required") != "false") {

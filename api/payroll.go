@@ -28,7 +28,8 @@ type payrollSheetOut struct {
 	ID             int64      `json:"id"`
 	ProjectID      int64      `json:"project_id"`
 	Month          string     `json:"month" doc:"YYYY-MM"`
-	Status         string     `json:"status" enum:"draft,submitted,paid"`
+	Status         string     `json:"status" codes:"payroll_statuses"`
+	StatusLabel    string     `json:"status_label"`
 	SubmittedAt    *time.Time `json:"submitted_at"`
 	Note           string     `json:"note"`
 	LineCount      int64      `json:"line_count"`
@@ -48,27 +49,30 @@ type payrollSheetIn struct {
 }
 
 type payrollLineOut struct {
-	ID            int64      `json:"id"`
-	SheetID       int64      `json:"sheet_id"`
-	ProjectID     int64      `json:"project_id"`
-	Month         string     `json:"month" doc:"YYYY-MM"`
-	SheetStatus   string     `json:"sheet_status" enum:"draft,submitted,paid"`
-	WorkerID      int64      `json:"worker_id"`
-	WorkerName    string     `json:"worker_name"`
-	TeamID        *int64     `json:"team_id"`
-	DaysWorked    int32      `json:"days_worked"`
-	AmountDueFen  int64      `json:"amount_due_fen"`
-	AmountPaidFen int64      `json:"amount_paid_fen"`
-	UnpaidFen     int64      `json:"unpaid_fen" doc:"amount_due_fen - amount_paid_fen"`
-	PaidOn        *Date      `json:"paid_on"`
-	TransferRef   string     `json:"transfer_ref"`
-	PaidVia       string     `json:"paid_via" enum:"wage_account,contractor,cash,other"`
-	Confirmation  string     `json:"confirmation" enum:"pending,confirmed,disputed"`
-	ConfirmedAt   *time.Time `json:"confirmed_at" doc:"when the worker last confirmed or disputed"`
-	DisputeReason *string    `json:"dispute_reason" doc:"the worker's last dispute reason"`
-	Version       int32      `json:"version"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	ID                int64      `json:"id"`
+	SheetID           int64      `json:"sheet_id"`
+	ProjectID         int64      `json:"project_id"`
+	Month             string     `json:"month" doc:"YYYY-MM"`
+	SheetStatus       string     `json:"sheet_status" codes:"payroll_statuses"`
+	SheetStatusLabel  string     `json:"sheet_status_label"`
+	WorkerID          int64      `json:"worker_id"`
+	WorkerName        string     `json:"worker_name"`
+	TeamID            *int64     `json:"team_id"`
+	DaysWorked        int32      `json:"days_worked"`
+	AmountDueFen      int64      `json:"amount_due_fen"`
+	AmountPaidFen     int64      `json:"amount_paid_fen"`
+	UnpaidFen         int64      `json:"unpaid_fen" doc:"amount_due_fen - amount_paid_fen"`
+	PaidOn            *Date      `json:"paid_on"`
+	TransferRef       string     `json:"transfer_ref"`
+	PaidVia           string     `json:"paid_via" codes:"paid_via"`
+	PaidViaLabel      string     `json:"paid_via_label"`
+	Confirmation      string     `json:"confirmation" codes:"confirmations"`
+	ConfirmationLabel string     `json:"confirmation_label"`
+	ConfirmedAt       *time.Time `json:"confirmed_at" doc:"when the worker last confirmed or disputed"`
+	DisputeReason     *string    `json:"dispute_reason" doc:"the worker's last dispute reason"`
+	Version           int32      `json:"version"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
 type payrollLineIn struct {

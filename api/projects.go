@@ -27,7 +27,7 @@ type projectOut struct {
 	Code               string          `json:"code"`
 	Name               string          `json:"name"`
 	TownCode           string          `json:"town_code"`
-	Industry           string          `json:"industry" enum:"housing,municipal,transport,water,energy,other"`
+	Industry           string          `json:"industry" codes:"industries"`
 	IndustryLabel      string          `json:"industry_label"`
 	BuilderID          int64           `json:"builder_id"`
 	BuilderName        string          `json:"builder_name"`
@@ -37,7 +37,7 @@ type projectOut struct {
 	StartDate          Date            `json:"start_date"`
 	PlannedEndDate     Date            `json:"planned_end_date"`
 	CompletedOn        *Date           `json:"completed_on"`
-	Status             string          `json:"status" enum:"in_construction,stopped,completed"`
+	Status             string          `json:"status" codes:"project_statuses"`
 	StatusLabel        string          `json:"status_label"`
 	Address            string          `json:"address"`
 	ImplementedCount   int             `json:"implemented_count" doc:"wage systems implemented, of six"`
@@ -52,9 +52,9 @@ type projectOut struct {
 }
 
 type wageSystemOut struct {
-	System      string    `json:"system" enum:"real_name,wage_account,contractor_pays,guarantee_deposit,notice_board,bank_payroll"`
+	System      string    `json:"system" codes:"wage_systems"`
 	SystemLabel string    `json:"system_label"`
-	State       string    `json:"state" enum:"missing,partial,implemented,exempt"`
+	State       string    `json:"state" codes:"wage_system_states"`
 	StateLabel  string    `json:"state_label"`
 	Evidence    string    `json:"evidence"`
 	CheckedOn   *Date     `json:"checked_on"`
@@ -113,18 +113,15 @@ func (s *Server) projectRoutes() {
 
 func projectFrom(p dbq.Project, builder, contractor string, implemented, exempt int) projectOut {
 	return projectOut{ID: p.ID, Code: p.Code, Name: p.Name, TownCode: p.TownCode,
-		Industry: p.Industry, IndustryLabel: registry.Industries.Label(p.Industry),
-		BuilderID: p.BuilderID, BuilderName: builder, ContractorID: p.ContractorID, ContractorName: contractor,
+		Industry: p.Industry, BuilderID: p.BuilderID, BuilderName: builder, ContractorID: p.ContractorID, ContractorName: contractor,
 		ContractValueFen: p.ContractValueFen, StartDate: Date{p.StartDate}, PlannedEndDate: Date{p.PlannedEndDate},
-		CompletedOn: datePtr(p.CompletedOn), Status: p.Status, StatusLabel: registry.ProjectStatuses.Label(p.Status),
-		Address: p.Address, ImplementedCount: implemented, ExemptCount: exempt,
+		CompletedOn: datePtr(p.CompletedOn), Status: p.Status, Address: p.Address, ImplementedCount: implemented, ExemptCount: exempt,
 		FullyImplemented: implemented+exempt == len(registry.WageSystems.Codes),
 		Active:           p.Active, DeactivationReason: p.DeactivationReason, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 func wageSystemFrom(w dbq.ProjectWageSystem) wageSystemOut {
-	return wageSystemOut{System: w.System, SystemLabel: registry.WageSystems.Label(w.System),
-		State: w.State, StateLabel: registry.WageSystemStates.Label(w.State), Evidence: w.Evidence,
+	return wageSystemOut{System: w.System, State: w.State, Evidence: w.Evidence,
 		CheckedOn: datePtr(w.CheckedOn), Version: w.Version, UpdatedAt: w.UpdatedAt}
 }
 

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -469,4 +472,67 @@ func queryUnused(c *fiber.Ctx, strict, answered bool) (undeclared, unread []stri
 		})
 	}
 	return undeclared, unread
+}
+
+// Case numbers (案件编号, migration 00021): QX-2026-000123 a lead, JB-… a
+// dispatch, YJ-… a warning.
+const (
+	caseNoLead     = "QX"
+	caseNoDispatch = "JB"
+	caseNoWarning  = "YJ"
+)
+
+var caseNoRe = regexp.MustCompile(`^([A-Z]{2})-?(\d{4})-?(\d{1,12})$`)
+
+// normalCaseNo is a case number as a person types or reads it over the
+// phone (lower case, spaces, full-width or missing hyphens, fewer leading
+// zeros: "qx 2026 123", "QX2026000123") in its stored form, if its prefix
+// is one of prefixes.
+func normalCaseNo(s string, prefixes ...string) (string, bool) {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return -1
+		case r == '－' || r == '—' || r == '–' || r == '_':
+			return '-'
+		case r >= 'ａ' && r <= 'ｚ', r >= 'Ａ' && r <= 'Ｚ', r >= '０' && r <= '９':
+			return r - 0xFEE0 // full-width letters and digits
+		}
+		return r
+	}, strings.ToUpper(s))
+	m := caseNoRe.FindStringSubmatch(s)
+	if m == nil || !slices.Contains(prefixes, m[1]) {
+		return "", false
+	}
+	n := strings.TrimLeft(m[3], "0")
+	if n == "" {
+		return "", false
+	}
+	if len(n) < 6 {
+		n = strings.Repeat("0", 6-len(n)) + n
+	}
+	return m[1] + "-" + m[2] + "-" + n, true
+}
+
+// caseNoDesc documents a case number filter.
+func caseNoDesc(prefix string) string {
+	return "exact case number, e.g. " + prefix + "-2026-000123 (case, spaces, hyphens and leading zeros as a person types them)"
+}
+
+// caseNo reads an optional case number filter of a case of prefixes.
+func (q *queryErrs) caseNo(c *fiber.Ctx, name string, prefixes ...string) *string {
+	s := queryText(c, name)
+	if s == nil {
+		return nil
+	}
+	n, ok := normalCaseNo(*s, prefixes...)
+	if !ok {
+		ex := make([]string, len(prefixes))
+		for i, p := range prefixes {
+			ex[i] = p + "-2026-000123"
+		}
+		q.fail(name, "案件编号格式应为 前缀-年份-序号，例如 "+strings.Join(ex, "、"))
+		return nil
+	}
+	return &n
 }

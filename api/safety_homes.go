@@ -75,7 +75,8 @@ type activityOut struct {
 	TownCode           string    `json:"town_code"`
 	HeldOn             Date      `json:"held_on"`
 	Title              string    `json:"title"`
-	Kind               string    `json:"kind" enum:"publicity,mediation,inspection,other"`
+	Kind               string    `json:"kind" codes:"activity_kinds"`
+	KindLabel          string    `json:"kind_label"`
 	Participants       int32     `json:"participants"`
 	Description        string    `json:"description"`
 	Active             bool      `json:"active"`

@@ -123,6 +123,7 @@ func New(deps Deps) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:               "anxin",
 		ErrorHandler:          errorHandler(deps.Logger),
+		JSONEncoder:           encodeJSON, // fills the labels beside codes (api/labels.go)
 		BodyLimit:             deps.BodyLimit,
 		DisableStartupMessage: true,
 		ReadTimeout:           60 * time.Second,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,24 +23,27 @@ import (
 
 type taskOut struct {
 	ID                  int64      `json:"id"`
-	CaseKind            string     `json:"case_kind" doc:"lead, dispatch or warning"`
+	CaseKind            string     `json:"case_kind" doc:"lead, dispatch or warning" codes:"case_kinds"`
 	CaseKindLabel       string     `json:"case_kind_label"`
+	CaseNo              string     `json:"case_no" doc:"the case number of the task's lead (QX-…), dispatch (JB-…) or warning (YJ-…)"`
+	Summary             string     `json:"summary" doc:"what the case is about, at most 60 characters: the lead's description, the dispatch's title or the warning's explanation"`
+	Major               bool       `json:"major" doc:"a lead's task: the lead is a major case (重大案件)"`
 	LeadID              *int64     `json:"lead_id" doc:"the lead's task"`
 	DispatchID          *int64     `json:"dispatch_id" doc:"the dispatch's task"`
 	WarningID           *int64     `json:"warning_id" doc:"the warning's task"`
 	DispatchTitle       string     `json:"dispatch_title"`
-	DispatchStatus      string     `json:"dispatch_status"`
+	DispatchStatus      string     `json:"dispatch_status" codes:"dispatch_statuses,blank"`
 	DispatchStatusLabel string     `json:"dispatch_status_label"`
-	WarningRule         string     `json:"warning_rule" doc:"the rule that raised the warning"`
+	WarningRule         string     `json:"warning_rule" doc:"the rule that raised the warning" codes:"warning_rules,blank"`
 	WarningRuleLabel    string     `json:"warning_rule_label"`
-	WarningLevel        string     `json:"warning_level"`
+	WarningLevel        string     `json:"warning_level" codes:"warning_levels,blank"`
 	WarningLevelLabel   string     `json:"warning_level_label"`
-	WarningStatus       string     `json:"warning_status"`
+	WarningStatus       string     `json:"warning_status" codes:"warning_statuses,blank"`
 	WarningStatusLabel  string     `json:"warning_status_label"`
 	WarningExplanation  string     `json:"warning_explanation" doc:"the figures that fired the warning, in Chinese"`
-	Kind                string     `json:"kind" doc:"triage, accept, investigate, rectify, verify, confirm, review, supervise, dispatch_report, dispatch_review, warning_answer, warning_verify, warning_review"`
+	Kind                string     `json:"kind" doc:"triage, accept, investigate, rectify, verify, confirm, review, supervise, dispatch_report, dispatch_review, warning_answer, warning_verify, warning_review" codes:"task_kinds"`
 	KindLabel           string     `json:"kind_label"`
-	Actor               string     `json:"actor" doc:"city, town, enterprise, worker"`
+	Actor               string     `json:"actor" doc:"city, town, enterprise, worker" codes:"task_actors"`
 	ActorLabel          string     `json:"actor_label"`
 	TownCode            *string    `json:"town_code"`
 	EnterpriseID        *int64     `json:"enterprise_id"`
@@ -52,19 +56,15 @@ type taskOut struct {
 	DueEstimated        bool       `json:"due_estimated" doc:"due_at was counted without the official holiday arrangement of a year it passes through (weekdays only; 期限为估算)"`
 	RemindedAt          *time.Time `json:"reminded_at"`
 	Overdue             bool       `json:"overdue"`
-	LeadStatus          string     `json:"lead_status"`
+	LeadStatus          string     `json:"lead_status" codes:"lead_statuses,blank"`
 	LeadStatusLabel     string     `json:"lead_status_label"`
-	LeadSource          string     `json:"lead_source"`
+	LeadSource          string     `json:"lead_source" codes:"lead_sources,blank"`
 	LeadSourceLabel     string     `json:"lead_source_label"`
 	AmountClaimedFen    int64      `json:"amount_claimed_fen"`
 	WorkersClaimed      int32      `json:"workers_claimed"`
-	Supervision         string     `json:"supervision"`
+	Supervision         string     `json:"supervision" codes:"supervisions,blank"`
 	SupervisionLabel    string     `json:"supervision_label"`
 }
-
-// caseKinds are the kinds of case a task belongs to (taskOut.CaseKind).
-var caseKinds = registry.Enum{Codes: []string{"lead", "dispatch", "warning"},
-	Labels: map[string]string{"lead": "欠薪线索", "dispatch": "交办事项", "warning": "预警"}}
 
 func taskFrom(t dbq.CaseTaskListRow) taskOut {
 	kind := "lead"
@@ -74,19 +74,28 @@ func taskFrom(t dbq.CaseTaskListRow) taskOut {
 	case t.WarningID != nil:
 		kind = "warning"
 	}
-	return taskOut{ID: t.ID, CaseKind: kind, CaseKindLabel: caseKinds.Label(kind), LeadID: t.LeadID, DispatchID: t.DispatchID,
+	return taskOut{ID: t.ID, CaseKind: kind, CaseNo: t.CaseNo, Summary: summary(t.SummarySource), Major: t.Major, LeadID: t.LeadID, DispatchID: t.DispatchID,
 		WarningID: t.WarningID, DispatchTitle: t.DispatchTitle,
-		DispatchStatus: t.DispatchStatus, DispatchStatusLabel: registry.DispatchStatuses.Label(t.DispatchStatus),
-		WarningRule: t.WarningRule, WarningRuleLabel: registry.WarningRules.Label(t.WarningRule),
-		WarningLevel: t.WarningLevel, WarningLevelLabel: registry.WarningLevels.Label(t.WarningLevel),
-		WarningStatus: t.WarningStatus, WarningStatusLabel: registry.WarningStatuses.Label(t.WarningStatus),
-		WarningExplanation: t.WarningExplanation,
-		Kind:               t.Kind, KindLabel: registry.TaskKinds.Label(t.Kind), Actor: t.Actor, ActorLabel: registry.TaskActors.Label(t.Actor), TownCode: t.TownCode,
+		DispatchStatus: t.DispatchStatus, WarningRule: t.WarningRule, WarningLevel: t.WarningLevel, WarningStatus: t.WarningStatus, WarningExplanation: t.WarningExplanation,
+		Kind: t.Kind, Actor: t.Actor, TownCode: t.TownCode,
 		EnterpriseID: t.EnterpriseID, ProjectID: t.CaseProjectID, ProjectName: t.ProjectName, AssigneeID: t.AssigneeID,
 		AssigneeName: t.AssigneeName, OpenedAt: t.OpenedAt, DueAt: t.DueAt, DueEstimated: t.DueEstimated, RemindedAt: t.RemindedAt, Overdue: t.Overdue,
-		LeadStatus: t.LeadStatus, LeadStatusLabel: registry.LeadStatuses.Label(t.LeadStatus),
-		LeadSource: t.LeadSource, LeadSourceLabel: registry.LeadSources.Label(t.LeadSource), AmountClaimedFen: t.AmountClaimedFen,
-		WorkersClaimed: t.WorkersClaimed, Supervision: t.Supervision, SupervisionLabel: registry.Supervisions.Label(t.Supervision)}
+		LeadStatus: t.LeadStatus, LeadSource: t.LeadSource, AmountClaimedFen: t.AmountClaimedFen,
+		WorkersClaimed: t.WorkersClaimed, Supervision: t.Supervision}
+}
+
+// summaryMax is the length of a task's summary, in characters.
+const summaryMax = 60
+
+// summary is text cut to summaryMax characters (an ellipsis marks a cut);
+// runs of white space become one space. The query reads the first 120
+// characters.
+func summary(text string) string {
+	r := []rune(strings.Join(strings.Fields(text), " "))
+	if len(r) <= summaryMax {
+		return string(r)
+	}
+	return string(r[:summaryMax-1]) + "…"
 }
 
 type taskAssignIn struct {
@@ -114,9 +123,9 @@ func (s *Server) taskRoutes() {
 		Query: []param{
 			{Name: "view", Type: "string", Desc: "all (default), mine, unassigned, overdue, due_soon (within 3 days)"},
 			{Name: "actor", Type: "string", Desc: "the city only: whose tasks — city (default, its own inbox), town, enterprise, worker, or all"},
-			{Name: "case_kind", Type: "string", Enum: caseKinds.Codes}, {Name: "kind", Type: "string", Enum: registry.TaskKinds.Codes},
+			{Name: "case_kind", Type: "string", Enum: registry.CaseKinds.Codes}, {Name: "kind", Type: "string", Enum: registry.TaskKinds.Codes},
 			{Name: "lead_status", Type: "string"}, {Name: "lead_id", Type: "integer"}, {Name: "dispatch_id", Type: "integer"},
-			{Name: "warning_id", Type: "integer"},
+			{Name: "warning_id", Type: "integer"}, {Name: "case_no", Type: "string", Desc: caseNoDesc("QX") + "; or a dispatch's JB-…, a warning's YJ-…"},
 			{Name: "project_id", Type: "integer"}, {Name: "enterprise_id", Type: "integer"},
 			{Name: "opened_from", Type: "string", Desc: "YYYY-MM-DD"}, {Name: "opened_to", Type: "string", Desc: "YYYY-MM-DD"},
 			{Name: "sort", Type: "string", Desc: "due_at (default), -due_at, opened_at, -opened_at"},
@@ -149,7 +158,8 @@ func (s *Server) taskList(c *fiber.Ctx) error {
 	arg.LeadStatus = qe.enum(c, "lead_status", registry.LeadStatuses)
 	arg.LeadID, arg.ProjectID, arg.EnterpriseID = qe.id(c, "lead_id"), qe.id(c, "project_id"), qe.id(c, "enterprise_id")
 	arg.DispatchID, arg.WarningID = qe.id(c, "dispatch_id"), qe.id(c, "warning_id")
-	arg.CaseKind = qe.enum(c, "case_kind", caseKinds)
+	arg.CaseKind = qe.enum(c, "case_kind", registry.CaseKinds)
+	arg.CaseNo = qe.caseNo(c, "case_no", caseNoLead, caseNoDispatch, caseNoWarning)
 	arg.OpenedFrom, arg.OpenedTo = qe.date(c, "opened_from"), qe.date(c, "opened_to")
 	view := qe.enum(c, "view", taskViews)
 	if scopeOf(c).IsCity() {

@@ -21,12 +21,13 @@ import (
 // without saving it.
 
 type warningRuleOut struct {
-	Code         string          `json:"code"`
+	Code         string          `json:"code" codes:"warning_rules"`
+	CodeLabel    string          `json:"code_label"`
 	Name         string          `json:"name"`
-	Subject      string          `json:"subject" doc:"project, enterprise or employment: what a hit is about"`
+	Subject      string          `json:"subject" doc:"project, enterprise or employment: what a hit is about" codes:"warning_subjects"`
 	SubjectLabel string          `json:"subject_label"`
 	Graded       bool            `json:"graded" doc:"true: the params grade each hit (level is null)"`
-	Level        *string         `json:"level" doc:"yellow, orange or red; null for graded rules"`
+	Level        *string         `json:"level" doc:"yellow, orange or red; null for graded rules" codes:"warning_levels"`
 	LevelLabel   string          `json:"level_label"`
 	Params       json.RawMessage `json:"params" doc:"the rule's thresholds (JSON object; names and ranges per rule, see docs/API.md)"`
 	Enabled      bool            `json:"enabled"`
@@ -66,7 +67,7 @@ type warningDryRunIn struct {
 
 type warningHitOut struct {
 	Key              string          `json:"key" doc:"rule code + subject + period: one warning per key"`
-	SubjectKind      string          `json:"subject_kind"`
+	SubjectKind      string          `json:"subject_kind" codes:"warning_subjects"`
 	SubjectKindLabel string          `json:"subject_kind_label"`
 	SubjectID        int64           `json:"subject_id"`
 	SubjectName      string          `json:"subject_name"`
@@ -77,20 +78,21 @@ type warningHitOut struct {
 	EnterpriseName   string          `json:"enterprise_name"`
 	EmploymentID     int64           `json:"employment_id"`
 	Period           string          `json:"period"`
-	Level            string          `json:"level"`
+	Level            string          `json:"level" codes:"warning_levels"`
 	LevelLabel       string          `json:"level_label"`
 	Explanation      string          `json:"explanation"`
 	Figures          json.RawMessage `json:"figures"`
 }
 
 type warningDryRunOut struct {
-	Code    string          `json:"code"`
-	Name    string          `json:"name"`
-	Version int32           `json:"version" doc:"the current version the proposal changes"`
-	AsOf    Date            `json:"as_of"`
-	Params  json.RawMessage `json:"params" doc:"the params evaluated (current merged with the proposal)"`
-	Enabled bool            `json:"enabled"`
-	Total   int             `json:"total" doc:"hits the proposal would raise"`
+	Code      string          `json:"code" codes:"warning_rules"`
+	CodeLabel string          `json:"code_label"`
+	Name      string          `json:"name"`
+	Version   int32           `json:"version" doc:"the current version the proposal changes"`
+	AsOf      Date            `json:"as_of"`
+	Params    json.RawMessage `json:"params" doc:"the params evaluated (current merged with the proposal)"`
+	Enabled   bool            `json:"enabled"`
+	Total     int             `json:"total" doc:"hits the proposal would raise"`
 	// ByLevel counts the hits per level.
 	ByLevel map[string]int  `json:"by_level"`
 	Hits    []warningHitOut `json:"hits" doc:"the first limit hits"`
@@ -109,8 +111,7 @@ func (s *Server) warningRuleRoutes() {
 }
 
 func ruleOut(r dbq.WarningRule) warningRuleOut {
-	o := warningRuleOut{Code: r.Code, Name: r.Name, Subject: r.Subject, SubjectLabel: registry.WarningSubjects.Label(r.Subject),
-		Graded: rules.Graded(r.Code), Level: r.Level, Params: r.Params, Enabled: r.Enabled, TownCodes: r.TownCodes,
+	o := warningRuleOut{Code: r.Code, Name: r.Name, Subject: r.Subject, Graded: rules.Graded(r.Code), Level: r.Level, Params: r.Params, Enabled: r.Enabled, TownCodes: r.TownCodes,
 		Basis: r.Basis, Note: r.Note, Version: r.Version, Current: r.Current, ChangedBy: r.ChangedBy, CreatedAt: r.CreatedAt}
 	if r.Level != nil {
 		o.LevelLabel = registry.WarningLevels.Label(*r.Level)
@@ -360,9 +361,8 @@ func (s *Server) warningRuleDryRun(c *fiber.Ctx) error {
 		return err
 	}
 	for _, h := range hits {
-		o := warningHitOut{Key: h.Key(), SubjectKind: h.SubjectKind, SubjectKindLabel: registry.WarningSubjects.Label(h.SubjectKind),
-			SubjectID: h.SubjectID, ProjectID: h.ProjectID, EnterpriseID: h.EnterpriseID, EmploymentID: h.EmploymentID,
-			Period: h.Period, Level: h.Level, LevelLabel: registry.WarningLevels.Label(h.Level), Explanation: h.Explanation, Figures: h.Figures}
+		o := warningHitOut{Key: h.Key(), SubjectKind: h.SubjectKind, SubjectID: h.SubjectID, ProjectID: h.ProjectID, EnterpriseID: h.EnterpriseID, EmploymentID: h.EmploymentID,
+			Period: h.Period, Level: h.Level, Explanation: h.Explanation, Figures: h.Figures}
 		if pn, ok := names.projects[h.ProjectID]; ok {
 			o.ProjectCode, o.ProjectName = pn.Code, pn.Name
 		}

@@ -21,51 +21,55 @@ import (
 // town, then the city. Read from the projection; the actions come next.
 
 type warningOut struct {
-	ID             int64           `json:"id"`
-	RuleCode       string          `json:"rule_code"`
-	RuleLabel      string          `json:"rule_label"`
-	RuleVersion    int32           `json:"rule_version" doc:"the version of the rule that raised it"`
-	Level          string          `json:"level"`
-	LevelLabel     string          `json:"level_label"`
-	SubjectKind    string          `json:"subject_kind"`
-	ProjectID      *int64          `json:"project_id"`
-	ProjectName    string          `json:"project_name"`
-	EnterpriseID   *int64          `json:"enterprise_id" doc:"the enterprise to answer"`
-	EnterpriseName string          `json:"enterprise_name"`
-	EmploymentID   *int64          `json:"employment_id"`
-	TownCode       *string         `json:"town_code"`
-	Period         string          `json:"period" doc:"YYYY-MM, YYYY-MM-DD or empty"`
-	Figures        json.RawMessage `json:"figures" doc:"what fired it"`
-	Explanation    string          `json:"explanation" doc:"the figures in Chinese"`
-	Basis          string          `json:"basis" doc:"the regulation or local policy it rests on"`
-	Status         string          `json:"status"`
-	StatusLabel    string          `json:"status_label"`
-	Answer         string          `json:"answer"`
-	AnsweredAt     *time.Time      `json:"answered_at"`
-	DueAt          *time.Time      `json:"due_at" doc:"the current holder's deadline"`
-	DueEstimated   bool            `json:"due_estimated" doc:"due_at was counted without the official holiday arrangement of a year it passes through (weekdays only; 期限为估算): it is recounted once the city enters that year's holidays"`
-	Overdue        bool            `json:"overdue"`
-	LeadID         *int64          `json:"lead_id" doc:"the lead it was converted into"`
-	Resolution     string          `json:"resolution"`
-	Step           int32           `json:"step"`
-	CreatedAt      time.Time       `json:"created_at"`
-	ClosedAt       *time.Time      `json:"closed_at"`
-	Actions        []actionRef     `json:"actions" doc:"the actions the caller's party may take in this status"`
+	ID               int64           `json:"id"`
+	CaseNo           string          `json:"case_no" doc:"the case number, YJ-<year>-<6 digits> (预警编号)"`
+	RuleCode         string          `json:"rule_code" codes:"warning_rules"`
+	RuleCodeLabel    string          `json:"rule_code_label"`
+	RuleVersion      int32           `json:"rule_version" doc:"the version of the rule that raised it"`
+	Level            string          `json:"level" codes:"warning_levels"`
+	LevelLabel       string          `json:"level_label"`
+	SubjectKind      string          `json:"subject_kind" codes:"warning_subjects"`
+	SubjectKindLabel string          `json:"subject_kind_label"`
+	ProjectID        *int64          `json:"project_id"`
+	ProjectName      string          `json:"project_name"`
+	EnterpriseID     *int64          `json:"enterprise_id" doc:"the enterprise to answer"`
+	EnterpriseName   string          `json:"enterprise_name"`
+	EmploymentID     *int64          `json:"employment_id"`
+	TownCode         *string         `json:"town_code"`
+	Period           string          `json:"period" doc:"YYYY-MM, YYYY-MM-DD or empty"`
+	Figures          json.RawMessage `json:"figures" doc:"what fired it"`
+	Explanation      string          `json:"explanation" doc:"the figures in Chinese"`
+	Basis            string          `json:"basis" doc:"the regulation or local policy it rests on"`
+	Status           string          `json:"status" codes:"warning_statuses"`
+	StatusLabel      string          `json:"status_label"`
+	Answer           string          `json:"answer"`
+	AnsweredAt       *time.Time      `json:"answered_at"`
+	DueAt            *time.Time      `json:"due_at" doc:"the current holder's deadline"`
+	DueEstimated     bool            `json:"due_estimated" doc:"due_at was counted without the official holiday arrangement of a year it passes through (weekdays only; 期限为估算): it is recounted once the city enters that year's holidays"`
+	Overdue          bool            `json:"overdue"`
+	LeadID           *int64          `json:"lead_id" doc:"the lead it was converted into"`
+	Resolution       string          `json:"resolution"`
+	Step             int32           `json:"step"`
+	CreatedAt        time.Time       `json:"created_at"`
+	ClosedAt         *time.Time      `json:"closed_at"`
+	Actions          []actionRef     `json:"actions" doc:"the actions the caller's party may take in this status"`
 }
 
 type warningEventOut struct {
-	Seq           *int32          `json:"seq"`
-	At            time.Time       `json:"at"`
-	Action        string          `json:"action"`
-	ActionLabel   string          `json:"action_label"`
-	ActorName     string          `json:"actor_name"`
-	ActorRole     string          `json:"actor_role" doc:"system for a rule or the scan"`
-	FromStatus    *string         `json:"from_status"`
-	ToStatus      string          `json:"to_status"`
-	ToStatusLabel string          `json:"to_status_label"`
-	Changes       json.RawMessage `json:"changes"`
-	Note          string          `json:"note"`
-	Rule          string          `json:"rule"`
+	Seq             *int32          `json:"seq"`
+	At              time.Time       `json:"at"`
+	Action          string          `json:"action" codes:"warning_steps"`
+	ActionLabel     string          `json:"action_label"`
+	ActorName       string          `json:"actor_name"`
+	ActorRole       string          `json:"actor_role" doc:"system for a rule or the scan" codes:"actor_roles"`
+	ActorRoleLabel  string          `json:"actor_role_label"`
+	FromStatus      *string         `json:"from_status" codes:"warning_statuses"`
+	FromStatusLabel string          `json:"from_status_label"`
+	ToStatus        string          `json:"to_status" codes:"warning_statuses"`
+	ToStatusLabel   string          `json:"to_status_label"`
+	Changes         json.RawMessage `json:"changes"`
+	Note            string          `json:"note"`
+	Rule            string          `json:"rule"`
 }
 
 type warningDetailOut struct {
@@ -79,6 +83,7 @@ func (s *Server) warningRoutes() {
 	s.add(route{Method: "GET", Path: "/warnings", Perm: "warnings:read", Tag: "warnings",
 		Summary: "List warnings in scope: the city every one, a town its own, an enterprise those it is to answer",
 		Query: append([]param{{Name: "status", Type: "string", Enum: registry.WarningStatuses.Codes}, {Name: "open", Type: "boolean"},
+			{Name: "case_no", Type: "string", Desc: caseNoDesc("YJ")},
 			{Name: "level", Type: "string", Enum: registry.WarningLevels.Codes}, {Name: "rule_code", Type: "string", Enum: registry.WarningRules.Codes},
 			{Name: "town_code", Type: "string"}, {Name: "project_id", Type: "integer"}, {Name: "enterprise_id", Type: "integer"}},
 			pageParams("id", "-id")...),
@@ -216,12 +221,12 @@ func (s *Server) warningAct(c *fiber.Ctx) error {
 
 func warningFrom(r dbq.WarningListRow, actor cases.Actor) warningOut {
 	w := r.Warning
-	out := warningOut{ID: w.ID, RuleCode: w.RuleCode, RuleLabel: registry.WarningRules.Label(w.RuleCode), RuleVersion: w.RuleVersion,
-		Level: w.Level, LevelLabel: registry.WarningLevels.Label(w.Level), SubjectKind: w.SubjectKind, ProjectID: w.ProjectID,
+	out := warningOut{ID: w.ID, CaseNo: w.CaseNo, RuleCode: w.RuleCode, RuleVersion: w.RuleVersion,
+		Level: w.Level, SubjectKind: w.SubjectKind, ProjectID: w.ProjectID,
 		ProjectName: r.ProjectName, EnterpriseID: w.EnterpriseID, EnterpriseName: r.EnterpriseName, EmploymentID: w.EmploymentID,
 		TownCode: w.TownCode, Period: w.Period, Figures: w.Figures, Explanation: w.Explanation, Basis: w.Basis, Status: w.Status,
-		StatusLabel: registry.WarningStatuses.Label(w.Status), Answer: w.Answer, AnsweredAt: w.AnsweredAt, DueAt: w.DueAt,
-		DueEstimated: w.DueEstimated, Overdue: w.Overdue, LeadID: w.LeadID, Resolution: w.Resolution, Step: w.Seq, CreatedAt: w.CreatedAt, ClosedAt: w.ClosedAt,
+		Answer: w.Answer, AnsweredAt: w.AnsweredAt, DueAt: w.DueAt, DueEstimated: w.DueEstimated,
+		Overdue: w.Overdue, LeadID: w.LeadID, Resolution: w.Resolution, Step: w.Seq, CreatedAt: w.CreatedAt, ClosedAt: w.ClosedAt,
 	}
 	out.Actions = actionsAllowed(workflows.WarningActions(), func(a cases.ActionSpec) *workflows.Refusal {
 		return workflows.PrecheckWarning(a, actor, cases.WarningStatus(w.Status), warningParties(w))
@@ -239,7 +244,8 @@ func (s *Server) warningList(c *fiber.Ctx) error {
 	arg := dbq.WarningListParams{ScopeLevel: sc.Level(), ScopeKey: sc.Key(), Status: qe.enum(c, "status", registry.WarningStatuses),
 		Open: qe.boolean(c, "open"), Level: qe.enum(c, "level", registry.WarningLevels),
 		RuleCode: qe.enum(c, "rule_code", registry.WarningRules), TownCode: queryText(c, "town_code"),
-		ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"), Sort: p.Sort}
+		ProjectID: qe.id(c, "project_id"), EnterpriseID: qe.id(c, "enterprise_id"),
+		CaseNo: qe.caseNo(c, "case_no", caseNoWarning), Sort: p.Sort}
 	if err := qe.err(); err != nil {
 		return err
 	}
@@ -279,9 +285,9 @@ func (s *Server) warningJSON(c *fiber.Ctx, q *dbq.Queries, id int64) error {
 	}
 	office := isOffice(scopeOf(c))
 	for i, e := range evs {
-		o := warningEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActionLabel: warningStepLabel(e.Action), ActorName: e.ActorName,
+		o := warningEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActorName: e.ActorName,
 			ActorRole: e.ActorRole, FromStatus: e.FromStatus, ToStatus: e.ToStatus,
-			ToStatusLabel: registry.WarningStatuses.Label(e.ToStatus), Changes: e.Changes, Note: e.Note, Rule: e.Rule}
+			Changes: e.Changes, Note: e.Note, Rule: e.Rule}
 		if !office && e.ActorRole != principalOf(c).Role {
 			o.ActorName = "" // enterprises see which office acted, not the officer
 		}
@@ -298,13 +304,4 @@ func (s *Server) warningJSON(c *fiber.Ctx, q *dbq.Queries, id int64) error {
 		out.Tasks[i] = taskFrom(t)
 	}
 	return c.JSON(out)
-}
-
-// warningStepLabel is a step of a warning's history in Chinese.
-func warningStepLabel(action string) string {
-	if a, ok := workflows.WarningActions().Find(action); ok {
-		return a.Label
-	}
-	return map[string]string{"create": "预警发起", "remind": "到期提醒", "overdue": "逾期（升级）", "recount": "期限重算",
-		"claim": "认领", "assign": "指派", "reassign": "转派"}[action]
 }

@@ -163,7 +163,7 @@ func TestWarningConvertedToLeadLinksBoth(t *testing.T) {
 	require.Len(t, ws, 1, "the lead links back to the warning")
 	w := ws[0].(map[string]any)
 	assert.Equal(t, float64(id), w["id"])
-	assert.Equal(t, "工资未按月支付", w["rule_label"])
+	assert.Equal(t, "工资未按月支付", w["rule_code_label"])
 	assert.Equal(t, "橙色预警", w["level_label"])
 	// another town's officer sees neither
 	h.as2(f.officerB, 404, "GET", fmt.Sprintf("/api/v1/leads/%v", leadID), nil)

@@ -26,7 +26,7 @@ type workerOut struct {
 	// (pii.MaskName).
 	Name               string    `json:"name"`
 	IDNumber           string    `json:"id_number" doc:"masked, e.g. 330102********1234"`
-	Gender             string    `json:"gender" enum:"male,female" doc:"derived from the ID number"`
+	Gender             string    `json:"gender" doc:"derived from the ID number" codes:"genders"`
 	GenderLabel        string    `json:"gender_label"`
 	BirthDate          Date      `json:"birth_date" doc:"derived from the ID number"`
 	Age                int       `json:"age" doc:"completed years today"`
@@ -83,7 +83,7 @@ func (s *Server) workerRoutes() {
 func (s *Server) workerFrom(w dbq.Worker, onSite bool) workerOut {
 	province, _ := ident.ProvinceName(w.NativeProvince)
 	return workerOut{ID: w.ID, Name: w.Name, IDNumber: s.masked(kindIDNumber, w.IDNumberEnc),
-		Gender: w.Gender, GenderLabel: registry.Genders.Label(w.Gender), BirthDate: Date{w.BirthDate},
+		Gender: w.Gender, BirthDate: Date{w.BirthDate},
 		Age:            ident.ResidentID{BirthDate: w.BirthDate}.Age(s.today()),
 		NativeProvince: w.NativeProvince, NativeProvinceName: province, NativeRegion: w.NativeRegion,
 		Phone: s.maskedPhone(w.PhoneEnc), BankCard: s.masked(kindBankCard, w.BankCardEnc), BankName: w.BankName,

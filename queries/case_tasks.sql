@@ -15,6 +15,11 @@ SELECT t.*, coalesce(l.status, '')::text AS lead_status, coalesce(l.source, ''):
        coalesce(w.rule_code, '')::text AS warning_rule, coalesce(w.level, '')::text AS warning_level,
        coalesce(w.status, '')::text AS warning_status, coalesce(w.explanation, '')::text AS warning_explanation,
        coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
+       coalesce(l.case_no, d.case_no, w.case_no, '')::text AS case_no,
+       -- the text of the task's summary (cut to 60 characters in Go; read a little longer)
+       left(CASE WHEN t.lead_id IS NOT NULL THEN l.description
+                 WHEN t.dispatch_id IS NOT NULL THEN d.title ELSE w.explanation END, 120)::text AS summary_source,
+       coalesce(l.major, false)::boolean AS major,
        count(*) OVER () AS total
 FROM case_tasks t
 LEFT JOIN leads l ON l.id = t.lead_id
@@ -41,6 +46,7 @@ WHERE t.closed_at IS NULL
   AND (sqlc.narg('lead_id')::bigint IS NULL OR t.lead_id = sqlc.narg('lead_id'))
   AND (sqlc.narg('dispatch_id')::bigint IS NULL OR t.dispatch_id = sqlc.narg('dispatch_id'))
   AND (sqlc.narg('warning_id')::bigint IS NULL OR t.warning_id = sqlc.narg('warning_id'))
+  AND (sqlc.narg('case_no')::text IS NULL OR coalesce(l.case_no, d.case_no, w.case_no) = sqlc.narg('case_no'))
   AND (sqlc.narg('case_kind')::text IS NULL OR sqlc.narg('case_kind') = CASE WHEN t.lead_id IS NOT NULL THEN 'lead'
         WHEN t.dispatch_id IS NOT NULL THEN 'dispatch' ELSE 'warning' END)
   AND (sqlc.narg('project_id')::bigint IS NULL OR coalesce(l.project_id, w.project_id) = sqlc.narg('project_id'))

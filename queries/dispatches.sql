@@ -21,6 +21,7 @@ WHERE (sqlc.narg('id')::bigint IS NULL OR d.id = sqlc.narg('id'))
         ELSE false END
   AND (sqlc.narg('status')::text IS NULL OR d.status = sqlc.narg('status'))
   AND (sqlc.narg('lead_id')::bigint IS NULL OR d.lead_id = sqlc.narg('lead_id'))
+  AND (sqlc.narg('case_no')::text IS NULL OR d.case_no = sqlc.narg('case_no'))
   AND (sqlc.narg('town_code')::text IS NULL
        OR EXISTS (SELECT 1 FROM dispatch_towns ft WHERE ft.dispatch_id = d.id AND ft.town_code = sqlc.narg('town_code')))
   AND (sqlc.narg('overdue')::boolean IS NULL

@@ -33,6 +33,7 @@ WHERE (sqlc.narg('id')::bigint IS NULL OR l.id = sqlc.narg('id'))
   AND (sqlc.narg('overdue')::boolean IS NULL OR l.overdue = sqlc.narg('overdue'))
   AND (sqlc.narg('supervision')::text IS NULL OR l.supervision = sqlc.narg('supervision'))
   AND (sqlc.narg('major')::boolean IS NULL OR l.major = sqlc.narg('major'))
+  AND (sqlc.narg('case_no')::text IS NULL OR l.case_no = sqlc.narg('case_no'))
   AND (sqlc.narg('received_from')::date IS NULL OR l.received_at >= sqlc.narg('received_from')::date::timestamp AT TIME ZONE 'Asia/Shanghai')
   AND (sqlc.narg('received_to')::date IS NULL OR l.received_at < (sqlc.narg('received_to')::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
 ORDER BY

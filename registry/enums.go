@@ -249,3 +249,85 @@ var (
 		"employment", "用工记录",
 	)
 )
+
+// Code sets that are not CHECK constraints of one column, and the table
+// of every named set the API labels with (docs/API.md, "Labels").
+var (
+	// CaseKinds are the three kinds of case (a task's, an evidence file's).
+	CaseKinds = enum(
+		"lead", "欠薪线索",
+		"dispatch", "交办事项",
+		"warning", "预警",
+	)
+	// CasePolicyKinds are the case kinds with a row of time limits
+	// (case_policies.kind).
+	CasePolicyKinds = enum(
+		"lead", "欠薪线索",
+	)
+	// EmploymentStatuses are derived from an employment's exit and
+	// settlement dates.
+	EmploymentStatuses = enum(
+		"on_site", "在场",
+		"exited", "已退场",
+		"settled", "已结算",
+	)
+	// ActorRoles are who took a step of a case's history: an account's
+	// role, or the system (a deadline rule, the scan).
+	ActorRoles = enum(
+		"city_supervisor", "市级监管人员",
+		"city_admin", "市级账号管理员",
+		"city_auditor", "市级审计员",
+		"town_officer", "镇街监察人员",
+		"enterprise_user", "企业用户",
+		"project_manager", "项目劳资专管员",
+		"worker", "工人",
+		"system", "系统",
+	)
+	// LeadImportOutcomes are what became of one record of a lead import.
+	LeadImportOutcomes = enum(
+		"created", "已新建",
+		"existing", "此前已导入",
+		"linked", "已并入在办线索",
+		"rejected", "未导入",
+	)
+)
+
+// Named are the code sets by the name a response field's `codes` tag
+// gives (api/labels.go), each with its Chinese labels.
+var Named = map[string]Enum{
+	"roles":                  Roles,
+	"actor_roles":            ActorRoles,
+	"audit_outcomes":         AuditOutcomes,
+	"enterprise_types":       EnterpriseTypes,
+	"credit_kinds":           CreditKinds,
+	"industries":             Industries,
+	"project_statuses":       ProjectStatuses,
+	"wage_systems":           WageSystems,
+	"wage_system_states":     WageSystemStates,
+	"genders":                Genders,
+	"attendance_sources":     AttendanceSources,
+	"payroll_statuses":       PayrollStatuses,
+	"paid_via":               PaidVia,
+	"confirmations":          Confirmations,
+	"deposit_forms":          DepositForms,
+	"deposit_statuses":       DepositStatuses,
+	"deposit_movement_kinds": DepositMovementKinds,
+	"activity_kinds":         ActivityKinds,
+	"lead_sources":           LeadSources,
+	"lead_statuses":          LeadStatuses,
+	"supervisions":           Supervisions,
+	"closure_codes":          ClosureCodes,
+	"task_kinds":             TaskKinds,
+	"task_actors":            TaskActors,
+	"dispatch_statuses":      DispatchStatuses,
+	"dispatch_town_statuses": DispatchTownStatuses,
+	"dispatch_levels":        DispatchLevels,
+	"warning_rules":          WarningRules,
+	"warning_levels":         WarningLevels,
+	"warning_statuses":       WarningStatuses,
+	"warning_subjects":       WarningSubjects,
+	"case_kinds":             CaseKinds,
+	"case_policy_kinds":      CasePolicyKinds,
+	"employment_statuses":    EmploymentStatuses,
+	"lead_import_outcomes":   LeadImportOutcomes,
+}

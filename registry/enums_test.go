@@ -54,6 +54,7 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"warnings", "status", registry.WarningStatuses},
 		{"warnings", "level", registry.WarningLevels},
 		{"warnings", "subject_kind", registry.WarningSubjects},
+		{"case_policies", "kind", registry.CasePolicyKinds},
 	}
 	quoted := regexp.MustCompile(`'([a-z_]+)'::text`)
 	for _, tc := range cases {

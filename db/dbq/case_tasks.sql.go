@@ -84,6 +84,11 @@ SELECT t.id, t.lead_id, t.key, t.kind, t.actor, t.town_code, t.enterprise_id, t.
        coalesce(w.rule_code, '')::text AS warning_rule, coalesce(w.level, '')::text AS warning_level,
        coalesce(w.status, '')::text AS warning_status, coalesce(w.explanation, '')::text AS warning_explanation,
        coalesce(p.name, '')::text AS project_name, coalesce(a.display_name, '')::text AS assignee_name,
+       coalesce(l.case_no, d.case_no, w.case_no, '')::text AS case_no,
+       -- the text of the task's summary (cut to 60 characters in Go; read a little longer)
+       left(CASE WHEN t.lead_id IS NOT NULL THEN l.description
+                 WHEN t.dispatch_id IS NOT NULL THEN d.title ELSE w.explanation END, 120)::text AS summary_source,
+       coalesce(l.major, false)::boolean AS major,
        count(*) OVER () AS total
 FROM case_tasks t
 LEFT JOIN leads l ON l.id = t.lead_id
@@ -110,19 +115,20 @@ WHERE t.closed_at IS NULL
   AND ($12::bigint IS NULL OR t.lead_id = $12)
   AND ($13::bigint IS NULL OR t.dispatch_id = $13)
   AND ($14::bigint IS NULL OR t.warning_id = $14)
-  AND ($15::text IS NULL OR $15 = CASE WHEN t.lead_id IS NOT NULL THEN 'lead'
+  AND ($15::text IS NULL OR coalesce(l.case_no, d.case_no, w.case_no) = $15)
+  AND ($16::text IS NULL OR $16 = CASE WHEN t.lead_id IS NOT NULL THEN 'lead'
         WHEN t.dispatch_id IS NOT NULL THEN 'dispatch' ELSE 'warning' END)
-  AND ($16::bigint IS NULL OR coalesce(l.project_id, w.project_id) = $16)
-  AND ($17::bigint IS NULL OR coalesce(l.rectify_enterprise_id, w.enterprise_id) = $17)
-  AND ($18::date IS NULL OR t.opened_at >= $18::date::timestamp AT TIME ZONE 'Asia/Shanghai')
-  AND ($19::date IS NULL OR t.opened_at < ($19::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($17::bigint IS NULL OR coalesce(l.project_id, w.project_id) = $17)
+  AND ($18::bigint IS NULL OR coalesce(l.rectify_enterprise_id, w.enterprise_id) = $18)
+  AND ($19::date IS NULL OR t.opened_at >= $19::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($20::date IS NULL OR t.opened_at < ($20::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
 ORDER BY
-  CASE WHEN $20::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
-  CASE WHEN $20::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
-  CASE WHEN $20::text = 'opened_at' THEN t.opened_at END ASC,
-  CASE WHEN $20::text = '-opened_at' THEN t.opened_at END DESC,
+  CASE WHEN $21::text = 'due_at' THEN t.due_at END ASC NULLS LAST,
+  CASE WHEN $21::text = '-due_at' THEN t.due_at END DESC NULLS LAST,
+  CASE WHEN $21::text = 'opened_at' THEN t.opened_at END ASC,
+  CASE WHEN $21::text = '-opened_at' THEN t.opened_at END DESC,
   t.id ASC
-LIMIT $22 OFFSET $21
+LIMIT $23 OFFSET $22
 `
 
 type CaseTaskListParams struct {
@@ -140,6 +146,7 @@ type CaseTaskListParams struct {
 	LeadID       *int64
 	DispatchID   *int64
 	WarningID    *int64
+	CaseNo       *string
 	CaseKind     *string
 	ProjectID    *int64
 	EnterpriseID *int64
@@ -185,6 +192,9 @@ type CaseTaskListRow struct {
 	WarningExplanation string
 	ProjectName        string
 	AssigneeName       string
+	CaseNo             string
+	SummarySource      string
+	Major              bool
 	Total              int64
 }
 
@@ -212,6 +222,7 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 		arg.LeadID,
 		arg.DispatchID,
 		arg.WarningID,
+		arg.CaseNo,
 		arg.CaseKind,
 		arg.ProjectID,
 		arg.EnterpriseID,
@@ -263,6 +274,9 @@ func (q *Queries) CaseTaskList(ctx context.Context, arg CaseTaskListParams) ([]C
 			&i.WarningExplanation,
 			&i.ProjectName,
 			&i.AssigneeName,
+			&i.CaseNo,
+			&i.SummarySource,
+			&i.Major,
 			&i.Total,
 		); err != nil {
 			return nil, err

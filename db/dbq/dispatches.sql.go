@@ -144,7 +144,7 @@ const dispatchInsert = `-- name: DispatchInsert :one
 INSERT INTO dispatches (title, instructions, lead_id, lead_seq, level, due_days, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (lead_id, lead_seq) DO NOTHING
-RETURNING id, title, instructions, lead_id, level, due_days, status, seq, created_by, created_at, closed_at, updated_at, lead_seq
+RETURNING id, title, instructions, lead_id, level, due_days, status, seq, created_by, created_at, closed_at, updated_at, lead_seq, case_no
 `
 
 type DispatchInsertParams struct {
@@ -184,13 +184,14 @@ func (q *Queries) DispatchInsert(ctx context.Context, arg DispatchInsertParams) 
 		&i.ClosedAt,
 		&i.UpdatedAt,
 		&i.LeadSeq,
+		&i.CaseNo,
 	)
 	return i, err
 }
 
 const dispatchList = `-- name: DispatchList :many
 
-SELECT d.id, d.title, d.instructions, d.lead_id, d.level, d.due_days, d.status, d.seq, d.created_by, d.created_at, d.closed_at, d.updated_at, d.lead_seq, coalesce(a.display_name, '')::text AS created_by_name,
+SELECT d.id, d.title, d.instructions, d.lead_id, d.level, d.due_days, d.status, d.seq, d.created_by, d.created_at, d.closed_at, d.updated_at, d.lead_seq, d.case_no, coalesce(a.display_name, '')::text AS created_by_name,
        (SELECT count(*) FROM dispatch_towns t WHERE t.dispatch_id = d.id)::int AS towns,
        (SELECT count(*) FROM dispatch_towns t WHERE t.dispatch_id = d.id AND t.status = 'accepted')::int AS towns_accepted,
        (SELECT count(*) FROM dispatch_towns t WHERE t.dispatch_id = d.id AND t.overdue)::int AS towns_overdue,
@@ -204,14 +205,15 @@ WHERE ($1::bigint IS NULL OR d.id = $1)
         ELSE false END
   AND ($4::text IS NULL OR d.status = $4)
   AND ($5::bigint IS NULL OR d.lead_id = $5)
-  AND ($6::text IS NULL
-       OR EXISTS (SELECT 1 FROM dispatch_towns ft WHERE ft.dispatch_id = d.id AND ft.town_code = $6))
-  AND ($7::boolean IS NULL
-       OR EXISTS (SELECT 1 FROM dispatch_towns ot WHERE ot.dispatch_id = d.id AND ot.overdue) = $7)
+  AND ($6::text IS NULL OR d.case_no = $6)
+  AND ($7::text IS NULL
+       OR EXISTS (SELECT 1 FROM dispatch_towns ft WHERE ft.dispatch_id = d.id AND ft.town_code = $7))
+  AND ($8::boolean IS NULL
+       OR EXISTS (SELECT 1 FROM dispatch_towns ot WHERE ot.dispatch_id = d.id AND ot.overdue) = $8)
 ORDER BY
-  CASE WHEN $8::text = '-id' THEN d.id END DESC,
+  CASE WHEN $9::text = '-id' THEN d.id END DESC,
   d.id ASC
-LIMIT $10 OFFSET $9
+LIMIT $11 OFFSET $10
 `
 
 type DispatchListParams struct {
@@ -220,6 +222,7 @@ type DispatchListParams struct {
 	ScopeKey   string
 	Status     *string
 	LeadID     *int64
+	CaseNo     *string
 	TownCode   *string
 	Overdue    *bool
 	Sort       string
@@ -250,6 +253,7 @@ func (q *Queries) DispatchList(ctx context.Context, arg DispatchListParams) ([]D
 		arg.ScopeKey,
 		arg.Status,
 		arg.LeadID,
+		arg.CaseNo,
 		arg.TownCode,
 		arg.Overdue,
 		arg.Sort,
@@ -277,6 +281,7 @@ func (q *Queries) DispatchList(ctx context.Context, arg DispatchListParams) ([]D
 			&i.Dispatch.ClosedAt,
 			&i.Dispatch.UpdatedAt,
 			&i.Dispatch.LeadSeq,
+			&i.Dispatch.CaseNo,
 			&i.CreatedByName,
 			&i.Towns,
 			&i.TownsAccepted,
@@ -294,7 +299,7 @@ func (q *Queries) DispatchList(ctx context.Context, arg DispatchListParams) ([]D
 }
 
 const dispatchOfLeadStep = `-- name: DispatchOfLeadStep :one
-SELECT id, title, instructions, lead_id, level, due_days, status, seq, created_by, created_at, closed_at, updated_at, lead_seq FROM dispatches WHERE lead_id = $1 AND lead_seq = $2
+SELECT id, title, instructions, lead_id, level, due_days, status, seq, created_by, created_at, closed_at, updated_at, lead_seq, case_no FROM dispatches WHERE lead_id = $1 AND lead_seq = $2
 `
 
 type DispatchOfLeadStepParams struct {
@@ -320,6 +325,7 @@ func (q *Queries) DispatchOfLeadStep(ctx context.Context, arg DispatchOfLeadStep
 		&i.ClosedAt,
 		&i.UpdatedAt,
 		&i.LeadSeq,
+		&i.CaseNo,
 	)
 	return i, err
 }
@@ -377,7 +383,7 @@ func (q *Queries) DispatchSeq(ctx context.Context, id int64) (int32, error) {
 }
 
 const dispatchStalledWithRecorder = `-- name: DispatchStalledWithRecorder :many
-SELECT d.id, d.title, d.instructions, d.lead_id, d.level, d.due_days, d.status, d.seq, d.created_by, d.created_at, d.closed_at, d.updated_at, d.lead_seq, a.display_name AS by_name, a.role AS by_role, a.domain AS by_domain,
+SELECT d.id, d.title, d.instructions, d.lead_id, d.level, d.due_days, d.status, d.seq, d.created_by, d.created_at, d.closed_at, d.updated_at, d.lead_seq, d.case_no, a.display_name AS by_name, a.role AS by_role, a.domain AS by_domain,
        ARRAY(SELECT t.town_code FROM dispatch_towns t WHERE t.dispatch_id = d.id ORDER BY t.town_code)::text[] AS towns
 FROM dispatches d
 JOIN accounts a ON a.id = d.created_by
@@ -419,6 +425,7 @@ func (q *Queries) DispatchStalledWithRecorder(ctx context.Context, before time.T
 			&i.Dispatch.ClosedAt,
 			&i.Dispatch.UpdatedAt,
 			&i.Dispatch.LeadSeq,
+			&i.Dispatch.CaseNo,
 			&i.ByName,
 			&i.ByRole,
 			&i.ByDomain,

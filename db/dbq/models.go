@@ -157,6 +157,12 @@ type AuthzPolicy struct {
 	V3    string
 }
 
+type CaseNumberCounter struct {
+	Kind string
+	Year int32
+	Last int64
+}
+
 type CasePolicy struct {
 	Kind            string
 	AcceptDays      int32
@@ -212,6 +218,7 @@ type Dispatch struct {
 	ClosedAt     *time.Time
 	UpdatedAt    time.Time
 	LeadSeq      *int32
+	CaseNo       string
 }
 
 type DispatchEvent struct {
@@ -388,6 +395,7 @@ type Lead struct {
 	HandleDueEstimated  bool
 	RectifyDueEstimated bool
 	ConfirmDueEstimated bool
+	CaseNo              string
 }
 
 type LeadEvent struct {
@@ -638,6 +646,7 @@ type Warning struct {
 	Resolution   string
 	UpdatedAt    time.Time
 	DueEstimated bool
+	CaseNo       string
 }
 
 type WarningEvent struct {

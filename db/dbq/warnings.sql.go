@@ -170,7 +170,7 @@ INSERT INTO warnings (rule_code, rule_version, level, subject_kind, project_id, 
 VALUES ($1, $2, $3, $4, $5, $6,
         $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (key) DO NOTHING
-RETURNING id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated
+RETURNING id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated, case_no
 `
 
 type WarningInsertParams struct {
@@ -240,12 +240,13 @@ func (q *Queries) WarningInsert(ctx context.Context, arg WarningInsertParams) (W
 		&i.Resolution,
 		&i.UpdatedAt,
 		&i.DueEstimated,
+		&i.CaseNo,
 	)
 	return i, err
 }
 
 const warningList = `-- name: WarningList :many
-SELECT w.id, w.rule_code, w.rule_version, w.level, w.subject_kind, w.project_id, w.enterprise_id, w.employment_id, w.town_code, w.period, w.figures, w.explanation, w.basis, w.key, w.status, w.answer, w.evidence_ids, w.answered_at, w.due_at, w.overdue, w.lead_id, w.seq, w.created_at, w.closed_at, w.resolution, w.updated_at, w.due_estimated, coalesce(p.name, '')::text AS project_name, coalesce(e.name, '')::text AS enterprise_name,
+SELECT w.id, w.rule_code, w.rule_version, w.level, w.subject_kind, w.project_id, w.enterprise_id, w.employment_id, w.town_code, w.period, w.figures, w.explanation, w.basis, w.key, w.status, w.answer, w.evidence_ids, w.answered_at, w.due_at, w.overdue, w.lead_id, w.seq, w.created_at, w.closed_at, w.resolution, w.updated_at, w.due_estimated, w.case_no, coalesce(p.name, '')::text AS project_name, coalesce(e.name, '')::text AS enterprise_name,
        count(*) OVER () AS total
 FROM warnings w
 LEFT JOIN projects p ON p.id = w.project_id
@@ -261,14 +262,15 @@ WHERE ($1::bigint IS NULL OR w.id = $1)
   AND ($5::boolean IS NULL OR (w.status NOT IN ('closed', 'converted')) = $5)
   AND ($6::text IS NULL OR w.level = $6)
   AND ($7::text IS NULL OR w.rule_code = $7)
-  AND ($8::text IS NULL OR w.town_code = $8)
-  AND ($9::bigint IS NULL OR w.project_id = $9)
-  AND ($10::bigint IS NULL OR w.enterprise_id = $10)
-  AND ($11::bigint IS NULL OR w.lead_id = $11)
+  AND ($8::text IS NULL OR w.case_no = $8)
+  AND ($9::text IS NULL OR w.town_code = $9)
+  AND ($10::bigint IS NULL OR w.project_id = $10)
+  AND ($11::bigint IS NULL OR w.enterprise_id = $11)
+  AND ($12::bigint IS NULL OR w.lead_id = $12)
 ORDER BY
-  CASE WHEN $12::text = '-id' THEN w.id END DESC,
+  CASE WHEN $13::text = '-id' THEN w.id END DESC,
   w.id ASC
-LIMIT $14 OFFSET $13
+LIMIT $15 OFFSET $14
 `
 
 type WarningListParams struct {
@@ -279,6 +281,7 @@ type WarningListParams struct {
 	Open         *bool
 	Level        *string
 	RuleCode     *string
+	CaseNo       *string
 	TownCode     *string
 	ProjectID    *int64
 	EnterpriseID *int64
@@ -308,6 +311,7 @@ func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]War
 		arg.Open,
 		arg.Level,
 		arg.RuleCode,
+		arg.CaseNo,
 		arg.TownCode,
 		arg.ProjectID,
 		arg.EnterpriseID,
@@ -351,6 +355,7 @@ func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]War
 			&i.Warning.Resolution,
 			&i.Warning.UpdatedAt,
 			&i.Warning.DueEstimated,
+			&i.Warning.CaseNo,
 			&i.ProjectName,
 			&i.EnterpriseName,
 			&i.Total,
@@ -366,7 +371,7 @@ func (q *Queries) WarningList(ctx context.Context, arg WarningListParams) ([]War
 }
 
 const warningOpenOfRules = `-- name: WarningOpenOfRules :many
-SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated FROM warnings
+SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated, case_no FROM warnings
 WHERE rule_code = ANY ($1::text[]) AND status NOT IN ('closed', 'converted')
 ORDER BY id
 `
@@ -410,6 +415,7 @@ func (q *Queries) WarningOpenOfRules(ctx context.Context, codes []string) ([]War
 			&i.Resolution,
 			&i.UpdatedAt,
 			&i.DueEstimated,
+			&i.CaseNo,
 		); err != nil {
 			return nil, err
 		}
@@ -511,7 +517,7 @@ func (q *Queries) WarningSeq(ctx context.Context, id int64) (int32, error) {
 }
 
 const warningStalled = `-- name: WarningStalled :many
-SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated FROM warnings
+SELECT id, rule_code, rule_version, level, subject_kind, project_id, enterprise_id, employment_id, town_code, period, figures, explanation, basis, key, status, answer, evidence_ids, answered_at, due_at, overdue, lead_id, seq, created_at, closed_at, resolution, updated_at, due_estimated, case_no FROM warnings
 WHERE status = 'received' AND created_at < $1::timestamptz
 ORDER BY id
 LIMIT 100
@@ -557,6 +563,7 @@ func (q *Queries) WarningStalled(ctx context.Context, before time.Time) ([]Warni
 			&i.Resolution,
 			&i.UpdatedAt,
 			&i.DueEstimated,
+			&i.CaseNo,
 		); err != nil {
 			return nil, err
 		}
