@@ -13,6 +13,7 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/notify"
 )
 
 // ProjectDispatch writes one step of a dispatch workflow: the dispatch
@@ -78,7 +79,8 @@ func (a *Activities) ProjectDispatch(ctx context.Context, p cases.DispatchProjec
 				return fmt.Errorf("dispatch %d task %s: %w", st.DispatchID, t.Key, err)
 			}
 		}
-		return nil
+		return notify.Record(ctx, q, notify.Step{CaseKind: "dispatch", CaseID: st.DispatchID, Seq: ev.Seq, Action: ev.Action,
+			At: ev.At, From: string(ev.From), To: string(ev.To), Tasks: st.Tasks})
 	})
 }
 
