@@ -22,6 +22,9 @@ type outboxCollector struct{ pool *pgxpool.Pool }
 func (o outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- outboxDesc }
 
 func (o outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	if o.pool == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	rows, err := db.Q(o.pool).SmsOutboxCounts(ctx)
