@@ -122,6 +122,7 @@ func (s *Server) notificationRoutes() {
 			{Name: "unread", Type: "boolean", Desc: "true: only those not read yet"},
 			{Name: "case_kind", Type: "string", Enum: notify.CaseKinds.Codes},
 			{Name: "kind", Type: "string", Enum: notify.Kinds.Codes},
+			{Name: "sort", Type: "string", Enum: []string{"-created_at"}, Desc: "-created_at (default: newest first)"},
 			{Name: "page", Type: "integer"}, {Name: "page_size", Type: "integer"},
 		}, Out: listOut[notificationOut]{}, Handler: s.notificationList})
 	s.add(route{Method: "GET", Path: "/notifications/unread-count", Perm: "notifications:read", Tag: "notifications",
@@ -136,12 +137,13 @@ func (s *Server) notificationRoutes() {
 			{Name: "status", Type: "string", Enum: notify.SMSStatuses.Codes},
 			{Name: "case_kind", Type: "string", Enum: notify.CaseKinds.Codes},
 			{Name: "case_id", Type: "integer"},
+			{Name: "sort", Type: "string", Enum: []string{"-created_at"}, Desc: "-created_at (default: newest first)"},
 			{Name: "page", Type: "integer"}, {Name: "page_size", Type: "integer"},
 		}, Out: listOut[smsOut]{}, Handler: s.smsOutboxList})
 }
 
 func (s *Server) notificationList(c *fiber.Ctx) error {
-	p, err := parsePage(c)
+	p, err := parsePage(c, "-created_at")
 	if err != nil {
 		return err
 	}
@@ -218,7 +220,7 @@ func (s *Server) notificationReadAll(c *fiber.Ctx) error {
 }
 
 func (s *Server) smsOutboxList(c *fiber.Ctx) error {
-	p, err := parsePage(c)
+	p, err := parsePage(c, "-created_at")
 	if err != nil {
 		return err
 	}
