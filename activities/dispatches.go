@@ -63,6 +63,10 @@ func (a *Activities) ProjectDispatch(ctx context.Context, p cases.DispatchProjec
 		if err := q.DispatchEventInsert(ctx, e); err != nil {
 			return fmt.Errorf("dispatch %d event %d: %w", st.DispatchID, ev.Seq, err)
 		}
+		reminded, err := notify.Reminders(ctx, q, "dispatch", st.DispatchID)
+		if err != nil {
+			return err
+		}
 		keys := make([]string, len(st.Tasks))
 		for i, t := range st.Tasks {
 			keys[i] = t.Key
@@ -80,7 +84,7 @@ func (a *Activities) ProjectDispatch(ctx context.Context, p cases.DispatchProjec
 			}
 		}
 		return notify.Record(ctx, q, notify.Step{CaseKind: "dispatch", CaseID: st.DispatchID, Seq: ev.Seq, Action: ev.Action,
-			At: ev.At, From: string(ev.From), To: string(ev.To), Tasks: st.Tasks})
+			At: ev.At, From: string(ev.From), To: string(ev.To), Tasks: st.Tasks, Reminded: reminded})
 	})
 }
 

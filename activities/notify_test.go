@@ -76,6 +76,14 @@ func TestProjectionNotifies(t *testing.T) {
 	}
 	assert.Equal(t, 1, count("seq = 2"))
 	assert.Equal(t, 1, count("seq = 2 AND account_id = $2 AND kind = 'reminder' AND task_kind = 'accept'", f.Officer1.AccountID))
+	// A later step (the officer accepts) reminds nobody again.
+	step3 := step2
+	step3.State.Seq, step3.State.Status = 3, cases.Investigating
+	step3.Event = cases.Event{Seq: 3, At: remindAt.Add(time.Hour), Action: "recount", Actor: cases.System, From: cases.Dispatched,
+		To: cases.Dispatched}
+	require.NoError(t, acts.ProjectLead(ctx, step3))
+	assert.Zero(t, count("seq = 3"))
+
 	var title, body string
 	require.NoError(t, pool.QueryRow(ctx, `SELECT title, body FROM notifications WHERE case_id = $1 AND seq = 1 LIMIT 1`, lead).Scan(&title, &body))
 	assert.Equal(t, "新线索待签收", title)

@@ -165,6 +165,7 @@ var unscopedReads = map[string]string{
 	// notifications (package notify): per account, and the projections' own
 	"NotificationList":      "the caller's own notifications, by the caller's account id (like SessionListLive)",
 	"NotifyTaskRef":         "the projection's own look-up of the task its step just wrote (no caller)",
+	"NotifyTaskReminders":   "the projection's own reminders of its case's tasks, before its step (no caller)",
 	"NotifyWorkerPhone":     "the projection texts the worker a case step is for (no caller; the phone stays encrypted)",
 	"NotifyReporterPhone":   "the projection texts the reporter of its lead (no caller; the phone stays encrypted)",
 	"NotifyEnterprisePhone": "the projection texts an order to the enterprise of its case (no caller; the phone stays encrypted)",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
@@ -24,6 +25,24 @@ func Record(ctx context.Context, q *dbq.Queries, s Step) error {
 		}
 	}
 	return nil
+}
+
+// Reminders reads the reminders of a case's open tasks as projected so
+// far (task key → reminded_at): a projection reads them before it writes
+// its step's tasks and passes them as Step.Reminded, so that a task's
+// reminder is told once, by the step that set it.
+func Reminders(ctx context.Context, q *dbq.Queries, caseKind string, caseID int64) (map[string]time.Time, error) {
+	rows, err := q.NotifyTaskReminders(ctx, dbq.NotifyTaskRemindersParams{CaseKind: caseKind, CaseID: caseID})
+	if err != nil {
+		return nil, fmt.Errorf("notify %s %d: reminders: %w", caseKind, caseID, err)
+	}
+	out := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		if r.RemindedAt != nil {
+			out[r.Key] = *r.RemindedAt
+		}
+	}
+	return out, nil
 }
 
 func record(ctx context.Context, q *dbq.Queries, s Step, m Message) error {

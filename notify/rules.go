@@ -140,6 +140,12 @@ type Step struct {
 	From, To string // statuses before and after the step
 	// Tasks are the case's open tasks after the step (the projection's).
 	Tasks []cases.Task
+	// Reminded are the tasks' reminders as projected before the step
+	// (Reminders): a task is reminded by the step when its RemindedAt is
+	// new. Nil: a task is reminded by the step when its RemindedAt is the
+	// step's moment (a reminder and its step share one workflow time,
+	// unless the step waited for an earlier step's projection).
+	Reminded map[string]time.Time
 	// the parties of the case
 	WorkerID     int64 // a lead's worker (0: none, the reporter's phone may still be known)
 	EnterpriseID int64 // a lead's enterprise ordered to rectify; a warning's enterprise
@@ -173,7 +179,7 @@ func Plan(s Step) []Message {
 		switch {
 		case t.OpenedSeq == s.Seq:
 			kind = KindTask
-		case t.RemindedAt != nil && t.RemindedAt.Equal(s.At):
+		case remindedBy(s, t):
 			kind = KindReminder
 		default:
 			continue
@@ -197,6 +203,19 @@ func Plan(s Step) []Message {
 		}
 	}
 	return out
+}
+
+// remindedBy reports whether step s set task t's reminder.
+func remindedBy(s Step, t *cases.Task) bool {
+	if t.RemindedAt == nil {
+		return false
+	}
+	if s.Reminded == nil {
+		return t.RemindedAt.Equal(s.At)
+	}
+	before, ok := s.Reminded[t.Key]
+	// the database keeps microseconds; the workflow's clock may have more
+	return !ok || before.Sub(*t.RemindedAt).Abs() >= time.Millisecond
 }
 
 // CaseLabel names a case in a message: "欠薪线索 #12".

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -80,7 +81,7 @@ func (h *HTTP) Send(ctx context.Context, phone, text string) (string, error) {
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return "", fmt.Errorf("sms provider: HTTP %d: %s", res.StatusCode, truncate(string(raw), 200))
+		return "", fmt.Errorf("sms provider: HTTP %d: %s", res.StatusCode, truncate(strings.TrimSpace(string(raw)), 200))
 	}
 	var out struct {
 		ID any `json:"id"`

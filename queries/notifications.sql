@@ -146,3 +146,14 @@ LIMIT @lim OFFSET @off;
 -- name: SmsOutboxCounts :many
 -- Messages waiting and given up on (the metrics).
 SELECT status, count(*) AS n FROM sms_outbox WHERE status IN ('pending', 'failed') GROUP BY status;
+
+-- name: NotifyTaskReminders :many
+-- The reminders of a case's open tasks as projected before a step (what
+-- the step's own reminders are told apart from).
+SELECT t.key, t.reminded_at FROM case_tasks t
+WHERE t.closed_at IS NULL AND t.reminded_at IS NOT NULL
+  AND CASE @case_kind::text
+        WHEN 'lead' THEN t.lead_id = @case_id::bigint
+        WHEN 'dispatch' THEN t.dispatch_id = @case_id::bigint
+        WHEN 'warning' THEN t.warning_id = @case_id::bigint
+        ELSE false END;

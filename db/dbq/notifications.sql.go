@@ -432,6 +432,48 @@ func (q *Queries) NotifyTaskRef(ctx context.Context, arg NotifyTaskRefParams) (N
 	return i, err
 }
 
+const notifyTaskReminders = `-- name: NotifyTaskReminders :many
+SELECT t.key, t.reminded_at FROM case_tasks t
+WHERE t.closed_at IS NULL AND t.reminded_at IS NOT NULL
+  AND CASE $1::text
+        WHEN 'lead' THEN t.lead_id = $2::bigint
+        WHEN 'dispatch' THEN t.dispatch_id = $2::bigint
+        WHEN 'warning' THEN t.warning_id = $2::bigint
+        ELSE false END
+`
+
+type NotifyTaskRemindersParams struct {
+	CaseKind string
+	CaseID   int64
+}
+
+type NotifyTaskRemindersRow struct {
+	Key        string
+	RemindedAt *time.Time
+}
+
+// The reminders of a case's open tasks as projected before a step (what
+// the step's own reminders are told apart from).
+func (q *Queries) NotifyTaskReminders(ctx context.Context, arg NotifyTaskRemindersParams) ([]NotifyTaskRemindersRow, error) {
+	rows, err := q.db.Query(ctx, notifyTaskReminders, arg.CaseKind, arg.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NotifyTaskRemindersRow{}
+	for rows.Next() {
+		var i NotifyTaskRemindersRow
+		if err := rows.Scan(&i.Key, &i.RemindedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const notifyWorkerPhone = `-- name: NotifyWorkerPhone :one
 SELECT phone_enc FROM workers WHERE id = $1 AND phone_enc IS NOT NULL
 `
