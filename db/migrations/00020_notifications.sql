@@ -27,7 +27,7 @@ CREATE TABLE notifications (
     case_kind    text NOT NULL CHECK (case_kind IN ('lead', 'dispatch', 'warning')),
     case_id      bigint NOT NULL,
     seq          integer NOT NULL,
-    task_id      bigint REFERENCES case_tasks(id),
+    task_id      bigint REFERENCES case_tasks(id) ON DELETE SET NULL,
     task_key     text NOT NULL DEFAULT '',
     created_at   timestamptz NOT NULL,
     delivered_at timestamptz,
