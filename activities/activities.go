@@ -4,6 +4,8 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/anxin-city/anxin/notify"
 )
 
 // Activities carries what the activities need. Register one value with the
@@ -24,6 +26,9 @@ type Activities struct {
 	// Cases starts the workflows of stalled cases (StartStalledCases);
 	// nil where no sweep runs.
 	Cases CaseStarter
+	// SMS sends the text messages of notifications (DeliverSMS); nil
+	// where no delivery runs.
+	SMS *notify.Deliverer
 }
 
 func (a *Activities) logger() *slog.Logger {

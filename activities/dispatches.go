@@ -13,6 +13,7 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/notify"
 )
 
 // ProjectDispatch writes one step of a dispatch workflow: the dispatch
@@ -63,6 +64,10 @@ func (a *Activities) ProjectDispatch(ctx context.Context, p cases.DispatchProjec
 		if err := q.DispatchEventInsert(ctx, e); err != nil {
 			return fmt.Errorf("dispatch %d event %d: %w", st.DispatchID, ev.Seq, err)
 		}
+		reminded, err := notify.Reminders(ctx, q, "dispatch", st.DispatchID)
+		if err != nil {
+			return err
+		}
 		keys := make([]string, len(st.Tasks))
 		for i, t := range st.Tasks {
 			keys[i] = t.Key
@@ -79,7 +84,8 @@ func (a *Activities) ProjectDispatch(ctx context.Context, p cases.DispatchProjec
 				return fmt.Errorf("dispatch %d task %s: %w", st.DispatchID, t.Key, err)
 			}
 		}
-		return nil
+		return notify.Record(ctx, q, notify.Step{CaseKind: "dispatch", CaseID: st.DispatchID, Seq: ev.Seq, Action: ev.Action,
+			At: ev.At, From: string(ev.From), To: string(ev.To), Tasks: st.Tasks, Reminded: reminded})
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/notify"
 )
 
 // CasePolicy reads the time limits and thresholds of a case kind (a local
@@ -140,6 +141,10 @@ func projectStep(ctx context.Context, q *dbq.Queries, tx pgx.Tx, p cases.Project
 	if err := q.LeadEventInsert(ctx, e); err != nil {
 		return fmt.Errorf("lead %d event %d: %w", st.LeadID, ev.Seq, err)
 	}
+	reminded, err := notify.Reminders(ctx, q, "lead", st.LeadID)
+	if err != nil {
+		return err
+	}
 	keys := make([]string, len(st.Tasks))
 	for i, t := range st.Tasks {
 		keys[i] = t.Key
@@ -152,7 +157,10 @@ func projectStep(ctx context.Context, q *dbq.Queries, tx pgx.Tx, p cases.Project
 			return fmt.Errorf("lead %d task %s: %w", st.LeadID, t.Key, err)
 		}
 	}
-	return nil
+	// whom the step tells (tasks opened and reminded, a result), with the step
+	return notify.Record(ctx, q, notify.Step{CaseKind: "lead", CaseID: st.LeadID, Seq: ev.Seq, Action: ev.Action, At: ev.At,
+		From: string(ev.From), To: string(ev.To), Tasks: st.Tasks, Reminded: reminded, WorkerID: st.WorkerID, EnterpriseID: st.RectifyEnterpriseID,
+		ProjectID: st.ProjectID, ClosureCode: string(st.ClosureCode)})
 }
 
 func auditActor(a cases.Actor) audit.Actor {

@@ -13,6 +13,7 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/notify"
 )
 
 // ProjectWarning writes one step of a warning workflow: the warning row,
@@ -62,6 +63,10 @@ func (a *Activities) ProjectWarning(ctx context.Context, p cases.WarningProjecti
 		if err := q.WarningEventInsert(ctx, e); err != nil {
 			return fmt.Errorf("warning %d event %d: %w", st.WarningID, ev.Seq, err)
 		}
+		reminded, err := notify.Reminders(ctx, q, "warning", st.WarningID)
+		if err != nil {
+			return err
+		}
 		keys := make([]string, len(st.Tasks))
 		for i, t := range st.Tasks {
 			keys[i] = t.Key
@@ -78,6 +83,8 @@ func (a *Activities) ProjectWarning(ctx context.Context, p cases.WarningProjecti
 				return fmt.Errorf("warning %d task %s: %w", st.WarningID, t.Key, err)
 			}
 		}
-		return nil
+		return notify.Record(ctx, q, notify.Step{CaseKind: "warning", CaseID: st.WarningID, Seq: ev.Seq, Action: ev.Action,
+			At: ev.At, From: string(ev.From), To: string(ev.To), Tasks: st.Tasks, Reminded: reminded, EnterpriseID: st.EnterpriseID,
+			ProjectID: st.ProjectID})
 	})
 }

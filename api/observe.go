@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/anxin-city/anxin/notify"
 )
 
 // metrics are the API's Prometheus metrics, in a registry of the server's
@@ -38,6 +40,7 @@ func newMetrics(pool *pgxpool.Pool) *metrics {
 	m.reg.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		poolCollector{pool})
+	m.reg.MustRegister(notify.Collectors(pool)...)
 	return m
 }
 

@@ -71,6 +71,11 @@ func readMatrix(t *testing.T) map[string]matrixRow {
 type matrixFixture struct {
 	*registryFixture
 	ids map[string][2]string // path parameter key → (in A, in B)
+	// notes are, per role, a notification of that role's token account
+	// (A) and one of another account of the role (B): notifications are
+	// per account, so the row "outside" is another account's.
+	notes map[string][2]string
+	role  string // the role whose notification concrete names
 }
 
 func newMatrixFixture(h *harness) *matrixFixture {
@@ -179,6 +184,22 @@ func (f *matrixFixture) scopeOfRole(role string) api.Scope {
 	return cityScope()
 }
 
+// otherScopeOfRole is the domain-B binding of an account of role (the
+// city's roles: the city again).
+func (f *matrixFixture) otherScopeOfRole(role string) api.Scope {
+	switch role {
+	case "town_officer":
+		return townScope(f.TownB)
+	case "enterprise_user":
+		return entScope(f.ContractorB)
+	case "project_manager":
+		return projectScope(f.ProjectB)
+	case "worker":
+		return workerScope(f.WorkerB)
+	}
+	return cityScope()
+}
+
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
 // concrete fills the parameters of an OpenAPI path with the ids of domain
@@ -211,6 +232,9 @@ func (f *matrixFixture) concrete(t *testing.T, path string, d int) (string, bool
 		}
 		if resource == "auth" {
 			return "999999" // a session that is not the caller's
+		}
+		if resource == "notifications" {
+			return f.notes[f.role][d]
 		}
 		v, ok := f.ids[resource]
 		require.True(t, ok, "no fixture id for %s", path)
@@ -293,6 +317,27 @@ func TestPermissionMatrix(t *testing.T) {
 	for _, role := range matrixRoles {
 		tokens[role] = h.tokenFor(role, f.scopeOfRole(role))
 	}
+	f.notes = map[string][2]string{}
+	for _, role := range matrixRoles {
+		mine := h.as2(tokens[role], 200, "GET", "/api/v1/auth/me", nil).num("id")
+		var other int64
+		if role == "worker" { // worker B's account exists (one per worker)
+			require.NoError(t, h.pool.QueryRow(context.Background(), `SELECT id FROM accounts WHERE worker_id = $1`, f.WorkerB).Scan(&other))
+		} else {
+			other, _ = h.account(role, f.otherScopeOfRole(role))
+		}
+		var ids [2]string
+		for i, acc := range []int64{mine, other} {
+			var id int64
+			require.NoError(t, h.pool.QueryRow(context.Background(), `INSERT INTO notifications (account_id, recipient, kind,
+				title, body, case_kind, case_id, seq, created_at, delivered_at)
+				VALUES ($1, 'account:' || $1::bigint, 'result', '权限矩阵测试', '权限矩阵测试', 'lead', 1, 1, now(), now())
+				RETURNING id`, acc).Scan(&id))
+			ids[i] = fmt.Sprint(id)
+		}
+		f.notes[role] = ids
+	}
+	f.role = matrixRoles[0] // until the walk names the role
 	checked := map[string]int{}
 	for _, o := range ops {
 		key := o.method + " " + o.path
@@ -316,6 +361,10 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		for _, role := range matrixRoles {
 			cell := row.cells[role]
+			if strings.HasPrefix(o.path, "/api/v1/notifications/{") {
+				f.role = role // the role's own notification
+				in, _ = f.concrete(t, o.path, 0)
+			}
 			r := h.doAs(tokens[role], o.method, in, body)
 			if o.access == "self" {
 				assert.NotContains(t, []int{401, 403}, r.Status, "%s as %s: %s", key, role, r.Raw)

@@ -225,7 +225,7 @@ func TestEveryListReadsEveryFilterItDeclares(t *testing.T) {
 		})
 		n++
 	}
-	require.Equal(t, 24+18, n, "every list (23 paged and the towns) and every export of a list")
+	require.Equal(t, 26+18, n, "every list (25 paged: with /notifications and /sms-outbox; and the towns) and every export of a list")
 }
 
 // TestHandlersReadOnlyDeclaredQueryParameters reads the handlers' source:

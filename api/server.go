@@ -209,6 +209,7 @@ func (s *Server) registerRoutes() {
 	s.dispatchRoutes()
 	s.warningRoutes()
 	s.taskRoutes()
+	s.notificationRoutes()
 	s.calendarRoutes()
 	s.warningRuleRoutes()
 	s.evidenceRoutes()

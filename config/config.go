@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -46,6 +47,13 @@ type Config struct {
 	// government (city and towns) or enterprise (enterprises, project
 	// staff, workers). SPEC R1: the two sides deploy apart.
 	Side string // ANXIN_API_SIDE, --side
+	// SMS of notifications (sent by the worker): the provider — outbox
+	// (dev and tests: messages are marked sent in sms_outbox, nothing
+	// leaves) or http (POST JSON {phone, text} to SMSURL with SMSToken as
+	// a bearer token).
+	SMSProvider string // ANXIN_SMS_PROVIDER: outbox (default) or http
+	SMSURL      string // ANXIN_SMS_URL: the http provider's endpoint
+	SMSToken    string // ANXIN_SMS_TOKEN: the http provider's bearer token
 }
 
 // Defaults for one machine.
@@ -92,6 +100,9 @@ func FromEnv() Config {
 	c.AuditArchiveDir = os.Getenv("ANXIN_AUDIT_ARCHIVE_DIR")
 	c.MetricsToken = os.Getenv("ANXIN_METRICS_TOKEN")
 	c.Side = env("ANXIN_API_SIDE", "all")
+	c.SMSProvider = env("ANXIN_SMS_PROVIDER", "outbox")
+	c.SMSURL = os.Getenv("ANXIN_SMS_URL")
+	c.SMSToken = os.Getenv("ANXIN_SMS_TOKEN")
 	c.SessionTTL = envDuration("ANXIN_SESSION_TTL")
 	c.SessionIdle = envDuration("ANXIN_SESSION_IDLE")
 	for _, p := range strings.Split(os.Getenv("ANXIN_TRUSTED_PROXIES"), ",") {
@@ -172,6 +183,15 @@ func (c *Config) Validate() error {
 	case "", "all", "government", "enterprise":
 	default:
 		return fmt.Errorf("side %q: want all, government or enterprise (ANXIN_API_SIDE)", c.Side)
+	}
+	switch c.SMSProvider {
+	case "", "outbox":
+	case "http":
+		if u, err := url.Parse(c.SMSURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("sms provider http needs ANXIN_SMS_URL, an http(s) URL (got %q)", c.SMSURL)
+		}
+	default:
+		return fmt.Errorf("sms provider %q: want outbox or http (ANXIN_SMS_PROVIDER)", c.SMSProvider)
 	}
 	if c.LoginRate < 0 {
 		return fmt.Errorf("login rate must be a positive number per minute (ANXIN_LOGIN_RATE)")

@@ -33,10 +33,13 @@ func TestEnvThenFlags(t *testing.T) {
 
 func TestValidateRefusesBadValues(t *testing.T) {
 	for name, mut := range map[string]func(*Config){
-		"EmptyDatabaseURL": func(c *Config) { c.DatabaseURL = "" },
-		"PortOutOfRange":   func(c *Config) { c.TemporalPort = 70000 },
-		"UnknownLogLevel":  func(c *Config) { c.LogLevel = "loud" },
-		"BadTrustedProxy":  func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/33"} },
+		"EmptyDatabaseURL":   func(c *Config) { c.DatabaseURL = "" },
+		"PortOutOfRange":     func(c *Config) { c.TemporalPort = 70000 },
+		"UnknownLogLevel":    func(c *Config) { c.LogLevel = "loud" },
+		"BadTrustedProxy":    func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/33"} },
+		"UnknownSMSProvider": func(c *Config) { c.SMSProvider = "pigeon" },
+		"HTTPSMSWithoutURL":  func(c *Config) { c.SMSProvider = "http" },
+		"HTTPSMSBadURL":      func(c *Config) { c.SMSProvider, c.SMSURL = "http", "ftp://sms.example" },
 		"PortNotANumber": func(c *Config) {
 			t.Setenv("ANXIN_TEMPORAL_PORT", "seven")
 			*c = FromEnv()
@@ -49,5 +52,22 @@ func TestValidateRefusesBadValues(t *testing.T) {
 				t.Fatal("expected an error")
 			}
 		})
+	}
+}
+
+func TestSMSConfig(t *testing.T) {
+	c := FromEnv()
+	if c.SMSProvider != "outbox" {
+		t.Fatalf("default provider %q", c.SMSProvider)
+	}
+	t.Setenv("ANXIN_SMS_PROVIDER", "http")
+	t.Setenv("ANXIN_SMS_URL", "https://sms.example/send")
+	t.Setenv("ANXIN_SMS_TOKEN", "t0k")
+	c = FromEnv()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.SMSProvider != "http" || c.SMSURL != "https://sms.example/send" || c.SMSToken != "t0k" {
+		t.Fatalf("%+v", c)
 	}
 }

@@ -162,6 +162,14 @@ var unscopedReads = map[string]string{
 	"ReconcileWarningSeqs":   "anxin cases check reads the whole projection",
 	"ReconcileOpenTasks":     "anxin cases check reads the whole projection",
 	"ReconcileEventSeqs":     "anxin cases check reads the whole projection",
+	// notifications (package notify): per account, and the projections' own
+	"NotificationList":      "the caller's own notifications, by the caller's account id (like SessionListLive)",
+	"NotifyTaskRef":         "the projection's own look-up of the task its step just wrote (no caller)",
+	"NotifyTaskReminders":   "the projection's own reminders of its case's tasks, before its step (no caller)",
+	"NotifyWorkerPhone":     "the projection texts the worker a case step is for (no caller; the phone stays encrypted)",
+	"NotifyReporterPhone":   "the projection texts the reporter of its lead (no caller; the phone stays encrypted)",
+	"NotifyEnterprisePhone": "the projection texts an order to the enterprise of its case (no caller; the phone stays encrypted)",
+	"SmsOutboxList":         "the city's delivery log (permission sms-outbox:read, city roles only; phones masked)",
 	// lists that hold no domain rows
 	"AuditLogList":     "the system log: only auditors (a city role) read it",
 	"CalendarDays":     "the working-day calendar is the same for everyone",

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/anxin-city/anxin/authz"
 	"github.com/anxin-city/anxin/caseclient"
 	"github.com/anxin-city/anxin/config"
+	"github.com/anxin-city/anxin/notify"
 	"github.com/anxin-city/anxin/pii"
 )
 
@@ -50,11 +52,17 @@ func newAPI(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, keys *pi
 // newActivities is the activities of a worker with their configuration.
 // A worker also sweeps for stalled cases (recorded while Temporal was
 // unreachable), starting their workflows through tc.
-func newActivities(cfg config.Config, pool *pgxpool.Pool, tc client.Client, log *slog.Logger) *activities.Activities {
+func newActivities(cfg config.Config, pool *pgxpool.Pool, keys *pii.Keyring, tc client.Client, log *slog.Logger) (*activities.Activities, error) {
 	dir := cfg.AuditArchiveDir
 	if dir == "" { // a configuration that did not pass Validate
 		dir = filepath.Join(cfg.DataDir, "audit-archive")
 	}
+	sms, err := notify.NewProvider(cfg.SMSProvider, cfg.SMSURL, cfg.SMSToken)
+	if err != nil {
+		return nil, err
+	}
 	return &activities.Activities{DB: pool, Logger: log, AuditArchiveDir: dir, AuditRetentionMonths: cfg.AuditRetentionMonths,
-		Cases: caseclient.Sweeper{Client: &caseclient.Client{Temporal: tc, Logger: log}, Pool: pool}}
+		Cases: caseclient.Sweeper{Client: &caseclient.Client{Temporal: tc, Logger: log}, Pool: pool},
+		SMS: &notify.Deliverer{DB: pool, Keys: keys, Provider: sms, ProviderName: cmp.Or(cfg.SMSProvider, notify.ProviderOutbox),
+			Logger: log}}, nil
 }

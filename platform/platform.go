@@ -151,7 +151,10 @@ func StartDev(ctx context.Context, cfg config.Config, log *slog.Logger) (*System
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	acts := newActivities(cfg, s.Pool, s.Client, log)
+	acts, err := newActivities(cfg, s.Pool, s.Keys, s.Client, log)
+	if err != nil {
+		return nil, err
+	}
 	go func() { s.done <- worker.Run(runCtx, s.Client, acts, worker.Options{}) }()
 
 	if err := ensureSchedules(ctx, s.Client); err != nil {

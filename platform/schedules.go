@@ -122,12 +122,34 @@ func EnsureWarningScanSchedule(ctx context.Context, c client.Client, every time.
 	}, "daily warning scan: every warning rule over the registry, warnings opened, raised and resolved")
 }
 
+// SMSDeliveryScheduleID is the ID of the Temporal Schedule that sends the
+// notifications' text messages (workflows.DeliverSMS).
+const SMSDeliveryScheduleID = "sms-delivery"
+
+// DefaultSMSDeliveryEvery is how often the outbox is sent.
+const DefaultSMSDeliveryEvery = time.Minute
+
+// EnsureSMSDeliverySchedule creates (or updates) the schedule that sends
+// the due messages of sms_outbox every `every`; runs never overlap and
+// missed runs are not caught up (the next one sends what is due).
+func EnsureSMSDeliverySchedule(ctx context.Context, c client.Client, every time.Duration) error {
+	return ensureSchedule(ctx, c, SMSDeliveryScheduleID, every, every, &client.ScheduleWorkflowAction{
+		ID:                       workflows.SMSDeliveryWorkflowID,
+		Workflow:                 workflows.DeliverSMS,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowExecutionTimeout: 10 * time.Minute,
+	}, "send the notifications' text messages: due outbox rows, retried with backoff")
+}
+
 // ensureSchedules makes sure every schedule of the platform exists.
 func ensureSchedules(ctx context.Context, c client.Client) error {
 	if err := EnsureAuditRetentionSchedule(ctx, c, DefaultAuditRetentionEvery); err != nil {
 		return err
 	}
 	if err := EnsureWarningScanSchedule(ctx, c, 24*time.Hour); err != nil {
+		return err
+	}
+	if err := EnsureSMSDeliverySchedule(ctx, c, DefaultSMSDeliveryEvery); err != nil {
 		return err
 	}
 	return EnsureStalledCasesSchedule(ctx, c, DefaultStalledCasesEvery)

@@ -82,5 +82,13 @@ func RunWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := ensureSchedules(ctx, tc); err != nil {
 		return err
 	}
-	return worker.Run(ctx, tc, newActivities(cfg, pool, tc, log), worker.Options{})
+	keys, err := LoadKeys(cfg)
+	if err != nil {
+		return err
+	}
+	acts, err := newActivities(cfg, pool, keys, tc, log)
+	if err != nil {
+		return err
+	}
+	return worker.Run(ctx, tc, acts, worker.Options{})
 }

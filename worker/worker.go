@@ -65,6 +65,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflow(workflows.WarningWorkflow)
 	r.RegisterWorkflow(workflows.SweepStalledCases)
 	r.RegisterWorkflow(workflows.RecountDeadlines)
+	r.RegisterWorkflow(workflows.DeliverSMS)
 }
 
 // Run starts a worker as New makes it and blocks until ctx ends, then stops

@@ -425,6 +425,25 @@ type LoginThrottle struct {
 	LastFailureAt *time.Time
 }
 
+type Notification struct {
+	ID          int64
+	AccountID   *int64
+	WorkerID    *int64
+	Recipient   string
+	Kind        string
+	TaskKind    *string
+	Title       string
+	Body        string
+	CaseKind    string
+	CaseID      int64
+	Seq         int32
+	TaskID      *int64
+	TaskKey     string
+	CreatedAt   time.Time
+	DeliveredAt *time.Time
+	ReadAt      *time.Time
+}
+
 type PayrollLine struct {
 	ID            int64
 	SheetID       int64
@@ -545,6 +564,22 @@ type Session struct {
 	RevokedReason *string
 	Ip            *string
 	UserAgent     *string
+}
+
+type SmsOutbox struct {
+	ID                int64
+	NotificationID    int64
+	PhoneEnc          []byte
+	Text              string
+	Status            string
+	Attempts          int32
+	NextAttemptAt     time.Time
+	LastError         string
+	Provider          string
+	ProviderMessageID *string
+	CreatedAt         time.Time
+	SentAt            *time.Time
+	FailedAt          *time.Time
 }
 
 type Team struct {
