@@ -21,13 +21,13 @@ import (
 
 type notificationOut struct {
 	ID            int64      `json:"id"`
-	Kind          string     `json:"kind" doc:"task (新待办), reminder (期限提醒), result (办理结果)"`
+	Kind          string     `json:"kind" codes:"notification_kinds" doc:"task (新待办), reminder (期限提醒), result (办理结果)"`
 	KindLabel     string     `json:"kind_label"`
-	TaskKind      *string    `json:"task_kind" doc:"the task's kind (task and reminder)"`
+	TaskKind      *string    `json:"task_kind" codes:"task_kinds" doc:"the task's kind (task and reminder)"`
 	TaskKindLabel string     `json:"task_kind_label"`
 	Title         string     `json:"title"`
 	Body          string     `json:"body"`
-	CaseKind      string     `json:"case_kind" doc:"lead, dispatch or warning"`
+	CaseKind      string     `json:"case_kind" codes:"case_kinds" doc:"lead, dispatch or warning"`
 	CaseKindLabel string     `json:"case_kind_label"`
 	CaseID        int64      `json:"case_id" doc:"the lead's, dispatch's or warning's id"`
 	Seq           int32      `json:"seq" doc:"the case's step that made it (its events' seq)"`
@@ -60,22 +60,22 @@ type smsOut struct {
 	ID                int64      `json:"id"`
 	NotificationID    int64      `json:"notification_id"`
 	Phone             string     `json:"phone" doc:"masked"`
-	Recipient         string     `json:"recipient" doc:"worker, reporter (a lead's reporter without a worker record) or enterprise (its contact phone)"`
+	Recipient         string     `json:"recipient" codes:"sms_recipients" doc:"worker, reporter (a lead's reporter without a worker record) or enterprise (its contact phone)"`
 	RecipientLabel    string     `json:"recipient_label"`
 	WorkerID          *int64     `json:"worker_id"`
 	Text              string     `json:"text"`
-	Status            string     `json:"status" doc:"pending, sent, failed"`
+	Status            string     `json:"status" codes:"sms_statuses" doc:"pending, sent, failed"`
 	StatusLabel       string     `json:"status_label"`
 	Attempts          int32      `json:"attempts"`
 	NextAttemptAt     *time.Time `json:"next_attempt_at" doc:"while pending"`
 	LastError         string     `json:"last_error"`
 	Provider          string     `json:"provider" doc:"outbox or http: who took the last attempt"`
 	ProviderMessageID *string    `json:"provider_message_id"`
-	Kind              string     `json:"kind"`
+	Kind              string     `json:"kind" codes:"notification_kinds"`
 	KindLabel         string     `json:"kind_label"`
-	TaskKind          *string    `json:"task_kind"`
+	TaskKind          *string    `json:"task_kind" codes:"task_kinds"`
 	TaskKindLabel     string     `json:"task_kind_label"`
-	CaseKind          string     `json:"case_kind"`
+	CaseKind          string     `json:"case_kind" codes:"case_kinds"`
 	CaseKindLabel     string     `json:"case_kind_label"`
 	CaseID            int64      `json:"case_id"`
 	Seq               int32      `json:"seq"`
@@ -85,8 +85,7 @@ type smsOut struct {
 }
 
 // smsRecipients name whom a text went to (notifications.recipient, 'sms:<who>[:id]').
-var smsRecipients = registry.Enum{Codes: []string{"worker", "reporter", "enterprise"},
-	Labels: map[string]string{"worker": "工人", "reporter": "反映人", "enterprise": "企业联系电话"}}
+var smsRecipients = registry.SMSRecipients
 
 func (s *Server) smsFrom(r dbq.SmsOutboxListRow) smsOut {
 	who := r.Recipient

@@ -17,12 +17,10 @@ const (
 )
 
 // Kinds are the notification kinds with their Chinese labels.
-var Kinds = registry.Enum{Codes: []string{KindTask, KindReminder, KindResult},
-	Labels: map[string]string{KindTask: "新待办", KindReminder: "期限提醒", KindResult: "办理结果"}}
+var Kinds = registry.NotificationKinds
 
 // CaseKinds are the kinds of case a notification is about.
-var CaseKinds = registry.Enum{Codes: []string{"lead", "dispatch", "warning"},
-	Labels: map[string]string{"lead": "欠薪线索", "dispatch": "交办事项", "warning": "预警"}}
+var CaseKinds = registry.CaseKinds
 
 // SMS statuses (sms_outbox.status).
 const (
@@ -32,8 +30,7 @@ const (
 )
 
 // SMSStatuses are the outbox statuses with their Chinese labels.
-var SMSStatuses = registry.Enum{Codes: []string{SMSPending, SMSSent, SMSFailed},
-	Labels: map[string]string{SMSPending: "待发送", SMSSent: "已发送", SMSFailed: "发送失败"}}
+var SMSStatuses = registry.SMSStatuses
 
 // Party is who a result is for (a result has no task to name its office).
 type Party string

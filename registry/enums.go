@@ -330,4 +330,19 @@ var Named = map[string]Enum{
 	"case_policy_kinds":      CasePolicyKinds,
 	"employment_statuses":    EmploymentStatuses,
 	"lead_import_outcomes":   LeadImportOutcomes,
+	"notification_kinds":     NotificationKinds,
+	"sms_statuses":           SMSStatuses,
+	"sms_recipients":         SMSRecipients,
 }
+
+// NotificationKinds are the kinds of notification (package notify).
+var NotificationKinds = Enum{Codes: []string{"task", "reminder", "result"},
+	Labels: map[string]string{"task": "新待办", "reminder": "期限提醒", "result": "办理结果"}}
+
+// SMSStatuses are the statuses of a text in the SMS outbox.
+var SMSStatuses = Enum{Codes: []string{"pending", "sent", "failed"},
+	Labels: map[string]string{"pending": "待发送", "sent": "已发送", "failed": "发送失败"}}
+
+// SMSRecipients name whom a text went to.
+var SMSRecipients = Enum{Codes: []string{"worker", "reporter", "enterprise"},
+	Labels: map[string]string{"worker": "工人", "reporter": "反映人", "enterprise": "企业联系电话"}}
