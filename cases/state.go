@@ -118,7 +118,9 @@ type Claimant struct {
 
 // Done reports whether the line needs nothing more for the lead to go
 // on: confirmed, or unreachable after a call-back.
-func (c Claimant) Done() bool { return c.Status == ClaimantConfirmed || c.Status == ClaimantUnreachable }
+func (c Claimant) Done() bool {
+	return c.Status == ClaimantConfirmed || c.Status == ClaimantUnreachable
+}
 
 // ClaimantWorkers are the workers of the lines (the case's workers).
 func ClaimantWorkers(cs []Claimant) []int64 {

@@ -131,7 +131,9 @@ func checkUnreachable(l *lead, in ActionInput) *Refusal {
 
 // ---- asking the lines ----
 
-func confirmKey(seq int, claimant int64) string { return fmt.Sprintf("%s:%d:%d", cases.TaskConfirm, seq, claimant) }
+func confirmKey(seq int, claimant int64) string {
+	return fmt.Sprintf("%s:%d:%d", cases.TaskConfirm, seq, claimant)
+}
 
 // askLines opens the tasks of the open lines, due with the confirmation
 // deadline: a confirm task for each claimant with the app, one call-back
