@@ -278,7 +278,9 @@ func (l *lead) run(ctx workflow.Context) (cases.LeadState, error) {
 			return l.st, err
 		}
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	// every handler done, and the last step projected (a signal's step —
+	// merged — closes the lead before its projection is written)
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && l.projected >= l.st.Seq }); err != nil {
 		return l.st, err
 	}
 	return l.snapshot(), nil
