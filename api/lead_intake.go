@@ -487,8 +487,9 @@ func (s *Server) importIntake(ctx context.Context, q *dbq.Queries, c *fiber.Ctx,
 }
 
 // linkLine is a linked report's line on open lead id: the reporting
-// worker's line updated (period, team leader; the workflow's step sets
-// the amount), or a new line recorded for the step to take in.
+// worker's line updated (period, team leader; the workflow's step adds
+// the report's amount to it), or a new line recorded for the step to
+// take in.
 func linkLine(c *fiber.Ctx, q *dbq.Queries, id int64, line dbq.LeadClaimantInsertParams) ([]cases.Claimant, error) {
 	ctx := c.UserContext()
 	cid, err := q.LeadClaimantOfWorker(ctx, dbq.LeadClaimantOfWorkerParams{LeadID: id, WorkerID: line.WorkerID})

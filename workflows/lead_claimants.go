@@ -364,13 +364,14 @@ func sameAmount(a, b *int64) bool {
 
 // ---- lines added: a linked report, a merge ----
 
-// linkLine adds the reporting worker's line, or updates their line with
-// the new report's amount (in.Claimants: one line, recorded by the API).
+// linkLine adds the reporting worker's line, or adds the new report's
+// amount to their line (a further report is a supplement: 还有加班费);
+// in.Claimants is one line, recorded by the API.
 func (l *lead) linkLine(ctx workflow.Context, in ActionInput, _ *cases.Event) error {
 	l.st.LinkedReports++
 	for _, n := range in.Claimants {
 		if c := l.claimant(n.ID); c != nil {
-			c.AmountOwedFen = n.AmountOwedFen
+			c.AmountOwedFen += n.AmountOwedFen
 			continue
 		}
 		n.Status, n.AmountRecoveredFen = cases.ClaimantOpen, nil
