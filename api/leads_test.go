@@ -266,7 +266,7 @@ func TestLeadEndToEnd(t *testing.T) {
 		logged = append(logged, fmt.Sprint(role, "/", deref(status)))
 	}
 	require.NoError(t, rows.Err())
-	assert.Equal(t, []string{"worker/received", "worker/dispatched", "worker/" /* linked: status unchanged */, "worker/", /* the claim, now the sum of the lines */ "town_officer/investigating",
+	assert.Equal(t, []string{"worker/received", "worker/dispatched", "worker/" /* linked: status unchanged */, "worker/" /* the claim, now the sum of the lines */, "town_officer/investigating",
 		"town_officer/rectifying", "enterprise_user/verifying", "town_officer/confirming", "worker/closed"}, logged)
 	var accesses int
 	require.NoError(t, h.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log
