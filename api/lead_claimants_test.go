@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -126,4 +127,51 @@ func TestLeadClaimantsGroupComplaint(t *testing.T) {
 	}
 	assert.Equal(t, []string{"已确认", "已确认", "回访未联系上"}, got)
 	assert.False(t, strings.Contains(string(r.Raw), "13912345678"))
+}
+
+// A merge (并案): a worker's lead and a hotline caller's on one project; the town merges the
+// second into the first: its line moves, it closes as merged pointing to
+// the first; merging it again is refused.
+func TestLeadClaimantsMerge(t *testing.T) {
+	h := setupCases(t)
+	f := newLeadsFixture(h)
+	a := h.as2(f.worker, 201, "POST", "/api/v1/leads/report", map[string]any{"project_id": f.ProjectA,
+		"amount_claimed_fen": 1_000_000, "description": "8月至10月工资未发"}).num("lead_id")
+	b := h.as2(f.officer, 201, "POST", "/api/v1/leads", map[string]any{"source": "hotline", "project_id": f.ProjectA,
+		"reporter_name": "李四", "reporter_phone": "13912345678", "amount_claimed_fen": 400_000, "description": "9月工资未发"}).num("lead_id")
+	path := func(id int64) string { return fmt.Sprintf("/api/v1/leads/%d", id) }
+	act := func(token string, id int64, action string, body map[string]any) resp {
+		h.t.Helper()
+		return h.doAs(token, "POST", path(id)+"/actions/"+action, body)
+	}
+	require.Equal(t, 200, act(f.officer, a, "accept", nil).Status)
+	r := act(f.officer, a, "merge", map[string]any{"lead_id": a, "note": "同一项目"})
+	assert.Equal(t, 422, r.Status, string(r.Raw))
+	assert.Contains(t, r.fields(), "lead_id")
+	r = act(f.officerB, a, "merge", map[string]any{"lead_id": b})
+	assert.Equal(t, 404, r.Status, "another town's officer: %s", r.Raw)
+
+	r = act(f.officer, a, "merge", map[string]any{"lead_id": b, "note": "同一项目同期欠薪，并案办理"})
+	require.Equal(t, 200, r.Status, string(r.Raw))
+	lines := r.Body["claimants"].([]any)
+	require.Len(t, lines, 2)
+	assert.Equal(t, float64(b), lines[1].(map[string]any)["moved_from"])
+	assert.Equal(t, float64(1_400_000), r.Body["amount_claimed_fen"])
+	assert.Equal(t, float64(2), r.Body["workers_claimed"])
+
+	// the merged lead closes by itself (its workflow, signalled)
+	var d resp
+	require.Eventually(t, func() bool {
+		d = h.as2(f.officer, 200, "GET", path(b), nil)
+		return d.Body["status"] == "closed"
+	}, 10*time.Second, 50*time.Millisecond)
+	assert.Equal(t, "merged", d.Body["closure_code"])
+	assert.Equal(t, "已并案", d.Body["closure_label"])
+	assert.Equal(t, float64(a), d.Body["merged_into"])
+	assert.Empty(t, d.Body["claimants"])
+	assert.Empty(t, d.Body["tasks"])
+
+	r = act(f.officer, a, "merge", map[string]any{"lead_id": b})
+	assert.Equal(t, 422, r.Status, string(r.Raw))
+	assert.Contains(t, r.fields(), "lead_id")
 }
