@@ -123,6 +123,9 @@ func projectStep(ctx context.Context, q *dbq.Queries, tx pgx.Tx, p cases.Project
 		}
 		return nil // this step is in already (the transaction changed nothing)
 	}
+	if err := projectClaimants(ctx, q, st, ev); err != nil {
+		return err
+	}
 	changes, err := json.Marshal(ev.Changes)
 	if err != nil {
 		return err

@@ -65,7 +65,7 @@ var codeSets = func() map[string]labeller {
 	}
 	office := []string{"recount", "期限重算", "claim", "认领", "assign", "指派", "reassign", "转派"}
 	m["lead_steps"] = steps(workflows.LeadActions(), append([]string{"intake", "受理登记", "remind", "到期提醒",
-		"overdue", "逾期", "list", "挂牌督办"}, office...)...)
+		"overdue", "逾期", "list", "挂牌督办", "merged", "并入其他线索"}, office...)...)
 	m["dispatch_steps"] = steps(workflows.DispatchActions(), append([]string{"create", "交办", "remind", "到期提醒",
 		"overdue", "逾期"}, office...)...)
 	m["warning_steps"] = steps(workflows.WarningActions(), append([]string{"create", "预警发起", "remind", "到期提醒",

@@ -13,6 +13,7 @@ import (
 	"github.com/anxin-city/anxin/cases"
 	"github.com/anxin-city/anxin/db"
 	"github.com/anxin-city/anxin/db/dbq"
+	"github.com/anxin-city/anxin/registry"
 	"github.com/anxin-city/anxin/workflows"
 )
 
@@ -25,30 +26,41 @@ import (
 // as GET /leads/{id} shows it.
 
 type leadActionIn struct {
-	Note               *string `json:"note,omitempty"`
-	TownCode           *string `json:"town_code,omitempty" doc:"dispatch, transfer"`
-	EnterpriseID       *int64  `json:"enterprise_id,omitempty" doc:"orderRectification (default the general contractor)"`
-	DueDays            *int    `json:"due_days,omitempty" doc:"orderRectification, rejectEvidence: working days"`
-	EvidenceIDs        []int64 `json:"evidence_ids,omitempty" doc:"submitEvidence: completed uploads of this lead"`
-	AmountPaidFen      *int64  `json:"amount_paid_fen,omitempty" doc:"submitEvidence"`
-	ClosureCode        *string `json:"closure_code,omitempty" doc:"reportResult"`
-	AmountRecoveredFen *int64  `json:"amount_recovered_fen,omitempty" doc:"reportResult"`
-	WorkersCovered     *int    `json:"workers_covered,omitempty" doc:"reportResult"`
-	Level              *string `json:"level,omitempty" doc:"supervise: supervised or listed"`
+	Note               *string            `json:"note,omitempty"`
+	TownCode           *string            `json:"town_code,omitempty" doc:"dispatch, transfer"`
+	EnterpriseID       *int64             `json:"enterprise_id,omitempty" doc:"orderRectification (default the general contractor)"`
+	DueDays            *int               `json:"due_days,omitempty" doc:"orderRectification, rejectEvidence: working days"`
+	EvidenceIDs        []int64            `json:"evidence_ids,omitempty" doc:"submitEvidence: completed uploads of this lead"`
+	AmountPaidFen      *int64             `json:"amount_paid_fen,omitempty" doc:"submitEvidence"`
+	ClosureCode        *string            `json:"closure_code,omitempty" doc:"reportResult"`
+	AmountRecoveredFen *int64             `json:"amount_recovered_fen,omitempty" doc:"reportResult"`
+	WorkersCovered     *int               `json:"workers_covered,omitempty" doc:"reportResult"`
+	Level              *string            `json:"level,omitempty" doc:"supervise: supervised or listed"`
+	ClaimantID         *int64             `json:"claimant_id,omitempty" doc:"confirm, dispute (the town's, when more than one line is open), recordUnreachable: the claimant's line"`
+	ClaimantAmounts    []claimantAmountIn `json:"claimant_amounts,omitempty" doc:"reportResult with a paid code: every claimant's amount recovered"`
+	OverClaimReason    *string            `json:"over_claim_reason,omitempty" doc:"reportResult: why a claimant recovered more than claimed (required then)"`
+	LeadID             *int64             `json:"lead_id,omitempty" doc:"merge: the lead merged into this one"`
+}
+
+// claimantAmountIn is what one claimant recovered.
+type claimantAmountIn struct {
+	ClaimantID         *int64 `json:"claimant_id,omitempty" required:"true"`
+	AmountRecoveredFen *int64 `json:"amount_recovered_fen,omitempty" required:"true"`
 }
 
 var errUnknownAction = &Error{Status: http.StatusNotFound, Code: "unknown_action", Message: "不支持的操作"}
 
 // leadParties is who a lead is with, as its projected row says.
-func leadParties(l dbq.Lead) cases.Parties {
+func leadParties(r dbq.LeadListRow) cases.Parties {
+	l := r.Lead
 	return cases.Parties{TownCode: deref(l.TownCode), EnterpriseID: deref(l.RectifyEnterpriseID),
-		ProjectID: deref(l.ProjectID), WorkerID: deref(l.WorkerID)}
+		ProjectID: deref(l.ProjectID), WorkerID: deref(l.WorkerID), WorkerIDs: r.ClaimantWorkerIds}
 }
 
-// leadActionsFor are the actions actor may take on lead l now.
-func leadActionsFor(actor cases.Actor, l dbq.Lead) []actionRef {
+// leadActionsFor are the actions actor may take on lead r now.
+func leadActionsFor(actor cases.Actor, r dbq.LeadListRow) []actionRef {
 	return actionsAllowed(workflows.LeadActions(), func(a cases.ActionSpec) *workflows.Refusal {
-		return workflows.PrecheckLead(a, actor, cases.Status(l.Status), leadParties(l))
+		return workflows.PrecheckLead(a, actor, cases.Status(r.Lead.Status), leadParties(r))
 	})
 }
 
@@ -81,7 +93,7 @@ func (s *Server) leadAct(c *fiber.Ctx) error {
 	actor := actorOf(c)
 	// who first, then when, then what: a caller who may not act learns
 	// nothing from their input's faults
-	if r := workflows.PrecheckLead(spec, actor, cases.Status(row.Lead.Status), leadParties(row.Lead)); r != nil {
+	if r := workflows.PrecheckLead(spec, actor, cases.Status(row.Lead.Status), leadParties(row)); r != nil {
 		return caseclient.Refused(caseclient.Lead, *r)
 	}
 	var in leadActionIn
@@ -154,6 +166,34 @@ func (s *Server) leadActionInput(c *fiber.Ctx, q *dbq.Queries, spec cases.Action
 		}
 		if party == nil || !*party {
 			v.fail("enterprise_id", "not_project_party", "该企业不是本项目的参建单位")
+		}
+	}
+	v.text("over_claim_reason", in.OverClaimReason, false, 500)
+	act.OverClaimReason = deref(in.OverClaimReason)
+	if in.ClaimantID != nil {
+		v.positiveID("claimant_id", in.ClaimantID, false)
+		act.ClaimantID = *in.ClaimantID
+	}
+	if len(in.ClaimantAmounts) > maxIntakeClaimants*4 {
+		v.fail("claimant_amounts", "out_of_range", "工人明细过多")
+	}
+	for i, a := range in.ClaimantAmounts {
+		f := func(n string) string { return fmt.Sprintf("claimant_amounts[%d].%s", i, n) }
+		v.positiveID(f("claimant_id"), a.ClaimantID, true)
+		v.fen(f("amount_recovered_fen"), a.AmountRecoveredFen, true)
+		if a.ClaimantID != nil && a.AmountRecoveredFen != nil {
+			act.ClaimantAmounts = append(act.ClaimantAmounts,
+				workflows.ClaimantAmount{ClaimantID: *a.ClaimantID, AmountRecoveredFen: *a.AmountRecoveredFen})
+		}
+	}
+	if in.LeadID != nil && v.ok("lead_id") {
+		v.positiveID("lead_id", in.LeadID, true)
+		if v.ok("lead_id") {
+			lines, err := s.mergeLines(c, q, l, *in.LeadID, &v)
+			if err != nil {
+				return act, err
+			}
+			act.LeadID, act.Claimants = *in.LeadID, lines
 		}
 	}
 	if len(in.EvidenceIDs) > 0 && v.ok("evidence_ids") {
@@ -260,4 +300,47 @@ func ActionsMarkdown(t cases.Actions) string {
 			strings.Join(fields, ", "), note, a.Doc)
 	}
 	return b.String()
+}
+
+// mergeLines checks lead id for a merge into lead l — found in the
+// caller's scope (the town's own), the same project, still being handled
+// (not at the city's triage, confirming, in review or closed), not l —
+// and reads its lines for the workflow. The workflow's merge step decides
+// (and refuses it when id's run is over).
+func (s *Server) mergeLines(c *fiber.Ctx, q *dbq.Queries, l dbq.Lead, id int64, v *check) ([]cases.Claimant, error) {
+	b, err := leadGetScoped(c, q, id)
+	if errors.Is(err, db.ErrNotFound) {
+		v.fail("lead_id", "not_found", "线索不存在")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch st := cases.Status(b.Lead.Status); {
+	case id == l.ID:
+		v.fail("lead_id", "invalid_value", "不能与本线索并案")
+	case l.ProjectID == nil || b.Lead.ProjectID == nil || *l.ProjectID != *b.Lead.ProjectID:
+		v.fail("lead_id", "not_same_project", "只能合并同一项目的线索")
+	case deref(b.Lead.TownCode) != deref(l.TownCode):
+		v.fail("lead_id", "not_same_town", "只能合并本镇街办理中的线索")
+	case !slices.Contains([]cases.Status{cases.Dispatched, cases.Investigating, cases.Rectifying, cases.Verifying}, st):
+		v.fail("lead_id", "wrong_state", "被并案的线索当前状态（"+registry.LeadStatuses.Label(string(st))+"）不能并案")
+	}
+	if !v.ok("lead_id") {
+		return nil, nil
+	}
+	rows, err := q.LeadClaimantsOfLead(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		v.fail("lead_id", "no_claimants", "被并案的线索没有工人明细（登记于工人明细功能上线前），不能并案")
+		return nil, nil
+	}
+	out := make([]cases.Claimant, len(rows))
+	for i, r := range rows {
+		out[i] = cases.Claimant{ID: r.ID, WorkerID: deref(r.WorkerID), AmountOwedFen: r.AmountOwedFen, App: r.App,
+			Status: cases.ClaimantOpen}
+	}
+	return out, nil
 }

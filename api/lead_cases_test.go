@@ -122,7 +122,7 @@ func TestLeadActionRefusesTheWrongActorFirst(t *testing.T) {
 
 	// what the town may do now, from the same table
 	d := h.as2(f.officer, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", lead), nil)
-	assert.ElementsMatch(t, []string{"accept", "return"}, actionNames(d.Body))
+	assert.ElementsMatch(t, []string{"accept", "return", "merge"}, actionNames(d.Body))
 	assert.Equal(t, "待签收", d.Body["status_label"])
 	assert.Empty(t, actionNames(h.as2(f.worker, 200, "GET", fmt.Sprintf("/api/v1/leads/%d", lead), nil).Body))
 

@@ -31,6 +31,9 @@ type intake struct {
 	town       string
 	contractor int64
 	by         cases.Actor
+	// lines are the claimants (listed, or the reporter's one line: see
+	// defaultLine); more than one makes a group complaint
+	lines []dbq.LeadClaimantInsertParams
 }
 
 // actorOf is the caller as a case actor.
@@ -49,9 +52,19 @@ func (in *leadReportIn) check(v *check) {
 	v.positiveID("project_id", in.ProjectID, false)
 	v.text("project_named", in.ProjectNamed, false, 128)
 	v.text("employer_named", in.EmployerNamed, false, 128)
-	v.fen("amount_claimed_fen", in.AmountClaimedFen, true)
-	if in.WorkersClaimed != nil && (*in.WorkersClaimed < 1 || *in.WorkersClaimed > 100000) {
-		v.fail("workers_claimed", "out_of_range", "涉及人数应为1至100000")
+	if len(in.Claimants) > 0 {
+		if in.AmountClaimedFen != nil {
+			v.fail("amount_claimed_fen", "not_applicable", "已填写工人明细时，诉求金额按明细合计，无需填写")
+		}
+		if in.WorkersClaimed != nil {
+			v.fail("workers_claimed", "not_applicable", "已填写工人明细时，涉及人数按明细计，无需填写")
+		}
+		checkClaimants(v, in.Claimants)
+	} else {
+		v.fen("amount_claimed_fen", in.AmountClaimedFen, true)
+		if in.WorkersClaimed != nil && (*in.WorkersClaimed < 1 || *in.WorkersClaimed > 100000) {
+			v.fail("workers_claimed", "out_of_range", "涉及人数应为1至100000")
+		}
 	}
 	v.text("description", in.Description, true, 2000)
 	if in.ProjectID == nil && (in.ProjectNamed == nil || *in.ProjectNamed == "") && v.ok("project_named") {
@@ -79,12 +92,40 @@ func (s *Server) intakeProject(c *fiber.Ctx, q *dbq.Queries, id *int64, it *inta
 }
 
 func (in leadReportIn) row(now time.Time, source string) dbq.LeadInsertParams {
+	amount, w := in.claim()
+	return dbq.LeadInsertParams{Source: source, ProjectNamed: deref(in.ProjectNamed), EmployerNamed: deref(in.EmployerNamed),
+		AmountClaimedFen: amount, WorkersClaimed: w, Description: *in.Description, ReceivedAt: now}
+}
+
+// claim is a checked intake's claim: the sum and count of its claimants,
+// or the amount and workers given.
+func (in leadReportIn) claim() (int64, int32) {
+	if len(in.Claimants) > 0 {
+		var sum int64
+		for _, c := range in.Claimants {
+			sum += *c.AmountOwedFen
+		}
+		return sum, int32(len(in.Claimants))
+	}
 	w := int32(1)
 	if in.WorkersClaimed != nil {
 		w = *in.WorkersClaimed
 	}
-	return dbq.LeadInsertParams{Source: source, ProjectNamed: deref(in.ProjectNamed), EmployerNamed: deref(in.EmployerNamed),
-		AmountClaimedFen: *in.AmountClaimedFen, WorkersClaimed: w, Description: *in.Description, ReceivedAt: now}
+	return *in.AmountClaimedFen, w
+}
+
+// claimantLines makes the intake's lines: the claimants listed (self: a
+// worker's own report), or else the reporter's one line with the whole
+// claim.
+func (s *Server) claimantLines(c *fiber.Ctx, q *dbq.Queries, in leadReportIn, it *intake, self int64) error {
+	if len(in.Claimants) == 0 {
+		it.lines = []dbq.LeadClaimantInsertParams{{WorkerID: it.row.WorkerID, Name: it.row.ReporterName,
+			PhoneEnc: it.row.ReporterPhoneEnc, PhoneHash: it.row.ReporterPhoneHash, AmountOwedFen: it.row.AmountClaimedFen}}
+		return nil
+	}
+	var err error
+	it.lines, err = s.claimantRows(c, q, in.Claimants, self)
+	return err
 }
 
 func (s *Server) leadReport(c *fiber.Ctx) error {
@@ -109,6 +150,9 @@ func (s *Server) leadReport(c *fiber.Ctx) error {
 	it := intake{row: in.row(s.deps.Now(), string(cases.SourceWorkerApp)), by: actorOf(c)}
 	it.row.ReceivedBy = &it.by.AccountID
 	it.reporter(w.ID, w.Name, w.PhoneEnc, w.PhoneHash, w.IDNumberEnc, w.IDNumberHash)
+	if err := s.claimantLines(c, q, in, &it, worker); err != nil {
+		return err
+	}
 	return s.recordAnswer(c, q, in, it)
 }
 
@@ -197,6 +241,9 @@ func (s *Server) leadIntake(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if err := s.claimantLines(c, q, in.leadReportIn, &it, 0); err != nil {
+		return err
+	}
 	return s.recordAnswer(c, q, in.leadReportIn, it)
 }
 
@@ -213,6 +260,18 @@ func (s *Server) record(c *fiber.Ctx, it intake, description string) (leadIntake
 	}
 	var lead dbq.Lead
 	linked := false
+	if err := markApp(c, db.Q(s.deps.Pool), it.lines); err != nil {
+		return leadIntakeOut{}, err
+	}
+	if len(it.lines) > 1 {
+		// a group complaint: its workers are its lines; the reporter
+		// stays in the reporter columns, and no report links to it
+		// (the town merges leads instead)
+		it.row.WorkerID = nil
+	} else if it.row.WorkerID == nil && len(it.lines) == 1 && it.lines[0].WorkerID != nil {
+		it.row.WorkerID = it.lines[0].WorkerID
+	}
+	var claimants []cases.Claimant
 	err := s.inTx(c, func(q *dbq.Queries) error {
 		ctx := c.UserContext()
 		if it.row.WorkerID != nil && it.row.ProjectID != nil {
@@ -222,14 +281,18 @@ func (s *Server) record(c *fiber.Ctx, it intake, description string) (leadIntake
 			open, err := q.LeadOpenFor(ctx, dbq.LeadOpenForParams{WorkerID: it.row.WorkerID, ProjectID: it.row.ProjectID})
 			if err == nil {
 				lead, linked = open, true
-				return nil
+				claimants, err = linkLine(c, q, open.ID, it.lines[0])
+				return err
 			}
 			if !errors.Is(err, db.ErrNotFound) {
 				return err
 			}
 		}
 		var err error
-		lead, err = q.LeadInsert(ctx, it.row)
+		if lead, err = q.LeadInsert(ctx, it.row); err != nil {
+			return err
+		}
+		claimants, err = insertClaimants(c, q, lead.ID, it.lines)
 		return err
 	})
 	if err != nil {
@@ -239,16 +302,24 @@ func (s *Server) record(c *fiber.Ctx, it intake, description string) (leadIntake
 		// recorded before, its workflow never started (Temporal was
 		// down): start it now rather than link to nothing
 		linked = false
+		if claimants, err = caseclient.LeadClaimants(c.UserContext(), db.Q(s.deps.Pool), lead.ID); err != nil {
+			return leadIntakeOut{}, err
+		}
 	}
 	if linked {
 		st, err := s.cases.ActLead(c.UserContext(), lead.ID, workflows.ActLinkReport, workflows.ActionInput{Actor: it.by,
-			Note: description, AmountClaimedFen: it.row.AmountClaimedFen, WorkersClaimed: int(it.row.WorkersClaimed)})
+			Note: description, AmountClaimedFen: it.row.AmountClaimedFen, WorkersClaimed: int(it.row.WorkersClaimed),
+			Claimants: claimants})
 		if err != nil {
 			return leadIntakeOut{}, err
 		}
 		auditDetail(c, "lead_step", st.Seq)
-	} else if _, err := s.cases.StartLead(c.UserContext(), caseclient.LeadInput(lead, it.town, it.contractor, it.by)); err != nil {
-		return leadIntakeOut{}, err
+	} else {
+		in := caseclient.LeadInput(lead, it.town, it.contractor, it.by)
+		in.Claimants = claimants
+		if _, err := s.cases.StartLead(c.UserContext(), in); err != nil {
+			return leadIntakeOut{}, err
+		}
 	}
 	// more workers complaining about this project: group arrears are
 	// checked at once (the daily scan catches what this misses)
@@ -298,7 +369,7 @@ func (s *Server) importOne(c *fiber.Ctx, r leadImportRecord) (leadImportResult, 
 	v.text("reporter_name", r.ReporterName, true, 64)
 	v.text("project_code", r.ProjectCode, false, 32)
 	rep := leadReportIn{ProjectNamed: r.ProjectNamed, EmployerNamed: r.EmployerNamed, AmountClaimedFen: r.AmountClaimedFen,
-		WorkersClaimed: r.WorkersClaimed, Description: r.Description}
+		WorkersClaimed: r.WorkersClaimed, Description: r.Description, Claimants: r.Claimants}
 	if r.ProjectCode != nil && *r.ProjectCode != "" && (rep.ProjectNamed == nil || *rep.ProjectNamed == "") {
 		rep.ProjectNamed = r.ProjectCode
 	}
@@ -342,7 +413,11 @@ func (s *Server) importOne(c *fiber.Ctx, r leadImportRecord) (leadImportResult, 
 			if err != nil {
 				return res, err
 			}
-			if _, err := s.cases.StartLead(ctx, caseclient.LeadInput(prior, it.town, it.contractor, it.by)); err != nil {
+			in := caseclient.LeadInput(prior, it.town, it.contractor, it.by)
+			if in.Claimants, err = caseclient.LeadClaimants(ctx, q, prior.ID); err != nil {
+				return res, err
+			}
+			if _, err := s.cases.StartLead(ctx, in); err != nil {
 				return res, err
 			}
 		}
@@ -356,10 +431,10 @@ func (s *Server) importOne(c *fiber.Ctx, r leadImportRecord) (leadImportResult, 
 		return res, err
 	}
 	it.row.ProjectNamed, it.row.EmployerNamed = deref(rep.ProjectNamed), deref(r.EmployerNamed)
-	it.row.AmountClaimedFen, it.row.Description = *r.AmountClaimedFen, *r.Description
-	it.row.WorkersClaimed = 1
-	if r.WorkersClaimed != nil {
-		it.row.WorkersClaimed = *r.WorkersClaimed
+	it.row.Description = *r.Description
+	it.row.AmountClaimedFen, it.row.WorkersClaimed = rep.claim()
+	if err := s.claimantLines(c, q, rep, &it, 0); err != nil {
+		return res, err
 	}
 	out, err := s.record(c, it, *r.Description)
 	if err != nil {
@@ -409,4 +484,25 @@ func (s *Server) importIntake(ctx context.Context, q *dbq.Queries, c *fiber.Ctx,
 		}
 	}
 	return it, nil
+}
+
+// linkLine is a linked report's line on open lead id: the reporting
+// worker's line updated (period, team leader; the workflow's step adds
+// the report's amount to it), or a new line recorded for the step to
+// take in.
+func linkLine(c *fiber.Ctx, q *dbq.Queries, id int64, line dbq.LeadClaimantInsertParams) ([]cases.Claimant, error) {
+	ctx := c.UserContext()
+	cid, err := q.LeadClaimantOfWorker(ctx, dbq.LeadClaimantOfWorkerParams{LeadID: id, WorkerID: line.WorkerID})
+	if errors.Is(err, db.ErrNotFound) {
+		return insertClaimants(c, q, id, []dbq.LeadClaimantInsertParams{line})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := q.LeadClaimantUpdateReport(ctx, dbq.LeadClaimantUpdateReportParams{ID: cid, PeriodFrom: line.PeriodFrom,
+		PeriodTo: line.PeriodTo, TeamLeader: line.TeamLeader}); err != nil {
+		return nil, err
+	}
+	return []cases.Claimant{{ID: cid, WorkerID: deref(line.WorkerID), AmountOwedFen: line.AmountOwedFen, App: line.App,
+		Status: cases.ClaimantOpen}}, nil
 }

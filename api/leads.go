@@ -65,6 +65,7 @@ type leadOut struct {
 	WorkersCovered        *int32     `json:"workers_covered"`
 	ResultSummary         *string    `json:"result_summary"`
 	ClosedAt              *time.Time `json:"closed_at"`
+	MergedInto            *int64     `json:"merged_into" doc:"closure merged (已并案): the lead this one was merged into"`
 	Step                  int32      `json:"step" doc:"the last workflow step projected"`
 	UpdatedAt             time.Time  `json:"updated_at"`
 	// Actions are what the caller may do on the lead now (who and from
@@ -83,7 +84,7 @@ type actionRef struct {
 // lists).
 func (s *Server) leadFrom(r dbq.LeadListRow, actor cases.Actor) leadOut {
 	l := r.Lead
-	return leadOut{ID: l.ID, CaseNo: l.CaseNo, Source: l.Source, Actions: leadActionsFor(actor, l), ExternalID: l.ExternalID, WorkerID: l.WorkerID, WorkerName: r.WorkerName,
+	return leadOut{ID: l.ID, CaseNo: l.CaseNo, Source: l.Source, Actions: leadActionsFor(actor, r), ExternalID: l.ExternalID, WorkerID: l.WorkerID, WorkerName: r.WorkerName,
 		ReporterName: l.ReporterName, ReporterPhone: s.maskedPhone(l.ReporterPhoneEnc), ProjectID: l.ProjectID,
 		ProjectName: r.ProjectName, ProjectNamed: l.ProjectNamed, EmployerNamed: l.EmployerNamed,
 		AmountClaimedFen: l.AmountClaimedFen, WorkersClaimed: l.WorkersClaimed, Description: l.Description,
@@ -96,7 +97,7 @@ func (s *Server) leadFrom(r dbq.LeadListRow, actor cases.Actor) leadOut {
 		Overdue:      l.Overdue, Supervision: l.Supervision, Extended: l.Extended, Reopened: l.Reopened,
 		LinkedReports: l.LinkedReports, ClosureCode: l.ClosureCode, AmountPaidFen: l.AmountPaidFen,
 		AmountRecoveredFen: l.AmountRecoveredFen, WorkersCovered: l.WorkersCovered, ResultSummary: l.ResultSummary,
-		ClosedAt: l.ClosedAt, Step: l.Seq, UpdatedAt: l.UpdatedAt}
+		ClosedAt: l.ClosedAt, MergedInto: l.MergedInto, Step: l.Seq, UpdatedAt: l.UpdatedAt}
 }
 
 type leadEventOut struct {
@@ -120,6 +121,7 @@ type leadEventOut struct {
 
 type leadDetailOut struct {
 	leadOut
+	Claimants  []claimantOut     `json:"claimants" doc:"the lead's claimants (a worker: their own line), phones masked"`
 	Events     []leadEventOut    `json:"events"`
 	Tasks      []taskOut         `json:"tasks" doc:"the lead's open tasks"`
 	Dispatches []leadDispatchRef `json:"dispatches" doc:"the dispatches linked to the lead (督办: its supervision becomes one) the caller may see, newest first"`
@@ -156,9 +158,11 @@ type leadReportIn struct {
 	ProjectID        *int64  `json:"project_id,omitempty" doc:"the project, when known"`
 	ProjectNamed     *string `json:"project_named,omitempty" doc:"the project as the worker names it"`
 	EmployerNamed    *string `json:"employer_named,omitempty"`
-	AmountClaimedFen *int64  `json:"amount_claimed_fen,omitempty" required:"true"`
-	WorkersClaimed   *int32  `json:"workers_claimed,omitempty" doc:"workers affected (default 1)"`
+	AmountClaimedFen *int64  `json:"amount_claimed_fen,omitempty" doc:"required without claimants (the reporter's own claim); with claimants their sum, not given"`
+	WorkersClaimed   *int32  `json:"workers_claimed,omitempty" doc:"workers affected (default 1); with claimants their count, not given"`
 	Description      *string `json:"description,omitempty" required:"true"`
+	// Claimants make a group complaint (集体欠薪): one lead, a line each.
+	Claimants []claimantIn `json:"claimants,omitempty" doc:"a group complaint's claimants (at most 500), one lead with a line each; a worker's report lists themself (worker_id) and the others by name and phone"`
 }
 
 type leadIntakeIn struct {
@@ -171,17 +175,18 @@ type leadIntakeIn struct {
 }
 
 type leadImportRecord struct {
-	ExternalID       *string `json:"external_id,omitempty" required:"true"`
-	ReporterName     *string `json:"reporter_name,omitempty" required:"true"`
-	IDNumber         *string `json:"id_number,omitempty"`
-	Phone            *string `json:"phone,omitempty"`
-	ProjectCode      *string `json:"project_code,omitempty"`
-	ProjectNamed     *string `json:"project_named,omitempty"`
-	EmployerNamed    *string `json:"employer_named,omitempty"`
-	AmountClaimedFen *int64  `json:"amount_claimed_fen,omitempty" required:"true"`
-	WorkersClaimed   *int32  `json:"workers_claimed,omitempty"`
-	Description      *string `json:"description,omitempty" required:"true"`
-	ReportedAt       *string `json:"reported_at,omitempty" doc:"RFC 3339; default now"`
+	ExternalID       *string      `json:"external_id,omitempty" required:"true"`
+	ReporterName     *string      `json:"reporter_name,omitempty" required:"true"`
+	IDNumber         *string      `json:"id_number,omitempty"`
+	Phone            *string      `json:"phone,omitempty"`
+	ProjectCode      *string      `json:"project_code,omitempty"`
+	ProjectNamed     *string      `json:"project_named,omitempty"`
+	EmployerNamed    *string      `json:"employer_named,omitempty"`
+	AmountClaimedFen *int64       `json:"amount_claimed_fen,omitempty" doc:"required without claimants"`
+	WorkersClaimed   *int32       `json:"workers_claimed,omitempty"`
+	Description      *string      `json:"description,omitempty" required:"true"`
+	ReportedAt       *string      `json:"reported_at,omitempty" doc:"RFC 3339; default now"`
+	Claimants        []claimantIn `json:"claimants,omitempty" doc:"a group complaint's claimants, as for POST /leads"`
 }
 
 type leadImportIn struct {
@@ -295,6 +300,9 @@ func (s *Server) leadDetail(c *fiber.Ctx, q *dbq.Queries, row dbq.LeadListRow) (
 	}
 	office := isOffice(scopeOf(c))
 	out := leadDetailOut{leadOut: s.leadFrom(row, actorOf(c)), Events: make([]leadEventOut, len(evs))}
+	if out.Claimants, err = s.claimantsOf(c, q, id); err != nil {
+		return leadDetailOut{}, err
+	}
 	for i, e := range evs {
 		o := leadEventOut{Seq: e.Seq, At: e.At, Action: e.Action, ActorID: e.ActorID,
 			ActorName: e.ActorName, ActorRole: e.ActorRole, FromStatus: e.FromStatus, ToStatus: e.ToStatus,

@@ -174,7 +174,7 @@ func TestLeadEndToEnd(t *testing.T) {
 	assert.Contains(t, r.fields(), "note")
 	r = act(f.officer, "reportResult", map[string]any{"closure_code": "paid_in_full", "note": "已付"})
 	assert.Equal(t, 422, r.Status)
-	assert.Contains(t, r.fields(), "amount_recovered_fen")
+	assert.Contains(t, r.fields(), "claimant_amounts")
 	assert.Equal(t, 404, act(f.officer, "explode", map[string]any{}).Status)
 
 	r = act(f.officer, "orderRectification", map[string]any{"note": "五个工作日内足额支付", "due_days": 5})
@@ -204,8 +204,17 @@ func TestLeadEndToEnd(t *testing.T) {
 	assert.Equal(t, 200, res.StatusCode)
 	assert.Equal(t, proof, got)
 
-	r = act(f.officer, "reportResult", map[string]any{"closure_code": "paid_in_full", "amount_recovered_fen": 1_250_000,
-		"workers_covered": 1, "note": "经核实，企业已足额支付"})
+	// the worker's report is one line: the worker's own, with the claim
+	lines := h.as2(f.officer, 200, "GET", leadPath, nil).Body["claimants"].([]any)
+	require.Len(t, lines, 1)
+	line := lines[0].(map[string]any)
+	assert.Equal(t, "open", line["status"])
+	assert.Equal(t, "待确认", line["status_label"])
+	assert.Equal(t, true, line["app"])
+	assert.Equal(t, float64(1_260_000), line["amount_owed_fen"], "the linked report's amount added to the worker's line")
+	r = act(f.officer, "reportResult", map[string]any{"closure_code": "paid_in_full", "amount_recovered_fen": 1_260_000,
+		"workers_covered": 1, "note": "经核实，企业已足额支付",
+		"claimant_amounts": []map[string]any{{"claimant_id": line["id"], "amount_recovered_fen": 1_260_000}}})
 	require.Equal(t, 200, r.Status, string(r.Raw))
 	assert.Equal(t, "confirming", r.Body["status"])
 	assert.Equal(t, []string{"worker:confirm"}, kindsOf(inbox(h, f.worker, "")))
@@ -257,7 +266,7 @@ func TestLeadEndToEnd(t *testing.T) {
 		logged = append(logged, fmt.Sprint(role, "/", deref(status)))
 	}
 	require.NoError(t, rows.Err())
-	assert.Equal(t, []string{"worker/received", "worker/dispatched", "worker/" /* linked: status unchanged */, "town_officer/investigating",
+	assert.Equal(t, []string{"worker/received", "worker/dispatched", "worker/" /* linked: status unchanged */, "worker/" /* the claim, now the sum of the lines */, "town_officer/investigating",
 		"town_officer/rectifying", "enterprise_user/verifying", "town_officer/confirming", "worker/closed"}, logged)
 	var accesses int
 	require.NoError(t, h.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log

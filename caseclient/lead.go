@@ -50,6 +50,23 @@ func LeadInput(l dbq.Lead, town string, contractor int64, by cases.Actor) workfl
 	return in
 }
 
+// LeadClaimants are the lines recorded with lead id, as its workflow's
+// input holds them (ids, workers, amounts, app; no names or phones).
+func LeadClaimants(ctx context.Context, q *dbq.Queries, id int64) ([]cases.Claimant, error) {
+	rows, err := q.LeadClaimantsForStart(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cases.Claimant, len(rows))
+	for i, r := range rows {
+		out[i] = cases.Claimant{ID: r.ID, AmountOwedFen: r.AmountOwedFen, App: r.App, Status: cases.ClaimantOpen}
+		if r.WorkerID != nil {
+			out[i].WorkerID = *r.WorkerID
+		}
+	}
+	return out, nil
+}
+
 // StartLead starts a recorded lead's workflow (nothing if it runs
 // already) and answers its state after the first step.
 func (c *Client) StartLead(ctx context.Context, in workflows.LeadInput) (cases.LeadState, error) {
@@ -91,7 +108,11 @@ func (c *Client) StartStalledLeads(ctx context.Context, pool *pgxpool.Pool, befo
 		if r.ProjectContractor != nil {
 			contractor = *r.ProjectContractor
 		}
-		if _, err := c.StartLead(ctx, LeadInput(r.Lead, town, contractor, by)); err != nil {
+		in := LeadInput(r.Lead, town, contractor, by)
+		if in.Claimants, err = LeadClaimants(ctx, db.Q(pool), r.Lead.ID); err != nil {
+			return started, err
+		}
+		if _, err := c.StartLead(ctx, in); err != nil {
 			return started, err
 		}
 		c.logger().Warn("started the workflow of a stalled lead", "lead", r.Lead.ID, "recorded", r.Lead.CreatedAt)

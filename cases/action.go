@@ -101,13 +101,16 @@ type Parties struct {
 	EnterpriseID int64
 	ProjectID    int64
 	WorkerID     int64
+	// WorkerIDs are the workers of a lead's claimants: each is the
+	// case's worker too (a group complaint has many).
+	WorkerIDs []int64
 }
 
 // Includes reports whether actor a is party p of a case with these
 // parties.
 func (p Party) Includes(a Actor, on Parties) bool {
 	town := a.Role == RoleTownOfficer && a.TownCode != "" && (a.TownCode == on.TownCode || slices.Contains(on.Towns, a.TownCode))
-	worker := a.Role == RoleWorker && a.WorkerID != 0 && a.WorkerID == on.WorkerID
+	worker := a.Role == RoleWorker && a.WorkerID != 0 && (a.WorkerID == on.WorkerID || slices.Contains(on.WorkerIDs, a.WorkerID))
 	switch p {
 	case ByCity:
 		return a.Role == RoleCitySupervisor

@@ -26,6 +26,9 @@ func TestCodesMatchTheRegistry(t *testing.T) {
 		closures = append(closures, string(c))
 		assert.True(t, cases.ValidClosure(c))
 	}
+	// merged is taken by a merge, never reported
+	closures = append(closures, string(cases.Merged))
+	assert.False(t, cases.ValidClosure(cases.Merged))
 	assert.False(t, cases.ValidClosure("settled"))
 	for _, s := range []cases.Supervision{cases.SupervisionNone, cases.Supervised, cases.Listed} {
 		supervisions = append(supervisions, string(s))

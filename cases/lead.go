@@ -63,11 +63,14 @@ const (
 	Withdrawn    = ClosureCode("withdrawn")            // 当事人撤回
 	OutsideJuris = ClosureCode("outside_jurisdiction") // 不属于管辖范围
 	OtherClosure = ClosureCode("other")                // 其他
+	// Merged: the lead was merged into another (并案): its claimants
+	// moved there; never reported by a town, only taken by a merge.
+	Merged = ClosureCode("merged") // 已并案
 )
 
 // ValidClosure reports whether c is a closure code (the registry holds
 // their Chinese names).
-func ValidClosure(c ClosureCode) bool { return registry.ClosureCodes.Has(string(c)) }
+func ValidClosure(c ClosureCode) bool { return registry.ClosureCodes.Has(string(c)) && c != Merged }
 
 // Paid reports whether the code says money reached the workers, so that
 // an amount and a number of workers covered must be given.
@@ -92,11 +95,12 @@ const (
 	TaskConfirm     = "confirm"     // worker: confirm or dispute the result
 	TaskReview      = "review"      // city: review a major case
 	TaskSupervise   = "supervise"   // city: supervise an overdue case (督办)
+	TaskCallback    = "callback"    // town: call back the claimants without the app (回访)
 )
 
 // TaskKinds are every task kind.
 var TaskKinds = []string{TaskTriage, TaskAccept, TaskInvestigate, TaskRectify, TaskVerify, TaskConfirm, TaskReview, TaskSupervise,
-	TaskDispatchReport, TaskDispatchReview, TaskWarningAnswer, TaskWarningVerify, TaskWarningReview}
+	TaskDispatchReport, TaskDispatchReview, TaskWarningAnswer, TaskWarningVerify, TaskWarningReview, TaskCallback}
 
 // Actors of a task (case_tasks.actor).
 const (

@@ -82,6 +82,55 @@ type LeadState struct {
 	ResultSummary         string      `json:"result_summary,omitempty"`
 	ClosedAt              *time.Time  `json:"closed_at,omitempty"`
 	Tasks                 []Task      `json:"tasks"`
+	// Claimants are the lead's lines (lead_claimants) as the workflow
+	// owns them: ids, workers, amounts and states, never names or
+	// phones. Empty for a lead started before claimants (its one worker
+	// is WorkerID).
+	Claimants []Claimant `json:"claimants,omitempty"`
+	// MergedInto is the lead this one was merged into (closure merged).
+	MergedInto int64 `json:"merged_into,omitempty"`
+}
+
+// Claimant statuses (lead_claimants.status; registry.ClaimantStatuses).
+const (
+	ClaimantOpen        = "open"        // asked, or not yet asked, to confirm
+	ClaimantConfirmed   = "confirmed"   // agreed with the result (or silent with the app)
+	ClaimantDisputed    = "disputed"    // disputed the result: the lead reopened
+	ClaimantUnreachable = "unreachable" // the town's call-back reached nobody
+)
+
+// Claimant is one line of a lead: who (a claimant row id, and the worker
+// of the real-name records if any), how much is owed and was recovered,
+// and where the line stands.
+type Claimant struct {
+	ID            int64 `json:"id"`
+	WorkerID      int64 `json:"worker_id,omitempty"`
+	AmountOwedFen int64 `json:"amount_owed_fen"`
+	// App: the claimant has a worker account, so is told in the app and
+	// their silence past the confirmation period confirms; the others
+	// need the town's call-back (回访).
+	App                bool   `json:"app,omitempty"`
+	Status             string `json:"status"`
+	AmountRecoveredFen *int64 `json:"amount_recovered_fen,omitempty"`
+	// MovedFrom is the lead the line came from in a merge.
+	MovedFrom int64 `json:"moved_from,omitempty"`
+}
+
+// Done reports whether the line needs nothing more for the lead to go
+// on: confirmed, or unreachable after a call-back.
+func (c Claimant) Done() bool {
+	return c.Status == ClaimantConfirmed || c.Status == ClaimantUnreachable
+}
+
+// ClaimantWorkers are the workers of the lines (the case's workers).
+func ClaimantWorkers(cs []Claimant) []int64 {
+	var out []int64
+	for _, c := range cs {
+		if c.WorkerID != 0 {
+			out = append(out, c.WorkerID)
+		}
+	}
+	return out
 }
 
 // Event is one step of a lead's history.

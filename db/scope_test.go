@@ -121,6 +121,10 @@ var unscopedReads = map[string]string{
 	"EvidenceCountOfCase":         "after the case's scoped get (an upload's limit)",
 	"EvidenceCompleteOfCase":      "evidence of a case found in scope (an action's evidence_ids)",
 	"LeadEvents":                  "after leadGetScoped",
+	"LeadClaimantsOfLead":         "after leadGetScoped (the detail's lines; a merge's lead found in scope)",
+	"LeadClaimantOfWorker":        "intake: the reporting worker's line on the open lead intake links to",
+	"LeadClaimantsForStart":       "the start of a recorded lead's workflow (intake, the stalled sweep), not a caller's read",
+	"WorkersWithAccount":          "intake: whether the claimants found in scope use the app",
 	// dispatches: what follows a scoped DispatchList, and the workflows' own
 	"DispatchTownsOf":             "the towns' parts of dispatches the caller's DispatchList answered",
 	"DispatchEvents":              "after DispatchList narrowed to the dispatch",
@@ -203,7 +207,7 @@ var unscopedReads = map[string]string{
 var scopedTables = strings.Fields(`towns enterprises enterprise_credit_listings projects project_wage_systems
 	teams workers employments attendance work_records payroll_sheets payroll_lines wage_accounts
 	labour_cost_transfers wage_deposits wage_deposit_movements safety_homes safety_supervisors
-	safety_activities accounts sessions leads lead_events case_tasks evidence_files dispatches dispatch_towns
+	safety_activities accounts sessions leads lead_claimants lead_events case_tasks evidence_files dispatches dispatch_towns
 	dispatch_events warnings warning_events`)
 
 // sqlQuery is one named query of queries/*.sql.
@@ -487,6 +491,13 @@ func populate(t *testing.T, pool *pgxpool.Pool) []db.Scope {
 	require.NoError(t, err)
 	require.NoError(t, q.CaseTaskUpsert(ctx, dbq.CaseTaskUpsertParams{LeadID: lead.ID, Key: "accept", Kind: "accept",
 		Actor: "town", TownCode: &town, OpenedSeq: 1, OpenedAt: now}))
+	line, err := q.LeadClaimantInsert(ctx, dbq.LeadClaimantInsertParams{LeadID: lead.ID, WorkerID: &worker, Name: "工人",
+		AmountOwedFen: 100000})
+	require.NoError(t, err)
+	seq := int32(1)
+	require.NoError(t, q.LeadClaimantsProject(ctx, dbq.LeadClaimantsProjectParams{LeadID: lead.ID, Seq: &seq, At: now,
+		Ids: []int64{line}, Statuses: []string{"open"}, Apps: []bool{true}, Owed: []int64{100000}, Recovered: []int64{-1},
+		MovedFrom: []int64{0}}))
 	var city int64
 	require.NoError(t, pool.QueryRow(ctx, `SELECT id FROM accounts ORDER BY id LIMIT 1`).Scan(&city))
 	d, err := q.DispatchInsert(ctx, dbq.DispatchInsertParams{Title: "专项检查", Instructions: "请排查", Level: "supervised",

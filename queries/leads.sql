@@ -10,6 +10,8 @@
 -- name: LeadList :many
 SELECT sqlc.embed(l), coalesce(p.name, '')::text AS project_name, coalesce(tw.name, '')::text AS town_name,
        coalesce(w.name, '')::text AS worker_name, coalesce(e.name, '')::text AS rectify_enterprise_name,
+       ARRAY(SELECT lc.worker_id FROM lead_claimants lc
+             WHERE lc.lead_id = l.id AND lc.worker_id IS NOT NULL AND lc.added_seq IS NOT NULL)::bigint[] AS claimant_worker_ids,
        count(*) OVER () AS total
 FROM leads l
 LEFT JOIN projects p ON p.id = l.project_id
@@ -23,6 +25,8 @@ WHERE (sqlc.narg('id')::bigint IS NULL OR l.id = sqlc.narg('id'))
         WHEN 'enterprise' THEN l.rectify_enterprise_id = scope_id(@scope_key::text)
         WHEN 'project' THEN l.project_id = scope_id(@scope_key::text) AND l.rectify_enterprise_id IS NOT NULL
         WHEN 'worker' THEN l.worker_id = scope_id(@scope_key::text)
+                           OR EXISTS (SELECT 1 FROM lead_claimants lc WHERE lc.lead_id = l.id
+                                      AND lc.worker_id = scope_id(@scope_key::text) AND lc.added_seq IS NOT NULL)
         ELSE false END
   AND (sqlc.narg('status')::text IS NULL OR l.status = sqlc.narg('status'))
   AND (sqlc.narg('open')::boolean IS NULL OR (l.status <> 'closed') = sqlc.narg('open'))
@@ -57,9 +61,13 @@ RETURNING *;
 
 -- name: LeadOpenFor :one
 -- The open lead of a worker against a project, if any (intake links a new
--- report to it).
-SELECT * FROM leads
-WHERE worker_id = @worker_id AND project_id = @project_id AND status <> 'closed';
+-- report to it): their own, or one where they are a claimant.
+SELECT * FROM leads l
+WHERE l.project_id = @project_id AND l.status <> 'closed'
+  AND (l.worker_id = @worker_id OR EXISTS (SELECT 1 FROM lead_claimants lc
+                                           WHERE lc.lead_id = l.id AND lc.worker_id = @worker_id AND lc.added_seq IS NOT NULL))
+ORDER BY (l.worker_id = @worker_id) DESC NULLS LAST, l.id
+LIMIT 1;
 
 -- name: LeadByExternal :one
 SELECT * FROM leads WHERE source = @source AND external_id = @external_id;

@@ -172,6 +172,14 @@ var (
 		"withdrawn", "当事人撤回",
 		"outside_jurisdiction", "不属于管辖范围",
 		"other", "其他",
+		"merged", "已并案",
+	)
+	// ClaimantStatuses are where one claimant's line of a lead stands.
+	ClaimantStatuses = enum(
+		"open", "待确认",
+		"confirmed", "已确认",
+		"disputed", "有异议",
+		"unreachable", "回访未联系上",
 	)
 	TaskKinds = enum(
 		"triage", "市级分流",
@@ -187,6 +195,7 @@ var (
 		"warning_answer", "预警整改说明",
 		"warning_verify", "核实预警",
 		"warning_review", "市级处置预警",
+		"callback", "回访",
 	)
 	// DispatchStatuses are where a dispatch (交办/督办) stands.
 	DispatchStatuses = enum(
@@ -331,6 +340,7 @@ var Named = map[string]Enum{
 	"employment_statuses":    EmploymentStatuses,
 	"lead_import_outcomes":   LeadImportOutcomes,
 	"notification_kinds":     NotificationKinds,
+	"claimant_statuses":      ClaimantStatuses,
 	"sms_statuses":           SMSStatuses,
 	"sms_recipients":         SMSRecipients,
 }

@@ -44,6 +44,7 @@ func TestEnumsMatchTheSchema(t *testing.T) {
 		{"leads", "supervision", registry.Supervisions},
 		{"leads", "closure_code", registry.ClosureCodes},
 		{"case_tasks", "kind", registry.TaskKinds},
+		{"lead_claimants", "status", registry.ClaimantStatuses},
 		{"dispatches", "status", registry.DispatchStatuses},
 		{"dispatches", "level", registry.DispatchLevels},
 		{"dispatch_towns", "status", registry.DispatchTownStatuses},

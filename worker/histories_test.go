@@ -133,6 +133,7 @@ func TestRecordLeadHistories(t *testing.T) {
 		queue string
 		drive func(p *leadPath)
 		want  []string // the actions of lead_events, in order
+		lines int      // claimants (lines): the first the lead's worker, with the app
 	}
 	paths := []path{
 		{name: "full", lead: casetest.Lead{ProjectID: f.Project1, WorkerID: f.Worker, Amount: 1_200_000, Workers: 1},
@@ -163,10 +164,18 @@ func TestRecordLeadHistories(t *testing.T) {
 			queue: shortCalendarQueue, drive: driveCityDeadlines,
 			want: []string{"intake", "remind", "overdue", "dispatch", "accept", "reportResult", "confirm", "remind", "overdue",
 				"approve"}},
+		{name: "claimants", lead: casetest.Lead{ProjectID: f.Project1, Amount: 300_000, Workers: 3}, lines: 3,
+			drive: driveClaimants,
+			want: []string{"intake", "accept", "reportResult", "confirm", "dispute", "reportResult", "confirm",
+				"recordUnreachable"}},
+		{name: "claimants-silence", lead: casetest.Lead{ProjectID: f.Project2, Amount: 200_000, Workers: 2}, lines: 2,
+			queue: shortCalendarQueue, drive: driveClaimantsSilence,
+			want: []string{"intake", "accept", "reportResult", "remind", "confirm", "recordUnreachable"}},
 	}
 	leads := make([]*leadPath, len(paths))
 	for i, p := range paths {
 		leads[i] = r.newLead(t, p.lead)
+		leads[i].lines(t, p.lines)
 	}
 	for i, p := range paths {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), p.name) {
@@ -321,6 +330,70 @@ func (p *leadPath) write(name string) {
 	file := filepath.Join(historiesDir, name+".json")
 	require.NoError(p.t, os.WriteFile(file, append(b, '\n'), 0o644))
 	p.t.Logf("%s: %d events written to %s", name, len(h.Events), file)
+}
+
+// lines records n claimants of 100,000 fen each on the lead (the first
+// the fixture's worker, with the app; the others by name) and puts them
+// in its workflow's input.
+func (p *leadPath) lines(t *testing.T, n int) {
+	q := dbq.New(p.r.f.Pool)
+	for i := 0; i < n; i++ {
+		row := dbq.LeadClaimantInsertParams{LeadID: p.in.LeadID, Name: fmt.Sprintf("工人%d", i+1), AmountOwedFen: 100_000}
+		if i == 0 {
+			row.WorkerID, row.App = &p.r.f.Worker, true
+		}
+		id, err := q.LeadClaimantInsert(context.Background(), row)
+		require.NoError(t, err)
+		c := cases.Claimant{ID: id, AmountOwedFen: 100_000, App: row.App, Status: cases.ClaimantOpen}
+		if row.WorkerID != nil {
+			c.WorkerID = *row.WorkerID
+		}
+		p.in.Claimants = append(p.in.Claimants, c)
+	}
+}
+
+// paid is a paid_in_part result giving each line its claim.
+func (p *leadPath) paid() workflows.ActionInput {
+	in := workflows.ActionInput{Actor: p.r.f.Officer1, ClosureCode: cases.PaidInPart, Note: "部分支付，余款双方达成协议"}
+	if p.in.ProjectID == p.r.f.Project2 {
+		in.Actor = p.r.f.Officer2
+	}
+	for _, c := range p.in.Claimants {
+		in.ClaimantAmounts = append(in.ClaimantAmounts, workflows.ClaimantAmount{ClaimantID: c.ID, AmountRecoveredFen: c.AmountOwedFen})
+	}
+	return in
+}
+
+// claimants: a group complaint of three; the worker confirms their line
+// in the app, the town records a dispute for the second; the next result
+// is asked of the two not confirmed; the second confirms by phone, the
+// third is unreachable; the lead closes.
+func driveClaimants(p *leadPath) {
+	f := p.r.f
+	p.act(workflows.ActAccept, workflows.ActionInput{Actor: f.Officer1})
+	p.act(workflows.ActReport, p.paid())
+	p.act(workflows.ActConfirm, workflows.ActionInput{Actor: f.WorkerActor})
+	p.act(workflows.ActDispute, workflows.ActionInput{Actor: f.Officer1, ClaimantID: p.in.Claimants[1].ID, Note: "电话回访：未收到"})
+	st := p.act(workflows.ActReport, p.paid())
+	require.Equal(p.t, cases.ClaimantConfirmed, st.Claimants[0].Status, "the confirmed line is not asked again")
+	p.act(workflows.ActConfirm, workflows.ActionInput{Actor: f.Officer1, ClaimantID: p.in.Claimants[1].ID, Note: "电话回访确认"})
+	p.act(workflows.ActUnreachable, workflows.ActionInput{Actor: f.Officer1, ClaimantID: p.in.Claimants[2].ID,
+		Note: "两次致电无人接听"})
+}
+
+// claimants-silence: the confirmation period passes: the worker with the
+// app is taken to confirm, the other's call-back is overdue; the town
+// records them unreachable.
+func driveClaimantsSilence(p *leadPath) {
+	f := p.r.f
+	p.act(workflows.ActAccept, workflows.ActionInput{Actor: f.Officer2})
+	p.act(workflows.ActReport, p.paid())
+	p.await("silence confirms the app user", func(st cases.LeadState) bool {
+		return st.Claimants[0].Status == cases.ClaimantConfirmed &&
+			slices.ContainsFunc(st.Tasks, func(t cases.Task) bool { return t.Kind == cases.TaskCallback && t.Overdue })
+	})
+	p.act(workflows.ActUnreachable, workflows.ActionInput{Actor: f.Officer2, ClaimantID: p.in.Claimants[1].ID,
+		Note: "回访三次均未接通"})
 }
 
 func fenOf(v int64) *int64 { return &v }

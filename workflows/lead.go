@@ -32,6 +32,11 @@ type LeadInput struct {
 	ContractorID     int64 `json:"contractor_id,omitempty"`
 	AmountClaimedFen int64 `json:"amount_claimed_fen"`
 	WorkersClaimed   int   `json:"workers_claimed"`
+	// Claimants are the lead's lines as the API recorded them (ids,
+	// workers, amounts, whether they use the app; never names or
+	// phones). A run on claimantsVersion with claimants handles them one
+	// by one; AmountClaimedFen and WorkersClaimed are their sum and count.
+	Claimants []cases.Claimant `json:"claimants,omitempty"`
 }
 
 // ActionInput is the input of every lead Update; which fields an action
@@ -57,6 +62,25 @@ type ActionInput struct {
 	// linkReport: the linked lead's amounts
 	AmountClaimedFen int64 `json:"amount_claimed_fen,omitempty"`
 	WorkersClaimed   int   `json:"workers_claimed,omitempty"`
+	// confirm, dispute, recordUnreachable: the claimant's line (a worker
+	// acting on their own line may leave it out)
+	ClaimantID int64 `json:"claimant_id,omitempty"`
+	// reportResult: the amount recovered per claimant (paid codes), and
+	// why a line got more than it claimed
+	ClaimantAmounts []ClaimantAmount `json:"claimant_amounts,omitempty"`
+	OverClaimReason string           `json:"over_claim_reason,omitempty"`
+	// merge: the lead merged into this one (its lines, read by the API,
+	// in Claimants)
+	LeadID int64 `json:"lead_id,omitempty"`
+	// linkReport (the reporting worker's line, new or updated) and merge
+	// (the merged lead's lines)
+	Claimants []cases.Claimant `json:"claimants,omitempty"`
+}
+
+// ClaimantAmount is what one claimant recovered.
+type ClaimantAmount struct {
+	ClaimantID         int64 `json:"claimant_id"`
+	AmountRecoveredFen int64 `json:"amount_recovered_fen"`
 }
 
 // Refusal is why a lead action was refused: Code is stable (English),
@@ -136,6 +160,9 @@ type lead struct {
 	projected                        int // the last step whose projection is written
 	// failed ends the workflow: a signal's step could not be taken
 	failed error
+	// lines: the run handles claimants line by line (claimantsVersion,
+	// and the input had claimants)
+	lines bool
 }
 
 // LeadWorkflow is the life of one arrears lead, from intake to closure.
@@ -146,8 +173,19 @@ type lead struct {
 // Postgres before the update answers.
 func LeadWorkflow(ctx workflow.Context, in LeadInput) (cases.LeadState, error) {
 	l := &lead{in: in, mu: workflow.NewMutex(ctx)}
+	// asked once, before the first command: a run keeps the path it
+	// started on (the histories recorded before claimants replay as they
+	// ran)
+	l.lines = workflow.GetVersion(ctx, claimantsVersion, workflow.DefaultVersion, 1) >= 1 && len(in.Claimants) > 0
 	l.st = cases.LeadState{LeadID: in.LeadID, Status: cases.Received, ProjectID: in.ProjectID, WorkerID: in.WorkerID,
 		Supervision: cases.SupervisionNone, Tasks: []cases.Task{}}
+	if l.lines {
+		l.st.Claimants = make([]cases.Claimant, len(in.Claimants))
+		for i, c := range in.Claimants {
+			c.Status, c.AmountRecoveredFen = cases.ClaimantOpen, nil
+			l.st.Claimants[i] = c
+		}
+	}
 	l.accept.Name, l.handle.Name, l.rectify.Name, l.confirm.Name = "accept", "handle", "rectify", "confirm"
 	l.triage.Name, l.review.Name, l.supervise.Name = cases.TaskTriage, cases.TaskReview, cases.TaskSupervise
 	if err := l.setup(ctx); err != nil {
@@ -185,6 +223,9 @@ func (l *lead) setup(ctx workflow.Context) error {
 		}
 	}
 	l.listenCalendar(ctx)
+	if l.lines {
+		l.listenMerged(ctx)
+	}
 	return nil
 }
 
@@ -237,7 +278,9 @@ func (l *lead) run(ctx workflow.Context) (cases.LeadState, error) {
 			return l.st, err
 		}
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	// every handler done, and the last step projected (a signal's step —
+	// merged — closes the lead before its projection is written)
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && l.projected >= l.st.Seq }); err != nil {
 		return l.st, err
 	}
 	return l.snapshot(), nil
@@ -354,6 +397,9 @@ func (l *lead) project(ctx workflow.Context, p cases.Projection) error {
 func (l *lead) snapshot() cases.LeadState {
 	s := l.st
 	s.Tasks = append([]cases.Task{}, l.st.Tasks...)
+	if l.st.Claimants != nil {
+		s.Claimants = append([]cases.Claimant{}, l.st.Claimants...)
+	}
 	return s
 }
 
@@ -604,6 +650,9 @@ func (l *lead) overdue(ctx workflow.Context, d *deadline) error {
 			return nil
 		})
 	case "confirm":
+		if l.lines {
+			return l.confirmSilence(ctx)
+		}
 		return l.step(ctx, ActConfirm, cases.System, "", func(ev *cases.Event) error {
 			ev.Rule = fmt.Sprintf("confirm_silence: %d个工作日内未答复，视为确认", l.policy.ConfirmDays)
 			return l.confirmed(ctx)
@@ -671,6 +720,10 @@ func (l *lead) refreshEstimated() {
 func (l *lead) deadlinesOf(actor string) []*deadline {
 	switch actor {
 	case cases.ActorTown:
+		if l.lines {
+			// the call-back is due with the confirmation
+			return []*deadline{&l.accept, &l.handle, &l.confirm}
+		}
 		return []*deadline{&l.accept, &l.handle}
 	case cases.ActorEnterprise:
 		return []*deadline{&l.rectify}

@@ -37,6 +37,8 @@ const (
 	ActSendBack     = "sendBack"           // city: send a major case back to the town
 	ActSupervise    = "supervise"          // city: supervise (督办) or list it (挂牌督办)
 	ActLinkReport   = "linkReport"         // intake: another report of the same worker and project
+	ActUnreachable  = "recordUnreachable"  // town: a claimant's call-back reached nobody
+	ActMerge        = "merge"              // town: merge another lead of the project into this one (并案)
 )
 
 // UpdateStarted is the Update that answers a lead's state once its first
@@ -92,20 +94,38 @@ var leadActions = []leadAction{
 		Doc: "evidence insufficient: the enterprise rectifies again within due_days working days"},
 		check: checkDueDays, apply: (*lead).doOrderRectify},
 	{ActionSpec: cases.ActionSpec{Name: ActReport, Label: "办结反馈", By: cases.ByTown, From: handling,
-		Fields: []string{"closure_code", "amount_recovered_fen", "workers_covered"}, Required: []string{"closure_code"},
-		NoteMin: 2, NoteWhat: "办理结果",
-		Doc: "report the result with a closure code (paid codes need amount_recovered_fen and workers_covered); the worker confirms"},
+		Fields:   []string{"closure_code", "claimant_amounts", "over_claim_reason", "amount_recovered_fen", "workers_covered"},
+		Required: []string{"closure_code"}, NoteMin: 2, NoteWhat: "办理结果",
+		Doc: "report the result with a closure code; paid codes need claimant_amounts (every claimant's amount recovered: " +
+			"their sum is the amount recovered, the lines above 0 the workers covered — amount_recovered_fen and " +
+			"workers_covered, if given, must equal them; a line above its claim needs over_claim_reason; the sum may " +
+			"not be below what the enterprise said it paid; paid_in_full needs every line paid in full). Leads " +
+			"recorded before claimants take amount_recovered_fen and workers_covered instead. The claimants not yet " +
+			"confirmed are asked: in the app, or by the town's call-back (回访) for those without it"},
 		check: checkReport, note: reportNote, apply: (*lead).doReport},
 	{ActionSpec: cases.ActionSpec{Name: ActExtend, Label: "延期", By: cases.ByTown, From: handling, NoteMin: 2, NoteWhat: "延期理由",
 		Doc: "extend the handling deadline once, by the policy's extension in working days"},
 		check: checkExtend, apply: (*lead).doExtend},
 	{ActionSpec: cases.ActionSpec{Name: ActConfirm, Label: "确认结果", By: cases.ByWorkerOrTown, From: []cases.Status{cases.Confirming},
-		NoteWhat: "代为确认的方式（如电话确认）",
-		Doc:      "confirm the reported result (the town recording it says how in the note); a major case goes to the city's review"},
-		note: confirmNote, apply: (*lead).doConfirm},
+		Fields: []string{"claimant_id"}, NoteWhat: "代为确认的方式（如电话确认）",
+		Doc: "confirm the reported result for one claimant: a worker their own line, the town (saying how in the note) " +
+			"the line claimant_id (needed when more than one line is open); once every line is confirmed or unreachable " +
+			"the lead closes, or a major case goes to the city's review"},
+		check: checkClaimantLine, note: confirmNote, apply: (*lead).doConfirm},
 	{ActionSpec: cases.ActionSpec{Name: ActDispute, Label: "提出异议", By: cases.ByWorkerOrTown, From: []cases.Status{cases.Confirming},
-		NoteMin: 2, NoteWhat: "异议理由", Doc: "dispute the reported result: the lead is reopened at the town"},
-		apply: (*lead).doDispute},
+		Fields: []string{"claimant_id"}, NoteMin: 2, NoteWhat: "异议理由",
+		Doc: "dispute the reported result for one claimant (as confirm): the lead is reopened at the town; the lines " +
+			"confirmed stay confirmed"},
+		check: checkClaimantLine, apply: (*lead).doDispute},
+	{ActionSpec: cases.ActionSpec{Name: ActUnreachable, Label: "记录回访未联系上", By: cases.ByTown, From: []cases.Status{cases.Confirming},
+		Fields: []string{"claimant_id"}, Required: []string{"claimant_id"}, NoteMin: 2, NoteWhat: "回访情况（时间、方式、结果）",
+		Doc: "record that the call-back (回访) of claimant_id reached nobody: the line no longer holds the lead up"},
+		check: checkUnreachable, apply: (*lead).doUnreachable},
+	{ActionSpec: cases.ActionSpec{Name: ActMerge, Label: "并案", By: cases.ByTown, From: working,
+		Fields: []string{"lead_id"}, Required: []string{"lead_id"},
+		Doc: "merge lead lead_id (the town's own, same project, still being handled) into this one: its claimants move " +
+			"here and it closes as merged (已并案)"},
+		check: checkMerge, apply: (*lead).doMerge},
 	{ActionSpec: cases.ActionSpec{Name: ActApprove, Label: "审核通过", By: cases.ByCity, From: []cases.Status{cases.Review},
 		Doc: "approve a major case's closure"},
 		apply: (*lead).doApprove},
@@ -121,7 +141,7 @@ var leadActions = []leadAction{
 	{ActionSpec: cases.ActionSpec{Name: ActLinkReport, Label: "补充反映", By: cases.ByIntake, Internal: true,
 		Fields: []string{"amount_claimed_fen", "workers_claimed"}, NoteMin: 1, NoteWhat: "补充的反映内容",
 		Doc: "another report of the same worker against the same project, added to the open lead"},
-		check: checkLink, apply: (*lead).doLink},
+		check: checkLinkLines, apply: (*lead).doLink},
 }
 
 // LeadActions is the lead's table of actions as the API and the documents
@@ -145,7 +165,7 @@ func findLeadAction(name string) (leadAction, bool) {
 // parties is who the lead is with now.
 func (l *lead) parties() cases.Parties {
 	return cases.Parties{TownCode: l.st.TownCode, EnterpriseID: l.st.RectifyEnterpriseID, ProjectID: l.st.ProjectID,
-		WorkerID: l.st.WorkerID}
+		WorkerID: l.st.WorkerID, WorkerIDs: cases.ClaimantWorkers(l.st.Claimants)}
 }
 
 // PrecheckLead refuses an actor who may not take action a on a lead in
@@ -240,9 +260,15 @@ func checkSubmit(_ *lead, in ActionInput) *Refusal {
 	return nil
 }
 
-func checkReport(_ *lead, in ActionInput) *Refusal {
+func checkReport(l *lead, in ActionInput) *Refusal {
 	if !cases.ValidClosure(in.ClosureCode) {
 		return refuse(RefusedInput, "closure_code", "请选择办结类型")
+	}
+	if l.lines {
+		return l.checkAmounts(in)
+	}
+	if len(in.ClaimantAmounts) > 0 || in.OverClaimReason != "" {
+		return refuse(RefusedInput, "claimant_amounts", "此线索没有工人明细，请填写追回金额和涉及工人数")
 	}
 	if in.ClosureCode.Paid() {
 		if in.AmountRecoveredFen == nil || *in.AmountRecoveredFen <= 0 {
@@ -365,6 +391,9 @@ func (l *lead) doSubmit(ctx workflow.Context, in ActionInput, _ *cases.Event) er
 }
 
 func (l *lead) doReport(ctx workflow.Context, in ActionInput, ev *cases.Event) error {
+	if l.lines {
+		return l.reportLines(ctx, in, ev)
+	}
 	l.handle.Active, l.rectify.Active = false, false
 	l.closeTasks(cases.ActorTown, cases.ActorEnterprise)
 	l.st.Status = cases.Confirming
@@ -403,11 +432,18 @@ func (l *lead) doExtend(ctx workflow.Context, _ ActionInput, _ *cases.Event) err
 	return nil
 }
 
-func (l *lead) doConfirm(ctx workflow.Context, _ ActionInput, _ *cases.Event) error {
+func (l *lead) doConfirm(ctx workflow.Context, in ActionInput, ev *cases.Event) error {
+	if l.lines {
+		return l.lineAnswered(ctx, in, cases.ClaimantConfirmed, ev)
+	}
 	return l.confirmed(ctx)
 }
 
-func (l *lead) doDispute(ctx workflow.Context, _ ActionInput, _ *cases.Event) error {
+func (l *lead) doDispute(ctx workflow.Context, in ActionInput, ev *cases.Event) error {
+	if l.lines {
+		l.lineOf(in).Status = cases.ClaimantDisputed
+		l.dropKind(cases.TaskCallback)
+	}
 	l.confirm.Active = false
 	l.closeTasks(cases.ActorWorker)
 	l.st.Status = cases.Investigating
@@ -424,6 +460,9 @@ func (l *lead) doApprove(ctx workflow.Context, _ ActionInput, _ *cases.Event) er
 }
 
 func (l *lead) doSendBack(ctx workflow.Context, _ ActionInput, _ *cases.Event) error {
+	// the result the claimants confirmed is sent back: the next one is
+	// asked of every line again
+	l.reopenLines(true)
 	l.closeTasks(cases.ActorCity)
 	l.st.Status = cases.Investigating
 	l.st.Reopened++
@@ -479,7 +518,10 @@ func (l *lead) superviseDispatch(ctx workflow.Context, in ActionInput) error {
 	return nil
 }
 
-func (l *lead) doLink(_ workflow.Context, in ActionInput, _ *cases.Event) error {
+func (l *lead) doLink(ctx workflow.Context, in ActionInput, ev *cases.Event) error {
+	if l.lines {
+		return l.linkLine(ctx, in, ev)
+	}
 	l.st.LinkedReports++
 	if l.policy.Major(l.in.WorkersClaimed+in.WorkersClaimed, l.in.AmountClaimedFen+in.AmountClaimedFen) {
 		l.st.Major = true

@@ -16,11 +16,15 @@ import (
 // required field when it is missing, and accepts a complete input.
 
 // tableLead is a lead in status s with a town, a project, a worker and an
-// enterprise ordered to rectify.
+// enterprise ordered to rectify, and two claimants (the worker, with the
+// app, and one known by name only).
 func tableLead(s cases.Status) *lead {
 	return &lead{
+		lines: true,
 		st: cases.LeadState{LeadID: 1, Seq: 3, Status: s, TownCode: "330101", ProjectID: 7, WorkerID: 9,
-			RectifyEnterpriseID: 5, Supervision: cases.SupervisionNone},
+			RectifyEnterpriseID: 5, Supervision: cases.SupervisionNone, Claimants: []cases.Claimant{
+				{ID: 11, WorkerID: 9, App: true, AmountOwedFen: 100, Status: cases.ClaimantOpen},
+				{ID: 12, AmountOwedFen: 100, Status: cases.ClaimantOpen}}},
 		in:     LeadInput{LeadID: 1, TownCode: "330101", ProjectID: 7, WorkerID: 9, ContractorID: 5},
 		policy: cases.Policy{ExtendDays: 30},
 	}
@@ -63,14 +67,18 @@ var validInput = map[string]ActionInput{
 	ActOrderRectify: {EnterpriseID: 5, DueDays: 10, Note: "限期支付"},
 	ActSubmit:       {EvidenceIDs: []int64{1}, AmountPaidFen: int64p(100)},
 	ActReject:       {DueDays: 5, Note: "凭证不全"},
-	ActReport:       {ClosureCode: cases.PaidInFull, AmountRecoveredFen: int64p(100), WorkersCovered: intp(1), Note: "已支付"},
-	ActExtend:       {Note: "案情复杂"},
-	ActConfirm:      {Note: "电话确认"},
-	ActDispute:      {Note: "未收到"},
-	ActApprove:      {},
-	ActSendBack:     {Note: "材料不全"},
-	ActSupervise:    {Level: cases.Supervised, Note: "加快办理"},
-	ActLinkReport:   {Note: "再次反映", AmountClaimedFen: 100, WorkersClaimed: 1},
+	ActReport: {ClosureCode: cases.PaidInFull, AmountRecoveredFen: int64p(200), WorkersCovered: intp(2), Note: "已支付",
+		ClaimantAmounts: []ClaimantAmount{{ClaimantID: 11, AmountRecoveredFen: 100}, {ClaimantID: 12, AmountRecoveredFen: 100}}},
+	ActExtend:      {Note: "案情复杂"},
+	ActConfirm:     {Note: "电话确认", ClaimantID: 11},
+	ActDispute:     {Note: "未收到", ClaimantID: 11},
+	ActUnreachable: {Note: "两次致电无人接听", ClaimantID: 12},
+	ActMerge:       {LeadID: 2, Claimants: []cases.Claimant{{ID: 21, AmountOwedFen: 50}}},
+	ActApprove:     {},
+	ActSendBack:    {Note: "材料不全"},
+	ActSupervise:   {Level: cases.Supervised, Note: "加快办理"},
+	ActLinkReport: {Note: "再次反映", AmountClaimedFen: 100, WorkersClaimed: 1,
+		Claimants: []cases.Claimant{{ID: 11, WorkerID: 9, AmountOwedFen: 150}}},
 }
 
 // without is in with its field named by JSON name cleared.
@@ -86,6 +94,10 @@ func without(in ActionInput, field string) ActionInput {
 		in.ClosureCode = ""
 	case "level":
 		in.Level = ""
+	case "claimant_id":
+		in.ClaimantID = 0
+	case "lead_id":
+		in.LeadID = 0
 	default:
 		panic("without: no field " + field)
 	}

@@ -49,7 +49,7 @@ func (q *Queries) LeadAssignEvent(ctx context.Context, arg LeadAssignEventParams
 }
 
 const leadByExternal = `-- name: LeadByExternal :one
-SELECT id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at, accept_due_estimated, handle_due_estimated, rectify_due_estimated, confirm_due_estimated, case_no FROM leads WHERE source = $1 AND external_id = $2
+SELECT id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at, accept_due_estimated, handle_due_estimated, rectify_due_estimated, confirm_due_estimated, case_no, merged_into FROM leads WHERE source = $1 AND external_id = $2
 `
 
 type LeadByExternalParams struct {
@@ -105,6 +105,7 @@ func (q *Queries) LeadByExternal(ctx context.Context, arg LeadByExternalParams) 
 		&i.RectifyDueEstimated,
 		&i.ConfirmDueEstimated,
 		&i.CaseNo,
+		&i.MergedInto,
 	)
 	return i, err
 }
@@ -150,7 +151,7 @@ func (q *Queries) LeadEvents(ctx context.Context, leadID int64) ([]LeadEvent, er
 }
 
 const leadGetRaw = `-- name: LeadGetRaw :one
-SELECT id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at, accept_due_estimated, handle_due_estimated, rectify_due_estimated, confirm_due_estimated, case_no FROM leads WHERE id = $1
+SELECT id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at, accept_due_estimated, handle_due_estimated, rectify_due_estimated, confirm_due_estimated, case_no, merged_into FROM leads WHERE id = $1
 `
 
 // A lead by id, unscoped: for the platform's own use (tests, tools), never
@@ -203,6 +204,7 @@ func (q *Queries) LeadGetRaw(ctx context.Context, id int64) (Lead, error) {
 		&i.RectifyDueEstimated,
 		&i.ConfirmDueEstimated,
 		&i.CaseNo,
+		&i.MergedInto,
 	)
 	return i, err
 }
@@ -215,7 +217,7 @@ VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8,
         $9, $10, $11, $12, $13,
         $14, $15, $16)
-RETURNING id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at, accept_due_estimated, handle_due_estimated, rectify_due_estimated, confirm_due_estimated, case_no
+RETURNING id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at, accept_due_estimated, handle_due_estimated, rectify_due_estimated, confirm_due_estimated, case_no, merged_into
 `
 
 type LeadInsertParams struct {
@@ -302,6 +304,7 @@ func (q *Queries) LeadInsert(ctx context.Context, arg LeadInsertParams) (Lead, e
 		&i.RectifyDueEstimated,
 		&i.ConfirmDueEstimated,
 		&i.CaseNo,
+		&i.MergedInto,
 	)
 	return i, err
 }
@@ -324,8 +327,10 @@ func (q *Queries) LeadIntakeLock(ctx context.Context, arg LeadIntakeLockParams) 
 
 const leadList = `-- name: LeadList :many
 
-SELECT l.id, l.source, l.external_id, l.worker_id, l.reporter_name, l.reporter_phone_enc, l.reporter_phone_hash, l.reporter_id_enc, l.reporter_id_hash, l.project_id, l.project_named, l.employer_named, l.amount_claimed_fen, l.workers_claimed, l.description, l.received_at, l.received_by, l.seq, l.status, l.town_code, l.rectify_enterprise_id, l.major, l.accept_due, l.handle_due, l.rectify_due, l.confirm_due, l.overdue, l.supervision, l.extended, l.reopened, l.linked_reports, l.closure_code, l.amount_paid_fen, l.amount_recovered_fen, l.workers_covered, l.result_summary, l.closed_at, l.created_at, l.updated_at, l.accept_due_estimated, l.handle_due_estimated, l.rectify_due_estimated, l.confirm_due_estimated, l.case_no, coalesce(p.name, '')::text AS project_name, coalesce(tw.name, '')::text AS town_name,
+SELECT l.id, l.source, l.external_id, l.worker_id, l.reporter_name, l.reporter_phone_enc, l.reporter_phone_hash, l.reporter_id_enc, l.reporter_id_hash, l.project_id, l.project_named, l.employer_named, l.amount_claimed_fen, l.workers_claimed, l.description, l.received_at, l.received_by, l.seq, l.status, l.town_code, l.rectify_enterprise_id, l.major, l.accept_due, l.handle_due, l.rectify_due, l.confirm_due, l.overdue, l.supervision, l.extended, l.reopened, l.linked_reports, l.closure_code, l.amount_paid_fen, l.amount_recovered_fen, l.workers_covered, l.result_summary, l.closed_at, l.created_at, l.updated_at, l.accept_due_estimated, l.handle_due_estimated, l.rectify_due_estimated, l.confirm_due_estimated, l.case_no, l.merged_into, coalesce(p.name, '')::text AS project_name, coalesce(tw.name, '')::text AS town_name,
        coalesce(w.name, '')::text AS worker_name, coalesce(e.name, '')::text AS rectify_enterprise_name,
+       ARRAY(SELECT lc.worker_id FROM lead_claimants lc
+             WHERE lc.lead_id = l.id AND lc.worker_id IS NOT NULL AND lc.added_seq IS NOT NULL)::bigint[] AS claimant_worker_ids,
        count(*) OVER () AS total
 FROM leads l
 LEFT JOIN projects p ON p.id = l.project_id
@@ -339,6 +344,8 @@ WHERE ($1::bigint IS NULL OR l.id = $1)
         WHEN 'enterprise' THEN l.rectify_enterprise_id = scope_id($3::text)
         WHEN 'project' THEN l.project_id = scope_id($3::text) AND l.rectify_enterprise_id IS NOT NULL
         WHEN 'worker' THEN l.worker_id = scope_id($3::text)
+                           OR EXISTS (SELECT 1 FROM lead_claimants lc WHERE lc.lead_id = l.id
+                                      AND lc.worker_id = scope_id($3::text) AND lc.added_seq IS NOT NULL)
         ELSE false END
   AND ($4::text IS NULL OR l.status = $4)
   AND ($5::boolean IS NULL OR (l.status <> 'closed') = $5)
@@ -389,6 +396,7 @@ type LeadListRow struct {
 	TownName              string
 	WorkerName            string
 	RectifyEnterpriseName string
+	ClaimantWorkerIds     []int64
 	Total                 int64
 }
 
@@ -473,10 +481,12 @@ func (q *Queries) LeadList(ctx context.Context, arg LeadListParams) ([]LeadListR
 			&i.Lead.RectifyDueEstimated,
 			&i.Lead.ConfirmDueEstimated,
 			&i.Lead.CaseNo,
+			&i.Lead.MergedInto,
 			&i.ProjectName,
 			&i.TownName,
 			&i.WorkerName,
 			&i.RectifyEnterpriseName,
+			&i.ClaimantWorkerIds,
 			&i.Total,
 		); err != nil {
 			return nil, err
@@ -490,19 +500,23 @@ func (q *Queries) LeadList(ctx context.Context, arg LeadListParams) ([]LeadListR
 }
 
 const leadOpenFor = `-- name: LeadOpenFor :one
-SELECT id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at, accept_due_estimated, handle_due_estimated, rectify_due_estimated, confirm_due_estimated, case_no FROM leads
-WHERE worker_id = $1 AND project_id = $2 AND status <> 'closed'
+SELECT id, source, external_id, worker_id, reporter_name, reporter_phone_enc, reporter_phone_hash, reporter_id_enc, reporter_id_hash, project_id, project_named, employer_named, amount_claimed_fen, workers_claimed, description, received_at, received_by, seq, status, town_code, rectify_enterprise_id, major, accept_due, handle_due, rectify_due, confirm_due, overdue, supervision, extended, reopened, linked_reports, closure_code, amount_paid_fen, amount_recovered_fen, workers_covered, result_summary, closed_at, created_at, updated_at, accept_due_estimated, handle_due_estimated, rectify_due_estimated, confirm_due_estimated, case_no, merged_into FROM leads l
+WHERE l.project_id = $1 AND l.status <> 'closed'
+  AND (l.worker_id = $2 OR EXISTS (SELECT 1 FROM lead_claimants lc
+                                           WHERE lc.lead_id = l.id AND lc.worker_id = $2 AND lc.added_seq IS NOT NULL))
+ORDER BY (l.worker_id = $2) DESC NULLS LAST, l.id
+LIMIT 1
 `
 
 type LeadOpenForParams struct {
-	WorkerID  *int64
 	ProjectID *int64
+	WorkerID  *int64
 }
 
 // The open lead of a worker against a project, if any (intake links a new
-// report to it).
+// report to it): their own, or one where they are a claimant.
 func (q *Queries) LeadOpenFor(ctx context.Context, arg LeadOpenForParams) (Lead, error) {
-	row := q.db.QueryRow(ctx, leadOpenFor, arg.WorkerID, arg.ProjectID)
+	row := q.db.QueryRow(ctx, leadOpenFor, arg.ProjectID, arg.WorkerID)
 	var i Lead
 	err := row.Scan(
 		&i.ID,
@@ -549,12 +563,13 @@ func (q *Queries) LeadOpenFor(ctx context.Context, arg LeadOpenForParams) (Lead,
 		&i.RectifyDueEstimated,
 		&i.ConfirmDueEstimated,
 		&i.CaseNo,
+		&i.MergedInto,
 	)
 	return i, err
 }
 
 const leadStalledWithProjectAndRecorder = `-- name: LeadStalledWithProjectAndRecorder :many
-SELECT l.id, l.source, l.external_id, l.worker_id, l.reporter_name, l.reporter_phone_enc, l.reporter_phone_hash, l.reporter_id_enc, l.reporter_id_hash, l.project_id, l.project_named, l.employer_named, l.amount_claimed_fen, l.workers_claimed, l.description, l.received_at, l.received_by, l.seq, l.status, l.town_code, l.rectify_enterprise_id, l.major, l.accept_due, l.handle_due, l.rectify_due, l.confirm_due, l.overdue, l.supervision, l.extended, l.reopened, l.linked_reports, l.closure_code, l.amount_paid_fen, l.amount_recovered_fen, l.workers_covered, l.result_summary, l.closed_at, l.created_at, l.updated_at, l.accept_due_estimated, l.handle_due_estimated, l.rectify_due_estimated, l.confirm_due_estimated, l.case_no, p.town_code AS project_town, p.contractor_id AS project_contractor,
+SELECT l.id, l.source, l.external_id, l.worker_id, l.reporter_name, l.reporter_phone_enc, l.reporter_phone_hash, l.reporter_id_enc, l.reporter_id_hash, l.project_id, l.project_named, l.employer_named, l.amount_claimed_fen, l.workers_claimed, l.description, l.received_at, l.received_by, l.seq, l.status, l.town_code, l.rectify_enterprise_id, l.major, l.accept_due, l.handle_due, l.rectify_due, l.confirm_due, l.overdue, l.supervision, l.extended, l.reopened, l.linked_reports, l.closure_code, l.amount_paid_fen, l.amount_recovered_fen, l.workers_covered, l.result_summary, l.closed_at, l.created_at, l.updated_at, l.accept_due_estimated, l.handle_due_estimated, l.rectify_due_estimated, l.confirm_due_estimated, l.case_no, l.merged_into, p.town_code AS project_town, p.contractor_id AS project_contractor,
        a.display_name AS by_name, a.role AS by_role, a.domain AS by_domain, a.town_code AS by_town,
        a.enterprise_id AS by_enterprise, a.project_id AS by_project, a.worker_id AS by_worker
 FROM leads l
@@ -635,6 +650,7 @@ func (q *Queries) LeadStalledWithProjectAndRecorder(ctx context.Context, before 
 			&i.Lead.RectifyDueEstimated,
 			&i.Lead.ConfirmDueEstimated,
 			&i.Lead.CaseNo,
+			&i.Lead.MergedInto,
 			&i.ProjectTown,
 			&i.ProjectContractor,
 			&i.ByName,

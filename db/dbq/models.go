@@ -396,6 +396,28 @@ type Lead struct {
 	RectifyDueEstimated bool
 	ConfirmDueEstimated bool
 	CaseNo              string
+	MergedInto          *int64
+}
+
+type LeadClaimant struct {
+	ID                 int64
+	LeadID             int64
+	WorkerID           *int64
+	Name               string
+	PhoneEnc           []byte
+	PhoneHash          []byte
+	AmountOwedFen      int64
+	PeriodFrom         *time.Time
+	PeriodTo           *time.Time
+	TeamLeader         string
+	Status             string
+	App                bool
+	AmountRecoveredFen *int64
+	Note               string
+	AddedSeq           *int32
+	MovedFrom          *int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 type LeadEvent struct {
