@@ -183,7 +183,10 @@ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
       -- request bookkeeping like the sessions: the kept answers of create
       -- requests sent with an Idempotency-Key (the request itself and its
       -- row changes are logged)
-      'idempotency_keys')
+      'idempotency_keys',
+      -- the next case number per kind and year: bookkeeping of the insert
+      -- trigger, whose numbered row (lead, dispatch, warning) is captured
+      'case_number_counters')
   AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = 'audit_capture')
 ORDER BY 1`)
 	require.NoError(t, err)

@@ -82,6 +82,8 @@ var Rules = []Rule{
 		Body: "企业已提交整改凭证（{case}），请{by}核实。"},
 	{CaseKind: "lead", Kind: KindTask, TaskKind: cases.TaskConfirm, Title: "办理结果待确认", SMS: true,
 		Body: "您反映的欠薪问题（{case}）已有办理结果：{closure}。请{by}确认或提出异议，逾期未答复视为确认。"},
+	{CaseKind: "lead", Kind: KindTask, TaskKind: cases.TaskCallback, Title: "办理结果待回访",
+		Body: "欠薪线索（{case}）已反馈办理结果，未使用平台的工人待回访确认，请{by}处理。"},
 	{CaseKind: "lead", Kind: KindTask, TaskKind: cases.TaskReview, Title: "重大案件待复核",
 		Body: "重大欠薪案件（{case}）已办结，待市级复核，请{by}处理。"},
 	{CaseKind: "lead", Kind: KindTask, TaskKind: cases.TaskSupervise, Title: "案件待督办",
