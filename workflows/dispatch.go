@@ -160,33 +160,10 @@ func DispatchWorkflow(ctx workflow.Context, in DispatchInput) (cases.DispatchSta
 }
 
 func (d *dispatch) setup(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (cases.DispatchState, error) { return d.snapshot(), nil }); err != nil {
+	h := caseHandlers[cases.DispatchState, DispatchActionInput]{snapshot: d.snapshot,
+		projected: func() bool { return d.projected > 0 }, check: d.check, act: d.act}
+	if err := h.register(ctx, DispatchActions()); err != nil {
 		return err
-	}
-	err := workflow.SetUpdateHandler(ctx, UpdateStarted, func(ctx workflow.Context) (cases.DispatchState, error) {
-		if err := workflow.Await(ctx, func() bool { return d.projected > 0 }); err != nil {
-			return cases.DispatchState{}, err
-		}
-		return d.snapshot(), nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, a := range dispatchActions {
-		name := a.Name
-		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
-			func(ctx workflow.Context, in DispatchActionInput) (cases.DispatchState, error) {
-				return d.act(ctx, name, in)
-			},
-			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in DispatchActionInput) error {
-				if r := d.check(name, in); r != nil {
-					return r.appErr()
-				}
-				return nil
-			}})
-		if err != nil {
-			return err
-		}
 	}
 	d.listenCalendar(ctx)
 	return nil

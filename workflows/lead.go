@@ -195,32 +195,10 @@ func LeadWorkflow(ctx workflow.Context, in LeadInput) (cases.LeadState, error) {
 }
 
 func (l *lead) setup(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (cases.LeadState, error) { return l.snapshot(), nil }); err != nil {
+	h := caseHandlers[cases.LeadState, ActionInput]{snapshot: l.snapshot, projected: func() bool { return l.projected > 0 },
+		check: l.check, act: l.act}
+	if err := h.register(ctx, LeadActions()); err != nil {
 		return err
-	}
-	// the first step is projected: the answer of a start (UpdateStarted)
-	err := workflow.SetUpdateHandler(ctx, UpdateStarted, func(ctx workflow.Context) (cases.LeadState, error) {
-		if err := workflow.Await(ctx, func() bool { return l.projected > 0 }); err != nil {
-			return cases.LeadState{}, err
-		}
-		return l.snapshot(), nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, a := range leadActions {
-		name := a.Name
-		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
-			func(ctx workflow.Context, in ActionInput) (cases.LeadState, error) { return l.act(ctx, name, in) },
-			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in ActionInput) error {
-				if r := l.check(name, in); r != nil {
-					return r.appErr()
-				}
-				return nil
-			}})
-		if err != nil {
-			return err
-		}
 	}
 	l.listenCalendar(ctx)
 	if l.lines {

@@ -196,33 +196,10 @@ func WarningWorkflow(ctx workflow.Context, in WarningInput) (cases.WarningState,
 }
 
 func (w *warning) setup(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (cases.WarningState, error) { return w.snapshot(), nil }); err != nil {
+	h := caseHandlers[cases.WarningState, WarningActionInput]{snapshot: w.snapshot,
+		projected: func() bool { return w.projected > 0 }, check: w.check, act: w.act}
+	if err := h.register(ctx, WarningActions()); err != nil {
 		return err
-	}
-	err := workflow.SetUpdateHandler(ctx, UpdateStarted, func(ctx workflow.Context) (cases.WarningState, error) {
-		if err := workflow.Await(ctx, func() bool { return w.projected > 0 }); err != nil {
-			return cases.WarningState{}, err
-		}
-		return w.snapshot(), nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, a := range warningActions {
-		name := a.Name
-		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
-			func(ctx workflow.Context, in WarningActionInput) (cases.WarningState, error) {
-				return w.act(ctx, name, in)
-			},
-			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in WarningActionInput) error {
-				if r := w.check(name, in); r != nil {
-					return r.appErr()
-				}
-				return nil
-			}})
-		if err != nil {
-			return err
-		}
 	}
 	w.listenCalendar(ctx)
 	return nil
