@@ -57,8 +57,8 @@ func (r CaseReport) String() string {
 // returns), the open tasks
 // and the event steps.
 func Dispatches(ctx context.Context, pool *pgxpool.Pool, c client.Client, opts Options) (CaseReport, error) {
-	return checkCases(ctx, pool, c, opts, caseclient.Dispatch, func(q *dbq.Queries, p dbq.ReconcileDispatchesParams) ([]int64, error) {
-		return q.ReconcileDispatches(ctx, p)
+	return checkCases(ctx, pool, c, opts, caseclient.Dispatch, func(q *dbq.Queries, all bool, before time.Time) ([]int64, error) {
+		return q.ReconcileDispatches(ctx, dbq.ReconcileDispatchesParams{IncludeClosed: all, Before: before})
 	}, checkDispatch)
 }
 
@@ -69,8 +69,8 @@ func Dispatches(ctx context.Context, pool *pgxpool.Pool, c client.Client, opts O
 // start (status received) is a finding once older than the grace period:
 // the stalled-case sweep starts it.
 func Warnings(ctx context.Context, pool *pgxpool.Pool, c client.Client, opts Options) (CaseReport, error) {
-	return checkCases(ctx, pool, c, opts, caseclient.Warning, func(q *dbq.Queries, p dbq.ReconcileDispatchesParams) ([]int64, error) {
-		return q.ReconcileWarnings(ctx, dbq.ReconcileWarningsParams(p))
+	return checkCases(ctx, pool, c, opts, caseclient.Warning, func(q *dbq.Queries, all bool, before time.Time) ([]int64, error) {
+		return q.ReconcileWarnings(ctx, dbq.ReconcileWarningsParams{IncludeClosed: all, Before: before})
 	}, checkWarning)
 }
 
@@ -84,11 +84,11 @@ type adder func(field, workflow, projection string)
 // again opts.Rechecks times, Settle apart, before it is reported (a step
 // is in the workflow a moment before its projection commits).
 func checkCases(ctx context.Context, pool *pgxpool.Pool, c client.Client, opts Options, kind caseclient.Kind,
-	ids func(*dbq.Queries, dbq.ReconcileDispatchesParams) ([]int64, error), check caseCheck) (CaseReport, error) {
+	ids func(q *dbq.Queries, all bool, before time.Time) ([]int64, error), check caseCheck) (CaseReport, error) {
 	opts = opts.withDefaults()
 	cc := &caseclient.Client{Temporal: c}
 	q := db.Q(pool)
-	list, err := ids(q, dbq.ReconcileDispatchesParams{IncludeClosed: opts.All, Before: time.Now().Add(-opts.Grace)})
+	list, err := ids(q, opts.All, time.Now().Add(-opts.Grace))
 	if err != nil {
 		return CaseReport{}, err
 	}
